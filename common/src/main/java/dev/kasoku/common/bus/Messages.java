@@ -1,0 +1,81 @@
+package dev.kasoku.common.bus;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The records that travel on the event bus. They are immutable (lists and maps are copied), so the
+ * local bus can hand the same instance to every consumer, and they are encoded on the clustered bus
+ * by {@link RecordCodec}.
+ */
+public final class Messages {
+  private Messages() {}
+
+  /** Every record registered with {@link RecordCodec}; a new message type is added here. */
+  public static final List<Class<? extends Record>> ALL = List.of(
+      PurgeCommand.class, PurgeAck.class, ConfigChanged.class, TenantDeleted.class,
+      AccessLogBatch.class, CounterDeltas.class, AuditEvent.class, NodeHeartbeat.class);
+
+  /** What a purge targets. */
+  public enum PurgeScope { URL, PREFIX, TAG, HOST, ALL }
+
+  /** A purge to apply: {@code seq} is its position in the durable purge log. */
+  public record PurgeCommand(String id, long seq, String tenant, PurgeScope scope, List<String> targets,
+                             boolean soft, Instant issuedAt) {
+    public PurgeCommand {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(tenant, "tenant");
+      Objects.requireNonNull(scope, "scope");
+      targets = List.copyOf(targets);
+    }
+  }
+
+  /** An edge's answer to a purge: how many stored objects it removed or marked stale. */
+  public record PurgeAck(String id, String node, long applied) {}
+
+  /** A site's config changed (or was deleted: {@code version} is then 0). */
+  public record ConfigChanged(String tenant, String site, long version) {}
+
+  /** A tenant was deleted: every service erases what it holds of it. */
+  public record TenantDeleted(String tenant) {}
+
+  /** One access-log line (the fields of API.md, "Access-log record"). */
+  public record AccessLogRecord(Instant ts, String tenant, String site, String host, String clientIp,
+                                String method, String path, String protocol, int status, long bytes,
+                                String cacheStatus, long originMs, long totalMs, String userAgent,
+                                String referer, String node, String requestId) {}
+
+  /** Access-log records batched by an edge. */
+  public record AccessLogBatch(List<AccessLogRecord> records) {
+    public AccessLogBatch {
+      records = List.copyOf(records);
+    }
+  }
+
+  /** Counter increments of one tenant/site over one window. */
+  public record CounterRow(String tenant, String site, Map<String, Long> counters) {
+    public CounterRow {
+      counters = Map.copyOf(counters);
+    }
+  }
+
+  /** Counter deltas an edge accumulated over {@code windowStart}..+window. */
+  public record CounterDeltas(String node, Instant windowStart, List<CounterRow> rows) {
+    public CounterDeltas {
+      rows = List.copyOf(rows);
+    }
+  }
+
+  /** One control-plane action for the audit trail. {@code tenant} is null for platform actions. */
+  public record AuditEvent(Instant ts, String actor, String tenant, String action, String target,
+                           String sourceIp, String outcome) {}
+
+  /** A node announcing itself and its roles; receivers keep a live-node table with expiry. */
+  public record NodeHeartbeat(String node, List<String> roles, Instant at) {
+    public NodeHeartbeat {
+      roles = List.copyOf(roles);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+package dev.kasoku.common.model;
+
+/** Which tenant's site a hostname belongs to. */
+public record HostBinding(String hostname, String tenant, String site) {}
