@@ -25,12 +25,14 @@ public interface Store {
 
   NotificationStore notifications();
 
+  AccessStore access();
+
   /** Succeeds when the backend answers; the readiness check. */
   Future<Void> ping();
 
   /**
    * Erases everything stored for the tenant: the tenant record, users, keys, sites and their
-   * versions, hostname claims, stats and notifications. Purge-log entries of the tenant are
+   * versions, hostname claims, stats, notifications and access state (allow-list, counters, markers). Purge-log entries of the tenant are
    * dropped too. Completes once nothing of the tenant remains.
    */
   Future<Void> eraseTenant(String tenant);
