@@ -4,7 +4,6 @@ import dev.kasoku.common.site.Hostnames;
 import java.io.IOException;
 import java.io.StringReader;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -145,17 +144,12 @@ public final class SiteCertificate {
 
   /** A key manager factory serving this chain and key, for a TLS server. */
   public KeyManagerFactory keyManagerFactory() {
-    try {
-      char[] password = new char[0];
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, null);
-      store.setKeyEntry("site", key, password, chain.toArray(new X509Certificate[0]));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(store, password);
-      return kmf;
-    } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalStateException("cannot build a key manager for " + leaf().getSubjectX500Principal(), e);
-    }
+    return SingleCertificateKeyManager.factory(chain, key);
+  }
+
+  @Override
+  public String toString() {
+    return "SiteCertificate[" + leaf().getSubjectX500Principal() + "]";
   }
 
   /** The leaf's DNS subject alternative names, lower case. */

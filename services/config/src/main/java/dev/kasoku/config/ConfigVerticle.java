@@ -1,15 +1,39 @@
 package dev.kasoku.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages;
+import dev.kasoku.common.http.ApiException;
+import dev.kasoku.common.net.OriginAddressPolicy;
 import dev.kasoku.common.service.ServiceContext;
+import dev.kasoku.common.store.NotificationStore;
+import dev.kasoku.common.tls.SiteKeys;
+import dev.kasoku.config.impl.Callers;
+import dev.kasoku.config.impl.SiteDocuments;
+import dev.kasoku.config.impl.SiteService;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 
 /**
- * Entry verticle of the config service, deployed by the launcher when this process runs the
- * config role. It reports itself in readiness once started; the service's capabilities are
- * added by their own issues.
+ * Entry verticle of the config service: customers' site configuration (API.md, site endpoints).
+ *
+ * <p>It attaches handlers to the contract's site and notification operations (the contract has
+ * already validated the request's shape; {@link SiteDocuments} checks the meaning) and erases a
+ * deleted tenant's sites. All state is in the store, so any number of instances can run side by
+ * side; edges learn of changes from {@code kasoku.config.changed} and the store's change epoch.
  */
 public final class ConfigVerticle extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(ConfigVerticle.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Notifications returned by one call (the store keeps up to {@link NotificationStore#MAX_ENTRIES}). */
+  public static final int NOTIFICATION_PAGE = 100;
+
   private final ServiceContext ctx;
 
   public ConfigVerticle(ServiceContext ctx) {
@@ -18,7 +42,78 @@ public final class ConfigVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    SiteDocuments documents = new SiteDocuments(
+        new OriginAddressPolicy(ctx.config().allowedOriginNetworks()), SiteKeys.sealer(ctx.config()), ctx.clock());
+    SiteService sites = new SiteService(ctx.store(), vertx.eventBus(), documents, ctx.clock());
+
+    ctx.api().operation("listSites").addHandler(json(rc -> sites.list(tenant(rc)), 200));
+    ctx.api().operation("getSite").addHandler(json(rc -> sites.get(tenant(rc), site(rc)), 200));
+    ctx.api().operation("putSite").addHandler(json(rc -> sites.put(tenant(rc), site(rc), body(rc), caller(rc)), 200));
+    ctx.api().operation("deleteSite").addHandler(rc -> sites.delete(tenant(rc), site(rc), caller(rc))
+        .onSuccess(v -> rc.response().setStatusCode(204).end())
+        .onFailure(rc::fail));
+    ctx.api().operation("listSiteVersions").addHandler(json(rc -> sites.versions(tenant(rc), site(rc)), 200));
+    ctx.api().operation("restoreSiteVersion").addHandler(json(rc ->
+        sites.restore(tenant(rc), site(rc), versionParam(rc), caller(rc)), 200));
+    ctx.api().operation("listNotifications").addHandler(json(rc ->
+        sites.notifications(tenant(rc), NOTIFICATION_PAGE), 200));
+
+    MessageConsumer<Messages.TenantDeleted> tenantDeleted = vertx.eventBus().consumer(Addresses.TENANT_DELETED,
+        msg -> sites.eraseTenant(msg.body().tenant())
+            .onSuccess(n -> LOG.log(System.Logger.Level.INFO, "tenant " + msg.body().tenant() + ": " + n + " sites erased"))
+            .onFailure(e -> LOG.log(System.Logger.Level.ERROR, "tenant " + msg.body().tenant()
+                + ": site erasure failed", e)));
+
     ctx.health().register("role:config", Future::succeededFuture);
-    return Future.succeededFuture();
+    return tenantDeleted.completion();
+  }
+
+  private static Handler<RoutingContext> json(Function<RoutingContext, Future<? extends JsonNode>> op, int status) {
+    return rc -> {
+      Future<? extends JsonNode> result;
+      try {
+        result = op.apply(rc);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(body -> {
+        try {
+          rc.response().setStatusCode(status)
+              .putHeader("Content-Type", "application/json")
+              .putHeader("Cache-Control", "no-store")
+              .end(JSON.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+          rc.fail(e);
+        }
+      }).onFailure(rc::fail);
+    };
+  }
+
+  private static String tenant(RoutingContext rc) {
+    return rc.pathParam("t");
+  }
+
+  private static String site(RoutingContext rc) {
+    return rc.pathParam("s");
+  }
+
+  private static long versionParam(RoutingContext rc) {
+    try {
+      return Long.parseLong(rc.pathParam("n"));
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("version must be a positive integer");
+    }
+  }
+
+  private static JsonNode body(RoutingContext rc) {
+    try {
+      return JSON.readTree(rc.body().buffer() == null ? "null" : rc.body().asString());
+    } catch (JsonProcessingException e) {
+      throw ApiException.badRequest("the body is not valid JSON");
+    }
+  }
+
+  private static SiteService.Caller caller(RoutingContext rc) {
+    return new SiteService.Caller(Callers.actor(rc), Callers.sourceIp(rc));
   }
 }
