@@ -56,8 +56,6 @@ public record SiteConfig(
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-  private static final Pattern HOST_LABEL = Pattern.compile("(?!-)[a-z0-9-]{1,63}(?<!-)");
-
   public SiteConfig {
     hostnames = hostnames == null ? List.of() : List.copyOf(hostnames);
     origins = origins == null ? List.of() : List.copyOf(origins);
@@ -266,17 +264,13 @@ public record SiteConfig(
     }
   }
 
-  /** A lower-case DNS name without port or trailing dot (wildcards are not supported). */
+  /**
+   * A DNS name already in {@link Hostnames}' normal form: lower case, punycode, no port, no trailing
+   * dot, last label not numeric (wildcards are not supported). The config service normalises names
+   * before validating, so "WWW.Example.com." passes there as "www.example.com".
+   */
   public static boolean isValidHostname(String h) {
-    if (h == null || h.isEmpty() || h.length() > 253 || !h.equals(h.toLowerCase(Locale.ROOT))) {
-      return false;
-    }
-    for (String label : h.split("\\.", -1)) {
-      if (!HOST_LABEL.matcher(label).matches()) {
-        return false;
-      }
-    }
-    return true;
+    return h != null && Hostnames.normalise(h).map(h::equals).orElse(false);
   }
 
   private static String originUrlProblem(String url) {

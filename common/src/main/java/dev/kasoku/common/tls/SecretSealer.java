@@ -1,13 +1,12 @@
 package dev.kasoku.common.tls;
 
 import dev.kasoku.common.config.KasokuConfig;
+import dev.kasoku.common.security.SecretKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.Base64;
 import javax.crypto.Cipher;
-import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -16,8 +15,8 @@ import javax.crypto.spec.SecretKeySpec;
  * derived from {@code KASOKU_SECRET_KEY}.
  *
  * <p>Why this shape: every node that serves a site must decrypt its key, so the key comes from the
- * shared platform secret, not from per-node state; a derived key per purpose (HKDF-SHA256 with the
- * purpose as {@code info}) keeps token signing and key encryption from ever sharing a key. Each
+ * shared platform secret, not from per-node state; a derived key per purpose
+ * ({@link SecretKeys#derive}) keeps token signing and key encryption from ever sharing a key. Each
  * sealed value carries a fresh 96-bit nonce, and the caller's {@code context} (e.g. the tenant and
  * site) is bound as associated data, so a sealed key copied into another tenant's record does not
  * open.
@@ -37,29 +36,18 @@ public final class SecretSealer {
     this.key = new SecretKeySpec(key, "AES");
   }
 
-  /** The sealer for {@code purpose}, keyed from the platform secret of {@code config}. */
+  /**
+   * The sealer for {@code purpose}, keyed from the platform master secret
+   * ({@link SecretKeys#master}: {@code KASOKU_SECRET_KEY}, or in dev mode the generated key kept in
+   * the data directory). Reads a file in dev mode: call it off the event loop.
+   */
   public static SecretSealer forPurpose(KasokuConfig config, String purpose) {
-    return new SecretSealer(hkdf(masterSecret(config), purpose));
+    return forPurpose(SecretKeys.master(config), purpose);
   }
 
   /** The sealer for {@code purpose} keyed from an explicit master secret (tests, tools). */
   public static SecretSealer forPurpose(byte[] masterSecret, String purpose) {
-    return new SecretSealer(hkdf(masterSecret, purpose));
-  }
-
-  /**
-   * The platform master secret. Outside dev mode {@code KASOKU_SECRET_KEY} is required (the config
-   * record refuses to start without it). In dev mode without one, a fixed, publicly known dev
-   * secret is used so that every process of a local setup agrees; dev data is therefore not
-   * confidential, which is what dev mode means. This is the one place to change when the platform
-   * gains another secret source.
-   */
-  static byte[] masterSecret(KasokuConfig config) {
-    String secret = config.secretKey();
-    if (secret == null) {
-      secret = "kasoku-dev-mode-secret-not-for-production-use";
-    }
-    return secret.getBytes(StandardCharsets.UTF_8);
+    return new SecretSealer(SecretKeys.derive(masterSecret, purpose));
   }
 
   /** Encrypts {@code plaintext}, bound to {@code context}. */
@@ -104,23 +92,6 @@ public final class SecretSealer {
       throw new IllegalArgumentException("sealed value does not open with this key and context");
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("sealed value is malformed");
-    }
-  }
-
-  /** HKDF-SHA256 (RFC 5869) with a fixed salt, 32 bytes out. */
-  static byte[] hkdf(byte[] ikm, String info) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec("kasoku-hkdf-salt-v1".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      byte[] prk = mac.doFinal(ikm);
-      mac.init(new SecretKeySpec(prk, "HmacSHA256"));
-      mac.update(info.getBytes(StandardCharsets.UTF_8));
-      mac.update((byte) 1);
-      byte[] okm = mac.doFinal();
-      Arrays.fill(prk, (byte) 0);
-      return okm;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 unavailable", e);
     }
   }
 }

@@ -10,10 +10,11 @@ import dev.kasoku.common.config.KasokuConfig;
  */
 public final class SiteKeys {
   /** HKDF purpose of the key that seals site private keys. */
-  public static final String PURPOSE = "kasoku/site-tls-private-keys/v1";
+  public static final String PURPOSE = "site-tls-private-keys/v1";
 
   private SiteKeys() {}
 
+  /** The sealer of site keys; reads a file in dev mode, so call it off the event loop. */
   public static SecretSealer sealer(KasokuConfig config) {
     return SecretSealer.forPurpose(config, PURPOSE);
   }

@@ -42,30 +42,35 @@ public final class ConfigVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    SiteDocuments documents = new SiteDocuments(
-        new OriginAddressPolicy(ctx.config().allowedOriginNetworks()), SiteKeys.sealer(ctx.config()), ctx.clock());
-    SiteService sites = new SiteService(ctx.store(), vertx.eventBus(), documents, ctx.clock());
+    // the sealing key derives from the master secret, which in dev mode is read from a file
+    return vertx.executeBlocking(() -> SiteKeys.sealer(ctx.config())).compose(sealer -> {
+      SiteDocuments documents = new SiteDocuments(
+          new OriginAddressPolicy(ctx.config().allowedOriginNetworks()), sealer, ctx.clock());
+      SiteService sites = new SiteService(ctx.store(), vertx.eventBus(), documents, ctx.clock());
 
-    ctx.api().operation("listSites").addHandler(json(rc -> sites.list(tenant(rc)), 200));
-    ctx.api().operation("getSite").addHandler(json(rc -> sites.get(tenant(rc), site(rc)), 200));
-    ctx.api().operation("putSite").addHandler(json(rc -> sites.put(tenant(rc), site(rc), body(rc), caller(rc)), 200));
-    ctx.api().operation("deleteSite").addHandler(rc -> sites.delete(tenant(rc), site(rc), caller(rc))
-        .onSuccess(v -> rc.response().setStatusCode(204).end())
-        .onFailure(rc::fail));
-    ctx.api().operation("listSiteVersions").addHandler(json(rc -> sites.versions(tenant(rc), site(rc)), 200));
-    ctx.api().operation("restoreSiteVersion").addHandler(json(rc ->
-        sites.restore(tenant(rc), site(rc), versionParam(rc), caller(rc)), 200));
-    ctx.api().operation("listNotifications").addHandler(json(rc ->
-        sites.notifications(tenant(rc), NOTIFICATION_PAGE), 200));
+      ctx.api().operation("listSites").addHandler(json(rc -> sites.list(tenant(rc)), 200));
+      ctx.api().operation("getSite").addHandler(json(rc -> sites.get(tenant(rc), site(rc)), 200));
+      ctx.api().operation("putSite").addHandler(json(rc ->
+          sites.put(tenant(rc), site(rc), body(rc), caller(rc)), 200));
+      ctx.api().operation("deleteSite").addHandler(rc -> sites.delete(tenant(rc), site(rc), caller(rc))
+          .onSuccess(v -> rc.response().setStatusCode(204).end())
+          .onFailure(rc::fail));
+      ctx.api().operation("listSiteVersions").addHandler(json(rc -> sites.versions(tenant(rc), site(rc)), 200));
+      ctx.api().operation("restoreSiteVersion").addHandler(json(rc ->
+          sites.restore(tenant(rc), site(rc), versionParam(rc), caller(rc)), 200));
+      ctx.api().operation("listNotifications").addHandler(json(rc ->
+          sites.notifications(tenant(rc), NOTIFICATION_PAGE), 200));
 
-    MessageConsumer<Messages.TenantDeleted> tenantDeleted = vertx.eventBus().consumer(Addresses.TENANT_DELETED,
-        msg -> sites.eraseTenant(msg.body().tenant())
-            .onSuccess(n -> LOG.log(System.Logger.Level.INFO, "tenant " + msg.body().tenant() + ": " + n + " sites erased"))
-            .onFailure(e -> LOG.log(System.Logger.Level.ERROR, "tenant " + msg.body().tenant()
-                + ": site erasure failed", e)));
+      MessageConsumer<Messages.TenantDeleted> tenantDeleted = vertx.eventBus().consumer(Addresses.TENANT_DELETED,
+          msg -> sites.eraseTenant(msg.body().tenant())
+              .onSuccess(n -> LOG.log(System.Logger.Level.INFO, "tenant " + msg.body().tenant() + ": "
+                  + n + " sites erased"))
+              .onFailure(e -> LOG.log(System.Logger.Level.ERROR, "tenant " + msg.body().tenant()
+                  + ": site erasure failed", e)));
 
-    ctx.health().register("role:config", Future::succeededFuture);
-    return tenantDeleted.completion();
+      ctx.health().register("role:config", Future::succeededFuture);
+      return tenantDeleted.completion();
+    });
   }
 
   private static Handler<RoutingContext> json(Function<RoutingContext, Future<? extends JsonNode>> op, int status) {

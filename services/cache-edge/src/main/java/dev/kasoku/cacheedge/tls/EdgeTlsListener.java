@@ -58,7 +58,7 @@ public final class EdgeTlsListener {
   private final Vertx vertx;
   private final KasokuConfig config;
   private final SiteStore sites;
-  private final SecretSealer sealer;
+  private SecretSealer sealer;
   private final Clock clock;
   private final Duration epochPoll;
 
@@ -75,7 +75,6 @@ public final class EdgeTlsListener {
     this.vertx = vertx;
     this.config = config;
     this.sites = sites;
-    this.sealer = SiteKeys.sealer(config);
     this.clock = clock;
     this.epochPoll = epochPoll;
   }
@@ -86,6 +85,8 @@ public final class EdgeTlsListener {
    */
   public Future<HttpServer> start(Handler<HttpServerRequest> requests) {
     return vertx.executeBlocking(() -> {
+          // file I/O in dev mode (the generated master secret), key generation: off the event loop
+          sealer = SiteKeys.sealer(config);
           SelfSignedCertificates.Generated def = SelfSignedCertificates.generate(List.of(DEFAULT_CERTIFICATE_NAME),
               clock.instant().minus(1, ChronoUnit.HOURS), clock.instant().plus(825, ChronoUnit.DAYS));
           return CertificateTable.empty(def.siteCertificate().keyManagerFactory());
