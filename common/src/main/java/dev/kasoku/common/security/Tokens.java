@@ -44,6 +44,7 @@ public final class Tokens {
   public static final String ISSUER = "kasoku";
   public static final String AUDIENCE = "kasoku-api";
   private static final String ALGORITHM = "HS256";
+  private static final System.Logger LOG = System.getLogger(Tokens.class.getName());
 
   private final Clock clock;
   private final Supplier<Future<JWTAuth>> auth;
@@ -89,10 +90,17 @@ public final class Tokens {
   public Future<Claims> verify(String jwt) {
     return auth.get()
         .compose(a -> a.authenticate(new TokenCredentials(jwt)))
-        .recover(e -> Future.failedFuture(ApiException.unauthorized("invalid or expired token")))
+        .recover(e -> {
+          LOG.log(System.Logger.Level.DEBUG, "token refused: " + e.getMessage());
+          return Future.failedFuture(ApiException.unauthorized("invalid or expired token"));
+        })
         .compose(user -> {
-          JsonObject c = user.principal();
+          // the verified payload; the principal lacks the time claims
+          JsonObject c = user.attributes().getJsonObject("accessToken");
           try {
+            if (c == null) {
+              return Future.failedFuture(ApiException.unauthorized("invalid or expired token"));
+            }
             Instant exp = Instant.ofEpochSecond(c.getLong("exp"));
             if (!exp.isAfter(clock.instant())) {
               return Future.failedFuture(ApiException.unauthorized("invalid or expired token"));
