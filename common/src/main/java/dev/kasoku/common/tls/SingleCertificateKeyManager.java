@@ -23,7 +23,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * site when an edge loads its certificates. The alias is offered only for the key's own algorithm,
  * so the TLS stack never picks a signature scheme the key cannot make.
  */
-final class SingleCertificateKeyManager extends X509ExtendedKeyManager {
+public final class SingleCertificateKeyManager extends X509ExtendedKeyManager {
   private static final String ALIAS = "site";
   private final X509Certificate[] chain;
   private final PrivateKey key;
@@ -34,7 +34,12 @@ final class SingleCertificateKeyManager extends X509ExtendedKeyManager {
   }
 
   static KeyManagerFactory factory(List<X509Certificate> chain, PrivateKey key) {
-    KeyManager[] managers = {new SingleCertificateKeyManager(chain, key)};
+    return factoryOf(new SingleCertificateKeyManager(chain, key));
+  }
+
+  /** A {@link KeyManagerFactory} that hands out exactly {@code manager} (no key store involved). */
+  public static KeyManagerFactory factoryOf(X509ExtendedKeyManager manager) {
+    KeyManager[] managers = {manager};
     KeyManagerFactorySpi spi = new KeyManagerFactorySpi() {
       @Override
       protected void engineInit(KeyStore ks, char[] password) {}
@@ -47,7 +52,7 @@ final class SingleCertificateKeyManager extends X509ExtendedKeyManager {
         return managers.clone();
       }
     };
-    return new KeyManagerFactory(spi, new Provider("kasoku-site", "1", "one site certificate") {}, "kasoku") {};
+    return new KeyManagerFactory(spi, new Provider("kasoku-keys", "1", "in-memory key managers") {}, "kasoku") {};
   }
 
   private boolean fits(String keyType) {

@@ -116,6 +116,11 @@ public final class SiteCertificate {
     return chain;
   }
 
+  /** The private key, for the TLS server that presents this certificate; never log or serialise it. */
+  public PrivateKey privateKey() {
+    return key;
+  }
+
   /** The summary the API shows. */
   public CertificateSummary summary() {
     X509Certificate leaf = leaf();

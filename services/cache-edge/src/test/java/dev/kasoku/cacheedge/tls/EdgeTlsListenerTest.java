@@ -17,6 +17,8 @@ import dev.kasoku.common.tls.SiteKeys;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
@@ -48,7 +50,8 @@ class EdgeTlsListenerTest {
   private Store store;
   private KasokuConfig config;
   private SecretSealer sealer;
-  private EdgeTlsListener listener;
+  private CertificateBook book;
+  private HttpServer server;
   private String tenantA;
   private String tenantB;
   private String hostA;
@@ -75,14 +78,18 @@ class EdgeTlsListenerTest {
     putSite(tenantA, "site", hostA, certA);
     putSite(tenantB, "site", hostB, certB);
     putSite(tenantB, "plain", "plain.b-" + run + ".example", null);
-    listener = new EdgeTlsListener(vertx, config, store.sites(), Clock.systemUTC(), Duration.ofMillis(200));
-    Await.result(vertx.getOrCreateContext().<Object>executeBlocking(() -> null)
-        .compose(v -> listener.start(req -> req.response().end("served " + req.authority().host()))));
+    book = new CertificateBook(vertx, config, store.sites(), Clock.systemUTC(), Duration.ofMillis(200));
+    Await.result(book.start());
+    server = Await.result(vertx.createHttpServer(
+            EdgeTlsListener.options(new HttpServerOptions().setHost("127.0.0.1"), 0, book))
+        .requestHandler(EdgeTlsListener.handler(book, req -> req.response().end("served " + req.authority().host())))
+        .listen());
   }
 
   @AfterEach
   void stop() {
-    Await.result(listener.stop());
+    Await.result(server.close());
+    Await.result(book.stop());
     Await.result(store.close());
     Await.result(vertx.close());
     TempStores.deleteRecursively(dir);
@@ -104,7 +111,7 @@ class EdgeTlsListenerTest {
   }
 
   private int port() {
-    return listener.actualPort();
+    return server.actualPort();
   }
 
   @Test
@@ -123,7 +130,7 @@ class EdgeTlsListenerTest {
     for (String sni : new String[] {"unknown.example", "plain" + hostB.substring(4), "localhost", null}) {
       X509Certificate peer = TlsProbe.handshake(port(), sni, List.of()).peer();
       assertThat(peer).as("sni " + sni).isNotEqualTo(certA.certificate()).isNotEqualTo(certB.certificate());
-      assertThat(peer.getSubjectX500Principal().getName()).isEqualTo("CN=" + EdgeTlsListener.DEFAULT_CERTIFICATE_NAME);
+      assertThat(peer.getSubjectX500Principal().getName()).isEqualTo("CN=" + CertificateBook.DEFAULT_CERTIFICATE_NAME);
     }
   }
 
@@ -188,7 +195,7 @@ class EdgeTlsListenerTest {
         "test", Instant.now())).version();
     vertx.eventBus().publish(Addresses.CONFIG_CHANGED, new Messages.ConfigChanged(tenantB, "copy", v));
     Thread.sleep(300);
-    assertThat(listener.table().site(tenantB, "copy")).isEmpty();
+    assertThat(book.table().site(tenantB, "copy")).isEmpty();
     assertThat(TlsProbe.handshake(port(), "copy" + hostB.substring(4), List.of()).peer())
         .isNotEqualTo(certA.certificate());
   }
@@ -210,7 +217,7 @@ class EdgeTlsListenerTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
     while (System.nanoTime() < deadline) {
       X509Certificate seen = TlsProbe.handshake(port(), sni, List.of()).peer();
-      if (seen.getSubjectX500Principal().getName().equals("CN=" + EdgeTlsListener.DEFAULT_CERTIFICATE_NAME)) {
+      if (seen.getSubjectX500Principal().getName().equals("CN=" + CertificateBook.DEFAULT_CERTIFICATE_NAME)) {
         return;
       }
       Thread.sleep(20);

@@ -43,7 +43,20 @@ final class TlsProbe {
       }
     };
     try (SSLSocket socket = open(port, sni, alpn, new TrustManager[] {recordAll})) {
-      socket.startHandshake();
+      try {
+        socket.startHandshake();
+      } catch (java.net.SocketTimeoutException e) {
+        // diagnosis of a hung handshake: what every thread of the server side was doing
+        StringBuilder dump = new StringBuilder("THREAD DUMP at handshake timeout (sni " + sni + ")\n");
+        Thread.getAllStackTraces().forEach((t, st) -> {
+          dump.append(t).append('\n');
+          for (StackTraceElement el : st) {
+            dump.append("    at ").append(el).append('\n');
+          }
+        });
+        System.out.println(dump);
+        throw e;
+      }
       return new Handshake((X509Certificate) socket.getSession().getPeerCertificates()[0],
           socket.getApplicationProtocol());
     }
@@ -87,7 +100,7 @@ final class TlsProbe {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, trust, new SecureRandom());
     SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
-    socket.setSoTimeout(5000);
+    socket.setSoTimeout(15000);
     SSLParameters p = socket.getSSLParameters();
     p.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
     if (!alpn.isEmpty()) {
