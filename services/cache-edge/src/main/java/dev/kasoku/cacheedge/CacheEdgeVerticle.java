@@ -4,6 +4,11 @@ import dev.kasoku.cacheedge.engine.EdgeRuntime;
 import dev.kasoku.cacheedge.engine.EdgeServerVerticle;
 import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
+import dev.kasoku.cacheedge.storage.Selection;
+import dev.kasoku.cacheedge.tls.CertificateBook;
+import dev.kasoku.cacheedge.tls.EdgeTlsListener;
+import dev.kasoku.common.config.KasokuConfig;
+import java.time.Duration;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
 import dev.kasoku.common.http.Health;
@@ -31,9 +36,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code kasoku.config.changed}, and re-checked every {@code siteRefreshMs} against the store's change
  * epoch so a lost bus message is caught up within a second.
  *
- * <p>Purge and tenant deletion consumers come with their issues; they will call
- * {@link dev.kasoku.cacheedge.storage.Storage#invalidate} and
- * {@link dev.kasoku.cacheedge.storage.Storage#bumpGeneration} on {@link #runtime()}'s storage.
+ * <p>A deleted site (config change with version 0) loses its cached objects
+ * ({@link dev.kasoku.cacheedge.storage.Storage#invalidate} per hostname) before the reload drops it;
+ * a deleted tenant loses all of them at once ({@link dev.kasoku.cacheedge.storage.Storage#bumpGeneration}).
+ * The purge consumer comes with its issue.
+ *
+ * <p>With a process config, the listeners also serve HTTPS on {@code KASOKU_EDGE_TLS_PORT}: one
+ * {@link CertificateBook} per process holds every site's certificate (loaded before the listeners
+ * open, kept current like the sites) and each listener instance picks the certificate by SNI.
  */
 public final class CacheEdgeVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(CacheEdgeVerticle.class.getName());
@@ -42,6 +52,10 @@ public final class CacheEdgeVerticle extends VerticleBase {
   private final Health health;
   private final Clock clock;
   private final EdgeSettings configured;
+  /** Process config for the HTTPS listener (secret key, TLS port); null: no HTTPS listener. */
+  private final KasokuConfig tlsConfig;
+  private CertificateBook certificates;
+  private int tlsPort = -1;
   private final List<EdgeServerVerticle> servers = new CopyOnWriteArrayList<>();
   private EdgeRuntime runtime;
   private long refreshTimer = -1;
@@ -53,7 +67,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
 
   /** With explicit settings (tests: short timeouts, small budgets, fewer instances). */
   public CacheEdgeVerticle(ServiceContext ctx, EdgeSettings settings) {
-    this(ctx.store(), ctx.health(), ctx.clock(), settings);
+    this(ctx.store(), ctx.health(), ctx.clock(), settings, ctx.config());
   }
 
   /**
@@ -61,10 +75,19 @@ public final class CacheEdgeVerticle extends VerticleBase {
    * store for its sites, a health registry and a clock.
    */
   public CacheEdgeVerticle(Store store, Health health, Clock clock, EdgeSettings settings) {
+    this(store, health, clock, settings, null);
+  }
+
+  /**
+   * With the HTTPS listener on {@code tlsConfig.edgeTlsPort()} (sites' certificates by SNI, keys
+   * opened with the key derived from its secret) when {@code tlsConfig} is not null.
+   */
+  public CacheEdgeVerticle(Store store, Health health, Clock clock, EdgeSettings settings, KasokuConfig tlsConfig) {
     this.store = store;
     this.health = health;
     this.clock = clock;
     this.configured = settings;
+    this.tlsConfig = tlsConfig;
   }
 
   @Override
@@ -73,8 +96,20 @@ public final class CacheEdgeVerticle extends VerticleBase {
     MemoryStorage storage = new MemoryStorage(s.memoryBytes(), s.maxObjectBytes(), s.maxVariants());
     SiteTable sites = new SiteTable(store.sites());
     runtime = new EdgeRuntime(s, storage, sites, clock);
-    MessageConsumer<Messages.ConfigChanged> consumer = vertx.eventBus().consumer(Addresses.CONFIG_CHANGED,
-        m -> sites.reload().onFailure(t -> LOG.log(Level.WARNING, "site reload failed: {0}", t.getMessage())));
+    MessageConsumer<Messages.ConfigChanged> consumer = vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, m -> {
+      if (m.body().version() == 0) {
+        // site deleted: its cached objects go with it (a re-created site must not see them)
+        for (String host : sites.hostnamesOf(m.body().tenant(), m.body().site())) {
+          storage.invalidate(new Selection.Host(m.body().tenant(), host), false);
+        }
+      }
+      sites.reload().onFailure(t -> LOG.log(Level.WARNING, "site reload failed: {0}", t.getMessage()));
+    });
+    MessageConsumer<Messages.TenantDeleted> tenantDeleted = vertx.eventBus().consumer(Addresses.TENANT_DELETED, m -> {
+      // the tenant's objects are gone at once; its sites leave the table with the reload
+      storage.bumpGeneration(m.body().tenant());
+      sites.reload().onFailure(t -> LOG.log(Level.WARNING, "site reload failed: {0}", t.getMessage()));
+    });
     refreshTimer = vertx.setPeriodic(s.siteRefreshMs(), id -> sites.refreshIfChanged()
         .onFailure(t -> LOG.log(Level.DEBUG, "site epoch check failed: {0}", t.getMessage())));
     health.register("role:cache-edge", () -> servers.size() == s.instances()
@@ -82,8 +117,19 @@ public final class CacheEdgeVerticle extends VerticleBase {
     // every instance must bind the same port: a configured 0 is resolved to one free port first
     EdgeRuntime shared = s.port() == 0 ? runtime.withPort(freePort(s.bindAddress())) : runtime;
     runtime = shared;
+    Future<Void> tlsReady = Future.succeededFuture();
+    EdgeTlsListener.Binding https = null;
+    if (tlsConfig != null) {
+      certificates = new CertificateBook(vertx, tlsConfig, store.sites(), clock, Duration.ofMillis(s.siteRefreshMs()));
+      tlsPort = tlsConfig.edgeTlsPort() == 0 ? freePort(s.bindAddress()) : tlsConfig.edgeTlsPort();
+      https = new EdgeTlsListener.Binding(certificates, tlsPort);
+      tlsReady = certificates.start();
+    }
+    EdgeTlsListener.Binding httpsBinding = https;
+    Future<Void> certificatesLoaded = tlsReady;
     Future<String> deployed = sites.reload()
-        .compose(v -> vertx.deployVerticle(() -> track(new EdgeServerVerticle(shared)),
+        .compose(v -> certificatesLoaded)
+        .compose(v -> vertx.deployVerticle(() -> track(new EdgeServerVerticle(shared, httpsBinding)),
             new DeploymentOptions().setInstances(s.instances())))
         .map(id -> {
           port = servers.get(0).actualPort();
@@ -94,7 +140,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
           }
           return id;
         });
-    return Future.all(consumer.completion(), deployed).onSuccess(v ->
+    return Future.all(consumer.completion(), tenantDeleted.completion(), deployed).onSuccess(v ->
         LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s)", port,
             s.instances(), sites.size()));
   }
@@ -119,7 +165,17 @@ public final class CacheEdgeVerticle extends VerticleBase {
     }
     // child deployments are undeployed before this stop() runs; nothing streams from storage now
     runtime.storage().close();
-    return Future.succeededFuture();
+    return certificates == null ? Future.succeededFuture() : certificates.stop();
+  }
+
+  /** The HTTPS port (the configured one, or the one chosen for port 0); -1 without HTTPS. */
+  public int tlsPort() {
+    return tlsPort;
+  }
+
+  /** The certificates the HTTPS listener serves; null without HTTPS. */
+  public CertificateBook certificates() {
+    return certificates;
   }
 
   /** The port the edge listens on (the configured one, or the one chosen for port 0). */

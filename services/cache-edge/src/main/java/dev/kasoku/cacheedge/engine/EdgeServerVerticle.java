@@ -3,6 +3,7 @@ package dev.kasoku.cacheedge.engine;
 import dev.kasoku.cacheedge.EdgeSettings;
 import dev.kasoku.cacheedge.origin.OriginClients;
 import dev.kasoku.cacheedge.telemetry.EdgeTelemetry;
+import dev.kasoku.cacheedge.tls.EdgeTlsListener;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.Http2Settings;
@@ -23,20 +24,27 @@ import java.util.concurrent.TimeUnit;
  * that sends more RST_STREAM frames than {@code h2RstFloodMax} per window is disconnected
  * (CVE-2023-44487, "rapid reset").
  *
- * <p>TLS seam: the edge HTTPS listener (KASOKU_EDGE_TLS_PORT) with per-hostname certificates comes
- * with the config issue. It will be a second {@link HttpServer} built from {@link #serverOptions}
- * plus {@code setSsl(true)}, {@code setSni(true)} and a {@code KeyCertOptions} that picks the
- * certificate by SNI name from the site table; requests go through the same {@link EdgeRequest}
- * with {@code https = true}.
+ * <p>HTTPS: when given a {@link EdgeTlsListener.Binding}, each instance also listens on the edge
+ * HTTPS port (KASOKU_EDGE_TLS_PORT) with the same {@link #serverOptions} plus TLS, each site's own
+ * certificate chosen by SNI and HTTP/2 by ALPN; requests go through the same {@link EdgeRequest}.
  */
 public final class EdgeServerVerticle extends VerticleBase {
   private final EdgeRuntime runtime;
+  /** The HTTPS listener's certificates and port; null: plain HTTP only. */
+  private final EdgeTlsListener.Binding https;
   private OriginClients clients;
   private EdgeTelemetry telemetry;
   private HttpServer server;
+  private HttpServer tlsServer;
 
   public EdgeServerVerticle(EdgeRuntime runtime) {
+    this(runtime, null);
+  }
+
+  /** With the HTTPS listener ({@link EdgeTlsListener}) when {@code https} is not null. */
+  public EdgeServerVerticle(EdgeRuntime runtime, EdgeTlsListener.Binding https) {
     this.runtime = runtime;
+    this.https = https;
   }
 
   /** The listener options shared by the HTTP (and, later, HTTPS) listener. */
@@ -68,13 +76,24 @@ public final class EdgeServerVerticle extends VerticleBase {
     telemetry.start();
     server = vertx.createHttpServer(serverOptions(s))
         .requestHandler(req -> new EdgeRequest(this, req).run());
-    return server.listen();
+    if (https == null) {
+      return server.listen();
+    }
+    tlsServer = vertx.createHttpServer(EdgeTlsListener.options(serverOptions(s), https.port(), https.certificates()))
+        .requestHandler(EdgeTlsListener.handler(https.certificates(), req -> new EdgeRequest(this, req).run()));
+    return Future.all(server.listen(), tlsServer.listen());
   }
 
   @Override
   public Future<?> stop() {
     telemetry.stop();
-    return Future.all(server.close(), clients.close());
+    return Future.all(server.close(), clients.close(),
+        tlsServer == null ? Future.succeededFuture() : tlsServer.close());
+  }
+
+  /** The HTTPS port actually bound, or -1 without an HTTPS listener. */
+  public int actualTlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
   }
 
   /** The port actually bound (tests bind port 0). */

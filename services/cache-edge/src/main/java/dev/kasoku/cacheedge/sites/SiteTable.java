@@ -45,6 +45,17 @@ public final class SiteTable {
     return byHost.get(hostName);
   }
 
+  /** The hostnames currently routed to the site (before a reload drops it: purging a deleted site). */
+  public List<String> hostnamesOf(String tenant, String site) {
+    List<String> out = new ArrayList<>();
+    byHost.forEach((host, s) -> {
+      if (s.tenant().equals(tenant) && s.site().equals(site)) {
+        out.add(host);
+      }
+    });
+    return out;
+  }
+
   /** Number of hostnames routed. */
   public int size() {
     return byHost.size();

@@ -20,6 +20,9 @@ import java.util.Optional;
 public final class EdgeTlsListener {
   private EdgeTlsListener() {}
 
+  /** What an edge server instance needs for its HTTPS listener: the shared certificates and the port. */
+  public record Binding(CertificateBook certificates, int port) {}
+
   /** The HTTPS listener's options: {@code base} (the plain listener's) with TLS on {@code port}. */
   public static HttpServerOptions options(HttpServerOptions base, int port, CertificateBook book) {
     return new HttpServerOptions(base)
