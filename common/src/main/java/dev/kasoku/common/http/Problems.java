@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.openapi.validation.SchemaValidationException;
 import io.vertx.openapi.validation.ValidatorException;
 
 /**
@@ -52,6 +54,11 @@ public final class Problems {
     if (failure instanceof StoreUnavailableException) {
       return new ApiException(ProblemType.UNAVAILABLE, "the store is unavailable; retry later");
     }
+    if (failure instanceof SchemaValidationException v && v.getOutputUnit() != null) {
+      java.util.List<String> errors = new java.util.ArrayList<>();
+      leafErrors(v.getOutputUnit(), errors);
+      return ApiException.validation(errors.isEmpty() ? java.util.List.of(v.getMessage()) : errors);
+    }
     if (failure instanceof ValidatorException v) {
       return ApiException.validation(java.util.List.of(v.getMessage()));
     }
@@ -65,6 +72,28 @@ public final class Problems {
       return fromStatus(statusCode, null);
     }
     return null;
+  }
+
+  /**
+   * Every innermost error of a schema validation result ("at /rules/0/match: ..."), so one 400
+   * names each offending field rather than only the first enclosing property.
+   */
+  private static void leafErrors(OutputUnit unit, java.util.List<String> out) {
+    java.util.List<OutputUnit> children = unit.getErrors();
+    if (children == null || children.isEmpty()) {
+      if (unit.getError() != null) {
+        String at = unit.getInstanceLocation() == null || unit.getInstanceLocation().isEmpty()
+            ? "body" : unit.getInstanceLocation();
+        String line = at + ": " + unit.getError();
+        if (!out.contains(line)) {
+          out.add(line);
+        }
+      }
+      return;
+    }
+    for (OutputUnit child : children) {
+      leafErrors(child, out);
+    }
   }
 
   /** Route failure handler: install with {@code router.route().failureHandler(Problems.failureHandler())}. */
