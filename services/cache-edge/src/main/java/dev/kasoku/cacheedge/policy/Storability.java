@@ -11,6 +11,8 @@ import io.vertx.core.MultiMap;
  *   <li>{@code method}: only GET responses are stored (a HEAD is answered from the stored GET; a
  *       HEAD miss is forwarded as is, §4.3.5 updates are not done);</li>
  *   <li>{@code rule}: the site rule says {@code cache: false};</li>
+ *   <li>{@code request-body}: a GET with a body (Content-Length other than 0, or
+ *       Transfer-Encoding): its response may depend on the body, which is not in the key;</li>
  *   <li>{@code request-no-store}: the request carries {@code no-store} (§5.2.1.5);</li>
  *   <li>{@code partial}: 206 and other statuses we do not store whole (§3.4 combining is not
  *       done), {@code status}: 1xx, 304 or a status outside 200-599;</li>
@@ -44,6 +46,7 @@ public final class Storability {
 
   private static final Decision METHOD = new Decision(false, "method");
   private static final Decision RULE = new Decision(false, "rule");
+  private static final Decision REQUEST_BODY = new Decision(false, "request-body");
   private static final Decision REQUEST_NO_STORE = new Decision(false, "request-no-store");
   private static final Decision PARTIAL = new Decision(false, "partial");
   private static final Decision STATUS = new Decision(false, "status");
@@ -54,6 +57,35 @@ public final class Storability {
   private static final Decision SET_COOKIE = new Decision(false, "set-cookie");
   private static final Decision ERROR = new Decision(false, "error-not-explicit");
   private static final Decision NO_FRESHNESS = new Decision(false, "no-freshness");
+
+  /**
+   * Whether a request may be answered from cache at all, before any lookup: null when it may, else
+   * the reason to bypass (Cache-Status {@code fwd=bypass} or {@code fwd=method}; detail = reason).
+   * Requests with Authorization may be looked up: a response is only stored for sharing when the
+   * origin allowed it (§3.5).
+   */
+  public static String lookupBypassReason(String method, MultiMap requestHeaders,
+                                          CompiledSite.EffectiveRule rule) {
+    if (!"GET".equals(method) && !"HEAD".equals(method)) {
+      return METHOD.reason();
+    }
+    if (!rule.cache()) {
+      return RULE.reason();
+    }
+    if (hasBody(requestHeaders)) {
+      return REQUEST_BODY.reason();
+    }
+    return null;
+  }
+
+  /** True when the request announces a body (Transfer-Encoding, or a Content-Length other than 0). */
+  public static boolean hasBody(MultiMap requestHeaders) {
+    if (requestHeaders.contains("transfer-encoding")) {
+      return true;
+    }
+    String cl = requestHeaders.get("content-length");
+    return cl != null && !cl.trim().equals("0");
+  }
 
   /**
    * Decides whether to store.
@@ -77,6 +109,9 @@ public final class Storability {
     }
     if (!rule.cache()) {
       return RULE;
+    }
+    if (hasBody(requestHeaders)) {
+      return REQUEST_BODY;
     }
     if (requestCc.noStore()) {
       return REQUEST_NO_STORE;
