@@ -142,10 +142,7 @@ public final class CacheKey {
       }
       i++;
     }
-    if (i < t.length() && t.charAt(i) == '?') {
-      throw new MalformedRequestException(400, "absolute-form without path");
-    }
-    return i; // may equal length: empty path means "/"
+    return i; // may be at '?' or the end: an empty path means "/"
   }
 
   /** Normalises a whole raw path (no query). */

@@ -16,6 +16,8 @@ import io.vertx.core.MultiMap;
  *   <li>{@code request-no-store}: the request carries {@code no-store} (§5.2.1.5);</li>
  *   <li>{@code partial}: 206 and other statuses we do not store whole (§3.4 combining is not
  *       done), {@code status}: 1xx, 304 or a status outside 200-599;</li>
+ *   <li>{@code must-understand}: the response says must-understand and its status is not one we
+ *       implement (§5.2.2.3); with a status we understand, must-understand overrides no-store;</li>
  *   <li>{@code no-store}, {@code private} (unqualified; the qualified form stores the response
  *       minus the named fields, see {@link Headers#storedHeaders});</li>
  *   <li>{@code authorization}: the request had Authorization and the response lacks
@@ -51,6 +53,7 @@ public final class Storability {
   private static final Decision PARTIAL = new Decision(false, "partial");
   private static final Decision STATUS = new Decision(false, "status");
   private static final Decision NO_STORE = new Decision(false, "no-store");
+  private static final Decision MUST_UNDERSTAND = new Decision(false, "must-understand");
   private static final Decision PRIVATE = new Decision(false, "private");
   private static final Decision AUTHORIZATION = new Decision(false, "authorization");
   private static final Decision VARY_STAR = new Decision(false, "vary-star");
@@ -76,6 +79,17 @@ public final class Storability {
       return REQUEST_BODY.reason();
     }
     return null;
+  }
+
+  /**
+   * Statuses whose caching semantics this cache implements (for {@code must-understand},
+   * RFC 9111 §5.2.2.3).
+   */
+  public static boolean understoodStatus(int status) {
+    return switch (status) {
+      case 200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 405, 410, 414, 501 -> true;
+      default -> false;
+    };
   }
 
   /** True when the request announces a body (Transfer-Encoding, or a Content-Length other than 0). */
@@ -123,7 +137,13 @@ public final class Storability {
       return STATUS;
     }
     CacheControl cc = controls.directives();
-    if (cc.noStore()) {
+    if (cc.mustUnderstand()) {
+      // §5.2.2.3: store only if we understand the status's caching semantics; then no-store is
+      // the fallback for caches that do not, and does not apply to us
+      if (!understoodStatus(status)) {
+        return MUST_UNDERSTAND;
+      }
+    } else if (cc.noStore()) {
       return NO_STORE;
     }
     if (cc.isPrivate()) {

@@ -153,6 +153,7 @@ class CacheKeyTest {
   void absoluteFormKeysLikeOriginForm() {
     assertThat(get("http://www.example.com/a?b=1").uri()).isEqualTo("/a?b=1");
     assertThat(get("https://www.example.com").uri()).isEqualTo("/");
+    assertThat(get("http://www.example.com?b=1").uri()).isEqualTo("/?b=1");
   }
 
   @Test

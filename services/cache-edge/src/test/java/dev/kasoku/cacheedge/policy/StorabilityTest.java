@@ -242,4 +242,17 @@ class StorabilityTest {
     assertThat(Storability.lookupBypassReason("GET", headers("Content-Length", "3"), rule)).isEqualTo("request-body");
     assertThat(Storability.lookupBypassReason("GET", NO_HEADERS, CompiledSite.PASS_RULE)).isEqualTo("rule");
   }
+
+  /** RFC 9111 §5.2.2.3: must-understand with an understood status overrides no-store. */
+  @Test
+  void mustUnderstandWithAnUnderstoodStatusOverridesNoStore() {
+    assertThat(decide(200, headers("Cache-Control", "must-understand, no-store, max-age=60")).store()).isTrue();
+  }
+
+  /** RFC 9111 §5.2.2.3: "a cache MUST NOT store the response if it does not understand the response's status code". */
+  @Test
+  void mustUnderstandWithAnUnknownStatusIsNotStored() {
+    assertThat(decide(299, headers("Cache-Control", "must-understand, max-age=60")).reason())
+        .isEqualTo("must-understand");
+  }
 }
