@@ -64,6 +64,9 @@ public final class CacheControl {
 
   /** Parses every line of {@code name} in {@code headers}; {@link #EMPTY} when there is none. */
   public static CacheControl of(MultiMap headers, CharSequence name) {
+    if (!headers.contains(name)) {
+      return EMPTY; // the common case on requests, without allocating
+    }
     List<String> lines = headers.getAll(name);
     if (lines.isEmpty()) {
       return EMPTY;

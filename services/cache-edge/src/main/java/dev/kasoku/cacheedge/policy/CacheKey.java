@@ -100,6 +100,10 @@ public final class CacheKey {
     if (!isToken(method)) {
       throw new MalformedRequestException(400, "bad method");
     }
+    if (host == null || host.isEmpty() || host.indexOf('/') >= 0) {
+      // the key's host/uri boundary is the first '/': a host must come from normalizeHost
+      throw new MalformedRequestException(400, "bad host");
+    }
     int start = 0;
     if (requestTarget.charAt(0) != '/') {
       start = absoluteFormPathStart(requestTarget);
