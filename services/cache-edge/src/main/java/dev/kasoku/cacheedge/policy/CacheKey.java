@@ -106,7 +106,7 @@ public final class CacheKey {
     }
     int start = 0;
     if (requestTarget.charAt(0) != '/') {
-      start = absoluteFormPathStart(requestTarget);
+      start = absoluteFormPathStart(requestTarget, host);
     }
     int q = requestTarget.indexOf('?', start);
     int pathEnd = q < 0 ? requestTarget.length() : q;
@@ -129,7 +129,12 @@ public final class CacheKey {
         .append(prefix).append(methodClass).append(':').append(host).append(uri).toString();
   }
 
-  private static int absoluteFormPathStart(String t) {
+  /**
+   * Start of the path in an absolute-form target. Its authority must name the same host as the
+   * Host the site was resolved from (RFC 9112 §3.2.2 makes the authority win over Host; a request
+   * where the two disagree is refused rather than keyed under one and meant for the other).
+   */
+  private static int absoluteFormPathStart(String t, String host) {
     int colon = t.indexOf("://");
     if (colon <= 0) {
       throw new MalformedRequestException(400, "request-target is not origin-form");
@@ -145,6 +150,10 @@ public final class CacheKey {
         throw new MalformedRequestException(400, "bad authority in request-target");
       }
       i++;
+    }
+    String authority = CacheKey.normalizeHost(t.substring(colon + 3, i), scheme.equalsIgnoreCase("https"));
+    if (authority == null || !hostName(authority).equals(hostName(host))) {
+      throw new MalformedRequestException(400, "absolute-form authority differs from Host");
     }
     return i; // may be at '?' or the end: an empty path means "/"
   }

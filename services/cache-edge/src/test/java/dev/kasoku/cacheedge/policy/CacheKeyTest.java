@@ -157,6 +157,11 @@ class CacheKeyTest {
   }
 
   @Test
+  void absoluteFormNamingAnotherHostIsRejected() {
+    assertThatThrownBy(() -> get("http://evil.example/a")).isInstanceOf(MalformedRequestException.class);
+  }
+
+  @Test
   void absoluteFormWithUserInfoIsRejected() {
     assertThatThrownBy(() -> get("http://evil@www.example.com/")).isInstanceOf(MalformedRequestException.class);
   }
