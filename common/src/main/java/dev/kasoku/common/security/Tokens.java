@@ -36,7 +36,8 @@ import java.util.function.Supplier;
  *
  * <p>Claims: {@code iss}, {@code aud}, {@code sub} (username), {@code ten} (tenant), {@code role}
  * (informational: the gate uses the user's current role), {@code cv} (credentials version),
- * {@code jti}, {@code iat}, {@code exp}.
+ * {@code jti}, {@code exp}. No {@code iat}: the library would judge it against the wall clock, not
+ * the injected one, and nothing here needs it.
  */
 public final class Tokens {
   /** How long a login token is valid. */
@@ -78,7 +79,6 @@ public final class Tokens {
         .put("role", role.id())
         .put("cv", credentialsVersion)
         .put("jti", jti)
-        .put("iat", now.getEpochSecond())
         .put("exp", exp.getEpochSecond());
     JWTOptions options = new JWTOptions().setAlgorithm(ALGORITHM).setIssuer(ISSUER)
         .setAudience(List.of(AUDIENCE)).setNoTimestamp(true);

@@ -5,6 +5,6 @@ import dev.kasoku.auth.testing.StoreBackend;
 class EmbeddedAuthorizationTableTest extends AuthorizationTableTest {
   @Override
   protected StoreBackend backend() {
-    return StoreBackend.EMBEDDED;
+    return StoreBackend.embedded();
   }
 }

@@ -27,6 +27,12 @@ public final class AuthNode {
   /** The operator credential every test node is configured with. */
   public static final String OPERATOR = "test-operator-credential-0123456789abcdef";
   public static final String SECRET = "test-secret-key-0123456789abcdef0123456789";
+  /**
+   * Argon2id costs for the suites: the real algorithm and code path, at a cost that keeps hundreds of
+   * logins fast on a shared CI machine. The production cost (PasswordHasher.Params.DEFAULT) is
+   * exercised by PasswordHasherTest.
+   */
+  public static final PasswordHasher.Params TEST_HASH_PARAMS = new PasswordHasher.Params(1024, 1, 1);
 
   public final Vertx vertx;
   public final Store store;
@@ -64,7 +70,7 @@ public final class AuthNode {
     Health health = new Health();
     ServiceContext ctx = new ServiceContext(config, store, health, api, clock);
     String deployment = withAuthService
-        ? Await.result(vertx.deployVerticle(new AuthVerticle(ctx, PasswordHasher.Params.DEFAULT), new DeploymentOptions()))
+        ? Await.result(vertx.deployVerticle(new AuthVerticle(ctx, TEST_HASH_PARAMS), new DeploymentOptions()))
         : null;
     health.mount(api.extra());
     HttpServer server = Await.result(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))

@@ -23,12 +23,15 @@ public abstract class AuthSuite {
 
   protected Vertx vertx;
   protected Store store;
-  protected final MutableClock clock = new MutableClock();
+  protected final ShiftedClock clock = new ShiftedClock();
   protected AuthNode node;
   protected Http http;
   private Path dir;
 
+  /** The store backend: subclasses name one. */
   protected abstract StoreBackend backend();
+
+  protected StoreBackend backend;
 
   /** Extra settings for the node (e.g. trusted proxies). */
   protected Map<String, String> env() {
@@ -40,7 +43,8 @@ public abstract class AuthSuite {
     vertx = Vertx.vertx();
     RecordCodec.registerAll(vertx);
     dir = TempStores.newDirectory();
-    store = backend().open(vertx, clock, dir);
+    backend = backend();
+    store = backend.open(vertx, clock, dir);
     node = AuthNode.start(vertx, store, clock, dir, env(), true);
     http = node.http;
   }
@@ -51,8 +55,8 @@ public abstract class AuthSuite {
       node.stop();
     }
     if (store != null) {
-      backend().cleanUp(store);
       Await.result(store.close());
+      backend.cleanUp(vertx, store);
     }
     if (vertx != null) {
       Await.result(vertx.close());
