@@ -16,7 +16,7 @@ import io.vertx.openapi.contract.OpenAPIContract;
  *
  * <p>Each service verticle attaches its handlers to the contract's operations by operationId in its
  * {@code start()}; the launcher then calls {@link #build()} once every role is deployed. Operations
- * of roles this process does not run stay without a handler and answer 404.
+ * of roles this process does not run stay without a handler and answer a 404 problem.
  */
 public final class ApiRouter {
   /** Classpath location of the contract. */
@@ -36,7 +36,7 @@ public final class ApiRouter {
 
   /** Loads and resolves the contract. */
   public static Future<ApiRouter> load(Vertx vertx) {
-    return OpenAPIContract.from(vertx, CONTRACT).map(c -> new ApiRouter(vertx, c));
+    return Contract.load(vertx).map(c -> new ApiRouter(vertx, c));
   }
 
   /** The route of a contract operation; fails fast when the operationId is not in the contract. */
@@ -53,8 +53,18 @@ public final class ApiRouter {
     return extra;
   }
 
-  /** Assembles the root router: request ids, body limit, extra routes, contract routes, problems. */
+  /**
+   * Assembles the root router: request ids, body limit, extra routes, contract routes, problems.
+   * A contract operation nobody attached a handler to (its role runs in another process) answers a
+   * 404 problem without validating the request; left alone, RouterBuilder would answer an empty 503
+   * and warn about it at every start.
+   */
   public Router build() {
+    for (OpenAPIRoute route : builder.getRoutes()) {
+      if (route.getHandlers().isEmpty() && route.getFailureHandlers().isEmpty()) {
+        route.setDoValidation(false).setDoSecurity(false).addHandler(ctx -> ctx.fail(404));
+      }
+    }
     Router root = Router.router(vertx);
     root.route().handler(RequestIds.handler());
     root.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
