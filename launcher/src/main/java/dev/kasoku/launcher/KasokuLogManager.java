@@ -22,11 +22,11 @@ public final class KasokuLogManager extends LogManager {
   static final String CONFIG_RESOURCE = "kasoku-logging.properties";
   private volatile boolean configuring;
 
-  /** Installs this manager if no logger exists yet; otherwise leaves the JDK's as it is. */
-  static void install() {
-    if (System.getProperty("java.util.logging.manager") == null) {
-      System.setProperty("java.util.logging.manager", KasokuLogManager.class.getName());
-    }
+  /**
+   * Reads our logging config when this class is the JVM's log manager (Main sets
+   * {@code -Djava.util.logging.manager} before any logger exists) and the operator gave no file.
+   */
+  static void configure() {
     if (LogManager.getLogManager() instanceof KasokuLogManager manager
         && System.getProperty("java.util.logging.config.file") == null
         && System.getProperty("java.util.logging.config.class") == null) {

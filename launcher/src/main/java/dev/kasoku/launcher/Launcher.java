@@ -7,8 +7,12 @@ import dev.kasoku.common.cluster.ClusterNode;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.config.ServiceRole;
 import dev.kasoku.common.config.Sizes;
+import dev.kasoku.common.http.ApiException;
 import dev.kasoku.common.http.ApiRouter;
 import dev.kasoku.common.http.Health;
+import dev.kasoku.common.http.ProblemType;
+import dev.kasoku.common.http.Problems;
+import dev.kasoku.common.http.RequestIds;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.StoreFactory;
@@ -18,10 +22,12 @@ import dev.kasoku.metrics.MetricsVerticle;
 import dev.kasoku.purge.PurgeVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
 import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.time.Clock;
@@ -29,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -44,12 +51,15 @@ import java.util.function.Function;
  *   <li>lock the data directory (one process per directory: the embedded store and spools are
  *       single-writer);</li>
  *   <li>build Vert.x, clustered when {@code KASOKU_CLUSTER} (bus codecs registered);</li>
- *   <li>open the store (Redis or embedded), load the API contract;</li>
+ *   <li>listen on {@code KASOKU_API_PORT} with a boot router: {@code /healthz} answers 200 from
+ *       here on (the process is alive, only slow), {@code /readyz} answers 503 naming what is not
+ *       up yet, every other path 503 "starting";</li>
+ *   <li>open the store (Redis or embedded) and load the API contract, in parallel;</li>
  *   <li>deploy each role's entry verticle; each attaches its handlers to the contract operations
  *       and registers its readiness checks;</li>
- *   <li>listen on {@code KASOKU_API_PORT} with the contract's router plus {@code /healthz},
- *       {@code /readyz} and {@code /openapi.yaml}. The listener opens last, so nothing is served
- *       by a half-started process.</li>
+ *   <li>switch the listener to the contract's router plus {@code /healthz}, {@code /readyz} and
+ *       {@code /openapi.yaml}; readiness turns 200 once the store, the cluster and every role
+ *       are up.</li>
  * </ol>
  *
  * <p>Shutdown ({@link #stop}, on SIGTERM) runs against one deadline of {@code KASOKU_SHUTDOWN_GRACE}:
@@ -105,29 +115,36 @@ public final class Launcher {
     return ClusterBootstrap.start(config.cluster())
         .compose(node -> {
           r.node = node;
-          return StoreFactory.open(node.vertx(), config)
-              .recover(e -> Future.failedFuture(new StartupException("cannot open the " + storeName(config)
-                  + ": " + e.getMessage(), e)));
+          r.step("vert.x up", startNanos);
+          return listen(r);
         })
-        .compose(store -> {
-          r.store = store;
-          return ApiRouter.load(r.vertx());
+        .compose(server -> {
+          r.step("listening on the API port (booting)", startNanos);
+          // independent of each other (the contract's schema compilation is the slowest step of
+          // all); join, not all, so a store that opens after the contract failed is still closed
+          return Future.join(openStore(r), ApiRouter.load(r.vertx()), r.vertx().fileSystem().readFile(ApiRouter.CONTRACT));
         })
-        .compose(api -> {
-          r.api = api;
-          r.health.register(CHECK_STORE, r.store::ping);
-          r.health.register(ClusterNode.READINESS_CHECK, r.node::readiness);
-          r.health.register(CHECK_ROLES, r::rolesDeployed);
-          return r.vertx().fileSystem().readFile(ApiRouter.CONTRACT);
+        .compose(all -> {
+          r.api = all.resultAt(1);
+          r.contractText = all.resultAt(2);
+          r.step("store open, API contract loaded", startNanos);
+          return deployRoles(r);
         })
-        .compose(contract -> deployRoles(r).map(contract))
-        .compose(contract -> listen(r, contract))
-        .map(server -> {
-          Launcher launcher = new Launcher(config, r, server);
+        .map(v -> {
+          r.step("roles deployed", startNanos);
+          r.serveApi();
+          Launcher launcher = new Launcher(config, r, r.apiServer);
           launcher.logStarted(Duration.ofNanos(System.nanoTime() - startNanos));
           return launcher;
         })
         .recover(failure -> r.release(config.shutdownGrace()).transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  private static Future<Store> openStore(Resources r) {
+    return StoreFactory.open(r.vertx(), r.config)
+        .recover(e -> Future.failedFuture(new StartupException("cannot open the " + storeName(r.config)
+            + ": " + e.getMessage(), e)))
+        .onSuccess(store -> r.store = store);
   }
 
   private static Future<Void> deployRoles(Resources r) {
@@ -150,20 +167,44 @@ public final class Launcher {
     return chain;
   }
 
-  private static Future<HttpServer> listen(Resources r, Buffer contract) {
-    r.health.mount(r.api.extra());
-    r.api.extra().get("/" + ApiRouter.CONTRACT).handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "application/yaml")
-        .end(contract));
-    HttpServerOptions options = new HttpServerOptions().setHost(r.config.bindAddress()).setPort(r.config.apiPort());
-    return r.vertx().createHttpServer(options)
-        .requestHandler(r.api.build())
-        .listen()
-        .recover(e -> Future.failedFuture(e instanceof BindException
-            ? new StartupException("cannot listen on " + r.config.bindAddress() + ":" + r.config.apiPort()
-                + " (KASOKU_API_PORT): " + e.getMessage(), e)
-            : e))
-        .onSuccess(server -> r.apiServer = server);
+  /**
+   * Opens the API listener early, with the boot router: liveness answers while the store opens and
+   * the roles deploy (a slow start is not a dead process), readiness says why it is not ready yet,
+   * and every other path answers 503 "starting". {@link Resources#serveApi} swaps in the full router.
+   * The listener is its own verticle so that it gets its own event loop: compiling the contract's
+   * schemas keeps the start-up chain's loop busy for a while and must not delay {@code /healthz}.
+   */
+  private static Future<HttpServer> listen(Resources r) {
+    Router boot = Router.router(r.vertx());
+    boot.route().handler(RequestIds.handler());
+    r.health.mount(boot);
+    boot.route().handler(ctx -> ctx.fail(new ApiException(ProblemType.UNAVAILABLE,
+        "the process is starting; retry shortly", List.of(), Map.of("Retry-After", "1"))));
+    boot.route().failureHandler(Problems.failureHandler());
+    r.router = boot;
+    return r.vertx().deployVerticle(new ApiListener(r)).map(id -> r.apiServer);
+  }
+
+  /** The control-plane API's HTTP listener; routes each request to the launcher's current router. */
+  private static final class ApiListener extends VerticleBase {
+    private final Resources r;
+
+    ApiListener(Resources r) {
+      this.r = r;
+    }
+
+    @Override
+    public Future<?> start() {
+      HttpServerOptions options = new HttpServerOptions().setHost(r.config.bindAddress()).setPort(r.config.apiPort());
+      return vertx.createHttpServer(options)
+          .requestHandler(request -> r.router.handle(request))
+          .listen()
+          .recover(e -> Future.failedFuture(e instanceof BindException
+              ? new StartupException("cannot listen on " + r.config.bindAddress() + ":" + r.config.apiPort()
+                  + " (KASOKU_API_PORT): " + e.getMessage(), e)
+              : e))
+          .onSuccess(server -> r.apiServer = server);
+    }
   }
 
   /** The API listener's actual port (differs from the configured one when that is 0). */
@@ -230,21 +271,47 @@ public final class Launcher {
     final Health health = new Health();
     final List<Deployment> deployments = Collections.synchronizedList(new ArrayList<>());
     DataDirectoryLock lock;
-    ClusterNode node;
-    Store store;
+    volatile ClusterNode node;
+    volatile Store store;
     ApiRouter api;
-    HttpServer apiServer;
+    Buffer contractText;
+    volatile HttpServer apiServer;
+    /** What the API listener routes to: the boot router, then the full one. */
+    volatile Router router;
+    volatile boolean started;
 
     Resources(KasokuConfig config) {
       this.config = config;
+      health.register(CHECK_STORE, () -> store == null ? Future.failedFuture("opening") : store.ping());
+      health.register(ClusterNode.READINESS_CHECK, () -> node.readiness());
+      health.register(CHECK_ROLES, this::rolesDeployed);
+    }
+
+    /** Switches the listener from the boot router to the contract's router with every role's handlers. */
+    void serveApi() {
+      health.mount(api.extra());
+      Buffer contract = contractText;
+      api.extra().get("/" + ApiRouter.CONTRACT).handler(ctx -> ctx.response()
+          .putHeader("Content-Type", "application/yaml")
+          .end(contract));
+      router = api.build();
+      started = true;
     }
 
     Vertx vertx() {
       return node.vertx();
     }
 
-    /** Up while every role deployed at start is still deployed. */
+    void step(String what, long startNanos) {
+      LOG.log(Level.DEBUG, () -> "start-up: " + what + " after "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) + " ms");
+    }
+
+    /** Up once every role is deployed and serving, and while each still is. */
     Future<?> rolesDeployed() {
+      if (!started) {
+        return Future.failedFuture("starting");
+      }
       List<Deployment> missing;
       synchronized (deployments) {
         missing = deployments.stream().filter(d -> !vertx().deploymentIDs().contains(d.id())).toList();

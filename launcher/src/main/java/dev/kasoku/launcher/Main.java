@@ -3,6 +3,7 @@ package dev.kasoku.launcher;
 import dev.kasoku.common.config.ConfigException;
 import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.config.KasokuConfig;
+import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Main {
   static {
-    // Before the first logger exists: our log manager keeps logging alive during shutdown.
-    KasokuLogManager.install();
+    // Before the first logger exists, and before KasokuLogManager's class is touched: loading a
+    // LogManager subclass initialises LogManager, which reads this property exactly once.
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", "dev.kasoku.launcher.KasokuLogManager");
+    }
+    KasokuLogManager.configure();
   }
 
   private static final System.Logger LOG = System.getLogger(Main.class.getName());
@@ -44,29 +49,37 @@ public final class Main {
       System.exit(EXIT_CONFIG);
       return;
     }
-    Launcher launcher;
+    Future<Launcher> starting = Launcher.start(config);
+    // Registered before start completes: /healthz answers early, so an orchestrator may well send
+    // SIGTERM while the roles are still deploying; the hook then waits for the start and stops.
+    Duration bound = config.shutdownGrace().plus(SHUTDOWN_MARGIN);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(starting, bound), "kasoku-shutdown"));
     try {
-      launcher = Launcher.start(config).await();
+      starting.await();
     } catch (StartupException | ConfigException e) {
       LOG.log(Level.ERROR, "start-up failed: " + e.getMessage());
       System.exit(EXIT_FAILURE);
-      return;
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "start-up failed: " + e.getMessage(), e);
       System.exit(EXIT_FAILURE);
-      return;
     }
-    Duration bound = config.shutdownGrace().plus(SHUTDOWN_MARGIN);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      int code = 0;
-      try {
-        launcher.stop().await(bound.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        LOG.log(Level.ERROR, "shutdown did not finish cleanly: " + e.getMessage());
-        code = EXIT_FAILURE;
-      }
-      KasokuLogManager.flush();
-      Runtime.getRuntime().halt(code);
-    }, "kasoku-shutdown"));
+  }
+
+  private static void stopOnSignal(Future<Launcher> starting, Duration bound) {
+    Launcher launcher;
+    try {
+      launcher = starting.await(bound.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception startFailed) {
+      return; // nothing runs; the JVM exits with the code main chose (or the signal's)
+    }
+    int code = 0;
+    try {
+      launcher.stop().await(bound.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.log(Level.ERROR, "shutdown did not finish cleanly: " + e.getMessage());
+      code = EXIT_FAILURE;
+    }
+    KasokuLogManager.flush();
+    Runtime.getRuntime().halt(code);
   }
 }
