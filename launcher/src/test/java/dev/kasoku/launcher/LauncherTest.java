@@ -130,6 +130,19 @@ class LauncherTest {
   }
 
   @Test
+  void apiPortInUseIsRefusedNamingTheKeyAndReleasesTheDataDirectory() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Future<Launcher> refused = Launcher.start(config(Map.of("KASOKU_API_PORT", String.valueOf(taken.getLocalPort()))));
+      assertThatThrownBy(() -> refused.await(30, TimeUnit.SECONDS))
+          .isInstanceOf(StartupException.class)
+          .hasMessageContaining("KASOKU_API_PORT")
+          .hasMessageContaining(String.valueOf(taken.getLocalPort()));
+    }
+    launcher = Launcher.start(config(Map.of())).await(30, TimeUnit.SECONDS);
+    assertThat(get("/healthz").statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void stopReleasesTheDataDirectorySoANewProcessCanTakeOver() throws Exception {
     launcher = Launcher.start(config(Map.of())).await(30, TimeUnit.SECONDS);
     int port = launcher.apiPort();
