@@ -4,6 +4,7 @@ import dev.kasoku.auth.AuthVerticle;
 import dev.kasoku.cacheedge.CacheEdgeVerticle;
 import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.cluster.ClusterNode;
+import dev.kasoku.common.config.ConfigException;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.config.ServiceRole;
 import dev.kasoku.common.config.Sizes;
@@ -113,6 +114,9 @@ public final class Launcher {
       return Future.failedFuture(e);
     }
     return ClusterBootstrap.start(config.cluster())
+        .recover(e -> Future.failedFuture(e instanceof ConfigException ? e : new StartupException(
+            "cannot join the cluster as " + config.cluster().host() + ":" + config.cluster().port()
+                + " (KASOKU_CLUSTER_HOST, KASOKU_CLUSTER_PORT): " + e.getMessage(), e)))
         .compose(node -> {
           r.node = node;
           r.step("vert.x up", startNanos);

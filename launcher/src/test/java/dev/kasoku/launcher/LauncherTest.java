@@ -84,6 +84,22 @@ class LauncherTest {
   }
 
   @Test
+  void clusteredProcessIsReadyAsAMemberAndLeavesOnStop() throws Exception {
+    int hz = dev.kasoku.common.testing.FreePorts.take();
+    launcher = Launcher.start(config(Map.of("KASOKU_CLUSTER", "true", "KASOKU_CLUSTER_PORT", String.valueOf(hz),
+        "KASOKU_CLUSTER_MEMBERS", "127.0.0.1:" + hz))).await(60, TimeUnit.SECONDS);
+    HttpResponse<String> ready = get("/readyz");
+    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+    assertThat(new JsonObject(ready.body()).getJsonObject("checks").getString("cluster")).isEqualTo("up");
+    launcher.stop().await(30, TimeUnit.SECONDS);
+    launcher = null;
+    // the Hazelcast port is free again: the member left and shut down
+    try (java.net.ServerSocket again = new java.net.ServerSocket(hz, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      assertThat(again.getLocalPort()).isEqualTo(hz);
+    }
+  }
+
+  @Test
   void everyRoleHasAnEntryVerticle() {
     assertThat(Launcher.ROLES.stream().map(Launcher.RoleVerticle::role)).containsExactlyInAnyOrder(ServiceRole.values());
   }
