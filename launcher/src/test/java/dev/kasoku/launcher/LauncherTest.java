@@ -100,6 +100,25 @@ class LauncherTest {
   }
 
   @Test
+  void withTheRedisStoreTheProcessIsReady() throws Exception {
+    String redis = System.getenv().getOrDefault("KASOKU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15");
+    launcher = Launcher.start(config(Map.of("KASOKU_REDIS_URL", redis))).await(60, TimeUnit.SECONDS);
+    HttpResponse<String> ready = get("/readyz");
+    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+  }
+
+  @Test
+  void unreachableRedisKeepsTheProcessAliveButNotReady() throws Exception {
+    int nobody = dev.kasoku.common.testing.FreePorts.take();
+    launcher = Launcher.start(config(Map.of("KASOKU_REDIS_URL", "redis://127.0.0.1:" + nobody)))
+        .await(60, TimeUnit.SECONDS);
+    assertThat(get("/healthz").statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = get("/readyz");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(new JsonObject(ready.body()).getJsonObject("checks").getString("store")).startsWith("down");
+  }
+
+  @Test
   void everyRoleHasAnEntryVerticle() {
     assertThat(Launcher.ROLES.stream().map(Launcher.RoleVerticle::role)).containsExactlyInAnyOrder(ServiceRole.values());
   }
