@@ -162,7 +162,7 @@ public final class Launcher {
       chain = chain
           .compose(v -> r.vertx().deployVerticle(rv.factory().apply(ctx))
               .recover(e -> Future.failedFuture(new StartupException("role " + role.id() + " failed to start: "
-                  + e.getMessage(), e))))
+                  + e.getMessage(), e, !(e instanceof StartupException)))))
           .map(id -> {
             r.deployments.add(new Deployment(role, id));
             return null;

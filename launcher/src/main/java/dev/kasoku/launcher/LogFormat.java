@@ -1,9 +1,10 @@
 package dev.kasoku.launcher;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
 
@@ -23,11 +24,20 @@ public final class LogFormat extends Formatter {
         .append(record.getLevel().getName()).append(' ')
         .append(record.getLoggerName()).append(" - ")
         .append(formatMessage(record)).append(System.lineSeparator());
-    if (record.getThrown() != null) {
-      StringWriter trace = new StringWriter();
-      record.getThrown().printStackTrace(new PrintWriter(trace));
-      line.append(trace);
-    }
+    appendTrace(line, record.getThrown());
     return line.toString();
+  }
+
+  /** The usual "at ..." / "Caused by: ..." rendering of a throwable and its causes. */
+  private static void appendTrace(StringBuilder out, Throwable thrown) {
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    String prefix = "";
+    for (Throwable t = thrown; t != null && seen.add(t); t = t.getCause()) {
+      out.append(prefix).append(t).append(System.lineSeparator());
+      for (StackTraceElement frame : t.getStackTrace()) {
+        out.append("\tat ").append(frame).append(System.lineSeparator());
+      }
+      prefix = "Caused by: ";
+    }
   }
 }

@@ -56,7 +56,10 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(starting, bound), "kasoku-shutdown"));
     try {
       starting.await();
-    } catch (StartupException | ConfigException e) {
+    } catch (StartupException e) {
+      LOG.log(Level.ERROR, "start-up failed: " + e.getMessage(), e.showTrace() ? e.getCause() : null);
+      System.exit(EXIT_FAILURE);
+    } catch (ConfigException e) {
       LOG.log(Level.ERROR, "start-up failed: " + e.getMessage());
       System.exit(EXIT_FAILURE);
     } catch (RuntimeException e) {
