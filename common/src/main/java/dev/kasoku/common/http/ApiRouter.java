@@ -131,7 +131,11 @@ public final class ApiRouter {
     return extra;
   }
 
-  /** Assembles the root router: request ids, body limit, extra routes, contract routes, problems. */
+  /**
+   * Assembles the root router: request ids, body limit, extra routes, contract routes, problems.
+   * A contract operation nobody attached a handler to (its role runs in another process) passes the
+   * gate and then answers 501 problem+json; left alone, RouterBuilder would answer an empty 503.
+   */
   public Router build() {
     accessControl();
     for (OpenAPIRoute route : builder.getRoutes()) {
