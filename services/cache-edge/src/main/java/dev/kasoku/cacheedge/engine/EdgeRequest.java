@@ -244,6 +244,10 @@ final class EdgeRequest {
   private Step lookup() {
     lookups++;
     releaseStored();
+    if (clientGone) {
+      finish(); // woken from a collapsed wait after the client left: nothing to serve
+      return null;
+    }
     String primary = canon.primaryKey();
     VaryKey vary = storage.varyOf(primary);
     String secondary = vary == null ? VaryKey.NONE : vary.secondaryKey(req.headers());
@@ -311,6 +315,10 @@ final class EdgeRequest {
     Collapser.Waiter w = f.join(ctx, outcome -> {
       edge.vertx().cancelTimer(timer[0]);
       collapsed = true;
+      if (clientGone) {
+        finish();
+        return;
+      }
       if (outcome == Collapser.Outcome.STORED) {
         go(Step.LOOKUP);
       } else {
@@ -322,7 +330,7 @@ final class EdgeRequest {
       return Step.LOOKUP; // it landed meanwhile
     }
     timer[0] = edge.vertx().setTimer(rt.settings().collapseWaitMs(), t -> {
-      if (w.abandon()) {
+      if (w.abandon() && !clientGone) {
         collapseAllowed = false;
         go(onRelease);
       }
@@ -739,6 +747,11 @@ final class EdgeRequest {
   /** Streams the origin's response to the client while (maybe) storing it. */
   private Step streamFromOrigin() {
     HttpClientResponse r = originResponse;
+    if (clientGone && writer == null) {
+      r.request().reset(); // the client left before the head arrived and nothing is being stored
+      finish();
+      return null;
+    }
     int status = r.statusCode();
     MultiMap out = resp.headers();
     out.addAll(r.headers());
