@@ -753,6 +753,21 @@ final class EdgeRequest {
       return null;
     }
     int status = r.statusCode();
+    boolean wantsRange = status == 200 && mode != Mode.PASS && req.headers().contains("range");
+    if (wantsRange && writer == null && decision != null && "too-big".equals(decision.reason())) {
+      // declared too big to store: let the origin answer the range itself
+      r.request().reset();
+      originResponse = null;
+      mode = Mode.PASS;
+      cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
+      return sendToOrigin();
+    }
+    if (rangeFromFill == null) {
+      rangeFromFill = writer != null && wantsRange;
+    }
+    if (rangeFromFill) {
+      return fillThenServeRange(r);
+    }
     MultiMap out = resp.headers();
     out.addAll(r.headers());
     Headers.prepareClientResponse(out);
@@ -814,6 +829,69 @@ final class EdgeRequest {
     });
     return null;
   }
+
+  /**
+   * A Range request that missed: the whole object is fetched once (the flight others wait on) and
+   * stored, then the range is cut from the stored copy. When it turns out too big to store, the
+   * request is passed to the origin with its Range instead; nothing was sent to the client yet.
+   */
+  private Step fillThenServeRange(HttpClientResponse r) {
+    r.handler(data -> {
+      originBytes += data.length();
+      if (writer != null && !writer.append(data)) {
+        writer = null;
+        landFlight(Collapser.Outcome.FETCH_YOURSELF);
+        r.request().reset();
+        originResponse = null;
+        if (!clientGone) {
+          cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
+          mode = Mode.PASS;
+          go(sendToOrigin());
+        } else {
+          finish();
+        }
+      }
+    });
+    r.exceptionHandler(t -> {
+      if (writer == null) {
+        return; // already abandoned for the pass above
+      }
+      discardWriter();
+      landFlight(Collapser.Outcome.FETCH_YOURSELF);
+      originResponse = null;
+      logStatus = "error";
+      if (clientGone) {
+        finish();
+      } else {
+        go(synth(502, "origin broke off"));
+      }
+    });
+    r.endHandler(v -> {
+      if (writer == null) {
+        return;
+      }
+      Body body = writer.finish();
+      writer = null;
+      originResponse = null;
+      StoredObject o = body == null ? null : newStoredObject(r, body);
+      if (o != null) {
+        storage.put(o);
+      }
+      landFlight(Collapser.Outcome.STORED);
+      if (clientGone) {
+        finish();
+      } else if (o != null && o.body().tryRetain()) {
+        stored = o;
+        storedRetained = true;
+        go(Step.DELIVER);
+      } else {
+        go(synth(502, "object vanished"));
+      }
+    });
+    return null;
+  }
+
+  private Boolean rangeFromFill;
 
   private StoredObject newStoredObject(HttpClientResponse r, Body body) {
     MultiMap headers = Headers.storedHeaders(r.headers(), pendingControls.directives());
