@@ -713,7 +713,7 @@ final class EdgeRequest {
     MultiMap out = resp.headers();
     out.set("Age", Long.toString(Math.max(0, o.freshness().currentAgeMillis(now) / 1000)));
     out.set(CacheStatus.HEADER, cacheStatus.value());
-    String via = Headers.viaValue(forwarding().protocolVersion(), rt.settings().nodeId());
+    String via = edge.via(req.version());
     String prev = o.headers().get("via");
     out.set("Via", prev == null ? via : prev + ", " + via);
   }
@@ -776,7 +776,7 @@ final class EdgeRequest {
       resp.setStatusMessage(r.statusMessage());
     }
     out.set(CacheStatus.HEADER, cacheStatus.value());
-    String via = Headers.viaValue(forwarding().protocolVersion(), rt.settings().nodeId());
+    String via = edge.via(req.version());
     String prev = out.get("via");
     out.set("Via", prev == null ? via : prev + ", " + via);
     boolean noBody = canon.method().equals("HEAD") || status == 204 || status == 304 || status < 200;
