@@ -134,7 +134,7 @@ public final class ApiRouter {
   /**
    * Assembles the root router: request ids, body limit, extra routes, contract routes, problems.
    * A contract operation nobody attached a handler to (its role runs in another process) passes the
-   * gate and answers a 501 problem; left alone, RouterBuilder would answer an empty 503.
+   * gate and then answers 501 problem+json; left alone, RouterBuilder would answer an empty 503.
    */
   public Router build() {
     accessControl();

@@ -37,7 +37,12 @@ import java.util.function.Function;
 public final class AuthVerticle extends VerticleBase {
   private final ServiceContext ctx;
   private final PasswordHasher.Params hashParams;
+  private static final System.Logger LOG = System.getLogger(AuthVerticle.class.getName());
+  private static final long BOOTSTRAP_FIRST_RETRY_MS = 500;
+  private static final long BOOTSTRAP_MAX_RETRY_MS = 10_000;
   private PasswordHasher hasher;
+  private volatile boolean bootstrapped;
+  private long bootstrapTimer = -1;
 
   public AuthVerticle(ServiceContext ctx) {
     this(ctx, PasswordHasher.Params.DEFAULT);
@@ -81,13 +86,33 @@ public final class AuthVerticle extends VerticleBase {
 
     MessageConsumer<TenantDeleted> erasure = vertx.eventBus().consumer(Addresses.TENANT_DELETED,
         m -> tenants.erase(m.body().tenant()));
-    ctx.health().register("role:auth", () -> ctx.store().ping());
-    return Future.all(erasure.completion(), access.ready(), dummyHash,
-        new OperatorBootstrap(ctx.store().access(), ctx.clock()).run(ctx.config()));
+    // The operator bootstrap needs the store; a store that is down at start must not stop the process
+    // (it stays alive and not ready, and serves once the store is back), so it is retried in the
+    // background and readiness reports it until it has succeeded.
+    OperatorBootstrap bootstrap = new OperatorBootstrap(ctx.store().access(), ctx.clock());
+    Future<Void> firstAttempt = bootstrapUntilDone(bootstrap, BOOTSTRAP_FIRST_RETRY_MS);
+    ctx.health().register("role:auth", () -> bootstrapped
+        ? ctx.store().ping()
+        : Future.failedFuture("operator bootstrap waits for the store"));
+    return Future.all(erasure.completion(), access.ready(), dummyHash, firstAttempt);
+  }
+
+  /** Completes after this attempt, successful or not; a failed attempt schedules the next one. */
+  private Future<Void> bootstrapUntilDone(OperatorBootstrap bootstrap, long retryMs) {
+    return bootstrap.run(ctx.config())
+        .onSuccess(v -> bootstrapped = true)
+        .recover(e -> {
+          LOG.log(System.Logger.Level.WARNING, "operator bootstrap failed (" + e.getMessage()
+              + "); retrying in " + retryMs + " ms");
+          bootstrapTimer = vertx.setTimer(retryMs,
+              t -> bootstrapUntilDone(bootstrap, Math.min(retryMs * 2, BOOTSTRAP_MAX_RETRY_MS)));
+          return Future.succeededFuture();
+        });
   }
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(bootstrapTimer);
     return hasher == null ? Future.succeededFuture() : hasher.close();
   }
 

@@ -36,6 +36,9 @@ public final class EdgeServerVerticle extends VerticleBase {
   private EdgeTelemetry telemetry;
   private HttpServer server;
   private HttpServer tlsServer;
+  private final String via10;
+  private final String via11;
+  private final String via2;
 
   public EdgeServerVerticle(EdgeRuntime runtime) {
     this(runtime, null);
@@ -45,6 +48,19 @@ public final class EdgeServerVerticle extends VerticleBase {
   public EdgeServerVerticle(EdgeRuntime runtime, EdgeTlsListener.Binding https) {
     this.runtime = runtime;
     this.https = https;
+    String node = runtime.settings().nodeId();
+    via10 = dev.kasoku.cacheedge.policy.Headers.viaValue("1.0", node);
+    via11 = dev.kasoku.cacheedge.policy.Headers.viaValue("1.1", node);
+    via2 = dev.kasoku.cacheedge.policy.Headers.viaValue("2", node);
+  }
+
+  /** Our Via element for a client protocol (precomputed: it is on every response). */
+  String via(io.vertx.core.http.HttpVersion version) {
+    return switch (version) {
+      case HTTP_1_0 -> via10;
+      case HTTP_2 -> via2;
+      default -> via11;
+    };
   }
 
   /** The listener options shared by the HTTP (and, later, HTTPS) listener. */
@@ -74,12 +90,13 @@ public final class EdgeServerVerticle extends VerticleBase {
     clients = new OriginClients(vertx, runtime.guard(), s.connectTimeoutMs(), s.readTimeoutMs());
     telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.telemetryDropped());
     telemetry.start();
-    server = vertx.createHttpServer(serverOptions(s))
+    HttpServerOptions options = serverOptions(s);
+    server = vertx.createHttpServer(options)
         .requestHandler(req -> new EdgeRequest(this, req).run());
     if (https == null) {
       return server.listen();
     }
-    tlsServer = vertx.createHttpServer(EdgeTlsListener.options(serverOptions(s), https.port(), https.certificates()))
+    tlsServer = vertx.createHttpServer(EdgeTlsListener.options(options, https.port(), https.certificates()))
         .requestHandler(EdgeTlsListener.handler(https.certificates(), req -> new EdgeRequest(this, req).run()));
     return Future.all(server.listen(), tlsServer.listen());
   }

@@ -89,7 +89,12 @@ public final class CertificateBook {
         .compose(empty -> {
           table = empty;
           previous = empty;
-          return reloadAll();
+          // a store that is down at start must not keep the edge down: the epoch poll loads later
+          return reloadAll().recover(e -> {
+            LOG.log(System.Logger.Level.WARNING, "site certificates not loaded yet (" + e.getMessage()
+                + "); retrying with the change-epoch poll");
+            return Future.succeededFuture();
+          });
         })
         .compose(loaded -> {
           changes = vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, m -> onChange(m.body()));
