@@ -127,7 +127,12 @@ public final class CacheEdgeVerticle extends VerticleBase {
     }
     EdgeTlsListener.Binding httpsBinding = https;
     Future<Void> certificatesLoaded = tlsReady;
-    Future<String> deployed = sites.reload()
+    // a store that is down at start must not keep the edge down (alive, not ready): the epoch check loads later
+    Future<Void> sitesLoaded = sites.reload().recover(t -> {
+      LOG.log(Level.WARNING, "sites not loaded yet ({0}); retrying with the change-epoch check", t.getMessage());
+      return Future.succeededFuture();
+    });
+    Future<String> deployed = sitesLoaded
         .compose(v -> certificatesLoaded)
         .compose(v -> vertx.deployVerticle(() -> track(new EdgeServerVerticle(shared, httpsBinding)),
             new DeploymentOptions().setInstances(s.instances())))
