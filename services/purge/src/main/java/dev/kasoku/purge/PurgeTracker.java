@@ -77,7 +77,7 @@ final class PurgeTracker {
     }
     List<PurgeAck> before = early.remove(command.id());
     if (before != null) {
-      before.forEach(a -> e.acks.merge(a.node(), a.applied(), Long::sum));
+      before.forEach(a -> e.acks.put(a.node(), a.applied()));
       if (e.doneMillis < 0 && e.acks.keySet().containsAll(e.expected)) {
         e.doneMillis = clock.millis();
       }
@@ -99,7 +99,7 @@ final class PurgeTracker {
         }
         return;
       }
-      e.acks.merge(ack.node(), ack.applied(), Long::sum);
+      e.acks.put(ack.node(), ack.applied());
       if (e.doneMillis >= 0 || !e.acks.keySet().containsAll(e.expected)) {
         return;
       }

@@ -1,0 +1,94 @@
+package dev.kasoku.cacheedge.purge;
+
+import dev.kasoku.cacheedge.storage.StoredObject;
+import dev.kasoku.common.bus.Messages.PurgeScope;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The "no resurrection" rule: an origin fetch that started before a purge and finishes after it must
+ * not be stored as fresh.
+ *
+ * <p>The guard remembers the purges this edge applied over the last {@link #DEFAULT_RETENTION}, each
+ * with the time it was applied. When the engine stores an object, {@link GuardedStorage} asks
+ * {@link #purgedSince} whether a purge matching that object was applied at or after the moment the
+ * object's origin request was sent ({@link StoredObject#requestTimeMs}); if so the object is stored
+ * marked stale, so the next request revalidates it with the origin instead of serving what may be
+ * the purged content. A fetch older than the retention is treated as purged when anything was
+ * forgotten since it started (conservative: it is only revalidated, never wrongly served fresh).
+ *
+ * <p>The check costs a walk over the purges applied during the fetch: usually none. Thread-safe:
+ * purges are recorded on the purge agent's context, objects stored from any event loop.
+ */
+public final class PurgeGuard {
+  public static final Duration DEFAULT_RETENTION = Duration.ofMinutes(10);
+  public static final int MAX_REMEMBERED = 100_000;
+
+  /** One applied purge; {@code keys} are the primary keys of a URL purge. */
+  record Applied(long atMs, String tenant, PurgeScope scope, List<String> targets, Set<String> keys) {
+    boolean matches(StoredObject o) {
+      if (!tenant.equals(o.tenant())) {
+        return false;
+      }
+      return switch (scope) {
+        case ALL -> true;
+        case URL -> keys.contains(o.primaryKey());
+        case TAG -> o.tags().stream().anyMatch(targets::contains);
+        case HOST -> o.host() != null && targets.contains(o.host());
+        case PREFIX -> targets.stream().anyMatch(t -> {
+          int slash = t.indexOf('/');
+          return o.host() != null && o.path() != null && o.host().equals(t.substring(0, slash))
+              && o.path().startsWith(t.substring(slash));
+        });
+      };
+    }
+  }
+
+  private final Clock clock;
+  private final Duration retention;
+  private final ArrayDeque<Applied> recent = new ArrayDeque<>();
+  /** Purges applied at or before this instant have been forgotten. */
+  private long forgottenUpToMs = Long.MIN_VALUE;
+
+  public PurgeGuard(Clock clock) {
+    this(clock, DEFAULT_RETENTION);
+  }
+
+  public PurgeGuard(Clock clock, Duration retention) {
+    this.clock = clock;
+    this.retention = retention;
+  }
+
+  /** Records a purge as applied now; call before the storage is invalidated. */
+  synchronized void applied(String tenant, PurgeScope scope, List<String> targets, Set<String> keys) {
+    long now = clock.millis();
+    recent.addLast(new Applied(now, tenant, scope, List.copyOf(targets), Set.copyOf(keys)));
+    long cutoff = now - retention.toMillis();
+    while (!recent.isEmpty() && (recent.peekFirst().atMs() < cutoff || recent.size() > MAX_REMEMBERED)) {
+      forgottenUpToMs = Math.max(forgottenUpToMs, recent.pollFirst().atMs());
+    }
+  }
+
+  /** True when a purge matching the object was applied since its origin request was sent. */
+  public synchronized boolean purgedSince(StoredObject o) {
+    long since = o.requestTimeMs();
+    if (since <= forgottenUpToMs) {
+      return true;
+    }
+    Iterator<Applied> newestFirst = recent.descendingIterator();
+    while (newestFirst.hasNext()) {
+      Applied a = newestFirst.next();
+      if (a.atMs() < since) {
+        return false;
+      }
+      if (a.matches(o)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
