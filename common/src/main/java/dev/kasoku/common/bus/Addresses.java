@@ -21,6 +21,11 @@ public final class Addresses {
   public static final String METRICS_EDGE = "kasoku.metrics.edge";
   /** send: {@link Messages.AuditEvent} from every control-plane service. */
   public static final String AUDIT = "kasoku.audit";
+  /**
+   * publish: {@link Messages.AccessChanged} — a token, user, API key, allow-list or tenant changed;
+   * every node drops what its request verification cached about it.
+   */
+  public static final String ACCESS_CHANGED = "kasoku.access.changed";
   /** publish: a {@link Messages.NodeHeartbeat}; lets services list the live nodes of each role. */
   public static final String NODE_HEARTBEAT = "kasoku.node.heartbeat";
 }

@@ -16,7 +16,8 @@ public final class Messages {
   /** Every record registered with {@link RecordCodec}; a new message type is added here. */
   public static final List<Class<? extends Record>> ALL = List.of(
       PurgeCommand.class, PurgeAck.class, ConfigChanged.class, TenantDeleted.class,
-      AccessLogBatch.class, CounterDeltas.class, AuditEvent.class, NodeHeartbeat.class);
+      AccessLogBatch.class, CounterDeltas.class, AuditEvent.class, NodeHeartbeat.class,
+      AccessChanged.class);
 
   /** What a purge targets. */
   public enum PurgeScope { URL, PREFIX, TAG, HOST, ALL }
@@ -71,6 +72,30 @@ public final class Messages {
   /** One control-plane action for the audit trail. {@code tenant} is null for platform actions. */
   public record AuditEvent(Instant ts, String actor, String tenant, String action, String target,
                            String sourceIp, String outcome) {}
+
+  /** What an {@link AccessChanged} notice is about. */
+  public enum AccessScope {
+    /** {@code id} is a login token's jti: it was revoked (logout). */
+    TOKEN,
+    /** {@code id} is a username: deleted, password changed or role changed. */
+    USER,
+    /** {@code id} is an API key id: revoked. */
+    API_KEY,
+    /** the tenant's IP allow-list changed ({@code id} is null). */
+    ALLOWLIST,
+    /** the tenant was erased: forget everything about it ({@code id} is null). */
+    TENANT
+  }
+
+  /**
+   * Access-control state changed in the store; nodes drop what they cached about it so the change
+   * holds everywhere at once instead of after the cache's expiry.
+   */
+  public record AccessChanged(AccessScope scope, String tenant, String id) {
+    public AccessChanged {
+      Objects.requireNonNull(scope, "scope");
+    }
+  }
 
   /** A node announcing itself and its roles; receivers keep a live-node table with expiry. */
   public record NodeHeartbeat(String node, List<String> roles, Instant at) {

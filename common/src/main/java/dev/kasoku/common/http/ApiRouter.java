@@ -1,42 +1,87 @@
 package dev.kasoku.common.http;
 
+import dev.kasoku.common.config.KasokuConfig;
+import dev.kasoku.common.security.Access;
+import dev.kasoku.common.security.AccessControl;
+import dev.kasoku.common.store.Store;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.validation.RequestValidator;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The control-plane API router of one process, built from the OpenAPI contract
  * ({@code docs/openapi.yaml}, packaged as {@value #CONTRACT} on the classpath) so that request
- * validation comes from the contract and not from hand-written checks.
+ * validation and authorisation come from the contract and not from hand-written checks.
  *
- * <p>Each service verticle attaches its handlers to the contract's operations by operationId in its
- * {@code start()}; the launcher then calls {@link #build()} once every role is deployed. Operations
- * of roles this process does not run stay without a handler and answer 404.
+ * <p>Every operation gets, in this order: the access gate ({@link AccessControl}, deciding from the
+ * operation's {@code x-kasoku-access} rule), request validation, then the handlers its service
+ * attaches by operationId in its {@code start()}. The gate runs before validation so that an
+ * unauthenticated caller learns nothing from validation errors. An operation whose service this
+ * process does not run still passes the gate and then answers 501 problem+json. A contract operation
+ * without an {@code x-kasoku-access} rule fails {@link #load} — there is no default rule.
+ *
+ * <p>The gate needs the process's config and store: {@link #bindAccessControl} (called by
+ * {@link dev.kasoku.common.service.ServiceContext}'s constructor) supplies them, and {@link #build}
+ * refuses to build a router without it (fail closed, CONTROLS 9.4.4).
  */
 public final class ApiRouter {
   /** Classpath location of the contract. */
   public static final String CONTRACT = "openapi.yaml";
   /** Largest accepted request body; bigger ones get 413 problem+json. */
   public static final long MAX_BODY_BYTES = 1024 * 1024;
+  /** Handlers ApiRouter itself puts on every operation (gate, validation). */
+  private static final int OWN_HANDLERS = 2;
 
   private final Vertx vertx;
   private final RouterBuilder builder;
   private final Router extra;
+  private final Map<String, Access> rules = new LinkedHashMap<>();
+  private volatile AccessControl accessControl;
+  private Store boundStore;
 
   private ApiRouter(Vertx vertx, OpenAPIContract contract) {
     this.vertx = vertx;
     this.builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
     this.extra = Router.router(vertx);
+    RequestValidator validator = RequestValidator.create(vertx, contract);
+    RequestExtractor extractor = RequestExtractor.withBodyHandler();
+    for (Operation op : contract.operations()) {
+      Object rule = op.getExtensions().get(Access.EXTENSION);
+      if (rule == null) {
+        throw new IllegalStateException("operation '" + op.getOperationId() + "' in " + CONTRACT
+            + " has no " + Access.EXTENSION + " rule");
+      }
+      Access access = Access.parse(rule);
+      rules.put(op.getOperationId(), access);
+      OpenAPIRoute route = builder.getRoute(op.getOperationId());
+      // our own gate replaces the library's security handlers; our validation runs after the gate
+      route.setDoSecurity(false).setDoValidation(false);
+      route.addHandler(ctx -> gate(ctx, access));
+      route.addHandler(validation(extractor, validator, op));
+    }
   }
 
-  /** Loads and resolves the contract. */
+  /** Loads and resolves the contract; fails when an operation has no or an invalid access rule. */
   public static Future<ApiRouter> load(Vertx vertx) {
-    return OpenAPIContract.from(vertx, CONTRACT).map(c -> new ApiRouter(vertx, c));
+    return OpenAPIContract.from(vertx, CONTRACT).compose(c -> {
+      try {
+        return Future.succeededFuture(new ApiRouter(vertx, c));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    });
   }
 
   /** The route of a contract operation; fails fast when the operationId is not in the contract. */
@@ -48,6 +93,34 @@ public final class ApiRouter {
     return route;
   }
 
+  /** The access rule of every contract operation, by operationId (contract order). */
+  public Map<String, Access> accessRules() {
+    return Map.copyOf(rules);
+  }
+
+  /**
+   * Binds the access gate to this process's config and store. The first binding wins; binding again
+   * with the same store is a no-op (several service contexts may share one router).
+   */
+  public synchronized AccessControl bindAccessControl(KasokuConfig config, Store store, Clock clock) {
+    if (accessControl == null) {
+      accessControl = new AccessControl(vertx, config, store, clock);
+      boundStore = store;
+    } else if (boundStore != store) {
+      throw new IllegalStateException("the API router is already bound to another store");
+    }
+    return accessControl;
+  }
+
+  /** The bound access gate (token issuing shares its key); throws before binding. */
+  public AccessControl accessControl() {
+    AccessControl ac = accessControl;
+    if (ac == null) {
+      throw new IllegalStateException("no access control bound: construct the ServiceContext first");
+    }
+    return ac;
+  }
+
   /** Routes outside the contract (e.g. /openapi.yaml, /metrics), checked before the contract's. */
   public Router extra() {
     return extra;
@@ -55,6 +128,14 @@ public final class ApiRouter {
 
   /** Assembles the root router: request ids, body limit, extra routes, contract routes, problems. */
   public Router build() {
+    accessControl();
+    for (OpenAPIRoute route : builder.getRoutes()) {
+      if (route.getHandlers().size() == OWN_HANDLERS) {
+        String id = route.getOperation().getOperationId();
+        route.addHandler(ctx -> ctx.fail(new ApiException(ProblemType.NOT_IMPLEMENTED,
+            "operation '" + id + "' is not served by this deployment (its service role is not running)")));
+      }
+    }
     Router root = Router.router(vertx);
     root.route().handler(RequestIds.handler());
     root.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
@@ -63,5 +144,25 @@ public final class ApiRouter {
     root.route().last().handler(ctx -> ctx.fail(404));
     root.route().failureHandler(Problems.failureHandler());
     return root;
+  }
+
+  private void gate(RoutingContext ctx, Access access) {
+    AccessControl ac = accessControl;
+    if (ac == null) {
+      ctx.fail(new ApiException(ProblemType.UNAVAILABLE, "access control is not ready"));
+      return;
+    }
+    ac.admit(ctx, access).onSuccess(p -> ctx.next()).onFailure(ctx::fail);
+  }
+
+  private static Handler<RoutingContext> validation(RequestExtractor extractor, RequestValidator validator,
+                                                    Operation op) {
+    return ctx -> extractor.extractValidatableRequest(ctx, op)
+        .compose(request -> validator.validate(request, op.getOperationId()))
+        .onSuccess(validated -> {
+          ctx.put(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST, validated);
+          ctx.next();
+        })
+        .onFailure(ctx::fail);
   }
 }

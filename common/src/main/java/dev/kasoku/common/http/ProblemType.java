@@ -16,6 +16,7 @@ public enum ProblemType {
   UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),
   TOO_MANY_REQUESTS(429, "rate-limited", "Too many requests"),
   INTERNAL(500, "internal", "Internal error"),
+  NOT_IMPLEMENTED(501, "not-implemented", "This operation is not served by this deployment"),
   UNAVAILABLE(503, "unavailable", "A dependency is unavailable; retry later");
 
   /** Base of every problem type URI. */

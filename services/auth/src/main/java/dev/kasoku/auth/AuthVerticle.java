@@ -1,24 +1,109 @@
 package dev.kasoku.auth;
 
+import dev.kasoku.auth.impl.AllowlistHandlers;
+import dev.kasoku.auth.impl.ApiKeyHandlers;
+import dev.kasoku.auth.impl.Audit;
+import dev.kasoku.auth.impl.LoginThrottle;
+import dev.kasoku.auth.impl.OperatorBootstrap;
+import dev.kasoku.auth.impl.PasswordHasher;
+import dev.kasoku.auth.impl.PasswordPolicy;
+import dev.kasoku.auth.impl.SessionHandlers;
+import dev.kasoku.auth.impl.TenantHandlers;
+import dev.kasoku.auth.impl.UserHandlers;
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages.TenantDeleted;
+import dev.kasoku.common.http.ApiRouter;
+import dev.kasoku.common.security.AccessControl;
 import dev.kasoku.common.service.ServiceContext;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+import java.util.function.Function;
 
 /**
- * Entry verticle of the auth service, deployed by the launcher when this process runs the
- * auth role. It reports itself in readiness once started; the service's capabilities are
- * added by their own issues.
+ * Entry verticle of the auth service: tenants, users, API keys, login/logout and IP allow-lists.
+ *
+ * <p>It serves the contract operations of those resources and erases a deleted tenant's access data
+ * (consumer of {@link Addresses#TENANT_DELETED}). Request verification itself is not here: it is
+ * {@link AccessControl} in common, which runs in every process that serves the API, so no request
+ * waits on this service. This service writes the state the gate reads (users, keys, revocation
+ * markers, allow-lists) and announces each change on {@link Addresses#ACCESS_CHANGED}.
+ *
+ * <p>On start it makes sure an operator credential exists ({@link OperatorBootstrap}).
  */
 public final class AuthVerticle extends VerticleBase {
   private final ServiceContext ctx;
+  private final PasswordHasher.Params hashParams;
+  private PasswordHasher hasher;
 
   public AuthVerticle(ServiceContext ctx) {
+    this(ctx, PasswordHasher.Params.DEFAULT);
+  }
+
+  /** For tests and benchmarks that need other Argon2 costs. */
+  public AuthVerticle(ServiceContext ctx, PasswordHasher.Params hashParams) {
     this.ctx = ctx;
+    this.hashParams = hashParams;
   }
 
   @Override
   public Future<?> start() {
-    ctx.health().register("role:auth", Future::succeededFuture);
-    return Future.succeededFuture();
+    ApiRouter api = ctx.api();
+    AccessControl access = api.accessControl();
+    hasher = new PasswordHasher(vertx, hashParams);
+    Audit audit = new Audit(vertx.eventBus(), ctx.clock());
+    Future<String> dummyHash = hasher.hash(UUID.randomUUID().toString());
+
+    TenantHandlers tenants = new TenantHandlers(vertx, ctx.store(), audit, ctx.clock());
+    SessionHandlers sessions = new SessionHandlers(vertx, ctx.store(), access, hasher,
+        new LoginThrottle(ctx.store().access(), ctx.clock()), audit, ctx.clock(), dummyHash);
+    UserHandlers users = new UserHandlers(vertx, ctx.store(), hasher, new PasswordPolicy(), audit, ctx.clock());
+    ApiKeyHandlers keys = new ApiKeyHandlers(vertx, ctx.store(), audit, ctx.clock());
+    AllowlistHandlers allowlist = new AllowlistHandlers(vertx, ctx.store(), audit);
+
+    attach(api, "createTenant", tenants::create);
+    attach(api, "deleteTenant", tenants::delete);
+    attach(api, "login", sessions::login);
+    attach(api, "logout", sessions::logout);
+    attach(api, "listUsers", users::list);
+    attach(api, "createUser", users::create);
+    attach(api, "getUser", users::get);
+    attach(api, "updateUser", users::update);
+    attach(api, "deleteUser", users::delete);
+    attach(api, "listApiKeys", keys::list);
+    attach(api, "createApiKey", keys::create);
+    attach(api, "deleteApiKey", keys::delete);
+    attach(api, "getIpAllowlist", allowlist::get);
+    attach(api, "putIpAllowlist", allowlist::put);
+
+    MessageConsumer<TenantDeleted> erasure = vertx.eventBus().consumer(Addresses.TENANT_DELETED,
+        m -> tenants.erase(m.body().tenant()));
+    ctx.health().register("role:auth", () -> ctx.store().ping());
+    return Future.all(erasure.completion(), access.ready(), dummyHash,
+        new OperatorBootstrap(ctx.store().access(), ctx.clock()).run(ctx.config()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return hasher == null ? Future.succeededFuture() : hasher.close();
+  }
+
+  private static void attach(ApiRouter api, String operationId, Function<RoutingContext, Future<?>> handler) {
+    api.operation(operationId).addHandler(async(handler));
+  }
+
+  private static Handler<RoutingContext> async(Function<RoutingContext, Future<?>> handler) {
+    return ctx -> {
+      Future<?> f;
+      try {
+        f = handler.apply(ctx);
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      f.onFailure(ctx::fail);
+    };
   }
 }

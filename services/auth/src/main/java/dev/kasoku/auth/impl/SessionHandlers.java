@@ -1,0 +1,159 @@
+package dev.kasoku.auth.impl;
+
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages.AccessChanged;
+import dev.kasoku.common.bus.Messages.AccessScope;
+import dev.kasoku.common.http.ApiException;
+import dev.kasoku.common.http.ProblemType;
+import dev.kasoku.common.model.User;
+import dev.kasoku.common.security.AccessControl;
+import dev.kasoku.common.security.Principal;
+import dev.kasoku.common.security.SourceAddress;
+import dev.kasoku.common.security.Tokens;
+import dev.kasoku.common.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Login and logout.
+ *
+ * <p>Login answers one 401 for every way it can fail — unknown tenant, unknown user, wrong password,
+ * source outside the tenant's allow-list — and takes comparable time for all of them: when there is
+ * no user, a dummy hash with the same parameters is verified instead, so the Argon2 cost is always
+ * paid. Lockout ({@link LoginThrottle}) is checked first and answers 429 without evaluating the
+ * password. A hash made with older parameters is upgraded after a successful login.
+ *
+ * <p>Logout writes a revocation marker for the token's id (in the tenant's namespace, expiring with
+ * the token) and publishes {@link Addresses#ACCESS_CHANGED} so every node refuses the token at once.
+ */
+public final class SessionHandlers {
+  static final String LOGIN_FAILED = "invalid tenant, username or password";
+  private static final System.Logger LOG = System.getLogger(SessionHandlers.class.getName());
+
+  /** POST /v1/auth/login body. */
+  public record Login(String tenant, String username, String password) {
+    @Override
+    public String toString() {
+      return "Login[tenant=" + tenant + ", username=" + username + ", password=<hidden>]";
+    }
+  }
+
+  private final Vertx vertx;
+  private final Store store;
+  private final AccessControl access;
+  private final PasswordHasher hasher;
+  private final LoginThrottle throttle;
+  private final Audit audit;
+  private final Clock clock;
+  private final Future<String> dummyHash;
+
+  public SessionHandlers(Vertx vertx, Store store, AccessControl access, PasswordHasher hasher,
+                         LoginThrottle throttle, Audit audit, Clock clock, Future<String> dummyHash) {
+    this.vertx = vertx;
+    this.store = store;
+    this.access = access;
+    this.hasher = hasher;
+    this.throttle = throttle;
+    this.audit = audit;
+    this.clock = clock;
+    this.dummyHash = dummyHash;
+  }
+
+  public Future<?> login(RoutingContext ctx) {
+    Login req = Replies.body(ctx, Login.class);
+    String tenant = req.tenant();
+    String username = req.username().toLowerCase(Locale.ROOT);
+    String source = SourceAddress.get(ctx);
+    String actor = "user:" + username;
+    return store.tenants().getTenant(tenant).compose(t -> {
+      LoginThrottle.Subject subject = LoginThrottle.Subject.of(tenant, t.isPresent(), username, source);
+      return throttle.lockedFor(subject).compose(locked -> {
+        if (!locked.isZero()) {
+          audit.record(ctx, actor, tenant, "auth.login", username, "failure:locked");
+          return Future.failedFuture(lockedOut(locked));
+        }
+        Future<Optional<User>> user = t.isPresent()
+            ? store.tenants().getUser(tenant, username)
+            : Future.succeededFuture(Optional.empty());
+        return user.compose(u -> checkPassword(req.password(), u)
+            .compose(ok -> ok ? access.allowed(tenant, source).map(ip -> ip ? "ok" : "failure:ip-not-allowed")
+                : Future.succeededFuture("failure:credentials"))
+            .compose(outcome -> "ok".equals(outcome)
+                ? succeed(ctx, subject, u.get(), req.password())
+                : fail(ctx, subject, actor, tenant, username, outcome)));
+      });
+    });
+  }
+
+  public Future<?> logout(RoutingContext ctx) {
+    Principal p = Principal.of(ctx);
+    if (p.kind() != Principal.Kind.USER) {
+      return Future.failedFuture(ApiException.badRequest("logout ends a login token; an API key is revoked with "
+          + "DELETE /v1/tenants/{t}/api-keys/{k}"));
+    }
+    return store.access().putMarker(p.tenant(), AccessControl.revokedMarker(p.tokenId()), p.expiresAt())
+        .compose(v -> {
+          vertx.eventBus().publish(Addresses.ACCESS_CHANGED, new AccessChanged(AccessScope.TOKEN, p.tenant(), p.tokenId()));
+          audit.record(ctx, p.actor(), p.tenant(), "auth.logout", p.tokenId(), Audit.SUCCESS);
+          return Replies.noContent(ctx);
+        });
+  }
+
+  private Future<Boolean> checkPassword(String password, Optional<User> user) {
+    if (user.isPresent()) {
+      return hasher.verify(password, user.get().passwordHash());
+    }
+    // same work as for a real user, result thrown away: timing does not reveal which users exist
+    return dummyHash.compose(h -> hasher.verify(password, h)).map(ignored -> false);
+  }
+
+  private Future<Void> succeed(RoutingContext ctx, LoginThrottle.Subject subject, User user, String password) {
+    if (hasher.needsRehash(user.passwordHash())) {
+      upgradeHash(user, password);
+    }
+    return throttle.succeeded(subject)
+        .compose(v -> access.tokens().issue(user.tenant(), user.username(), user.role(), user.credentialsVersion()))
+        .compose(issued -> {
+          audit.record(ctx, "user:" + user.username(), user.tenant(), "auth.login", user.username(), Audit.SUCCESS);
+          return Replies.json(ctx, 200, new JsonObject()
+              .put("token", issued.token())
+              .put("tokenType", "Bearer")
+              .put("expiresAt", Replies.time(issued.expiresAt()))
+              .put("expiresIn", Tokens.TTL.toSeconds()));
+        });
+  }
+
+  private Future<Void> fail(RoutingContext ctx, LoginThrottle.Subject subject, String actor, String tenant,
+                            String username, String outcome) {
+    return throttle.failed(subject).transform(counted -> {
+      if (counted.failed()) {
+        LOG.log(System.Logger.Level.WARNING, "could not count a failed login for tenant " + tenant, counted.cause());
+      }
+      audit.record(ctx, actor, tenant, "auth.login", username, outcome);
+      return Future.failedFuture(ApiException.unauthorized(LOGIN_FAILED));
+    });
+  }
+
+  private void upgradeHash(User user, String password) {
+    hasher.hash(password)
+        .compose(h -> store.tenants().updateUser(new User(user.tenant(), user.username(), user.role(), h,
+            user.credentialsVersion(), user.createdAt(), clock.instant())))
+        .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "could not upgrade the password hash of a user of tenant "
+            + user.tenant(), e));
+  }
+
+  private static ApiException lockedOut(Duration left) {
+    long seconds = Math.max(1, (left.toMillis() + 999) / 1000);
+    return new ApiException(ProblemType.TOO_MANY_REQUESTS,
+        "too many failed logins; try again in " + seconds + " s", List.of(),
+        Map.of("Retry-After", Long.toString(seconds)));
+  }
+}
