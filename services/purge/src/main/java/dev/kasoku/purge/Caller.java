@@ -1,19 +1,21 @@
 package dev.kasoku.purge;
 
+import dev.kasoku.common.security.Principal;
+import dev.kasoku.common.security.SourceAddress;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * Who is purging, for the audit trail. Authentication and the purger-role check happen before the
- * handler runs (common/security, declared in the contract); this only reads the result.
+ * handler runs (the access gate of common/security, from {@code x-kasoku-access} in the contract);
+ * this only reads their result.
  *
- * @param actor the principal's id, e.g. {@code apikey:<id>} or {@code user:<name>}
- * @param sourceIp the client address as the API saw it
+ * @param actor the principal as written in audit events ({@code api-key:<id>}, {@code user:<name>})
+ * @param sourceIp the client address as the gate determined it (trusted proxies honoured)
  */
 record Caller(String actor, String sourceIp) {
 
   /** The one place the purge service reads the caller's identity. */
   static Caller of(RoutingContext rc) {
-    String ip = rc.request().remoteAddress() == null ? null : rc.request().remoteAddress().host();
-    return new Caller("unknown", ip);
+    return new Caller(Principal.of(rc).actor(), SourceAddress.get(rc));
   }
 }

@@ -11,6 +11,7 @@ import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.http.ApiRouter;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.model.PurgeRecord;
+import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.testing.TempStores;
@@ -52,6 +53,7 @@ class PurgeApiTest {
   private Store store;
   private HttpServer server;
   private WebClient client;
+  private final Map<String, String> keys = new java.util.HashMap<>();
   private final LinkedBlockingQueue<PurgeCommand> published = new LinkedBlockingQueue<>();
   private final LinkedBlockingQueue<AuditEvent> audit = new LinkedBlockingQueue<>();
 
@@ -61,6 +63,8 @@ class PurgeApiTest {
     RecordCodec.registerAll(vertx);
     dir = TempStores.newDirectory();
     store = TempStores.embedded(vertx, dir);
+    keys.put(T1, TestTenants.create(store, T1, TenantRole.PURGER));
+    keys.put(T2, TestTenants.create(store, T2, TenantRole.PURGER));
     store.sites().put(T1, "www", List.of("www.t1.example", "img.t1.example"), "{}", "test", Instant.now())
         .await(5, TimeUnit.SECONDS);
     store.sites().put(T2, "www", List.of("www.t2.example"), "{}", "test", Instant.now()).await(5, TimeUnit.SECONDS);
@@ -111,10 +115,11 @@ class PurgeApiTest {
       assertThat(e.action()).isEqualTo("purge.accept");
       assertThat(e.target()).contains(id).contains("www.t1.example/a/b?x=1");
       assertThat(e.sourceIp()).isEqualTo("127.0.0.1");
+      assertThat(e.actor()).startsWith("api-key:");
     });
 
     HttpResponse<Buffer> status = client.get(server.actualPort(), "127.0.0.1", "/v1/tenants/t1/purge/" + id)
-        .send().await(5, TimeUnit.SECONDS);
+        .bearerTokenAuthentication(keys.get(T1)).send().await(5, TimeUnit.SECONDS);
     assertThat(status.statusCode()).isEqualTo(200);
     assertThat(status.bodyAsJsonObject().getString("id")).isEqualTo(id);
   }
@@ -123,7 +128,7 @@ class PurgeApiTest {
   void statusOfAnotherTenantsPurgeIsNotFound() throws Exception {
     String id = post(T1, new JsonObject().put("all", true)).bodyAsJsonObject().getString("id");
     HttpResponse<Buffer> r = client.get(server.actualPort(), "127.0.0.1", "/v1/tenants/t2/purge/" + id)
-        .send().await(5, TimeUnit.SECONDS);
+        .bearerTokenAuthentication(keys.get(T2)).send().await(5, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(404);
   }
 
@@ -200,7 +205,7 @@ class PurgeApiTest {
     for (int i = 0; i < RATE + 2; i++) {
       int port = i % 2 == 0 ? server.actualPort() : server2.actualPort();
       int s = client.post(port, "127.0.0.1", "/v1/tenants/t1/purge")
-          .sendJsonObject(new JsonObject().put("all", true)).await(5, TimeUnit.SECONDS).statusCode();
+          .bearerTokenAuthentication(keys.get(T1)).sendJsonObject(new JsonObject().put("all", true)).await(5, TimeUnit.SECONDS).statusCode();
       if (s == 202) {
         accepted++;
       } else if (s == 429) {
@@ -219,7 +224,7 @@ class PurgeApiTest {
         new dev.kasoku.common.bus.Messages.NodeHeartbeat("edge-stuck", List.of("cache-edge"), Instant.now()));
     long start = System.nanoTime();
     HttpResponse<Buffer> r = client.post(server.actualPort(), "127.0.0.1", "/v1/tenants/t1/purge")
-        .addQueryParam("wait", "true").sendJsonObject(new JsonObject().put("all", true)).await(5, TimeUnit.SECONDS);
+        .addQueryParam("wait", "true").bearerTokenAuthentication(keys.get(T1)).sendJsonObject(new JsonObject().put("all", true)).await(5, TimeUnit.SECONDS);
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertThat(r.statusCode()).isEqualTo(202);
     JsonObject body = r.bodyAsJsonObject();
@@ -230,6 +235,6 @@ class PurgeApiTest {
 
   private HttpResponse<Buffer> post(String tenant, JsonObject body) throws Exception {
     return client.post(server.actualPort(), "127.0.0.1", "/v1/tenants/" + tenant + "/purge")
-        .sendJsonObject(body).await(5, TimeUnit.SECONDS);
+        .bearerTokenAuthentication(keys.get(tenant)).sendJsonObject(body).await(5, TimeUnit.SECONDS);
   }
 }
