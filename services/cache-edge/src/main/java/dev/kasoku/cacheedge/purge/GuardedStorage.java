@@ -1,10 +1,10 @@
 package dev.kasoku.cacheedge.purge;
 
+import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.cacheedge.storage.BodyWriter;
 import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
-import java.util.List;
 
 /**
  * A {@link Storage} that enforces the {@link PurgeGuard}: an object whose origin request was sent
@@ -32,7 +32,7 @@ public final class GuardedStorage implements Storage {
   }
 
   @Override
-  public List<String> varyOf(String primaryKey) {
+  public VaryKey varyOf(String primaryKey) {
     return delegate.varyOf(primaryKey);
   }
 

@@ -16,7 +16,7 @@ import java.util.Set;
  * <p>The guard remembers the purges this edge applied over the last {@link #DEFAULT_RETENTION}, each
  * with the time it was applied. When the engine stores an object, {@link GuardedStorage} asks
  * {@link #purgedSince} whether a purge matching that object was applied at or after the moment the
- * object's origin request was sent ({@link StoredObject#requestTimeMs}); if so the object is stored
+ * object's origin request was sent ({@code Freshness#requestTimeMillis}); if so the object is stored
  * marked stale, so the next request revalidates it with the origin instead of serving what may be
  * the purged content. A fetch older than the retention is treated as purged when anything was
  * forgotten since it started (conservative: it is only revalidated, never wrongly served fresh).
@@ -75,7 +75,7 @@ public final class PurgeGuard {
 
   /** True when a purge matching the object was applied since its origin request was sent. */
   public synchronized boolean purgedSince(StoredObject o) {
-    long since = o.requestTimeMs();
+    long since = o.freshness().requestTimeMillis();
     if (since <= forgottenUpToMs) {
       return true;
     }
