@@ -21,6 +21,11 @@ public final class FreePorts {
     return take(1).get(0);
   }
 
+  /** One free port (the store branch's name for {@link #take()}). */
+  public static int next() {
+    return take();
+  }
+
   public static List<Integer> take(int count) {
     List<ServerSocket> held = new ArrayList<>();
     try {

@@ -138,6 +138,10 @@ public final class EmbeddedStore implements Store {
       store.openFiles();
       return store;
     }, true).onSuccess(s -> s.startMaintenance()).recover(e -> {
+      MVStore half = store.mv;
+      if (half != null && !half.isClosed()) {
+        half.closeImmediately();
+      }
       store.executor.close();
       return Future.failedFuture(new StoreUnavailableException(
           "cannot open the embedded store in " + dir + ": " + e.getMessage(), e));
@@ -229,17 +233,13 @@ public final class EmbeddedStore implements Store {
 
   /** Tenant ids that own at least one map. */
   List<String> tenantsWithMaps() {
-    List<String> out = new ArrayList<>();
+    java.util.TreeSet<String> out = new java.util.TreeSet<>();
     for (String name : mv.getMapNames()) {
       if (name.startsWith("t:")) {
-        String t = name.substring(2, name.indexOf(':', 2));
-        if (out.isEmpty() || !out.contains(t)) {
-          out.add(t);
-        }
+        out.add(name.substring(2, name.indexOf(':', 2)));
       }
     }
-    out.sort(String::compareTo);
-    return out;
+    return new ArrayList<>(out);
   }
 
   long incrementMeta(String key) {
