@@ -14,7 +14,6 @@ import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
-import dev.kasoku.common.testing.TempStores;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -22,7 +21,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,18 +36,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The purge API on its own (one process, local bus, embedded store): validation, ownership,
- * rate limit, durability before the 202, fan-out and audit. Completion with real edges is tested in
- * the launcher's cluster tests.
+ * The purge API on its own (one process, local bus): validation, ownership, rate limit, durability
+ * before the 202, fan-out and audit, run once per store ({@link EmbeddedPurgeApiTest},
+ * {@link RedisPurgeApiTest}). Completion with real edges is tested in the launcher's cluster tests.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class PurgeApiTest {
+abstract class PurgeApiTest {
   private static final String T1 = "t1";
   private static final String T2 = "t2";
   private static final int RATE = 5;
 
-  private Vertx vertx;
-  private Path dir;
+  protected Vertx vertx;
   private Store store;
   private HttpServer server;
   private WebClient client;
@@ -61,8 +58,7 @@ class PurgeApiTest {
   void start() throws Exception {
     vertx = Vertx.vertx();
     RecordCodec.registerAll(vertx);
-    dir = TempStores.newDirectory();
-    store = TempStores.embedded(vertx, dir);
+    store = openStore(vertx);
     keys.put(T1, TestTenants.create(store, T1, TenantRole.PURGER));
     keys.put(T2, TestTenants.create(store, T2, TenantRole.PURGER));
     store.sites().put(T1, "www", List.of("www.t1.example", "img.t1.example"), "{}", "test", Instant.now())
@@ -87,9 +83,15 @@ class PurgeApiTest {
     client.close();
     server.close().await(5, TimeUnit.SECONDS);
     store.close().await(10, TimeUnit.SECONDS);
+    dropStore(vertx);
     vertx.close().await(10, TimeUnit.SECONDS);
-    TempStores.deleteRecursively(dir);
   }
+
+  /** A fresh, empty store of the kind under test. */
+  protected abstract Store openStore(Vertx vertx) throws Exception;
+
+  /** Deletes what {@link #openStore} created (after the store was closed). */
+  protected abstract void dropStore(Vertx vertx) throws Exception;
 
   @Test
   void acceptedPurgeIsInTheLogBeforeThe202AndIsPublishedAndAudited() throws Exception {
