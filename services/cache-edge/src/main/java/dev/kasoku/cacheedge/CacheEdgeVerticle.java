@@ -2,6 +2,7 @@ package dev.kasoku.cacheedge;
 
 import dev.kasoku.cacheedge.engine.EdgeRuntime;
 import dev.kasoku.cacheedge.engine.EdgeServerVerticle;
+import dev.kasoku.cacheedge.purge.EdgePurge;
 import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
 import dev.kasoku.common.bus.Addresses;
@@ -44,6 +45,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
   private final EdgeSettings configured;
   private final List<EdgeServerVerticle> servers = new CopyOnWriteArrayList<>();
   private EdgeRuntime runtime;
+  private EdgePurge purge;
   private long refreshTimer = -1;
   private int port;
 
@@ -70,9 +72,10 @@ public final class CacheEdgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     EdgeSettings s = configured;
-    MemoryStorage storage = new MemoryStorage(s.memoryBytes(), s.maxObjectBytes(), s.maxVariants());
+    purge = new EdgePurge(store.purgeLog(), clock, s.nodeId(),
+        new MemoryStorage(s.memoryBytes(), s.maxObjectBytes(), s.maxVariants()));
     SiteTable sites = new SiteTable(store.sites());
-    runtime = new EdgeRuntime(s, storage, sites, clock);
+    runtime = new EdgeRuntime(s, purge.storage(), sites, clock);
     MessageConsumer<Messages.ConfigChanged> consumer = vertx.eventBus().consumer(Addresses.CONFIG_CHANGED,
         m -> sites.reload().onFailure(t -> LOG.log(Level.WARNING, "site reload failed: {0}", t.getMessage())));
     refreshTimer = vertx.setPeriodic(s.siteRefreshMs(), id -> sites.refreshIfChanged()
@@ -90,9 +93,14 @@ public final class CacheEdgeVerticle extends VerticleBase {
           return vertx.deployVerticle(() -> track(new EdgeServerVerticle(rest)),
               new DeploymentOptions().setInstances(s.instances() - 1));
         });
-    return Future.all(consumer.completion(), deployed).onSuccess(v ->
+    return Future.all(consumer.completion(), deployed.compose(id -> purge.deploy(vertx, sites))).onSuccess(v ->
         LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s)", port,
             s.instances(), sites.size()));
+  }
+
+  /** The edge side of purge (its agent applies the purge log to this edge's storage). */
+  public EdgePurge purge() {
+    return purge;
   }
 
   private EdgeServerVerticle track(EdgeServerVerticle v) {

@@ -2,28 +2,34 @@ package dev.kasoku.cacheedge.purge;
 
 import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.Storage;
-import dev.kasoku.common.service.ServiceContext;
+import dev.kasoku.common.store.PurgeLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 
 /**
- * What the cache-edge verticle installs for purge, in two lines: wrap the storage in the
- * no-resurrection guard before the engine uses it, then deploy the purge agent next to the listeners.
+ * What the cache-edge verticle installs for purge: the storage wrapped in the no-resurrection
+ * {@link PurgeGuard} before the engine uses it, and the {@link PurgeAgent} deployed next to the
+ * listeners (it applies the purge log to that storage, acks, and announces the edge).
  */
 public final class EdgePurge {
-  private final ServiceContext ctx;
+  private final PurgeLog log;
+  private final Clock clock;
+  private final String node;
   private final PurgeGuard guard;
   private final GuardedStorage storage;
   private final PurgeAgent.Settings settings;
-  private PurgeAgent agent;
+  private volatile PurgeAgent agent;
 
-  public EdgePurge(ServiceContext ctx, Storage storage) {
-    this(ctx, storage, PurgeAgent.Settings.defaults());
+  public EdgePurge(PurgeLog log, Clock clock, String node, Storage storage) {
+    this(log, clock, node, storage, PurgeAgent.Settings.defaults());
   }
 
-  public EdgePurge(ServiceContext ctx, Storage storage, PurgeAgent.Settings settings) {
-    this.ctx = ctx;
-    this.guard = new PurgeGuard(ctx.clock());
+  public EdgePurge(PurgeLog log, Clock clock, String node, Storage storage, PurgeAgent.Settings settings) {
+    this.log = log;
+    this.clock = clock;
+    this.node = node;
+    this.guard = new PurgeGuard(clock);
     this.storage = new GuardedStorage(storage, guard);
     this.settings = settings;
   }
@@ -35,8 +41,7 @@ public final class EdgePurge {
 
   /** Deploys the purge agent; completes once it has read the log position and subscribed. */
   public Future<String> deploy(Vertx vertx, SiteTable sites) {
-    agent = new PurgeAgent(ctx.store().purgeLog(), storage, guard, new SiteUrlKeys(sites), ctx.config().nodeId(),
-        ctx.clock(), settings);
+    agent = new PurgeAgent(log, storage, guard, new SiteUrlKeys(sites), node, clock, settings);
     return vertx.deployVerticle(agent);
   }
 
