@@ -40,7 +40,7 @@ final class PurgeFixtures {
 
   /** A site of the tenant serving {@code host} from the origin. */
   static void site(Store store, String tenant, String site, String host, String originUrl) throws Exception {
-    String json = "{\"hostnames\":[\"" + host + "\"],\"origins\":[{\"url\":\"" + originUrl + "\"}]}";
+    String json = "{\"hostnames\":[\"" + host + "\"],\"origins\":[{\"url\":\"" + originUrl + "\"}],\"staleWhileRevalidate\":\"0s\"}";
     store.sites().put(tenant, site, List.of(host), json, "test", Instant.now()).await(5, TimeUnit.SECONDS);
   }
 

@@ -8,12 +8,13 @@ import dev.kasoku.cacheedge.storage.StoredObject;
 
 /**
  * A {@link Storage} that enforces the {@link PurgeGuard}: an object whose origin request was sent
- * before a matching purge was applied is stored marked stale, never fresh. Everything else is passed
- * to the wrapped storage unchanged.
+ * before a matching purge was applied is never stored as fresh (dropped after a hard purge, marked
+ * stale after a soft one). Everything else is passed to the wrapped storage unchanged.
  *
  * <p>Race with a purge applied while the object is being stored: the agent records the purge in the
  * guard before it invalidates the storage, and this class checks the guard both before and after the
- * store. Either the check after the store sees the purge (and marks the URL stale), or it ran before
+ * store. Either the check after the store sees the purge (and invalidates the URL's variants the way
+ * the purge would have), or it ran before
  * the purge was recorded, in which case the store happened before the invalidation, which then
  * removes the object. No interleaving leaves a purged object fresh.
  */
@@ -38,19 +39,26 @@ public final class GuardedStorage implements Storage {
 
   @Override
   public void put(StoredObject object) {
-    if (object.forcedStale()) {
-      delegate.put(object);
-      return;
+    switch (guard.check(object)) {
+      case DROP -> {
+        // as if stored and evicted at once: the storage owned the caller's body reference
+        object.body().release();
+        return;
+      }
+      case STALE -> {
+        delegate.put(object.forcedStale() ? object : object.markedStale());
+        return;
+      }
+      case KEEP -> delegate.put(object);
+      default -> throw new IllegalStateException();
     }
-    if (guard.purgedSince(object)) {
-      delegate.put(object.markedStale());
-      return;
-    }
-    delegate.put(object);
-    if (guard.purgedSince(object)) {
-      delegate.invalidate(new Selection.Key(object.tenant(), object.primaryKey()), true);
+    switch (guard.check(object)) {
+      case DROP -> delegate.invalidate(new Selection.Key(object.tenant(), object.primaryKey()), false);
+      case STALE -> delegate.invalidate(new Selection.Key(object.tenant(), object.primaryKey()), true);
+      default -> { }
     }
   }
+
 
   @Override
   public BodyWriter newBody(long declaredLength) {

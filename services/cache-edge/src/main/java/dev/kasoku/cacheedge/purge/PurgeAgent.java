@@ -188,7 +188,7 @@ public final class PurgeAgent extends VerticleBase {
         }
       }
     }
-    guard.applied(tenant, scope, targets, keys);
+    guard.applied(tenant, scope, targets, keys, soft);
     long affected = 0;
     switch (scope) {
       case URL -> {

@@ -16,10 +16,11 @@ import java.util.Set;
  * <p>The guard remembers the purges this edge applied over the last {@link #DEFAULT_RETENTION}, each
  * with the time it was applied. When the engine stores an object, {@link GuardedStorage} asks
  * {@link #purgedSince} whether a purge matching that object was applied at or after the moment the
- * object's origin request was sent ({@code Freshness#requestTimeMillis}); if so the object is stored
- * marked stale, so the next request revalidates it with the origin instead of serving what may be
- * the purged content. A fetch older than the retention is treated as purged when anything was
- * forgotten since it started (conservative: it is only revalidated, never wrongly served fresh).
+ * object's origin request was sent ({@code Freshness#requestTimeMillis}); if a hard purge matches,
+ * the object is not stored at all (the next request fetches anew); if only soft purges match, it
+ * is stored marked stale, so it is revalidated with the origin before being served as fresh. A fetch
+ * older than the retention is treated as hard-purged when anything was forgotten since it started
+ * (conservative: at worst one extra origin fetch).
  *
  * <p>The check costs a walk over the purges applied during the fetch: usually none. Thread-safe:
  * purges are recorded on the purge agent's context, objects stored from any event loop.
@@ -28,8 +29,18 @@ public final class PurgeGuard {
   public static final Duration DEFAULT_RETENTION = Duration.ofMinutes(10);
   public static final int MAX_REMEMBERED = 100_000;
 
+  /** What a stored object must become because of purges applied during its fetch. */
+  public enum Verdict {
+    /** No matching purge: store it as it is. */
+    KEEP,
+    /** Only soft purges matched: store it marked stale (revalidated before it is served fresh). */
+    STALE,
+    /** A hard purge matched: do not store it at all. */
+    DROP
+  }
+
   /** One applied purge; {@code keys} are the primary keys of a URL purge. */
-  record Applied(long atMs, String tenant, PurgeScope scope, List<String> targets, Set<String> keys) {
+  record Applied(long atMs, String tenant, PurgeScope scope, List<String> targets, Set<String> keys, boolean soft) {
     boolean matches(StoredObject o) {
       if (!tenant.equals(o.tenant())) {
         return false;
@@ -64,31 +75,40 @@ public final class PurgeGuard {
   }
 
   /** Records a purge as applied now; call before the storage is invalidated. */
-  synchronized void applied(String tenant, PurgeScope scope, List<String> targets, Set<String> keys) {
+  synchronized void applied(String tenant, PurgeScope scope, List<String> targets, Set<String> keys, boolean soft) {
     long now = clock.millis();
-    recent.addLast(new Applied(now, tenant, scope, List.copyOf(targets), Set.copyOf(keys)));
+    recent.addLast(new Applied(now, tenant, scope, List.copyOf(targets), Set.copyOf(keys), soft));
     long cutoff = now - retention.toMillis();
     while (!recent.isEmpty() && (recent.peekFirst().atMs() < cutoff || recent.size() > MAX_REMEMBERED)) {
       forgottenUpToMs = Math.max(forgottenUpToMs, recent.pollFirst().atMs());
     }
   }
 
-  /** True when a purge matching the object was applied since its origin request was sent. */
-  public synchronized boolean purgedSince(StoredObject o) {
+  /**
+   * What to do with an object about to be stored, given the purges applied since its origin request
+   * was sent: {@link Verdict#DROP} when a hard purge matches, {@link Verdict#STALE} when only soft
+   * ones do, {@link Verdict#KEEP} otherwise.
+   */
+  public synchronized Verdict check(StoredObject o) {
     long since = o.freshness().requestTimeMillis();
     if (since <= forgottenUpToMs) {
-      return true;
+      return Verdict.DROP;
     }
+    Verdict verdict = Verdict.KEEP;
     Iterator<Applied> newestFirst = recent.descendingIterator();
     while (newestFirst.hasNext()) {
       Applied a = newestFirst.next();
       if (a.atMs() < since) {
-        return false;
+        break;
       }
       if (a.matches(o)) {
-        return true;
+        if (!a.soft()) {
+          return Verdict.DROP;
+        }
+        verdict = Verdict.STALE;
       }
     }
-    return false;
+    return verdict;
   }
+
 }
