@@ -36,7 +36,8 @@ import java.util.function.Supplier;
  *
  * <p>Claims: {@code iss}, {@code aud}, {@code sub} (username), {@code ten} (tenant), {@code role}
  * (informational: the gate uses the user's current role), {@code cv} (credentials version),
- * {@code jti}, {@code iat}, {@code exp}.
+ * {@code jti}, {@code exp}. No {@code iat}: the library would judge it against the wall clock, not
+ * the injected one, and nothing here needs it.
  */
 public final class Tokens {
   /** How long a login token is valid. */
@@ -44,6 +45,7 @@ public final class Tokens {
   public static final String ISSUER = "kasoku";
   public static final String AUDIENCE = "kasoku-api";
   private static final String ALGORITHM = "HS256";
+  private static final System.Logger LOG = System.getLogger(Tokens.class.getName());
 
   private final Clock clock;
   private final Supplier<Future<JWTAuth>> auth;
@@ -77,7 +79,6 @@ public final class Tokens {
         .put("role", role.id())
         .put("cv", credentialsVersion)
         .put("jti", jti)
-        .put("iat", now.getEpochSecond())
         .put("exp", exp.getEpochSecond());
     JWTOptions options = new JWTOptions().setAlgorithm(ALGORITHM).setIssuer(ISSUER)
         .setAudience(List.of(AUDIENCE)).setNoTimestamp(true);
@@ -89,10 +90,17 @@ public final class Tokens {
   public Future<Claims> verify(String jwt) {
     return auth.get()
         .compose(a -> a.authenticate(new TokenCredentials(jwt)))
-        .recover(e -> Future.failedFuture(ApiException.unauthorized("invalid or expired token")))
+        .recover(e -> {
+          LOG.log(System.Logger.Level.DEBUG, "token refused: " + e.getMessage());
+          return Future.failedFuture(ApiException.unauthorized("invalid or expired token"));
+        })
         .compose(user -> {
-          JsonObject c = user.principal();
+          // the verified payload; the principal lacks the time claims
+          JsonObject c = user.attributes().getJsonObject("accessToken");
           try {
+            if (c == null) {
+              return Future.failedFuture(ApiException.unauthorized("invalid or expired token"));
+            }
             Instant exp = Instant.ofEpochSecond(c.getLong("exp"));
             if (!exp.isAfter(clock.instant())) {
               return Future.failedFuture(ApiException.unauthorized("invalid or expired token"));
