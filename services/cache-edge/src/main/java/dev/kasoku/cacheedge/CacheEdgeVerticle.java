@@ -82,16 +82,20 @@ public final class CacheEdgeVerticle extends VerticleBase {
         .onFailure(t -> LOG.log(Level.DEBUG, "site epoch check failed: {0}", t.getMessage())));
     health.register("role:cache-edge", () -> servers.size() == s.instances()
         ? Future.succeededFuture() : Future.failedFuture("edge listeners not up"));
+    // every instance must bind the same port: a configured 0 is resolved to one free port first
+    EdgeRuntime shared = s.port() == 0 ? runtime.withPort(freePort(s.bindAddress())) : runtime;
+    runtime = shared;
     Future<String> deployed = sites.reload()
-        .compose(v -> vertx.deployVerticle(() -> track(new EdgeServerVerticle(runtime)), new DeploymentOptions()))
-        .compose(id -> {
+        .compose(v -> vertx.deployVerticle(() -> track(new EdgeServerVerticle(shared)),
+            new DeploymentOptions().setInstances(s.instances())))
+        .map(id -> {
           port = servers.get(0).actualPort();
-          if (s.instances() == 1) {
-            return Future.succeededFuture(id);
+          for (EdgeServerVerticle v : servers) {
+            if (v.actualPort() != port) {
+              throw new IllegalStateException("edge listeners bound different ports: " + port + " and " + v.actualPort());
+            }
           }
-          EdgeRuntime rest = runtime.withPort(port);
-          return vertx.deployVerticle(() -> track(new EdgeServerVerticle(rest)),
-              new DeploymentOptions().setInstances(s.instances() - 1));
+          return id;
         });
     return Future.all(consumer.completion(), deployed.compose(id -> purge.deploy(vertx, sites))).onSuccess(v ->
         LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s)", port,
@@ -101,6 +105,14 @@ public final class CacheEdgeVerticle extends VerticleBase {
   /** The edge side of purge (its agent applies the purge log to this edge's storage). */
   public EdgePurge purge() {
     return purge;
+  }
+
+  private static int freePort(String host) {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return probe.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no free port on " + host, e);
+    }
   }
 
   private EdgeServerVerticle track(EdgeServerVerticle v) {
