@@ -1,0 +1,161 @@
+package dev.kasoku.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kasoku.common.config.ConfigLoader;
+import dev.kasoku.common.config.KasokuConfig;
+import dev.kasoku.common.config.ServiceRole;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher in this JVM with every role, the embedded store in a temp directory and free ports:
+ * what an operator and a load balancer see of a freshly started process, and how it stops.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LauncherTest {
+  private static final HttpClient HTTP = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir Path dataDir;
+  private Launcher launcher;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (launcher != null) {
+      launcher.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private KasokuConfig config(Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>(Map.of(
+        "KASOKU_DATA_DIR", dataDir.toString(),
+        "KASOKU_BIND_ADDRESS", "127.0.0.1",
+        "KASOKU_API_PORT", "0",
+        "KASOKU_EDGE_PORT", "0",
+        "KASOKU_EDGE_TLS_PORT", "0",
+        "KASOKU_SHUTDOWN_GRACE", "5s"));
+    env.putAll(extra);
+    return ConfigLoader.load(env);
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + launcher.apiPort() + path))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void everyRoleStartsAndTheProcessIsLiveAndReady() throws Exception {
+    launcher = Launcher.start(config(Map.of())).await(30, TimeUnit.SECONDS);
+
+    HttpResponse<String> health = get("/healthz");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(health.body()).getString("status")).isEqualTo("up");
+
+    HttpResponse<String> ready = get("/readyz");
+    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+    JsonObject report = new JsonObject(ready.body());
+    assertThat(report.getString("status")).isEqualTo("ready");
+    JsonObject checks = report.getJsonObject("checks");
+    assertThat(checks.getString("store")).isEqualTo("up");
+    assertThat(checks.getString("cluster")).isEqualTo("up");
+    assertThat(checks.getString("roles")).isEqualTo("up");
+    for (ServiceRole role : ServiceRole.values()) {
+      assertThat(checks.getString("role:" + role.id())).as("readiness of role %s", role.id()).isEqualTo("up");
+    }
+  }
+
+  @Test
+  void everyRoleHasAnEntryVerticle() {
+    assertThat(Launcher.ROLES.stream().map(Launcher.RoleVerticle::role)).containsExactlyInAnyOrder(ServiceRole.values());
+  }
+
+  @Test
+  void onlyTheConfiguredRolesAreDeployed() throws Exception {
+    launcher = Launcher.start(config(Map.of("KASOKU_SERVICES", "purge,metrics"))).await(30, TimeUnit.SECONDS);
+    JsonObject checks = new JsonObject(get("/readyz").body()).getJsonObject("checks");
+    assertThat(checks.fieldNames()).contains("role:purge", "role:metrics")
+        .doesNotContain("role:auth", "role:cache-edge", "role:config", "role:logging");
+  }
+
+  @Test
+  void servesTheApiContractItIsBuiltFrom() throws Exception {
+    launcher = Launcher.start(config(Map.of())).await(30, TimeUnit.SECONDS);
+    HttpResponse<String> contract = get("/openapi.yaml");
+    assertThat(contract.statusCode()).isEqualTo(200);
+    assertThat(contract.headers().firstValue("Content-Type")).contains("application/yaml");
+    assertThat(contract.body()).isEqualTo(Files.readString(Path.of("../docs/openapi.yaml")));
+  }
+
+  @Test
+  void unknownPathIsA404Problem() throws Exception {
+    launcher = Launcher.start(config(Map.of())).await(30, TimeUnit.SECONDS);
+    HttpResponse<String> response = get("/v1/no-such-thing");
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+    assertThat(response.headers().firstValue("X-Request-Id")).isPresent();
+    JsonObject problem = new JsonObject(response.body());
+    assertThat(problem.getString("type")).isEqualTo("https://kasoku.dev/problems/not-found");
+    assertThat(problem.getInteger("status")).isEqualTo(404);
+    assertThat(problem.getString("requestId")).isEqualTo(response.headers().firstValue("X-Request-Id").get());
+  }
+
+  @Test
+  void secondLauncherOnTheSameDataDirIsRefusedClearlyAndTheFirstKeepsServing() throws Exception {
+    launcher = Launcher.start(config(Map.of())).await(30, TimeUnit.SECONDS);
+    Future<Launcher> second = Launcher.start(config(Map.of()));
+    assertThatThrownBy(() -> second.await(30, TimeUnit.SECONDS))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("data directory " + dataDir.toAbsolutePath().normalize() + " is in use by another Kasoku process")
+        .hasMessageContaining("KASOKU_DATA_DIR");
+    assertThat(get("/readyz").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void stopReleasesTheDataDirectorySoANewProcessCanTakeOver() throws Exception {
+    launcher = Launcher.start(config(Map.of())).await(30, TimeUnit.SECONDS);
+    int port = launcher.apiPort();
+    launcher.stop().await(30, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
+        HttpResponse.BodyHandlers.ofString())).isInstanceOf(ConnectException.class);
+    launcher = Launcher.start(config(Map.of())).await(30, TimeUnit.SECONDS);
+    assertThat(get("/healthz").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void inFlightRequestFinishesDuringShutdownAndReportsDraining() throws Exception {
+    launcher = Launcher.start(config(Map.of())).await(30, TimeUnit.SECONDS);
+    // a readiness check that takes a while stands in for a slow API request
+    launcher.health().register("slow", () -> Future.future(p ->
+        io.vertx.core.Vertx.currentContext().owner().setTimer(1500, id -> p.complete())));
+    CompletableFuture<HttpResponse<String>> inFlight = HTTP.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + launcher.apiPort() + "/readyz")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    Thread.sleep(300); // let the request reach the server before shutdown starts
+    long t0 = System.nanoTime();
+    Future<Void> stopped = launcher.stop();
+    HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(new JsonObject(response.body()).getBoolean("draining")).isTrue();
+    stopped.await(30, TimeUnit.SECONDS);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+  }
+}
