@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Timeout;
  * before the 202, fan-out and audit, run once per store ({@link EmbeddedPurgeApiTest},
  * {@link RedisPurgeApiTest}). Completion with real edges is tested in the launcher's cluster tests.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 abstract class PurgeApiTest {
   private static final String T1 = "t1";
   private static final String T2 = "t2";
@@ -62,8 +62,8 @@ abstract class PurgeApiTest {
     keys.put(T1, TestTenants.create(store, T1, TenantRole.PURGER));
     keys.put(T2, TestTenants.create(store, T2, TenantRole.PURGER));
     store.sites().put(T1, "www", List.of("www.t1.example", "img.t1.example"), "{}", "test", Instant.now())
-        .await(5, TimeUnit.SECONDS);
-    store.sites().put(T2, "www", List.of("www.t2.example"), "{}", "test", Instant.now()).await(5, TimeUnit.SECONDS);
+        .await(30, TimeUnit.SECONDS);
+    store.sites().put(T2, "www", List.of("www.t2.example"), "{}", "test", Instant.now()).await(30, TimeUnit.SECONDS);
     ApiRouter api = ApiRouter.load(vertx).await(10, TimeUnit.SECONDS);
     ServiceContext ctx = new ServiceContext(ConfigLoader.load(Map.of("KASOKU_NODE_ID", "purge-1")), store,
         new Health(), api, Clock.systemUTC());
@@ -71,17 +71,17 @@ abstract class PurgeApiTest {
         .withRate(RATE, Duration.ofMinutes(1));
     vertx.deployVerticle(new PurgeVerticle(ctx, settings)).await(10, TimeUnit.SECONDS);
     vertx.eventBus().<PurgeCommand>consumer(Addresses.PURGE, m -> published.add(m.body())).completion()
-        .await(5, TimeUnit.SECONDS);
+        .await(30, TimeUnit.SECONDS);
     vertx.eventBus().<AuditEvent>consumer(Addresses.AUDIT, m -> audit.add(m.body())).completion()
-        .await(5, TimeUnit.SECONDS);
-    server = vertx.createHttpServer().requestHandler(api.build()).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+        .await(30, TimeUnit.SECONDS);
+    server = vertx.createHttpServer().requestHandler(api.build()).listen(0, "127.0.0.1").await(30, TimeUnit.SECONDS);
     client = WebClient.create(vertx);
   }
 
   @AfterEach
   void stop() throws Exception {
     client.close();
-    server.close().await(5, TimeUnit.SECONDS);
+    server.close().await(30, TimeUnit.SECONDS);
     store.close().await(10, TimeUnit.SECONDS);
     dropStore(vertx);
     vertx.close().await(10, TimeUnit.SECONDS);
@@ -102,7 +102,7 @@ abstract class PurgeApiTest {
     String id = body.getString("id");
     assertThat(body.getString("status")).isEqualTo("done").as("no live edge to wait for");
 
-    List<PurgeRecord> log = store.purgeLog().readAfter(0, 10).await(5, TimeUnit.SECONDS);
+    List<PurgeRecord> log = store.purgeLog().readAfter(0, 10).await(30, TimeUnit.SECONDS);
     assertThat(log).singleElement().satisfies(rec -> {
       assertThat(rec.id()).isEqualTo(id);
       assertThat(rec.tenant()).isEqualTo(T1);
@@ -121,7 +121,7 @@ abstract class PurgeApiTest {
     });
 
     HttpResponse<Buffer> status = client.get(server.actualPort(), "127.0.0.1", "/v1/tenants/t1/purge/" + id)
-        .bearerTokenAuthentication(keys.get(T1)).send().await(5, TimeUnit.SECONDS);
+        .bearerTokenAuthentication(keys.get(T1)).send().await(30, TimeUnit.SECONDS);
     assertThat(status.statusCode()).isEqualTo(200);
     assertThat(status.bodyAsJsonObject().getString("id")).isEqualTo(id);
   }
@@ -130,7 +130,7 @@ abstract class PurgeApiTest {
   void statusOfAnotherTenantsPurgeIsNotFound() throws Exception {
     String id = post(T1, new JsonObject().put("all", true)).bodyAsJsonObject().getString("id");
     HttpResponse<Buffer> r = client.get(server.actualPort(), "127.0.0.1", "/v1/tenants/t2/purge/" + id)
-        .bearerTokenAuthentication(keys.get(T2)).send().await(5, TimeUnit.SECONDS);
+        .bearerTokenAuthentication(keys.get(T2)).send().await(30, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(404);
   }
 
@@ -201,7 +201,7 @@ abstract class PurgeApiTest {
     vertx.deployVerticle(new PurgeVerticle(ctx2, PurgeSettings.defaults().withRate(RATE, Duration.ofMinutes(1))))
         .await(10, TimeUnit.SECONDS);
     HttpServer server2 = vertx.createHttpServer().requestHandler(api2.build()).listen(0, "127.0.0.1")
-        .await(5, TimeUnit.SECONDS);
+        .await(30, TimeUnit.SECONDS);
     int accepted = 0;
     int limited = 0;
     for (int i = 0; i < RATE + 2; i++) {
@@ -214,7 +214,7 @@ abstract class PurgeApiTest {
         limited++;
       }
     }
-    server2.close().await(5, TimeUnit.SECONDS);
+    server2.close().await(30, TimeUnit.SECONDS);
     assertThat(accepted).isEqualTo(RATE);
     assertThat(limited).isEqualTo(2);
   }
@@ -226,7 +226,7 @@ abstract class PurgeApiTest {
         new dev.kasoku.common.bus.Messages.NodeHeartbeat("edge-stuck", List.of("cache-edge"), Instant.now()));
     long start = System.nanoTime();
     HttpResponse<Buffer> r = client.post(server.actualPort(), "127.0.0.1", "/v1/tenants/t1/purge")
-        .addQueryParam("wait", "true").bearerTokenAuthentication(keys.get(T1)).sendJsonObject(new JsonObject().put("all", true)).await(5, TimeUnit.SECONDS);
+        .addQueryParam("wait", "true").bearerTokenAuthentication(keys.get(T1)).sendJsonObject(new JsonObject().put("all", true)).await(30, TimeUnit.SECONDS);
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertThat(r.statusCode()).isEqualTo(202);
     JsonObject body = r.bodyAsJsonObject();
@@ -237,6 +237,6 @@ abstract class PurgeApiTest {
 
   private HttpResponse<Buffer> post(String tenant, JsonObject body) throws Exception {
     return client.post(server.actualPort(), "127.0.0.1", "/v1/tenants/" + tenant + "/purge")
-        .bearerTokenAuthentication(keys.get(tenant)).sendJsonObject(body).await(5, TimeUnit.SECONDS);
+        .bearerTokenAuthentication(keys.get(tenant)).sendJsonObject(body).await(30, TimeUnit.SECONDS);
   }
 }
