@@ -30,6 +30,8 @@ import java.util.Set;
  * @param allowedOriginNetworks private/loopback networks that sites may use as origins
  * @param trustedProxies networks whose X-Forwarded-For is believed
  * @param shutdownGrace how long in-flight work may take after SIGTERM
+ * @param edgeMaxObjectBytes responses larger than this are streamed through the edge, never stored
+ *     (KASOKU_EDGE_MAX_OBJECT)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -48,13 +50,16 @@ public record KasokuConfig(
     String bootstrapToken,
     List<Cidr> allowedOriginNetworks,
     List<Cidr> trustedProxies,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    long edgeMaxObjectBytes) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
   public static final int DEFAULT_API_PORT = 8081;
   public static final String DEFAULT_DATA_DIR = "./data";
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(8);
+  /** Largest response body the edge stores (64 MiB); larger ones are streamed, not stored. */
+  public static final long DEFAULT_EDGE_MAX_OBJECT = 64L << 20;
   /** Minimum secret key length in characters; shorter keys are guessable. */
   public static final int MIN_SECRET_KEY_LENGTH = 32;
 
@@ -69,6 +74,9 @@ public record KasokuConfig(
     Objects.requireNonNull(redisUrl, "redisUrl");
     allowedOriginNetworks = List.copyOf(allowedOriginNetworks);
     trustedProxies = List.copyOf(trustedProxies);
+    if (edgeMaxObjectBytes <= 0) {
+      throw new ConfigException("KASOKU_EDGE_MAX_OBJECT", String.valueOf(edgeMaxObjectBytes), "must be positive");
+    }
     if (mode == Mode.PRODUCTION && secretKey == null) {
       throw new ConfigException("KASOKU_SECRET_KEY", null, "required when KASOKU_MODE=production");
     }
@@ -80,6 +88,17 @@ public record KasokuConfig(
       throw new ConfigException("KASOKU_REDIS_URL", null,
           "required when KASOKU_CLUSTER=true splits the roles over processes: they must share one store");
     }
+  }
+
+  /** The configuration without the edge's max object size (the default applies). */
+  public KasokuConfig(Set<ServiceRole> services, Mode mode, String nodeId, ClusterSettings cluster,
+                      Optional<String> redisUrl, String bindAddress, int edgePort, int edgeTlsPort,
+                      int apiPort, Path dataDir, Path logDir, long edgeMemoryBytes, String secretKey,
+                      String bootstrapToken, List<Cidr> allowedOriginNetworks, List<Cidr> trustedProxies,
+                      Duration shutdownGrace) {
+    this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
+        logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
+        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT);
   }
 
   public boolean runs(ServiceRole role) {
