@@ -1,0 +1,246 @@
+package dev.kasoku.cacheedge.policy;
+
+import io.vertx.core.MultiMap;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Header handling between client, cache and origin.
+ *
+ * <h2>Towards the origin</h2>
+ * {@link #prepareOriginRequest} removes, from a copy the engine made of the client's headers:
+ * hop-by-hop fields (RFC 9110 §7.6.1) and every field named in Connection (except the ones framing
+ * needs); every {@code Proxy-*} field (including {@code Proxy}, the httpoxy vector); fields that
+ * rewrite the request at common origin frameworks and so would make the origin's answer depend on
+ * something the cache key does not contain ({@link #NEVER_FORWARDED_REQUEST_HEADERS}: X-Forwarded-Host,
+ * X-Original-URL, X-Rewrite-URL, method overrides ...); the client's conditionals when the engine
+ * fills the cache; then sets our own X-Forwarded-For / X-Forwarded-Proto / Forwarded / Via. Incoming
+ * X-Forwarded-For and Forwarded are kept (appended to) only when the peer is a trusted proxy.
+ *
+ * <h2>Towards the client</h2>
+ * {@link #prepareClientResponse} removes hop-by-hop fields and the fields addressed to us only
+ * ({@link #CONSUMED_RESPONSE_HEADERS}: Surrogate-Key, Surrogate-Control, CDN-Cache-Control,
+ * Kasoku-CDN-Cache-Control). Every other field passes untouched.
+ *
+ * <h2>In the store</h2>
+ * {@link #storedHeaders} keeps everything except hop-by-hop fields and the field names of a
+ * qualified {@code private} (RFC 9111 §3.1); consumed fields stay stored because freshness is
+ * recomputed from the stored fields after a 304. {@link #updateFrom304} merges a 304's fields into
+ * the stored ones (RFC 9111 §4.3.4, §3.2).
+ */
+public final class Headers {
+  /** Hop-by-hop fields (RFC 9110 §7.6.1), lower-case. */
+  public static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive",
+      "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+      "transfer-encoding", "upgrade", "http2-settings");
+
+  /** Request fields never forwarded to an origin (cache poisoning and routing override vectors). */
+  public static final List<String> NEVER_FORWARDED_REQUEST_HEADERS = List.of(
+      "x-forwarded-host", "x-forwarded-server", "x-forwarded-port", "x-forwarded-scheme",
+      "x-forwarded-prefix", "x-host", "x-original-host", "x-original-url", "x-rewrite-url",
+      "x-http-method-override", "x-http-method", "x-method-override", "x-original-method",
+      "x-real-ip", "x-client-ip", "true-client-ip", "client-ip", "cache-status", "cdn-loop",
+      "surrogate-capability", "x-forwarded-proto");
+
+  /** The client's precondition fields; not forwarded when the engine fills the cache. */
+  public static final List<String> CONDITIONAL_REQUEST_HEADERS = List.of(
+      "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range");
+
+  /** Response fields addressed to the edge and consumed by it (API.md, "Edge response headers"). */
+  public static final List<String> CONSUMED_RESPONSE_HEADERS = List.of(
+      "surrogate-key", "surrogate-control", "cdn-cache-control", "kasoku-cdn-cache-control");
+
+  /** Fields a 304 must not change in the stored response: they frame the stored body. */
+  public static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding",
+      "content-range");
+
+  /** Never removed because Connection names them: removing them would break framing or routing. */
+  private static final Set<String> CONNECTION_PROTECTED = Set.of("host", "content-length");
+
+  private Headers() {}
+
+  /** Removes hop-by-hop fields, every field Connection names and every Proxy-* field, in place. */
+  public static void removeHopByHop(MultiMap h) {
+    List<String> connection = h.getAll("connection");
+    if (!connection.isEmpty()) {
+      for (String line : connection) {
+        for (String name : line.split(",")) {
+          String n = name.trim().toLowerCase(Locale.ROOT);
+          if (!n.isEmpty() && !CONNECTION_PROTECTED.contains(n)) {
+            h.remove(n);
+          }
+        }
+      }
+    }
+    for (String name : HOP_BY_HOP) {
+      h.remove(name);
+    }
+    List<String> proxyNames = null;
+    for (Map.Entry<String, String> e : h) {
+      String k = e.getKey();
+      if (k.length() >= 5 && k.regionMatches(true, 0, "proxy", 0, 5)) {
+        if (proxyNames == null) {
+          proxyNames = new ArrayList<>(2);
+        }
+        proxyNames.add(k);
+      }
+    }
+    if (proxyNames != null) {
+      for (String k : proxyNames) {
+        h.remove(k);
+      }
+    }
+  }
+
+  /**
+   * How the request reached us, for the forwarding fields.
+   *
+   * @param clientIp the peer address (textual IP)
+   * @param peerIsTrustedProxy true when the peer is in KASOKU_TRUSTED_PROXIES: its X-Forwarded-For
+   *     and Forwarded are kept and appended to
+   * @param https true when the client used TLS
+   * @param host the normalised host the client asked for
+   * @param protocolVersion "1.0", "1.1" or "2" (for Via)
+   * @param nodeId this edge node's id (for Via; never an internal address)
+   */
+  public record Forwarding(String clientIp, boolean peerIsTrustedProxy, boolean https, String host,
+                           String protocolVersion, String nodeId) {}
+
+  /**
+   * Turns a copy of the client's headers into the origin request's headers, in place.
+   *
+   * @param h a mutable copy of the client's request headers
+   * @param fwd how the request reached us
+   * @param stripConditionals true on a cache fill (we need a full response to store)
+   */
+  public static void prepareOriginRequest(MultiMap h, Forwarding fwd, boolean stripConditionals) {
+    removeHopByHop(h);
+    for (String name : NEVER_FORWARDED_REQUEST_HEADERS) {
+      h.remove(name);
+    }
+    if (stripConditionals) {
+      for (String name : CONDITIONAL_REQUEST_HEADERS) {
+        h.remove(name);
+      }
+    }
+    addForwarding(h, fwd);
+  }
+
+  /** Sets X-Forwarded-For, X-Forwarded-Proto, Forwarded and Via for {@code fwd}. */
+  public static void addForwarding(MultiMap h, Forwarding fwd) {
+    String ip = fwd.clientIp();
+    String xff = fwd.peerIsTrustedProxy() ? join(h.getAll("x-forwarded-for")) : null;
+    h.set("x-forwarded-for", xff == null || xff.isBlank() ? ip : xff + ", " + ip);
+    h.set("x-forwarded-proto", fwd.https() ? "https" : "http");
+    String fwdPrev = fwd.peerIsTrustedProxy() ? join(h.getAll("forwarded")) : null;
+    String forIp = ip.indexOf(':') >= 0 ? "\"[" + ip + "]\"" : ip;
+    String element = "for=" + forIp + ";host=" + quoteIfNeeded(fwd.host()) + ";proto="
+        + (fwd.https() ? "https" : "http");
+    h.set("forwarded", fwdPrev == null || fwdPrev.isBlank() ? element : fwdPrev + ", " + element);
+    String via = viaValue(fwd.protocolVersion(), fwd.nodeId());
+    String prevVia = join(h.getAll("via"));
+    h.set("via", prevVia == null || prevVia.isBlank() ? via : prevVia + ", " + via);
+  }
+
+  /** A Via element: {@code 1.1 <node> (Kasoku)}. */
+  public static String viaValue(String protocolVersion, String nodeId) {
+    return protocolVersion + ' ' + nodeId + " (" + CacheStatus.CACHE_NAME + ")";
+  }
+
+  private static String quoteIfNeeded(String host) {
+    return host.indexOf(':') >= 0 ? '"' + host + '"' : host;
+  }
+
+  private static String join(List<String> lines) {
+    if (lines.isEmpty()) {
+      return null;
+    }
+    return lines.size() == 1 ? lines.get(0) : String.join(", ", lines);
+  }
+
+  /** Removes hop-by-hop and consumed fields from a response about to go to a client, in place. */
+  public static void prepareClientResponse(MultiMap h) {
+    removeHopByHop(h);
+    for (String name : CONSUMED_RESPONSE_HEADERS) {
+      h.remove(name);
+    }
+  }
+
+  /**
+   * The Surrogate-Key values of a response: space-separated keys across all lines, duplicates
+   * removed, order kept; empty when absent.
+   */
+  public static List<String> surrogateKeys(MultiMap responseHeaders) {
+    List<String> lines = responseHeaders.getAll("surrogate-key");
+    if (lines.isEmpty()) {
+      return List.of();
+    }
+    List<String> keys = new ArrayList<>();
+    for (String line : lines) {
+      int n = line.length();
+      int i = 0;
+      while (i < n) {
+        while (i < n && isSpace(line.charAt(i))) {
+          i++;
+        }
+        int start = i;
+        while (i < n && !isSpace(line.charAt(i))) {
+          i++;
+        }
+        if (i > start) {
+          String k = line.substring(start, i);
+          if (!keys.contains(k)) {
+            keys.add(k);
+          }
+        }
+      }
+    }
+    return List.copyOf(keys);
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == ',';
+  }
+
+  /**
+   * The fields to store with a response (RFC 9111 §3.1): a new map without hop-by-hop fields and
+   * without the fields named by a qualified {@code private}.
+   */
+  public static MultiMap storedHeaders(MultiMap responseHeaders, CacheControl cc) {
+    MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    out.addAll(responseHeaders);
+    removeHopByHop(out);
+    for (String f : cc.privateFields()) {
+      out.remove(f);
+    }
+    return out;
+  }
+
+  /**
+   * Updates stored fields from a 304 (RFC 9111 §4.3.4): every field of the 304 replaces all stored
+   * lines of that name, except hop-by-hop and framing fields. The stored Age is dropped (it was
+   * relative to the old response time; the 304's own Age, if any, is taken), and when the 304 has
+   * no Date the time it was received becomes the Date, so that {@link Freshness#compute} on the
+   * result, with the revalidation's request and response times, yields the right age.
+   */
+  public static void updateFrom304(MultiMap stored, MultiMap notModified, Instant responseTime) {
+    MultiMap incoming = MultiMap.caseInsensitiveMultiMap();
+    incoming.addAll(notModified);
+    removeHopByHop(incoming);
+    stored.remove("age");
+    for (String name : incoming.names()) {
+      String n = name.toLowerCase(Locale.ROOT);
+      if (FRAMING.contains(n)) {
+        continue;
+      }
+      stored.set(n, incoming.getAll(name));
+    }
+    if (!incoming.contains("date")) {
+      stored.set("date", HttpDates.format(responseTime));
+    }
+  }
+}

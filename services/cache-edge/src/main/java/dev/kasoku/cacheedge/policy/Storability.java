@@ -1,0 +1,122 @@
+package dev.kasoku.cacheedge.policy;
+
+import io.vertx.core.MultiMap;
+
+/**
+ * May this shared cache store this response? (RFC 9111 §3, §3.5, §5.2; RFC 9110 §15.1.)
+ *
+ * <p>The checks run cheapest and most decisive first and the first failing one names the reason,
+ * a short token the engine puts in Cache-Status {@code detail} and the access log:
+ * <ol>
+ *   <li>{@code method}: only GET responses are stored (a HEAD is answered from the stored GET; a
+ *       HEAD miss is forwarded as is, §4.3.5 updates are not done);</li>
+ *   <li>{@code rule}: the site rule says {@code cache: false};</li>
+ *   <li>{@code request-no-store}: the request carries {@code no-store} (§5.2.1.5);</li>
+ *   <li>{@code partial}: 206 and other statuses we do not store whole (§3.4 combining is not
+ *       done), {@code status}: 1xx, 304 or a status outside 200-599;</li>
+ *   <li>{@code no-store}, {@code private} (unqualified; the qualified form stores the response
+ *       minus the named fields, see {@link Headers#storedHeaders});</li>
+ *   <li>{@code authorization}: the request had Authorization and the response lacks
+ *       {@code public}, {@code s-maxage} and {@code must-revalidate} (§3.5);</li>
+ *   <li>{@code vary-star}: {@code Vary: *} can never match a later request (§4.1);</li>
+ *   <li>{@code set-cookie}: a Set-Cookie response is somebody's session; it is shared only when the
+ *       site sets {@code shareSetCookie};</li>
+ *   <li>{@code error-not-explicit}: a 4xx/5xx is stored only with explicit freshness from the
+ *       origin (CPDoS protection; see {@link Freshness});</li>
+ *   <li>{@code no-freshness}: no lifetime, no validator and no stale window: storing it could
+ *       never serve anyone.</li>
+ * </ol>
+ * Honoured regardless of {@code honorOriginCacheControl}: no-store, private, Authorization,
+ * Set-Cookie: the site TTL may override how long, never whose.
+ */
+public final class Storability {
+  private Storability() {}
+
+  /**
+   * The decision and its reason.
+   *
+   * @param store true when the response may be stored
+   * @param reason a short token for Cache-Status {@code detail} ("stored" when stored)
+   */
+  public record Decision(boolean store, String reason) {
+    public static final Decision STORE = new Decision(true, "stored");
+  }
+
+  private static final Decision METHOD = new Decision(false, "method");
+  private static final Decision RULE = new Decision(false, "rule");
+  private static final Decision REQUEST_NO_STORE = new Decision(false, "request-no-store");
+  private static final Decision PARTIAL = new Decision(false, "partial");
+  private static final Decision STATUS = new Decision(false, "status");
+  private static final Decision NO_STORE = new Decision(false, "no-store");
+  private static final Decision PRIVATE = new Decision(false, "private");
+  private static final Decision AUTHORIZATION = new Decision(false, "authorization");
+  private static final Decision VARY_STAR = new Decision(false, "vary-star");
+  private static final Decision SET_COOKIE = new Decision(false, "set-cookie");
+  private static final Decision ERROR = new Decision(false, "error-not-explicit");
+  private static final Decision NO_FRESHNESS = new Decision(false, "no-freshness");
+
+  /**
+   * Decides whether to store.
+   *
+   * @param method the client's request method
+   * @param requestHeaders the client's request headers (Authorization, Cache-Control)
+   * @param requestCc the request's parsed Cache-Control ({@link CacheControl#of(MultiMap)})
+   * @param status the origin's status
+   * @param responseHeaders the origin's response headers
+   * @param controls the response's effective directives ({@link TargetedControls#select})
+   * @param freshness the response's freshness ({@link Freshness#compute})
+   * @param site the site
+   * @param rule the request's rule
+   */
+  public static Decision decide(String method, MultiMap requestHeaders, CacheControl requestCc,
+                                int status, MultiMap responseHeaders, TargetedControls controls,
+                                Freshness freshness, CompiledSite site,
+                                CompiledSite.EffectiveRule rule) {
+    if (!"GET".equals(method)) {
+      return METHOD;
+    }
+    if (!rule.cache()) {
+      return RULE;
+    }
+    if (requestCc.noStore()) {
+      return REQUEST_NO_STORE;
+    }
+    if (status == 206) {
+      return PARTIAL;
+    }
+    if (status < 200 || status > 599 || status == 304) {
+      return STATUS;
+    }
+    CacheControl cc = controls.directives();
+    if (cc.noStore()) {
+      return NO_STORE;
+    }
+    if (cc.isPrivate()) {
+      return PRIVATE;
+    }
+    if (requestHeaders.contains("authorization")
+        && !(cc.isPublic() || cc.sMaxAge() != CacheControl.ABSENT || cc.mustRevalidate())) {
+      return AUTHORIZATION;
+    }
+    if (VaryKey.of(responseHeaders).star()) {
+      return VARY_STAR;
+    }
+    if (!site.shareSetCookie() && responseHeaders.contains("set-cookie")) {
+      return SET_COOKIE;
+    }
+    if (status >= 400 && !freshness.explicit()) {
+      return ERROR;
+    }
+    if (freshness.lifetimeSeconds() <= 0
+        && freshness.staleIfErrorSeconds() <= 0 && freshness.staleWhileRevalidateSeconds() <= 0
+        && !Conditionals.hasValidator(responseHeaders)) {
+      return NO_FRESHNESS;
+    }
+    if (freshness.source() == Freshness.Source.NONE && !Freshness.heuristicallyCacheable(status)
+        && !cc.isPublic()) {
+      // §3: no explicit expiry, not cacheable by default, not public: not storable at all
+      return STATUS;
+    }
+    return Decision.STORE;
+  }
+}

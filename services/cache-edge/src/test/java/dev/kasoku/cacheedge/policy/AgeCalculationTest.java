@@ -1,0 +1,93 @@
+package dev.kasoku.cacheedge.policy;
+
+import static dev.kasoku.cacheedge.policy.TestSites.T0;
+import static dev.kasoku.cacheedge.policy.TestSites.date;
+import static dev.kasoku.cacheedge.policy.TestSites.headers;
+import static dev.kasoku.cacheedge.policy.TestSites.site;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.MultiMap;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Age calculation, RFC 9111 §4.2.3. */
+class AgeCalculationTest {
+
+  private static Freshness at(MultiMap h, Instant requestTime, Instant responseTime) {
+    CompiledSite s = site();
+    return Freshness.compute(200, h, TargetedControls.select(h), s, s.ruleFor("/"), requestTime,
+        responseTime);
+  }
+
+  @Test
+  void ageIsZeroForAResponseReceivedNowWithoutDelay() {
+    Freshness f = at(headers("Date", date(T0)), T0, T0);
+    assertThat(f.ageSeconds(T0)).isZero();
+  }
+
+  /** resident_time = now - response_time. */
+  @Test
+  void residentTimeAddsToTheAge() {
+    Freshness f = at(headers("Date", date(T0)), T0, T0);
+    assertThat(f.ageSeconds(T0.plusSeconds(42))).isEqualTo(42);
+  }
+
+  /** apparent_age = max(0, response_time - date_value). */
+  @Test
+  void apparentAgeFromAnOldDateCounts() {
+    Freshness f = at(headers("Date", date(T0.minusSeconds(30))), T0, T0);
+    assertThat(f.ageSeconds(T0)).isEqualTo(30);
+  }
+
+  /** apparent_age is never negative: a Date in the future (clock skew) does not make age negative. */
+  @Test
+  void dateInTheFutureGivesNoNegativeAge() {
+    Freshness f = at(headers("Date", date(T0.plusSeconds(300))), T0, T0);
+    assertThat(f.ageSeconds(T0)).isZero();
+  }
+
+  /** corrected_age_value = age_value + response_delay. */
+  @Test
+  void originAgeHeaderPlusResponseDelayCounts() {
+    Freshness f = at(headers("Date", date(T0.plusSeconds(2)), "Age", "10"), T0, T0.plusSeconds(2));
+    assertThat(f.ageSeconds(T0.plusSeconds(2))).isEqualTo(12);
+  }
+
+  /** corrected_initial_age = max(apparent_age, corrected_age_value). */
+  @Test
+  void correctedInitialAgeIsTheLargerEstimate() {
+    Freshness f = at(headers("Date", date(T0.minusSeconds(100)), "Age", "10"), T0, T0);
+    assertThat(f.ageSeconds(T0)).isEqualTo(100);
+  }
+
+  @Test
+  void responseDelayAloneCountsAsAge() {
+    Freshness f = at(headers("Date", date(T0.plusSeconds(5))), T0, T0.plusSeconds(5));
+    assertThat(f.ageSeconds(T0.plusSeconds(5))).isEqualTo(5);
+  }
+
+  @Test
+  void missingDateUsesTheResponseTime() {
+    Freshness f = at(headers(), T0, T0);
+    assertThat(f.ageSeconds(T0.plusSeconds(3))).isEqualTo(3);
+  }
+
+  @Test
+  void invalidAgeHeaderIsIgnored() {
+    Freshness f = at(headers("Date", date(T0), "Age", "ten"), T0, T0);
+    assertThat(f.ageSeconds(T0)).isZero();
+  }
+
+  @Test
+  void ageIsWholeSecondsRoundedDown() {
+    Freshness f = at(headers("Date", date(T0)), T0, T0);
+    assertThat(f.ageSeconds(T0.plusMillis(1999))).isEqualTo(1);
+  }
+
+  /** §1.2.2: delta-seconds overflow is sent as 2147483648. */
+  @Test
+  void hugeAgeIsCapped() {
+    Freshness f = at(headers("Date", date(T0), "Age", "99999999999"), T0, T0);
+    assertThat(f.ageSeconds(T0)).isEqualTo(CacheControl.DELTA_SECONDS_CAP);
+  }
+}
