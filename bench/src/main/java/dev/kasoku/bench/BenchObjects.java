@@ -1,8 +1,11 @@
 package dev.kasoku.bench;
 
+import dev.kasoku.cacheedge.policy.CacheKey;
+import dev.kasoku.cacheedge.policy.CompiledSite;
 import dev.kasoku.cacheedge.storage.BodyWriter;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
+import dev.kasoku.common.site.SiteConfig;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
 
@@ -19,12 +22,17 @@ public final class BenchObjects {
 
   private BenchObjects() {}
 
+  /** A site like the one the edge-compare harness configures: one origin, a pass rule. */
+  public static final CompiledSite SITE = CompiledSite.compile(TENANT, "s-bench", SiteConfig.parse(
+      "{\"hostnames\":[\"" + HOST + "\"],\"origins\":[{\"url\":\"http://127.0.0.1:8000\"}],"
+          + "\"rules\":[{\"match\":{\"pathPrefix\":\"/nostore/\"},\"cache\":false}]}"));
+
   /**
-   * A storage key for key index {@code i}: the shape of the edge's primary key (tenant, site, method
-   * class, host, canonical path) as a string; {@link CacheKeyBenchmark} measures computing one.
+   * The edge's primary key for GET {@code path(i)} on {@link #SITE}, computed by the policy's
+   * {@link CacheKey} ({@link CacheKeyBenchmark} measures that computation).
    */
   public static String key(int i) {
-    return TENANT + '\u0000' + "s-bench" + '\u0000' + "GET" + '\u0000' + HOST + '\u0000' + path(i);
+    return CacheKey.canonicalize(SITE, "GET", HOST, path(i)).primaryKey();
   }
 
   public static String path(int i) {
