@@ -33,19 +33,27 @@ if keys > 0 then
     return prefix .. tostring(i)
   end
 
+  local headers = {}
+  -- request strings are prebuilt for small key spaces; large ones (the full-cache runs, ~1M keys)
+  -- are formatted per request to keep wrk's memory small
+  local prebuilt = keys <= 200000
+
+  -- the request for key index i (0-based)
+  local function req(i)
+    if prebuilt then return reqs[i + 1] end
+    return wrk.format("GET", key(i), headers)
+  end
+
   function init(args)
-    local headers = {}
     if host then headers["Host"] = host end
     reqs = {}
-    if dist == "cycle" then
+    if prebuilt then
       for i = 1, keys do reqs[i] = wrk.format("GET", key(i - 1), headers) end
-      -- thread t of T walks keys t-1, t-1+T, t-1+2T, ...: the threads cover disjoint key sets, so all
-      -- keys have been requested once every thread has made keys/T requests
-      stride = tonumber(os.getenv("BENCH_THREADS") or "1")
-      pos = ((thread_id or 1) - 1) % keys
-    else
-      for r = 1, keys do reqs[r] = wrk.format("GET", key((r * 7919) % keys), headers) end
     end
+    -- cycle: thread t of T walks keys t-1, t-1+T, t-1+2T, ...: the threads cover disjoint key sets,
+    -- so all keys have been requested once every thread has made keys/T requests
+    stride = tonumber(os.getenv("BENCH_THREADS") or "1")
+    pos = ((thread_id or 1) - 1) % keys
     if dist == "zipf" then
       local s = tonumber(os.getenv("BENCH_ZIPF_S") or "0.99")
       cdf = {}
@@ -61,11 +69,11 @@ if keys > 0 then
 
   function request()
     if dist == "cycle" then
-      local r = reqs[pos + 1]
+      local r = req(pos)
       pos = (pos + stride) % keys
       return r
     elseif dist == "uniform" then
-      return reqs[math.random(keys)]
+      return req(math.random(keys) - 1)
     end
     local u = math.random()
     local lo, hi = 1, keys
@@ -73,7 +81,8 @@ if keys > 0 then
       local mid = math.floor((lo + hi) / 2)
       if cdf[mid] < u then lo = mid + 1 else hi = mid end
     end
-    return reqs[lo]
+    -- rank lo maps to key (lo * 7919) mod keys: popular keys spread over the key space
+    return req((lo * 7919) % keys)
   end
 end
 

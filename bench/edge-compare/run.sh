@@ -10,13 +10,19 @@
 # Scenarios: hot1k (one 1 KiB object), hot256k (one 256 KiB object), keys10k (10,000 distinct 1 KiB
 # objects, Zipf s=0.99 over the keys, after a warm-up that walks every key), pass (a path the three
 # caches are configured to pass, whose origin response is Cache-Control: no-store).
+# Not in the default set: full (fills the CACHE_MEMORY budget, 2 GiB, with FULL_KEYS 1 KiB objects
+# under /gen/ during FULL_FILL, then Zipf over that key space, which is larger than what fits, so
+# eviction keeps running: p99.9 and, for Kasoku, GC pause time during the measured run), e.g.
+#   SCENARIOS=full SERVERS=kasoku bench/edge-compare/run.sh
 #
 # Usage: bench/edge-compare/run.sh            (from the repository root; needs root for apt-get)
 # Environment (defaults in brackets):
 #   THREADS [2] CONNECTIONS [64] DURATION [20s] WARMUP [5s]     wrk parameters, the same for every server
 #   SERVERS ["varnish nginx kasoku"]  SCENARIOS ["hot1k hot256k keys10k pass"]
 #   KEYS [10000]  BENCH_DIST [zipf]  BENCH_ZIPF_S [0.99]
-#   KASOKU_JAVA_OPTS ["-Xms1g -Xmx1g -XX:+AlwaysPreTouch"]  KASOKU_EDGE_MEMORY [512m]
+#   CACHE_MEMORY [2g]  cache budget of every server (Varnish -s malloc, nginx max_size, KASOKU_EDGE_MEMORY)
+#   FULL_KEYS [1200000]  FULL_FILL [150s]  key space and fill time of the full scenario
+#   KASOKU_JAVA_OPTS ["-Xms4g -Xmx4g -XX:+AlwaysPreTouch"]
 #   KASOKU_SKIP_BUILD [0]  set to 1 to reuse bench/target/kasoku-bench.jar as it is
 #   KEEP_WORKDIR [0]       set to 1 to keep the temporary directory (configs, logs) for inspection
 # Every process this script starts is stopped on exit (trap EXIT), whatever the outcome.
@@ -33,8 +39,10 @@ SCENARIOS="${SCENARIOS:-hot1k hot256k keys10k pass}"
 KEYS="${KEYS:-10000}"
 export BENCH_DIST="${BENCH_DIST:-zipf}"
 export BENCH_ZIPF_S="${BENCH_ZIPF_S:-0.99}"
-KASOKU_JAVA_OPTS="${KASOKU_JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch}"
-KASOKU_EDGE_MEMORY="${KASOKU_EDGE_MEMORY:-512m}"
+CACHE_MEMORY="${CACHE_MEMORY:-2g}"
+FULL_KEYS="${FULL_KEYS:-1200000}"
+FULL_FILL="${FULL_FILL:-150s}"
+KASOKU_JAVA_OPTS="${KASOKU_JAVA_OPTS:--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
 HOST_HEADER="bench.kasoku.test"
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -161,7 +169,7 @@ http {
   keepalive_requests 10000000; keepalive_timeout 120s;
   client_body_temp_path $WORK/tmp-nginx-body;
   proxy_temp_path $WORK/tmp-nginx-proxy;
-  proxy_cache_path $WORK/nginx-cache levels=1:2 keys_zone=edge:64m max_size=3g inactive=1d use_temp_path=off;
+  proxy_cache_path $WORK/nginx-cache levels=1:2 keys_zone=edge:256m max_size=$CACHE_MEMORY inactive=1d use_temp_path=off;
   upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 128; }
   server {
     listen 127.0.0.1:$NGINX_PORT backlog=4096;
@@ -200,7 +208,7 @@ start_origin() {
 start_varnish() {
   # -F: foreground, so $! is the manager and stopping it stops the cache child
   "$VARNISHD" -F -a "127.0.0.1:$VARNISH_PORT" -T 127.0.0.1:0 -f "$WORK/varnish.vcl" -n "$WORK/varnish" \
-    -s malloc,1g >"$WORK/logs/varnish.out" 2>&1 &
+    -s "malloc,$CACHE_MEMORY" >"$WORK/logs/varnish.out" 2>&1 &
   VARNISH_PID=$!; PIDS+=("$VARNISH_PID")
   wait_http "http://127.0.0.1:$VARNISH_PORT/hot1k" || die "varnish did not start: $(tail -20 "$WORK/logs/varnish.out")"
 }
@@ -222,9 +230,9 @@ start_kasoku() {
   fi
   [[ -f "$KASOKU_JAR" ]] || die "no $KASOKU_JAR"
   # shellcheck disable=SC2086
-  KASOKU_EDGE_PORT=$KASOKU_PORT KASOKU_EDGE_MEMORY=$KASOKU_EDGE_MEMORY \
+  KASOKU_EDGE_PORT=$KASOKU_PORT KASOKU_EDGE_MEMORY=$CACHE_MEMORY \
   KASOKU_ALLOWED_ORIGIN_NETWORKS=127.0.0.0/8 KASOKU_DATA_DIR="$WORK/kasoku-data" \
-    java $KASOKU_JAVA_OPTS -Xlog:gc:file="$WORK/logs/kasoku-gc.log" -cp "$KASOKU_JAR" dev.kasoku.bench.EdgeLauncher \
+    java $KASOKU_JAVA_OPTS -Xlog:gc:file="$WORK/logs/kasoku-gc.log":uptime -cp "$KASOKU_JAR" dev.kasoku.bench.EdgeLauncher \
       --host "$HOST_HEADER" --origin "http://127.0.0.1:$ORIGIN_PORT" --pass-prefix /nostore/ \
       >"$WORK/logs/kasoku.out" 2>&1 &
   KASOKU_PID=$!; PIDS+=("$KASOKU_PID")
@@ -253,9 +261,9 @@ origin_requests() {
 }
 
 # ---------------------------------------------------------------- wrk
-run_wrk() { # server duration path [keys dist]
+run_wrk() { # server duration path [keys dist]   (with keys: path is the key prefix, KEY_FORMAT_WIDTH its digits)
   local server=$1 duration=$2 path=$3 keys=${4:-0} dist=${5:-$BENCH_DIST}
-  BENCH_KEYS=$keys BENCH_DIST=$dist BENCH_THREADS=$THREADS BENCH_KEY_WIDTH=$KEY_WIDTH BENCH_KEY_PREFIX=/k/ BENCH_HOST=$HOST_HEADER \
+  BENCH_KEYS=$keys BENCH_DIST=$dist BENCH_THREADS=$THREADS BENCH_KEY_WIDTH=${KEY_FORMAT_WIDTH:-0} BENCH_KEY_PREFIX=$path BENCH_HOST=$HOST_HEADER \
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "$duration" --timeout 5s -H "Host: $HOST_HEADER" \
       -s "$HERE/bench.lua" "http://127.0.0.1:$(port_of "$server")$path" 2>&1
 }
@@ -263,27 +271,55 @@ run_wrk() { # server duration path [keys dist]
 RESULTS="$WORK/results/rows.tsv"
 : >"$RESULTS"
 
+# Varnish's own counters (hits, misses, objects, LRU evictions) to cross-check a run
+varnish_counters() {
+  varnishstat -n "$WORK/varnish" -1 -f MAIN.cache_hit -f MAIN.cache_miss -f MAIN.cache_hitmiss -f MAIN.cache_hitpass \
+    -f MAIN.n_object -f MAIN.n_lru_nuked -f MAIN.n_expired -f MAIN.busy_sleep 2>/dev/null | awk '{printf "%s=%s ", substr($1, 6), $2}'
+}
+
+# pause time (young + full, ms) of a JVM so far, from jstat
+jvm_pause_ms() {
+  jstat -gc "$1" 2>/dev/null | awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
+    NR == 2 { printf "%.0f", ($col["YGCT"] + $col["FGCT"]) * 1000 }'
+}
+jvm_uptime_s() { jcmd "$1" VM.uptime 2>/dev/null | awk '/ s$/ {print $1}'; }
+# the longest pause logged by -Xlog:gc between two uptimes
+jvm_max_pause_ms() { # from_s to_s
+  awk -v a="$1" -v b="$2" '/Pause/ { t = substr($1, 2) + 0; if (t >= a && t <= b) { ms = $NF; sub(/ms$/, "", ms); if (ms + 0 > m) m = ms + 0 } }
+    END { printf "%.1f", m }' "$WORK/logs/kasoku-gc.log"
+}
+
 measure() { # scenario server
-  local scenario=$1 server=$2 path keys=0 out o0 o1 c0 c1 pid
+  local scenario=$1 server=$2 path keys=0 fill_time=$WARMUP out o0 o1 c0 c1 pid
+  KEY_FORMAT_WIDTH=0
   case $scenario in
     hot1k) path=/hot1k;;
     hot256k) path=/hot256k;;
-    keys10k) path=/k/; keys=$KEYS;;
+    keys10k) path=/k/; keys=$KEYS; KEY_FORMAT_WIDTH=$KEY_WIDTH;;
     pass) path=/nostore/1k;;
+    full) path=/gen/; keys=$FULL_KEYS; fill_time=$FULL_FILL;;
+    *) die "unknown scenario $scenario";;
   esac
   if [[ $keys -gt 0 ]]; then
     # fill: each wrk thread walks its own slice of the keys; enough requests means every key was asked
-    local fill filled
-    fill=$(run_wrk "$server" "$WARMUP" "$path" "$keys" cycle | grep '^BENCH ' || true)
-    filled=$(sed -n 's/.* requests=\([0-9]*\) .*/\1/p' <<<"$fill")
-    (( ${filled:-0} >= keys * 11 / 10 )) || log "WARNING: $server: fill made only ${filled:-0} requests for $keys keys"
-    run_wrk "$server" "$WARMUP" "$path" "$keys" >/dev/null
-    # spot-check: a handful of keys must now be hits
-    local k miss=0
-    for k in 0 1 17 $((KEYS / 2)) $((KEYS - 1)); do
-      [[ $(cache_verdict "$server" "/k/$(printf "%0${KEY_WIDTH}d" "$k")") == HIT ]] || miss=$((miss + 1))
+    # (a pass that made fewer requests than there are keys is repeated: a shared machine can slow it)
+    local fill filled attempt
+    for attempt in 1 2 3; do
+      log "$server: filling $keys keys under $path (pass $attempt, up to $fill_time)"
+      fill=$(run_wrk "$server" "$fill_time" "$path" "$keys" cycle | grep '^BENCH ' || true)
+      filled=$(sed -n 's/.* requests=\([0-9]*\) .*/\1/p' <<<"$fill")
+      (( ${filled:-0} >= keys )) && break
+      log "WARNING: $server: fill pass made only ${filled:-0} requests for $keys keys"
     done
-    [[ $miss == 0 ]] || log "WARNING: $server: $miss of 5 sampled keys not HIT after warm-up"
+    run_wrk "$server" "$WARMUP" "$path" "$keys" >/dev/null
+    if [[ $scenario != full ]]; then
+      # spot-check: a handful of keys must now be hits
+      local k miss=0
+      for k in 0 1 17 $((KEYS / 2)) $((KEYS - 1)); do
+        [[ $(cache_verdict "$server" "/k/$(printf "%0${KEY_WIDTH}d" "$k")") == HIT ]] || miss=$((miss + 1))
+      done
+      [[ $miss == 0 ]] || log "WARNING: $server: $miss of 5 sampled keys not HIT after warm-up"
+    fi
   else
     run_wrk "$server" "$WARMUP" "$path" >/dev/null
     if [[ $scenario != pass ]]; then
@@ -292,9 +328,16 @@ measure() { # scenario server
     fi
   fi
   pid=$(pid_of "$server")
+  local g0="" g1="" u0="" u1="" gc="-"
+  if [[ $server == kasoku ]]; then g0=$(jvm_pause_ms "$pid"); u0=$(jvm_uptime_s "$pid"); fi
   o0=$(origin_requests); c0=$(cpu_ticks "$pid")
   out=$(run_wrk "$server" "$DURATION" "$path" "$keys")
   c1=$(cpu_ticks "$pid"); o1=$(origin_requests)
+  if [[ $server == varnish ]]; then log "varnish counters after $scenario: $(varnish_counters)"; fi
+  if [[ $server == kasoku ]]; then
+    g1=$(jvm_pause_ms "$pid"); u1=$(jvm_uptime_s "$pid")
+    [[ -n $g0 && -n $g1 ]] && gc="$((g1 - g0)) ms, max $(jvm_max_pause_ms "${u0:-0}" "${u1:-0}") ms"
+  fi
   local line; line=$(grep '^BENCH ' <<<"$out" || true)
   [[ -n $line ]] || die "wrk produced no summary for $server/$scenario: $out"
   # shellcheck disable=SC2086
@@ -302,10 +345,11 @@ measure() { # scenario server
   local errors=$((err_connect + err_read + err_write + err_status + err_timeout))
   local cpu_us_per_req; cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
   # origin requests seen during the run, minus the two /_status reads
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$rps" "$p50_us" "$p99_us" "$p999_us" \
-    "$bytes" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" >>"$RESULTS"
-  log "$(printf '%-8s %-8s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  origin %s  cpu %s us/req' \
-    "$scenario" "$server" "$rps" "$(awk -v x="$p50_us" 'BEGIN{print x/1000}')" "$(awk -v x="$p99_us" 'BEGIN{print x/1000}')" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req")"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$rps" "$p50_us" "$p99_us" "$p999_us" \
+    "$bytes" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc" >>"$RESULTS"
+  log "$(printf '%-8s %-8s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  p99.9 %6.2f ms  errors %s  origin %s  cpu %s us/req  gc %s' \
+    "$scenario" "$server" "$rps" "$(awk -v x="$p50_us" 'BEGIN{print x/1000}')" "$(awk -v x="$p99_us" 'BEGIN{print x/1000}')" \
+    "$(awk -v x="$p999_us" 'BEGIN{print x/1000}')" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc")"
 }
 
 # ---------------------------------------------------------------- run
@@ -336,14 +380,16 @@ REPORT="$ROOT/bench/results/$STAMP.md"
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB;" \
     "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "wrk $THREADS threads, $CONNECTIONS connections, $DURATION per run after a $WARMUP warm-up; keys10k: $KEYS keys, $BENCH_DIST (s=$BENCH_ZIPF_S)."
+  echo "wrk $THREADS threads, $CONNECTIONS connections, $DURATION per run after a $WARMUP warm-up; keys10k: $KEYS keys, $BENCH_DIST (s=$BENCH_ZIPF_S); cache budgets $CACHE_MEMORY."
+  if [[ " $SCENARIOS " == *" full "* ]]; then echo "full: $FULL_KEYS keys of 1 KiB under /gen/, filled for up to $FULL_FILL, then $BENCH_DIST over the same keys."; fi
+  if [[ " $SERVERS " == *" kasoku "* ]]; then echo "Kasoku JVM: $KASOKU_JAVA_OPTS; GC pauses = young + full pause time during the measured run (jstat) and the longest pause (-Xlog:gc)."; fi
   echo "Versions: $("$VARNISHD" -V 2>&1 | head -1 | sed 's/ (.*//; s/(//'), $("$NGINX" -v 2>&1 | sed 's/.*: //'), $(java -version 2>&1 | head -1)."
   echo
-  echo "| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | MiB/s | errors | origin reqs | CPU µs/req |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | MiB/s | errors | origin reqs | CPU µs/req | GC pauses |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   awk -F'\t' -v d="$DURATION" '
     function secs(x) { if (x ~ /m$/) return x * 60; if (x ~ /h$/) return x * 3600; return x + 0 }
-    { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %d | %d | %s |\n", $1, $2, $3, $4/1000, $5/1000, $6/1000, $7/1048576/secs(d), $8, $9, $10 }' "$RESULTS"
+    { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %d | %d | %s | %s |\n", $1, $2, $3, $4/1000, $5/1000, $6/1000, $7/1048576/secs(d), $8, $9, $10, $11 }' "$RESULTS"
   echo
   echo "Targets (issue 3), ratios from this run:"
   echo
