@@ -3,6 +3,7 @@ package dev.kasoku.cacheedge.storage;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.kasoku.cacheedge.policy.VaryKey;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -46,11 +47,15 @@ public final class MemoryStorage implements Storage {
 
   /** Variants stored for one URL, oldest first, and the Vary names they were keyed on. */
   private static final class VaryEntry {
-    final List<String> names;
+    final VaryKey vary;
     final LinkedHashSet<String> secondaries = new LinkedHashSet<>();
 
-    VaryEntry(List<String> names) {
-      this.names = names;
+    VaryEntry(VaryKey vary) {
+      this.vary = vary;
+    }
+
+    boolean sameFields(VaryKey other) {
+      return vary.fields().equals(other.fields());
     }
   }
 
@@ -80,9 +85,9 @@ public final class MemoryStorage implements Storage {
   }
 
   @Override
-  public List<String> varyOf(String primaryKey) {
+  public VaryKey varyOf(String primaryKey) {
     VaryEntry e = varies.get(primaryKey);
-    return e == null ? null : e.names;
+    return e == null ? null : e.vary;
   }
 
   @Override
@@ -91,11 +96,11 @@ public final class MemoryStorage implements Storage {
     if (!object.secondaryKey().isEmpty()) {
       List<String> pushedOut = new ArrayList<>(1);
       varies.compute(object.primaryKey(), (pk, e) -> {
-        if (e == null || !e.names.equals(object.varyNames())) {
+        if (e == null || !e.sameFields(object.vary())) {
           if (e != null) {
             e.secondaries.forEach(s -> pushedOut.add(StoredObject.fullKey(pk, s)));
           }
-          e = new VaryEntry(object.varyNames());
+          e = new VaryEntry(object.vary());
         }
         e.secondaries.remove(object.secondaryKey());
         e.secondaries.add(object.secondaryKey());
@@ -138,7 +143,7 @@ public final class MemoryStorage implements Storage {
     }
     if (!old.secondaryKey().isEmpty() && cause != RemovalCause.REPLACED) {
       varies.computeIfPresent(old.primaryKey(), (pk, e) -> {
-        if (e.names.equals(old.varyNames())) {
+        if (e.sameFields(old.vary())) {
           e.secondaries.remove(old.secondaryKey());
         }
         return e.secondaries.isEmpty() ? null : e;

@@ -1,6 +1,6 @@
 package dev.kasoku.cacheedge.storage;
 
-import java.util.List;
+import dev.kasoku.cacheedge.policy.VaryKey;
 
 /**
  * Where the edge keeps responses: a table of operations in the spirit of Varnish's
@@ -27,10 +27,10 @@ public interface Storage {
   StoredObject get(String fullKey);
 
   /**
-   * The Vary field names (lower case) recorded for a primary key, or null when no varying response
-   * is stored for it. The lookup step computes the secondary key from them.
+   * The Vary recorded for a primary key, or null when no varying response is stored for it. The
+   * lookup step computes the request's secondary key with it.
    */
-  List<String> varyOf(String primaryKey);
+  VaryKey varyOf(String primaryKey);
 
   /**
    * Stores the object, replacing what was under its key (the storage takes over the caller's body

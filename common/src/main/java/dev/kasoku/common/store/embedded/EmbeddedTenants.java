@@ -1,0 +1,100 @@
+package dev.kasoku.common.store.embedded;
+
+import dev.kasoku.common.model.Ids;
+import dev.kasoku.common.model.Tenant;
+import dev.kasoku.common.model.User;
+import dev.kasoku.common.store.TenantStore;
+import dev.kasoku.common.store.impl.StoreJson;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.h2.mvstore.MVMap;
+
+/** Tenants in {@code g:tenants} (id → JSON); users in {@code t:<tenant>:users} (username → JSON). */
+final class EmbeddedTenants implements TenantStore {
+  static final String USERS = "users";
+  private final EmbeddedStore db;
+
+  EmbeddedTenants(EmbeddedStore db) {
+    this.db = db;
+  }
+
+  @Override
+  public Future<Boolean> createTenant(Tenant tenant) {
+    String json = StoreJson.encode(tenant);
+    return db.write(() -> db.<String, String>map(EmbeddedStore.G_TENANTS).putIfAbsent(tenant.id(), json) == null);
+  }
+
+  @Override
+  public Future<Optional<Tenant>> getTenant(String id) {
+    return db.read(() -> {
+      MVMap<String, String> m = db.existing(EmbeddedStore.G_TENANTS);
+      String json = m == null ? null : m.get(id);
+      return Optional.ofNullable(json).map(j -> StoreJson.decode(j, Tenant.class));
+    });
+  }
+
+  @Override
+  public Future<List<Tenant>> listTenants() {
+    return db.read(() -> {
+      List<Tenant> out = new ArrayList<>();
+      for (Map.Entry<String, String> e : EmbeddedStore.<String>withPrefix(db.existing(EmbeddedStore.G_TENANTS), "")) {
+        out.add(StoreJson.decode(e.getValue(), Tenant.class));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Boolean> createUser(User user) {
+    String json = StoreJson.encode(user);
+    return db.write(() -> users(user.tenant()).putIfAbsent(user.username(), json) == null);
+  }
+
+  @Override
+  public Future<Optional<User>> getUser(String tenant, String username) {
+    Ids.requireValid(tenant);
+    return db.read(() -> {
+      MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(tenant, USERS));
+      String json = m == null ? null : m.get(username);
+      return Optional.ofNullable(json).map(j -> StoreJson.decode(j, User.class));
+    });
+  }
+
+  @Override
+  public Future<List<User>> listUsers(String tenant) {
+    Ids.requireValid(tenant);
+    return db.read(() -> {
+      List<User> out = new ArrayList<>();
+      for (Map.Entry<String, String> e : EmbeddedStore.<String>withPrefix(
+          db.existing(EmbeddedStore.tenantMap(tenant, USERS)), "")) {
+        out.add(StoreJson.decode(e.getValue(), User.class));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Boolean> updateUser(User user) {
+    String json = StoreJson.encode(user);
+    return db.write(() -> {
+      MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(user.tenant(), USERS));
+      return m != null && m.replace(user.username(), json) != null;
+    });
+  }
+
+  @Override
+  public Future<Boolean> deleteUser(String tenant, String username) {
+    Ids.requireValid(tenant);
+    return db.write(() -> {
+      MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(tenant, USERS));
+      return m != null && m.remove(username) != null;
+    });
+  }
+
+  private MVMap<String, String> users(String tenant) {
+    return db.map(EmbeddedStore.tenantMap(tenant, USERS));
+  }
+}

@@ -1,0 +1,670 @@
+package dev.kasoku.common.store;
+
+import static dev.kasoku.common.testing.Await.failure;
+import static dev.kasoku.common.testing.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.common.bus.Messages.PurgeScope;
+import dev.kasoku.common.model.ApiKey;
+import dev.kasoku.common.model.HostBinding;
+import dev.kasoku.common.model.Ids;
+import dev.kasoku.common.model.Notification;
+import dev.kasoku.common.model.PurgeRecord;
+import dev.kasoku.common.model.SiteVersion;
+import dev.kasoku.common.model.Tenant;
+import dev.kasoku.common.model.TenantRole;
+import dev.kasoku.common.model.User;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link Store} implementation must have, run once per implementation by a
+ * subclass ({@code EmbeddedStoreContractTest}, {@code RedisStoreContractTest}). Each test gets a
+ * fresh, empty store and random tenant ids; the subclass opens the store and removes everything it
+ * wrote afterwards.
+ */
+public abstract class StoreContractTest {
+  protected static Vertx vertx;
+  protected Store store;
+  protected String tenantA;
+  protected String tenantB;
+  protected final Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+
+  /** Opens a new, empty store (blocking is fine: this runs on the JUnit thread). */
+  protected abstract Store openStore(Vertx vertx);
+
+  /** Removes everything the test wrote; the store is already closed. */
+  protected abstract void cleanUp();
+
+  /**
+   * What is left in the tenant's namespace of the backend (Redis keys matching
+   * {@code <root>:t:<tenant>:*}, embedded map names {@code t:<tenant>:*}).
+   */
+  protected abstract List<String> namespaceOf(String tenant);
+
+  @BeforeAll
+  static void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stopVertx() {
+    result(vertx.close());
+  }
+
+  @BeforeEach
+  void open() {
+    store = openStore(vertx);
+    tenantA = "ta-" + Ids.random(8);
+    tenantB = "tb-" + Ids.random(8);
+  }
+
+  @AfterEach
+  void close() {
+    if (store != null) {
+      result(store.close());
+    }
+    cleanUp();
+  }
+
+  // --- fixtures -------------------------------------------------------------------------------
+
+  protected Tenant tenant(String id) {
+    return new Tenant(id, "Tenant " + id, "standard", List.of("waf"), t0);
+  }
+
+  protected User user(String tenant, String username, long credentialsVersion) {
+    return new User(tenant, username, TenantRole.EDITOR, "$argon2id$x", credentialsVersion, t0, t0);
+  }
+
+  protected ApiKey key(String tenant, String id, Instant createdAt) {
+    return new ApiKey(id, tenant, "key " + id, TenantRole.PURGER, "sha256:" + id, createdAt);
+  }
+
+  protected PurgeRecord purge(String tenant, String target) {
+    return new PurgeRecord(0, "p-" + Ids.random(6), tenant, PurgeScope.URL, List.of(target), false, "alice", t0);
+  }
+
+  protected Notification note(String tenant, int n) {
+    return new Notification("n" + n, tenant, t0.plusSeconds(n), "config.changed", "change " + n);
+  }
+
+  protected SiteVersion putSite(String tenant, String site, String... hosts) {
+    return result(store.sites().put(tenant, site, List.of(hosts), "{\"site\":\"" + site + "\"}", "alice", t0));
+  }
+
+  protected String host(String name) {
+    return name + "-" + tenantA + ".example";
+  }
+
+  // --- store ----------------------------------------------------------------------------------
+
+  @Test
+  void pingSucceedsWhileTheBackendIsUp() {
+    result(store.ping());
+    assertThat(store.kind()).isIn("redis", "embedded");
+  }
+
+  @Test
+  void futuresCompleteOnTheCallersContext() {
+    Context ctx = vertx.getOrCreateContext();
+    Promise<Boolean> sameContext = Promise.promise();
+    ctx.runOnContext(v -> store.tenants().createTenant(tenant(tenantA))
+        .onComplete(ar -> sameContext.complete(Vertx.currentContext() == ctx)));
+    assertThat(result(sameContext.future())).isTrue();
+  }
+
+  // --- tenants and users ----------------------------------------------------------------------
+
+  @Test
+  void createTenantStoresItAndRefusesADuplicateId() {
+    assertThat(result(store.tenants().createTenant(tenant(tenantA)))).isTrue();
+    assertThat(result(store.tenants().createTenant(new Tenant(tenantA, "other", "free", List.of(), t0)))).isFalse();
+    assertThat(result(store.tenants().getTenant(tenantA))).contains(tenant(tenantA));
+  }
+
+  @Test
+  void getTenantOfAnUnknownIdIsEmpty() {
+    assertThat(result(store.tenants().getTenant("nobody-" + Ids.random(6)))).isEmpty();
+  }
+
+  @Test
+  void listTenantsReturnsEveryTenantOrderedById() {
+    result(store.tenants().createTenant(tenant(tenantB)));
+    result(store.tenants().createTenant(tenant(tenantA)));
+    assertThat(result(store.tenants().listTenants())).containsExactly(tenant(tenantA), tenant(tenantB));
+  }
+
+  @Test
+  void createUserRefusesADuplicateUsernameWithinOneTenantOnly() {
+    assertThat(result(store.tenants().createUser(user(tenantA, "alice", 1)))).isTrue();
+    assertThat(result(store.tenants().createUser(user(tenantA, "alice", 2)))).isFalse();
+    assertThat(result(store.tenants().createUser(user(tenantB, "alice", 3)))).isTrue();
+    assertThat(result(store.tenants().getUser(tenantA, "alice"))).contains(user(tenantA, "alice", 1));
+    assertThat(result(store.tenants().getUser(tenantB, "alice"))).contains(user(tenantB, "alice", 3));
+    assertThat(result(store.tenants().getUser(tenantA, "bob"))).isEmpty();
+  }
+
+  @Test
+  void listUsersIsOrderedByUsername() {
+    for (String name : List.of("carol", "alice", "bob")) {
+      result(store.tenants().createUser(user(tenantA, name, 1)));
+    }
+    assertThat(result(store.tenants().listUsers(tenantA))).extracting(User::username)
+        .containsExactly("alice", "bob", "carol");
+    assertThat(result(store.tenants().listUsers(tenantB))).isEmpty();
+  }
+
+  @Test
+  void updateUserReplacesAnExistingUserAndRefusesAnUnknownOne() {
+    result(store.tenants().createUser(user(tenantA, "alice", 1)));
+    assertThat(result(store.tenants().updateUser(user(tenantA, "alice", 2)))).isTrue();
+    assertThat(result(store.tenants().getUser(tenantA, "alice"))).map(User::credentialsVersion).contains(2L);
+    assertThat(result(store.tenants().updateUser(user(tenantA, "bob", 1)))).isFalse();
+    assertThat(result(store.tenants().getUser(tenantA, "bob"))).isEmpty();
+  }
+
+  @Test
+  void deleteUserReportsWhetherItExisted() {
+    result(store.tenants().createUser(user(tenantA, "alice", 1)));
+    assertThat(result(store.tenants().deleteUser(tenantA, "alice"))).isTrue();
+    assertThat(result(store.tenants().deleteUser(tenantA, "alice"))).isFalse();
+    assertThat(result(store.tenants().getUser(tenantA, "alice"))).isEmpty();
+  }
+
+  // --- API keys -------------------------------------------------------------------------------
+
+  @Test
+  void apiKeyIdsAreUniqueAcrossTenants() {
+    String id = "kk" + Ids.random(10);
+    assertThat(result(store.apiKeys().create(key(tenantA, id, t0)))).isTrue();
+    assertThat(result(store.apiKeys().create(key(tenantB, id, t0)))).isFalse();
+    assertThat(result(store.apiKeys().list(tenantB))).isEmpty();
+  }
+
+  @Test
+  void findLocatesAKeyByItsIdAlone() {
+    String id = "kk" + Ids.random(10);
+    result(store.apiKeys().create(key(tenantB, id, t0)));
+    assertThat(result(store.apiKeys().find(id))).contains(key(tenantB, id, t0));
+    assertThat(result(store.apiKeys().find("kk-unknown"))).isEmpty();
+  }
+
+  @Test
+  void listApiKeysIsOrderedByCreationTime() {
+    result(store.apiKeys().create(key(tenantA, "kk-c" + tenantA, t0.plusSeconds(1))));
+    result(store.apiKeys().create(key(tenantA, "kk-a" + tenantA, t0.plusSeconds(3))));
+    result(store.apiKeys().create(key(tenantA, "kk-b" + tenantA, t0.plusSeconds(2))));
+    assertThat(result(store.apiKeys().list(tenantA))).extracting(ApiKey::id)
+        .containsExactly("kk-c" + tenantA, "kk-b" + tenantA, "kk-a" + tenantA);
+  }
+
+  @Test
+  void deleteApiKeyDeletesOnlyTheTenantsOwnKey() {
+    String id = "kk" + Ids.random(10);
+    result(store.apiKeys().create(key(tenantA, id, t0)));
+    assertThat(result(store.apiKeys().delete(tenantB, id))).isFalse();
+    assertThat(result(store.apiKeys().find(id))).isPresent();
+    assertThat(result(store.apiKeys().delete(tenantA, id))).isTrue();
+    assertThat(result(store.apiKeys().find(id))).isEmpty();
+    assertThat(result(store.apiKeys().list(tenantA))).isEmpty();
+    // the id is free again
+    assertThat(result(store.apiKeys().create(key(tenantB, id, t0)))).isTrue();
+  }
+
+  // --- sites ----------------------------------------------------------------------------------
+
+  @Test
+  void putStoresIncreasingVersionsAndKeepsTheHistory() {
+    SiteVersion v1 = putSite(tenantA, "www", host("a"));
+    SiteVersion v2 = result(store.sites().put(tenantA, "www", List.of(host("a")), "{\"v\":2}", "bob", t0.plusSeconds(5)));
+    assertThat(v1.version()).isEqualTo(1);
+    assertThat(v2.version()).isEqualTo(2);
+    assertThat(v2.author()).isEqualTo("bob");
+    assertThat(result(store.sites().current(tenantA, "www"))).contains(v2);
+    assertThat(result(store.sites().version(tenantA, "www", 1))).contains(v1);
+    assertThat(result(store.sites().version(tenantA, "www", 3))).isEmpty();
+    assertThat(result(store.sites().versions(tenantA, "www"))).containsExactly(v1, v2);
+  }
+
+  @Test
+  void unknownSiteHasNoCurrentVersionAndNoHistory() {
+    assertThat(result(store.sites().current(tenantA, "nope"))).isEmpty();
+    assertThat(result(store.sites().version(tenantA, "nope", 1))).isEmpty();
+    assertThat(result(store.sites().versions(tenantA, "nope"))).isEmpty();
+    assertThat(result(store.sites().delete(tenantA, "nope"))).isFalse();
+  }
+
+  @Test
+  void putClaimsItsHostnamesAndResolveHostFindsTheSite() {
+    putSite(tenantA, "www", host("a"), host("b"));
+    assertThat(result(store.sites().resolveHost(host("a")))).contains(new HostBinding(host("a"), tenantA, "www"));
+    assertThat(result(store.sites().resolveHost(host("b")))).contains(new HostBinding(host("b"), tenantA, "www"));
+    assertThat(result(store.sites().resolveHost(host("c")))).isEmpty();
+  }
+
+  @Test
+  void putReleasesHostnamesTheNewVersionNoLongerLists() {
+    putSite(tenantA, "www", host("a"), host("b"));
+    putSite(tenantA, "www", host("b"), host("c"));
+    assertThat(result(store.sites().resolveHost(host("a")))).isEmpty();
+    assertThat(result(store.sites().resolveHost(host("b")))).map(HostBinding::site).contains("www");
+    assertThat(result(store.sites().resolveHost(host("c")))).map(HostBinding::site).contains("www");
+    // the released name can be claimed by someone else
+    putSite(tenantB, "shop", host("a"));
+    assertThat(result(store.sites().resolveHost(host("a")))).map(HostBinding::tenant).contains(tenantB);
+  }
+
+  @Test
+  void putRefusingAHostnameHeldByAnotherSiteChangesNothing() {
+    putSite(tenantA, "www", host("a"));
+    putSite(tenantB, "shop", host("x"));
+    long epoch = result(store.sites().changeEpoch());
+    Throwable e = failure(store.sites().put(tenantB, "shop", List.of(host("y"), host("a")), "{}", "eve", t0));
+    assertThat(e).isInstanceOf(HostnameConflictException.class);
+    assertThat(((HostnameConflictException) e).hostname()).isEqualTo(host("a"));
+    // nothing of the refused put is visible: no claim, no version, no release, no epoch bump
+    assertThat(result(store.sites().resolveHost(host("y")))).isEmpty();
+    assertThat(result(store.sites().resolveHost(host("x")))).map(HostBinding::tenant).contains(tenantB);
+    assertThat(result(store.sites().resolveHost(host("a")))).map(HostBinding::tenant).contains(tenantA);
+    assertThat(result(store.sites().versions(tenantB, "shop"))).hasSize(1);
+    assertThat(result(store.sites().changeEpoch())).isEqualTo(epoch);
+    // another site of the same tenant may not take it either
+    assertThat(failure(store.sites().put(tenantA, "blog", List.of(host("a")), "{}", "eve", t0)))
+        .isInstanceOf(HostnameConflictException.class);
+  }
+
+  @Test
+  void concurrentPutsClaimingOneHostnameExactlyOneWins() {
+    int contenders = 8;
+    String contested = host("contested");
+    List<Future<SiteVersion>> puts = new ArrayList<>();
+    for (int i = 0; i < contenders; i++) {
+      String tenant = i % 2 == 0 ? tenantA : tenantB;
+      puts.add(store.sites().put(tenant, "s" + i, List.of(contested, host("own" + i)), "{}", "c" + i, t0));
+    }
+    List<Throwable> failures = new ArrayList<>();
+    List<SiteVersion> winners = new ArrayList<>();
+    for (Future<SiteVersion> f : puts) {
+      try {
+        winners.add(result(f));
+      } catch (HostnameConflictException e) {
+        failures.add(e);
+      }
+    }
+    assertThat(winners).hasSize(1);
+    assertThat(failures).hasSize(contenders - 1);
+    SiteVersion winner = winners.get(0);
+    assertThat(result(store.sites().resolveHost(contested)))
+        .contains(new HostBinding(contested, winner.tenant(), winner.site()));
+    // losers claimed none of their other names either
+    for (int i = 0; i < contenders; i++) {
+      Optional<HostBinding> own = result(store.sites().resolveHost(host("own" + i)));
+      assertThat(own.isPresent()).isEqualTo(("s" + i).equals(winner.site()));
+    }
+  }
+
+  @Test
+  void listCurrentReturnsTheTenantsSitesOrderedById() {
+    putSite(tenantA, "zeta", host("z"));
+    SiteVersion alpha1 = putSite(tenantA, "alpha", host("a1"));
+    SiteVersion alpha2 = putSite(tenantA, "alpha", host("a2"));
+    SiteVersion zeta = result(store.sites().current(tenantA, "zeta")).orElseThrow();
+    putSite(tenantB, "other", host("o"));
+    assertThat(result(store.sites().listCurrent(tenantA))).containsExactly(alpha2, zeta);
+    assertThat(alpha1.version()).isEqualTo(1);
+  }
+
+  @Test
+  void listAllCurrentReturnsTheCurrentVersionOfEverySiteOfEveryTenant() {
+    putSite(tenantA, "one", host("1"));
+    SiteVersion one = putSite(tenantA, "one", host("1b"));
+    SiteVersion two = putSite(tenantB, "two", host("2"));
+    assertThat(result(store.sites().listAllCurrent())).containsExactlyInAnyOrder(one, two);
+  }
+
+  @Test
+  void deleteSiteRemovesItsHistoryAndReleasesItsHostnames() {
+    putSite(tenantA, "www", host("a"));
+    putSite(tenantA, "www", host("b"));
+    putSite(tenantA, "blog", host("c"));
+    assertThat(result(store.sites().delete(tenantA, "www"))).isTrue();
+    assertThat(result(store.sites().current(tenantA, "www"))).isEmpty();
+    assertThat(result(store.sites().versions(tenantA, "www"))).isEmpty();
+    assertThat(result(store.sites().resolveHost(host("b")))).isEmpty();
+    assertThat(result(store.sites().resolveHost(host("c")))).isPresent();
+    assertThat(result(store.sites().listCurrent(tenantA))).extracting(SiteVersion::site).containsExactly("blog");
+    // a re-created site starts a new history
+    assertThat(putSite(tenantA, "www", host("b")).version()).isEqualTo(1);
+  }
+
+  @Test
+  void changeEpochIncreasesOnEveryPutAndDelete() {
+    long e0 = result(store.sites().changeEpoch());
+    putSite(tenantA, "www", host("a"));
+    long e1 = result(store.sites().changeEpoch());
+    putSite(tenantA, "www", host("a"));
+    long e2 = result(store.sites().changeEpoch());
+    result(store.sites().delete(tenantA, "www"));
+    long e3 = result(store.sites().changeEpoch());
+    assertThat(e1).isGreaterThan(e0);
+    assertThat(e2).isGreaterThan(e1);
+    assertThat(e3).isGreaterThan(e2);
+  }
+
+  // --- purge log ------------------------------------------------------------------------------
+
+  @Test
+  void lastSeqIsZeroForAnEmptyLog() {
+    assertThat(result(store.purgeLog().lastSeq())).isZero();
+    assertThat(result(store.purgeLog().readAfter(0, 10))).isEmpty();
+  }
+
+  @Test
+  void purgeSequenceIsAssignedStrictlyIncreasingEvenUnderConcurrentAppends() {
+    List<Future<PurgeRecord>> appends = IntStream.range(0, 40)
+        .mapToObj(i -> store.purgeLog().append(purge(i % 2 == 0 ? tenantA : tenantB, "/p" + i)))
+        .toList();
+    List<Long> seqs = appends.stream().map(f -> result(f).seq()).sorted().toList();
+    assertThat(seqs).doesNotHaveDuplicates();
+    assertThat(seqs).containsExactlyElementsOf(LongStreamRange.closed(1, 40));
+    assertThat(result(store.purgeLog().lastSeq())).isEqualTo(40);
+    PurgeRecord next = result(store.purgeLog().append(purge(tenantA, "/last")));
+    assertThat(next.seq()).isEqualTo(41);
+  }
+
+  @Test
+  void readAfterPagesThroughTheLogOldestFirst() {
+    List<PurgeRecord> written = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      written.add(result(store.purgeLog().append(purge(tenantA, "/p" + i))));
+    }
+    List<PurgeRecord> read = new ArrayList<>();
+    long after = 0;
+    while (true) {
+      List<PurgeRecord> page = result(store.purgeLog().readAfter(after, 3));
+      if (page.isEmpty()) {
+        break;
+      }
+      assertThat(page.size()).isLessThanOrEqualTo(3);
+      read.addAll(page);
+      after = page.get(page.size() - 1).seq();
+    }
+    assertThat(read).containsExactlyElementsOf(written);
+    assertThat(read.get(2).targets()).containsExactly("/p2");
+    assertThat(result(store.purgeLog().readAfter(written.get(4).seq(), 100)))
+        .containsExactlyElementsOf(written.subList(5, 7));
+  }
+
+  // --- stats ----------------------------------------------------------------------------------
+
+  @Test
+  void statsRangeSumsBucketsIntoSteps() {
+    Instant base = Instant.parse("2026-11-25T10:00:00Z");
+    result(store.stats().increment(tenantA, "www", base.plusSeconds(5), Map.of("requests", 2L, "bytes", 100L)));
+    result(store.stats().increment(tenantA, "www", base.plusSeconds(59), Map.of("requests", 3L)));
+    result(store.stats().increment(tenantA, "www", base.plusSeconds(60), Map.of("requests", 10L)));
+    result(store.stats().increment(tenantA, "www", base.plusSeconds(300), Map.of("requests", 7L)));
+    result(store.stats().increment(tenantA, "www", base.minusSeconds(1), Map.of("requests", 1000L)));
+    result(store.stats().increment(tenantA, "www", base.plusSeconds(600), Map.of("requests", 1000L)));
+
+    Map<String, long[]> perMinute = result(store.stats().range(tenantA, "www", base, base.plusSeconds(600), 60,
+        List.of("requests", "bytes", "hits")));
+    assertThat(perMinute.get("requests")).containsExactly(5, 10, 0, 0, 0, 7, 0, 0, 0, 0);
+    assertThat(perMinute.get("bytes")).containsExactly(100, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    assertThat(perMinute.get("hits")).containsOnly(0);
+
+    Map<String, long[]> perFive = result(store.stats().range(tenantA, "www", base, base.plusSeconds(600), 300,
+        List.of("requests")));
+    assertThat(perFive.get("requests")).containsExactly(15, 7);
+  }
+
+  @Test
+  void statsRangeWithoutASiteSumsEverySiteOfTheTenantOnly() {
+    Instant base = Instant.parse("2026-11-25T10:00:00Z");
+    result(store.stats().increment(tenantA, "www", base, Map.of("requests", 1L)));
+    result(store.stats().increment(tenantA, "blog", base, Map.of("requests", 2L)));
+    result(store.stats().increment(tenantA, "blog", base.plusSeconds(60), Map.of("requests", 4L)));
+    result(store.stats().increment(tenantB, "www", base, Map.of("requests", 100L)));
+    Map<String, long[]> all = result(store.stats().range(tenantA, null, base, base.plusSeconds(120), 60,
+        List.of("requests")));
+    assertThat(all.get("requests")).containsExactly(3, 4);
+    Map<String, long[]> blog = result(store.stats().range(tenantA, "blog", base, base.plusSeconds(120), 60,
+        List.of("requests")));
+    assertThat(blog.get("requests")).containsExactly(2, 4);
+  }
+
+  @Test
+  void statsIncrementsToOneBucketAreAdditive() {
+    Instant at = Instant.parse("2026-11-25T10:00:30Z");
+    List<Future<Void>> incs = IntStream.range(0, 20)
+        .mapToObj(i -> store.stats().increment(tenantA, "www", at, Map.of("requests", 1L))).toList();
+    incs.forEach(f -> result(f));
+    Map<String, long[]> r = result(store.stats().range(tenantA, "www", at.truncatedTo(ChronoUnit.MINUTES),
+        at.plusSeconds(30), 60, List.of("requests")));
+    assertThat(r.get("requests")).containsExactly(20);
+  }
+
+  @Test
+  void statsRangeRejectsAStepThatIsNotAMultipleOfTheBucket() {
+    assertThat(failure(store.stats().range(tenantA, null, t0, t0.plusSeconds(600), 90, List.of("requests"))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  // --- notifications --------------------------------------------------------------------------
+
+  @Test
+  void notificationsAreListedNewestFirstUpToTheLimit() {
+    for (int i = 1; i <= 5; i++) {
+      result(store.notifications().append(note(tenantA, i)));
+    }
+    assertThat(result(store.notifications().list(tenantA, 3))).extracting(Notification::id)
+        .containsExactly("n5", "n4", "n3");
+    assertThat(result(store.notifications().list(tenantA, 100))).hasSize(5);
+    assertThat(result(store.notifications().list(tenantB, 100))).isEmpty();
+  }
+
+  @Test
+  void notificationFeedIsBoundedToMaxEntries() {
+    int total = NotificationStore.MAX_ENTRIES + 5;
+    List<Future<Void>> appends = new ArrayList<>();
+    for (int i = 1; i <= total; i++) {
+      appends.add(store.notifications().append(note(tenantA, i)));
+    }
+    appends.forEach(f -> result(f, 60_000));
+    List<Notification> all = result(store.notifications().list(tenantA, total));
+    assertThat(all).hasSize(NotificationStore.MAX_ENTRIES);
+    assertThat(all.get(0).id()).isEqualTo("n" + total);
+    assertThat(all.get(all.size() - 1).id()).isEqualTo("n6");
+  }
+
+  // --- access state ---------------------------------------------------------------------------
+
+  @Test
+  void allowlistRoundTripsAndIsEmptyWhenUnset() {
+    assertThat(result(store.access().getAllowlist(tenantA))).isEmpty();
+    result(store.access().putAllowlist(tenantA, List.of("10.0.0.0/8", "2001:db8::/32")));
+    assertThat(result(store.access().getAllowlist(tenantA))).containsExactly("10.0.0.0/8", "2001:db8::/32");
+    result(store.access().putAllowlist(tenantA, List.of()));
+    assertThat(result(store.access().getAllowlist(tenantA))).isEmpty();
+  }
+
+  @Test
+  void counterCountsWithinItsWindowAndExpiresAfterItsTtl() throws InterruptedException {
+    Duration ttl = Duration.ofMillis(400);
+    assertThat(result(store.access().getCounter(tenantA, "login:alice"))).isZero();
+    assertThat(result(store.access().incrementCounter(tenantA, "login:alice", ttl))).isEqualTo(1);
+    assertThat(result(store.access().incrementCounter(tenantA, "login:alice", ttl))).isEqualTo(2);
+    assertThat(result(store.access().getCounter(tenantA, "login:alice"))).isEqualTo(2);
+    Thread.sleep(ttl.toMillis() + 150);
+    assertThat(result(store.access().getCounter(tenantA, "login:alice"))).isZero();
+    // a new window starts at 1
+    assertThat(result(store.access().incrementCounter(tenantA, "login:alice", ttl))).isEqualTo(1);
+  }
+
+  @Test
+  void deleteCounterResetsIt() {
+    result(store.access().incrementCounter(tenantA, "rate", Duration.ofMinutes(1)));
+    result(store.access().deleteCounter(tenantA, "rate"));
+    assertThat(result(store.access().getCounter(tenantA, "rate"))).isZero();
+  }
+
+  @Test
+  void markerExistsUntilItsExpiry() throws InterruptedException {
+    Instant expires = Instant.now().plusMillis(400).truncatedTo(ChronoUnit.MILLIS);
+    assertThat(result(store.access().getMarker(tenantA, "lock:alice"))).isNull();
+    result(store.access().putMarker(tenantA, "lock:alice", expires));
+    assertThat(result(store.access().getMarker(tenantA, "lock:alice"))).isEqualTo(expires);
+    Thread.sleep(Duration.between(Instant.now(), expires).toMillis() + 150);
+    assertThat(result(store.access().getMarker(tenantA, "lock:alice"))).isNull();
+  }
+
+  @Test
+  void deleteMarkerRemovesIt() {
+    result(store.access().putMarker(tenantA, "revoked:tok", Instant.now().plusSeconds(60)));
+    result(store.access().deleteMarker(tenantA, "revoked:tok"));
+    assertThat(result(store.access().getMarker(tenantA, "revoked:tok"))).isNull();
+  }
+
+  @Test
+  void platformScopeAccessStateIsSeparateFromTenants() {
+    String name = "src:" + Ids.random(6);
+    result(store.access().incrementCounter(null, name, Duration.ofMinutes(1)));
+    result(store.access().putMarker(null, name, Instant.now().plusSeconds(60)));
+    assertThat(result(store.access().getCounter(null, name))).isEqualTo(1);
+    assertThat(result(store.access().getCounter(tenantA, name))).isZero();
+    assertThat(result(store.access().getMarker(tenantA, name))).isNull();
+    assertThat(result(store.access().getMarker(null, name))).isNotNull();
+    result(store.access().deleteCounter(null, name));
+    result(store.access().deleteMarker(null, name));
+    assertThat(result(store.access().getCounter(null, name))).isZero();
+  }
+
+  // --- isolation and erasure ------------------------------------------------------------------
+
+  /** Writes one of everything for the tenant and returns the hostnames and key id it claimed. */
+  protected List<String> fillTenant(String tenant) {
+    result(store.tenants().createTenant(tenant(tenant)));
+    result(store.tenants().createUser(user(tenant, "alice", 1)));
+    String keyId = "kk-" + tenant;
+    result(store.apiKeys().create(key(tenant, keyId, t0)));
+    putSite(tenant, "www", "www." + tenant + ".example", "cdn." + tenant + ".example");
+    putSite(tenant, "www", "www." + tenant + ".example");
+    result(store.purgeLog().append(purge(tenant, "/" + tenant)));
+    result(store.stats().increment(tenant, "www", t0, Map.of("requests", 5L)));
+    result(store.notifications().append(note(tenant, 1)));
+    result(store.access().putAllowlist(tenant, List.of("10.0.0.0/8")));
+    result(store.access().incrementCounter(tenant, "login:alice", Duration.ofMinutes(5)));
+    result(store.access().putMarker(tenant, "lock:alice", Instant.now().plusSeconds(300)));
+    return List.of("www." + tenant + ".example", keyId);
+  }
+
+  @Test
+  void tenantDataIsInvisibleToAnotherTenant() {
+    fillTenant(tenantA);
+    assertThat(result(store.tenants().listUsers(tenantB))).isEmpty();
+    assertThat(result(store.tenants().getUser(tenantB, "alice"))).isEmpty();
+    assertThat(result(store.apiKeys().list(tenantB))).isEmpty();
+    assertThat(result(store.sites().listCurrent(tenantB))).isEmpty();
+    assertThat(result(store.sites().current(tenantB, "www"))).isEmpty();
+    assertThat(result(store.sites().versions(tenantB, "www"))).isEmpty();
+    assertThat(result(store.stats().range(tenantB, null, t0, t0.plusSeconds(60), 60, List.of("requests")))
+        .get("requests")).containsExactly(0);
+    assertThat(result(store.notifications().list(tenantB, 10))).isEmpty();
+    assertThat(result(store.access().getAllowlist(tenantB))).isEmpty();
+    assertThat(result(store.access().getCounter(tenantB, "login:alice"))).isZero();
+    assertThat(result(store.access().getMarker(tenantB, "lock:alice"))).isNull();
+    assertThat(namespaceOf(tenantB)).isEmpty();
+    assertThat(namespaceOf(tenantA)).isNotEmpty();
+  }
+
+  @Test
+  void eraseTenantRemovesEverythingOfTheTenantAndNothingOfAnother() {
+    List<String> a = fillTenant(tenantA);
+    List<String> b = fillTenant(tenantB);
+    List<String> bNamespace = namespaceOf(tenantB);
+    List<PurgeRecord> bPurges = result(store.purgeLog().readAfter(0, 100)).stream()
+        .filter(p -> p.tenant().equals(tenantB)).toList();
+    long epoch = result(store.sites().changeEpoch());
+
+    result(store.eraseTenant(tenantA));
+
+    assertThat(namespaceOf(tenantA)).as("keys left in tenant A's namespace").isEmpty();
+    assertThat(result(store.tenants().getTenant(tenantA))).isEmpty();
+    assertThat(result(store.tenants().listTenants())).extracting(Tenant::id).containsExactly(tenantB);
+    assertThat(result(store.tenants().listUsers(tenantA))).isEmpty();
+    assertThat(result(store.apiKeys().find(a.get(1)))).isEmpty();
+    assertThat(result(store.apiKeys().list(tenantA))).isEmpty();
+    assertThat(result(store.sites().resolveHost(a.get(0)))).isEmpty();
+    assertThat(result(store.sites().resolveHost("cdn." + tenantA + ".example"))).isEmpty();
+    assertThat(result(store.sites().listCurrent(tenantA))).isEmpty();
+    assertThat(result(store.sites().listAllCurrent())).extracting(SiteVersion::tenant).containsOnly(tenantB);
+    assertThat(result(store.purgeLog().readAfter(0, 100))).containsExactlyElementsOf(bPurges);
+    assertThat(result(store.notifications().list(tenantA, 10))).isEmpty();
+    assertThat(result(store.access().getAllowlist(tenantA))).isEmpty();
+    assertThat(result(store.access().getCounter(tenantA, "login:alice"))).isZero();
+    assertThat(result(store.access().getMarker(tenantA, "lock:alice"))).isNull();
+    assertThat(result(store.stats().range(tenantA, null, t0, t0.plusSeconds(60), 60, List.of("requests")))
+        .get("requests")).containsExactly(0);
+    assertThat(result(store.sites().changeEpoch())).as("edges must notice the removed sites").isGreaterThan(epoch);
+    // the purge sequence never goes back
+    assertThat(result(store.purgeLog().lastSeq())).isEqualTo(2);
+
+    // tenant B is untouched
+    assertThat(namespaceOf(tenantB)).containsExactlyInAnyOrderElementsOf(bNamespace);
+    assertThat(result(store.tenants().getTenant(tenantB))).isPresent();
+    assertThat(result(store.tenants().getUser(tenantB, "alice"))).isPresent();
+    assertThat(result(store.apiKeys().find(b.get(1)))).isPresent();
+    assertThat(result(store.sites().resolveHost(b.get(0)))).map(HostBinding::tenant).contains(tenantB);
+    assertThat(result(store.sites().versions(tenantB, "www"))).hasSize(2);
+    assertThat(result(store.notifications().list(tenantB, 10))).hasSize(1);
+    assertThat(result(store.access().getAllowlist(tenantB))).containsExactly("10.0.0.0/8");
+    assertThat(result(store.access().getCounter(tenantB, "login:alice"))).isEqualTo(1);
+    assertThat(result(store.access().getMarker(tenantB, "lock:alice"))).isNotNull();
+    assertThat(result(store.stats().range(tenantB, null, t0, t0.plusSeconds(60), 60, List.of("requests")))
+        .get("requests")).containsExactly(5);
+  }
+
+  @Test
+  void eraseTenantOfAnUnknownTenantSucceeds() {
+    result(store.eraseTenant("ghost-" + Ids.random(6)));
+  }
+
+  @Test
+  void invalidTenantIdsAreRefusedBeforeReachingTheBackend() {
+    assertThat(failureOf(() -> store.eraseTenant("a:*"))).isInstanceOf(IllegalArgumentException.class);
+    assertThat(failureOf(() -> store.tenants().listUsers("A*"))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** Tiny helper so the expected sequence reads as a range. */
+  private static final class LongStreamRange {
+    static List<Long> closed(long from, long to) {
+      return java.util.stream.LongStream.rangeClosed(from, to).boxed().collect(Collectors.toList());
+    }
+  }
+
+  /** The failure of a call that may either throw at once or return a failed Future. */
+  private static Throwable failureOf(java.util.function.Supplier<Future<?>> call) {
+    try {
+      return failure(call.get());
+    } catch (IllegalArgumentException e) {
+      return e;
+    }
+  }
+}

@@ -1,0 +1,954 @@
+package dev.kasoku.cacheedge.engine;
+
+import dev.kasoku.cacheedge.origin.Origin;
+import dev.kasoku.cacheedge.origin.OriginException;
+import dev.kasoku.cacheedge.policy.CacheControl;
+import dev.kasoku.cacheedge.policy.CacheKey;
+import dev.kasoku.cacheedge.policy.CacheStatus;
+import dev.kasoku.cacheedge.policy.CanonicalRequest;
+import dev.kasoku.cacheedge.policy.Conditionals;
+import dev.kasoku.cacheedge.policy.Freshness;
+import dev.kasoku.cacheedge.policy.Headers;
+import dev.kasoku.cacheedge.policy.MalformedRequestException;
+import dev.kasoku.cacheedge.policy.Ranges;
+import dev.kasoku.cacheedge.policy.Storability;
+import dev.kasoku.cacheedge.policy.TargetedControls;
+import dev.kasoku.cacheedge.policy.VaryKey;
+import dev.kasoku.cacheedge.sites.EdgeSite;
+import dev.kasoku.cacheedge.storage.Body;
+import dev.kasoku.cacheedge.storage.BodyWriter;
+import dev.kasoku.cacheedge.storage.Selection;
+import dev.kasoku.cacheedge.storage.Storage;
+import dev.kasoku.cacheedge.storage.StoredObject;
+import dev.kasoku.common.bus.Messages.AccessLogRecord;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client request through the edge, as an explicit state machine (after Varnish's
+ * {@code cache_req_fsm.c}): each {@link Step} is one method that does its work and returns the next
+ * step, or null when it continues asynchronously and will call {@link #go} itself. The whole flow:
+ *
+ * <pre>
+ *  RECV ──(cacheable GET/HEAD)──▶ LOOKUP ──fresh──▶ HIT ──▶ DELIVER
+ *    │                              │ └─stale-while-revalidate─▶ HIT (+ one background revalidation)
+ *    │                              │ └─stale──▶ REVALIDATE ──304 / stale-if-error──▶ DELIVER
+ *    │                              │                  └─200──▶ (stream + store) DELIVER
+ *    │                              └─absent──▶ MISS ──leader──▶ FETCH ──▶ (stream + store) DELIVER
+ *    │                                            └─waiter──(flight landed)──▶ LOOKUP | FETCH
+ *    ├──(any other method, body, rule cache:false)──▶ PASS ──▶ DELIVER (stream)
+ *    └──(unknown host, bad request)──▶ SYNTH
+ * </pre>
+ *
+ * <p><b>Threading.</b> An instance lives on its connection's event loop; collapsed-flight wake-ups
+ * are dispatched back to it by {@link Collapser}. Nothing here blocks.
+ *
+ * <p><b>Memory safety.</b> A stored body is retained ({@link Body#tryRetain}) from LOOKUP until the
+ * response carrying it has been written or abandoned ({@link #releaseStored}); a fill copies the
+ * origin's bytes into a {@link BodyWriter} that is discarded when the fill fails, so a partial
+ * response is never stored.
+ *
+ * <p><b>Shared fills survive their client.</b> When the client of a fill goes away, the origin
+ * response keeps being read into storage if the object is being stored (other requests wait on it);
+ * a pure pass-through is aborted instead.
+ */
+final class EdgeRequest {
+  private static final System.Logger LOG = System.getLogger(EdgeRequest.class.getName());
+  private static final AtomicLong IDS = new AtomicLong();
+
+  /** The steps of the request state machine. */
+  enum Step { RECV, LOOKUP, HIT, MISS, FETCH, REVALIDATE, DELIVER, PASS, SYNTH }
+
+  /** What the origin exchange is for. */
+  private enum Mode { FILL, REVALIDATE, PASS }
+
+  private final EdgeServerVerticle edge;
+  private final EdgeRuntime rt;
+  private final Storage storage;
+  private final HttpServerRequest req;
+  private final HttpServerResponse resp;
+  private final Context ctx;
+  private final long startNanos = System.nanoTime();
+
+  private EdgeSite site;
+  private String hostNorm;
+  private CanonicalRequest canon;
+  private CacheControl requestCc;
+  private boolean hasBody;
+  private boolean closeAfter;
+
+  private String lookupKey;
+  private StoredObject stored;
+  private boolean storedRetained;
+  private Freshness.Verdict verdict;
+  private CacheStatus.Fwd missKind = CacheStatus.Fwd.URI_MISS;
+
+  private Collapser.Flight flight;
+  private boolean collapseAllowed = true;
+  private boolean collapsed;
+  private int lookups;
+
+  private Mode mode;
+  private Origin origin;
+  private Instant requestTime;
+  private HttpClientResponse originResponse;
+  private BodyWriter writer;
+  private Storability.Decision decision;
+  private long originStartNanos;
+  private long originMs = -1;
+  private long originBytes;
+
+  private CacheStatus cacheStatus;
+  private String logStatus = "miss";
+  private int synthStatus;
+  private String synthText;
+  private boolean clientGone;
+  private boolean finished;
+
+  EdgeRequest(EdgeServerVerticle edge, HttpServerRequest req) {
+    this.edge = edge;
+    this.rt = edge.runtime();
+    this.storage = rt.storage();
+    this.req = req;
+    this.resp = req.response();
+    this.ctx = edge.ctx();
+  }
+
+  void run() {
+    resp.closeHandler(v -> onClientGone());
+    go(Step.RECV);
+  }
+
+  /** Runs steps until one continues asynchronously (returns null). */
+  private void go(Step next) {
+    try {
+      while (next != null) {
+        next = switch (next) {
+          case RECV -> recv();
+          case LOOKUP -> lookup();
+          case HIT -> hit();
+          case MISS -> miss();
+          case FETCH -> fetch();
+          case REVALIDATE -> revalidate();
+          case DELIVER -> deliver();
+          case PASS -> pass();
+          case SYNTH -> synth();
+        };
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "edge request failed in a step: " + req.method() + " " + req.uri(), e);
+      abortWith(500, "internal error");
+    }
+  }
+
+  // ---------------------------------------------------------------- RECV
+
+  /** Validates the request, finds the site, canonicalises the target, picks lookup or pass. */
+  private Step recv() {
+    if (req.decoderResult() != null && req.decoderResult().isFailure()) {
+      closeAfter = true;
+      return synth(400, "malformed request");
+    }
+    MultiMap h = req.headers();
+    String hostHeader;
+    if (req.version() == HttpVersion.HTTP_2) {
+      HostAndPort a = req.authority();
+      hostHeader = a == null ? null : a.port() >= 0 ? a.host() + ':' + a.port() : a.host();
+    } else {
+      List<String> hosts = h.getAll(HttpHeaders.HOST);
+      hostHeader = hosts.size() == 1 ? hosts.get(0) : null;
+      if (hosts.size() > 1) {
+        return synth(400, "more than one Host");
+      }
+    }
+    // request smuggling shapes: we re-frame every forwarded request, and refuse what is ambiguous
+    List<String> te = h.getAll(HttpHeaders.TRANSFER_ENCODING);
+    List<String> cl = h.getAll(HttpHeaders.CONTENT_LENGTH);
+    if (!te.isEmpty()) {
+      if (!cl.isEmpty() || te.size() > 1 || !"chunked".equalsIgnoreCase(te.get(0).trim())
+          || req.version() == HttpVersion.HTTP_1_0) {
+        closeAfter = true;
+        return synth(400, "ambiguous message framing");
+      }
+      hasBody = true;
+    }
+    if (cl.size() > 1) {
+      closeAfter = true;
+      return synth(400, "ambiguous message framing");
+    }
+    if (cl.size() == 1) {
+      String v = cl.get(0).trim();
+      if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(Character::isDigit)) {
+        closeAfter = true;
+        return synth(400, "bad Content-Length");
+      }
+      hasBody = Long.parseLong(v) > 0;
+    }
+    if (hostHeader == null) {
+      return synth(400, "missing Host");
+    }
+    hostNorm = CacheKey.normalizeHost(hostHeader, false);
+    if (hostNorm == null) {
+      return synth(400, "bad Host");
+    }
+    site = rt.sites().lookup(CacheKey.hostName(hostNorm));
+    if (site == null) {
+      return synth(421, "unknown host");
+    }
+    if (hasBody) {
+      req.pause(); // the body is piped to the origin once connected
+    }
+    try {
+      canon = CacheKey.canonicalize(site.compiled(), req.method().name(), hostNorm, req.uri());
+    } catch (MalformedRequestException e) {
+      return synth(e.status(), e.getMessage());
+    }
+    requestCc = CacheControl.of(h);
+    if (!canon.cacheable()) {
+      cacheStatus = CacheStatus.fwd(CacheKey.isCacheableMethod(canon.method())
+          ? CacheStatus.Fwd.BYPASS : CacheStatus.Fwd.METHOD).detail(
+          CacheKey.isCacheableMethod(canon.method()) ? "rule" : null);
+      return Step.PASS;
+    }
+    if (hasBody) {
+      // a GET or HEAD with a body is never answered from, nor stored in, the cache
+      cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS).detail("request-body");
+      return Step.PASS;
+    }
+    return Step.LOOKUP;
+  }
+
+  // ---------------------------------------------------------------- LOOKUP
+
+  /** Primary key, then the Vary secondary key; decides hit, stale or miss. */
+  private Step lookup() {
+    lookups++;
+    releaseStored();
+    String primary = canon.primaryKey();
+    VaryKey vary = storage.varyOf(primary);
+    String secondary = vary == null ? VaryKey.NONE : vary.secondaryKey(req.headers());
+    if (secondary == null) {
+      lookupKey = primary;
+      missKind = CacheStatus.Fwd.VARY_MISS;
+      return Step.MISS;
+    }
+    lookupKey = StoredObject.fullKey(primary, secondary);
+    StoredObject o = storage.get(lookupKey);
+    if (o == null || !o.body().tryRetain()) {
+      missKind = vary == null ? CacheStatus.Fwd.URI_MISS : CacheStatus.Fwd.VARY_MISS;
+      return Step.MISS;
+    }
+    stored = o;
+    storedRetained = true;
+    if (o.forcedStale()) {
+      verdict = o.freshness().noStale() ? Freshness.Verdict.STALE : Freshness.Verdict.STALE_WHILE_REVALIDATE;
+    } else {
+      verdict = o.freshness().verdict(rt.clock().instant(), requestCc);
+    }
+    switch (verdict) {
+      case FRESH:
+        return Step.HIT;
+      case STALE_WHILE_REVALIDATE:
+        BackgroundRevalidation.start(edge, site, canon, lookupKey, o, req.headers(), forwarding());
+        return Step.HIT;
+      default:
+        return Step.REVALIDATE;
+    }
+  }
+
+  // ---------------------------------------------------------------- HIT
+
+  private Step hit() {
+    Instant now = rt.clock().instant();
+    boolean stale = verdict != Freshness.Verdict.FRESH;
+    logStatus = stale ? "stale" : "hit";
+    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(now)).collapsed(collapsed);
+    if (stale) {
+      cacheStatus.detail("stale-while-revalidate");
+    }
+    return Step.DELIVER;
+  }
+
+  // ---------------------------------------------------------------- MISS
+
+  /** Joins the key's flight as a waiter, or leads it (FETCH). */
+  private Step miss() {
+    if (!collapseAllowed || lookups > 2) {
+      return Step.FETCH;
+    }
+    boolean[] lead = new boolean[1];
+    Collapser.Flight f = rt.collapser().enter(lookupKey, lead);
+    if (lead[0]) {
+      flight = f;
+      return Step.FETCH;
+    }
+    return await(f, Step.FETCH);
+  }
+
+  /** Waits (bounded) for a flight to land, then looks up again or goes to the origin itself. */
+  private Step await(Collapser.Flight f, Step onRelease) {
+    long[] timer = {-1};
+    Collapser.Waiter w = f.join(ctx, outcome -> {
+      edge.vertx().cancelTimer(timer[0]);
+      collapsed = true;
+      if (outcome == Collapser.Outcome.STORED) {
+        go(Step.LOOKUP);
+      } else {
+        collapseAllowed = false;
+        go(onRelease);
+      }
+    });
+    if (w == null) {
+      return Step.LOOKUP; // it landed meanwhile
+    }
+    timer[0] = edge.vertx().setTimer(rt.settings().collapseWaitMs(), t -> {
+      if (w.abandon()) {
+        collapseAllowed = false;
+        go(onRelease);
+      }
+    });
+    return null;
+  }
+
+  // ---------------------------------------------------------------- FETCH / REVALIDATE / PASS
+
+  private Step fetch() {
+    releaseStored();
+    mode = canon.method().equals("GET") ? Mode.FILL : Mode.PASS;
+    if (mode == Mode.PASS) {
+      // a HEAD miss is forwarded as is (the stored GET answers later HEADs)
+      cacheStatus = CacheStatus.fwd(missKind);
+      landFlight(Collapser.Outcome.FETCH_YOURSELF);
+    }
+    return sendToOrigin();
+  }
+
+  /** A stale object: one collapsed conditional request (validators of the stored response). */
+  private Step revalidate() {
+    if (flight == null && collapseAllowed && lookups <= 2) {
+      boolean[] lead = new boolean[1];
+      Collapser.Flight f = rt.collapser().enter(lookupKey, lead);
+      if (!lead[0]) {
+        releaseStored();
+        return await(f, Step.FETCH);
+      }
+      flight = f;
+    }
+    mode = canon.method().equals("GET") ? Mode.REVALIDATE : Mode.PASS;
+    return sendToOrigin();
+  }
+
+  private Step pass() {
+    mode = Mode.PASS;
+    logStatus = "pass";
+    return sendToOrigin();
+  }
+
+  private Headers.Forwarding forwarding() {
+    SocketAddress peer = req.remoteAddress();
+    String ip = peer == null || peer.hostAddress() == null ? "unknown" : peer.hostAddress();
+    String proto = switch (req.version()) {
+      case HTTP_1_0 -> "1.0";
+      case HTTP_2 -> "2";
+      default -> "1.1";
+    };
+    return new Headers.Forwarding(ip, rt.trustedProxy(ip), req.isSSL(), hostNorm, proto, rt.settings().nodeId());
+  }
+
+  private Step sendToOrigin() {
+    MultiMap h = HttpHeaders.headers();
+    h.addAll(req.headers());
+    Headers.prepareOriginRequest(h, forwarding(), mode != Mode.PASS);
+    h.remove(HttpHeaders.HOST); // set from the origin's name by the client
+    h.remove(HttpHeaders.EXPECT);
+    if (mode != Mode.PASS) {
+      h.remove("range"); // a fill needs the whole object; ranges are cut from it
+      h.remove("if-range");
+    }
+    if (mode == Mode.REVALIDATE && stored != null) {
+      Conditionals.addRevalidationHeaders(stored.headers(), h);
+    }
+    origin = rt.health().choose(site.origins(), null);
+    if (origin == null) {
+      return originFailed(new OriginException(OriginException.Kind.CONNECT, "site has no origin"));
+    }
+    requestTime = rt.clock().instant();
+    originStartNanos = System.nanoTime();
+    rt.originRequests().incrementAndGet();
+    open(h, true).compose(creq -> hasBody ? creq.send(req) : creq.send())
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            onOriginResponse(ar.result());
+          } else {
+            go(originFailed(OriginException.of(ar.cause())));
+          }
+        });
+    return null;
+  }
+
+  /** Opens a request on the chosen origin; a connect failure fails over once to another origin. */
+  private Future<HttpClientRequest> open(MultiMap h, boolean mayRetry) {
+    return edge.clients().open(site.tenant(), origin, req.method(), canon.uri(), h).recover(t -> {
+      OriginException oe = OriginException.of(t);
+      if (oe.kind() == OriginException.Kind.CONNECT || oe.kind() == OriginException.Kind.TIMEOUT) {
+        rt.health().failure(origin);
+        Origin other = mayRetry ? rt.health().choose(site.origins(), origin) : null;
+        if (other != null && other != origin) {
+          origin = other;
+          return open(h, false);
+        }
+      }
+      return Future.failedFuture(oe);
+    });
+  }
+
+  /** No response from the origin: stale-if-error when allowed, else 502/504. */
+  private Step originFailed(OriginException e) {
+    originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
+    discardWriter();
+    landFlight(Collapser.Outcome.FETCH_YOURSELF);
+    if (e.kind() != OriginException.Kind.FORBIDDEN_ADDRESS && e.kind() != OriginException.Kind.UNRESOLVED) {
+      rt.health().failure(origin);
+    } else {
+      LOG.log(Level.WARNING, "origin refused for {0}/{1}: {2}", site.tenant(), site.site(), e.getMessage());
+    }
+    if (serveStaleOnError()) {
+      return Step.DELIVER;
+    }
+    logStatus = "error";
+    return synth(e.kind().status, e.kind() == OriginException.Kind.TIMEOUT ? "origin timeout" : "origin unreachable");
+  }
+
+  /** Turns this request into a stale-if-error hit when the stored object allows it. */
+  private boolean serveStaleOnError() {
+    if (stored == null || !storedRetained || mode == Mode.PASS) {
+      return false;
+    }
+    Instant now = rt.clock().instant();
+    if (!stored.freshness().staleIfErrorAllows(now)) {
+      return false;
+    }
+    logStatus = "stale";
+    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(now)).detail("stale-if-error");
+    return true;
+  }
+
+  private void onOriginResponse(HttpClientResponse r) {
+    originResponse = r;
+    originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
+    Instant responseTime = rt.clock().instant();
+    int status = r.statusCode();
+    if (status >= 500) {
+      rt.health().failure(origin);
+    } else {
+      rt.health().success(origin);
+    }
+    if (mode == Mode.REVALIDATE && status == 304 && stored != null) {
+      updateFrom304(r, responseTime);
+      r.end(); // a 304 has no body; let the connection go back to the pool
+      originResponse = null;
+      landFlight(Collapser.Outcome.STORED);
+      logStatus = "hit";
+      cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304)
+          .ttl(stored.freshness().ttlSeconds(responseTime));
+      go(Step.DELIVER);
+      return;
+    }
+    if (status >= 500 && serveStaleOnError()) {
+      r.request().reset();
+      originResponse = null;
+      landFlight(Collapser.Outcome.FETCH_YOURSELF);
+      go(Step.DELIVER);
+      return;
+    }
+    releaseStored();
+    if (mode == Mode.PASS) {
+      if (cacheStatus == null) {
+        cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS);
+      }
+      cacheStatus.fwdStatus(status);
+      invalidateAfterUnsafe(r);
+    } else {
+      decideStore(r, responseTime);
+    }
+    go(Step.DELIVER);
+  }
+
+  /** RFC 9111 §4.3.4: a 304 refreshes the stored head; the body is kept. */
+  private void updateFrom304(HttpClientResponse r, Instant responseTime) {
+    MultiMap h = HttpHeaders.headers();
+    h.addAll(stored.headers());
+    Headers.updateFrom304(h, r.headers(), responseTime);
+    TargetedControls tc = TargetedControls.select(h);
+    Freshness fr = Freshness.compute(stored.status(), h, tc, site.compiled(), canon.rule(), requestTime, responseTime);
+    if (stored.body().tryRetain()) {
+      StoredObject updated = stored.withHead(h, fr, Headers.surrogateKeys(h));
+      storage.put(updated); // the replaced entry drops its own body reference
+      stored = updated;
+    }
+  }
+
+  /** Storability, then a body writer when the response is to be stored. */
+  private void decideStore(HttpClientResponse r, Instant responseTime) {
+    int status = r.statusCode();
+    TargetedControls tc = TargetedControls.select(r.headers());
+    Freshness fr = Freshness.compute(status, r.headers(), tc, site.compiled(), canon.rule(), requestTime, responseTime);
+    decision = Storability.decide(canon.method(), req.headers(), requestCc, status, r.headers(), tc, fr,
+        site.compiled(), canon.rule());
+    if (decision.store()) {
+      long declared = contentLength(r.headers());
+      BodyWriter w = storage.newBody(declared);
+      long siteMax = site.compiled().maxObjectSize();
+      if (!w.alive() || (siteMax > 0 && declared > siteMax)) {
+        w.discard();
+        decision = new Storability.Decision(false, "too-big");
+      } else {
+        writer = w;
+        pendingFreshness = fr;
+        pendingControls = tc;
+      }
+    }
+    if (writer == null) {
+      landFlight(Collapser.Outcome.FETCH_YOURSELF);
+    }
+    logStatus = "miss";
+    cacheStatus = CacheStatus.fwd(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind)
+        .fwdStatus(status).stored(writer != null).collapsed(collapsed);
+    if (writer == null) {
+      cacheStatus.detail(decision.reason());
+    } else {
+      cacheStatus.ttl(fr.ttlSeconds(responseTime));
+    }
+  }
+
+  private Freshness pendingFreshness;
+  private TargetedControls pendingControls;
+
+  /** RFC 9111 §4.4: a successful unsafe method invalidates the URL and its Location/Content-Location. */
+  private void invalidateAfterUnsafe(HttpClientResponse r) {
+    String m = canon.method();
+    if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") || m.equals("TRACE")) {
+      return;
+    }
+    int s = r.statusCode();
+    if (s < 200 || s >= 400) {
+      return;
+    }
+    storage.invalidate(new Selection.Key(site.tenant(), canon.getKey()), false);
+    for (String name : new String[] {"location", "content-location"}) {
+      String v = r.headers().get(name);
+      if (v == null) {
+        continue;
+      }
+      try {
+        URI u = URI.create(v.trim());
+        String target;
+        if (u.isAbsolute()) {
+          String h = u.getRawAuthority() == null ? null : CacheKey.normalizeHost(u.getRawAuthority(), "https".equalsIgnoreCase(u.getScheme()));
+          if (h == null || !h.equals(hostNorm)) {
+            continue; // another host: not ours to invalidate (§4.4)
+          }
+          target = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
+              + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+        } else if (v.startsWith("/")) {
+          target = v.trim();
+        } else {
+          continue;
+        }
+        CanonicalRequest c = CacheKey.canonicalize(site.compiled(), "GET", hostNorm, target);
+        storage.invalidate(new Selection.Key(site.tenant(), c.primaryKey()), false);
+      } catch (RuntimeException ignored) {
+        // an unparsable Location invalidates nothing
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- DELIVER
+
+  private Step deliver() {
+    return originResponse != null ? streamFromOrigin() : serveStored();
+  }
+
+  /** Answers from the stored object: conditionals (304/412), ranges (206/416), HEAD, full body. */
+  private Step serveStored() {
+    StoredObject o = stored;
+    Instant now = rt.clock().instant();
+    MultiMap out = resp.headers();
+    String method = canon.method();
+    int status = o.status();
+    if (status < 300 || status == 304) {
+      Conditionals.Outcome c = Conditionals.evaluate(method, req.headers(), o.headers());
+      if (c == Conditionals.Outcome.NOT_MODIFIED) {
+        resp.setStatusCode(304);
+        Conditionals.copyNotModifiedFields(o.headers(), out);
+        addEdgeHeaders(o, now);
+        end(resp.end());
+        return null;
+      }
+      if (c == Conditionals.Outcome.PRECONDITION_FAILED) {
+        resp.setStatusCode(412);
+        addEdgeHeaders(o, now);
+        end(resp.end());
+        return null;
+      }
+    }
+    copyStoredHeaders(o, out);
+    addEdgeHeaders(o, now);
+    Body body = o.body();
+    long length = body.length();
+    String range = req.headers().get("range");
+    if (range != null && status == 200 && method.equals("GET")
+        && Conditionals.ifRangeAllows(req.headers().get("if-range"), o.headers())) {
+      Ranges.Result rr = Ranges.evaluate(range, length);
+      switch (rr.kind()) {
+        case UNSATISFIABLE -> {
+          resp.setStatusCode(416);
+          out.set(HttpHeaders.CONTENT_RANGE, rr.contentRange());
+          out.set(HttpHeaders.CONTENT_LENGTH, "0");
+          end(resp.end());
+          return null;
+        }
+        case SINGLE -> {
+          Ranges.ByteRange br = rr.ranges().get(0);
+          resp.setStatusCode(206);
+          out.set(HttpHeaders.CONTENT_RANGE, rr.contentRange());
+          out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(br.length()));
+          writeBuffers(java.util.Arrays.asList(body.slice(br.first(), br.last() + 1)));
+          return null;
+        }
+        case MULTIPART -> {
+          Ranges.Multipart mp = Ranges.multipart(rr.ranges(), o.headers().get(HttpHeaders.CONTENT_TYPE), length,
+              Ranges.newBoundary());
+          resp.setStatusCode(206);
+          out.set(HttpHeaders.CONTENT_TYPE, mp.contentType());
+          List<Buffer> parts = new ArrayList<>();
+          long total = 0;
+          for (Ranges.Multipart.Part p : mp.parts()) {
+            parts.add(Buffer.buffer(p.head()));
+            total += p.head().length;
+            for (Buffer b : body.slice(p.range().first(), p.range().last() + 1)) {
+              parts.add(b);
+              total += b.length();
+            }
+          }
+          parts.add(Buffer.buffer(mp.trailer()));
+          total += mp.trailer().length;
+          out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(total));
+          writeBuffers(parts);
+          return null;
+        }
+        default -> {
+          // IGNORE: the whole representation
+        }
+      }
+    }
+    resp.setStatusCode(status);
+    out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(length));
+    if (method.equals("HEAD") || status == 204 || status == 304) {
+      end(resp.end());
+      return null;
+    }
+    if (body.chunkCount() == 1) {
+      end(resp.end(body.chunk(0)));
+      return null;
+    }
+    List<Buffer> parts = new ArrayList<>(body.chunkCount());
+    for (int i = 0; i < body.chunkCount(); i++) {
+      parts.add(body.chunk(i));
+    }
+    writeBuffers(parts);
+    return null;
+  }
+
+  /** Stored header fields minus framing, Age and the fields consumed by the edge. */
+  private static void copyStoredHeaders(StoredObject o, MultiMap out) {
+    for (var e : o.headers()) {
+      String n = e.getKey();
+      if (n.equalsIgnoreCase("content-length") || n.equalsIgnoreCase("transfer-encoding")
+          || n.equalsIgnoreCase("age") || consumed(n)) {
+        continue;
+      }
+      out.add(n, e.getValue());
+    }
+  }
+
+  private static boolean consumed(String name) {
+    for (String c : Headers.CONSUMED_RESPONSE_HEADERS) {
+      if (c.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void addEdgeHeaders(StoredObject o, Instant now) {
+    MultiMap out = resp.headers();
+    out.set("Age", Long.toString(Math.max(0, o.freshness().currentAgeMillis(now) / 1000)));
+    out.set(CacheStatus.HEADER, cacheStatus.value());
+    String via = Headers.viaValue(forwarding().protocolVersion(), rt.settings().nodeId());
+    String prev = o.headers().get("via");
+    out.set("Via", prev == null ? via : prev + ", " + via);
+  }
+
+  /** Writes buffers with back-pressure and ends the response; finish() then releases the body. */
+  private void writeBuffers(List<Buffer> parts) {
+    writeFrom(parts, 0);
+  }
+
+  private void writeFrom(List<Buffer> parts, int from) {
+    int i = from;
+    while (i < parts.size() - 1) {
+      if (clientGone) {
+        finish();
+        return;
+      }
+      resp.write(parts.get(i++));
+      if (resp.writeQueueFull()) {
+        int next = i;
+        resp.drainHandler(v -> writeFrom(parts, next));
+        return;
+      }
+    }
+    if (clientGone) {
+      finish();
+      return;
+    }
+    end(parts.isEmpty() ? resp.end() : resp.end(parts.get(parts.size() - 1)));
+  }
+
+  /** Streams the origin's response to the client while (maybe) storing it. */
+  private Step streamFromOrigin() {
+    HttpClientResponse r = originResponse;
+    int status = r.statusCode();
+    MultiMap out = resp.headers();
+    out.addAll(r.headers());
+    Headers.prepareClientResponse(out);
+    resp.setStatusCode(status);
+    if (r.statusMessage() != null) {
+      resp.setStatusMessage(r.statusMessage());
+    }
+    out.set(CacheStatus.HEADER, cacheStatus.value());
+    String via = Headers.viaValue(forwarding().protocolVersion(), rt.settings().nodeId());
+    String prev = out.get("via");
+    out.set("Via", prev == null ? via : prev + ", " + via);
+    boolean noBody = canon.method().equals("HEAD") || status == 204 || status == 304 || status < 200;
+    if (!noBody && !out.contains(HttpHeaders.CONTENT_LENGTH)) {
+      resp.setChunked(true);
+    }
+    r.handler(data -> {
+      originBytes += data.length();
+      if (writer != null && !writer.append(data)) {
+        writer = null; // over the size limit: streamed, not stored
+        decision = new Storability.Decision(false, "too-big");
+        landFlight(Collapser.Outcome.FETCH_YOURSELF);
+        if (clientGone) {
+          r.request().reset();
+          return;
+        }
+      }
+      if (!clientGone && !noBody) {
+        resp.write(data);
+        if (resp.writeQueueFull()) {
+          r.pause();
+          resp.drainHandler(v -> r.resume());
+        }
+      }
+    });
+    r.exceptionHandler(t -> {
+      // the origin broke mid-body: nothing partial is stored, and the client sees a broken response
+      discardWriter();
+      landFlight(Collapser.Outcome.FETCH_YOURSELF);
+      logStatus = "error";
+      if (!clientGone) {
+        resp.reset();
+      }
+      finish();
+    });
+    r.endHandler(v -> {
+      if (writer != null) {
+        Body body = writer.finish();
+        writer = null;
+        if (body != null) {
+          storage.put(newStoredObject(r, body));
+        }
+        landFlight(Collapser.Outcome.STORED);
+      }
+      if (clientGone) {
+        finish();
+      } else {
+        end(resp.end());
+      }
+    });
+    return null;
+  }
+
+  private StoredObject newStoredObject(HttpClientResponse r, Body body) {
+    MultiMap headers = Headers.storedHeaders(r.headers(), pendingControls.directives());
+    VaryKey vary = VaryKey.of(r.headers());
+    String secondary = vary.isEmpty() ? VaryKey.NONE : vary.secondaryKey(req.headers());
+    return new StoredObject(canon.primaryKey(), secondary == null ? VaryKey.NONE : secondary, site.tenant(),
+        hostNorm, canon.uri(), r.statusCode(), headers, vary, pendingFreshness, Headers.surrogateKeys(r.headers()),
+        storage.generation(site.tenant()), false, body);
+  }
+
+  private static long contentLength(MultiMap h) {
+    String v = h.get(HttpHeaders.CONTENT_LENGTH);
+    if (v == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  // ---------------------------------------------------------------- SYNTH
+
+  private Step synth(int status, String text) {
+    synthStatus = status;
+    synthText = text;
+    return Step.SYNTH;
+  }
+
+  /** Our own short text answers: 400/412/414/421/431/500/502/504. Never cached downstream. */
+  private Step synth() {
+    releaseStored();
+    if (!logStatus.equals("error") && synthStatus >= 500) {
+      logStatus = "error";
+    } else if (synthStatus < 500) {
+      logStatus = "error";
+    }
+    if (cacheStatus == null) {
+      cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS).detail("synth");
+    }
+    resp.setStatusCode(synthStatus);
+    resp.headers().clear();
+    resp.putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+    resp.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+    resp.putHeader(CacheStatus.HEADER, cacheStatus.value());
+    if (closeAfter) {
+      resp.putHeader(HttpHeaders.CONNECTION, "close");
+    }
+    Future<Void> f = resp.end(synthStatus + " " + synthText + "\n");
+    if (closeAfter) {
+      f.onComplete(ar -> req.connection().close());
+    }
+    end(f);
+    return null;
+  }
+
+  private void abortWith(int status, String text) {
+    discardWriter();
+    landFlight(Collapser.Outcome.FETCH_YOURSELF);
+    if (originResponse != null) {
+      originResponse.request().reset();
+    }
+    if (!resp.headWritten() && !resp.ended()) {
+      synthStatus = status;
+      synthText = text;
+      synth();
+    } else if (!resp.ended()) {
+      resp.reset();
+      finish();
+    } else {
+      finish();
+    }
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  private void end(Future<Void> f) {
+    f.onComplete(ar -> finish());
+  }
+
+  private void onClientGone() {
+    clientGone = true;
+    if (originResponse != null) {
+      if (writer == null) {
+        originResponse.request().reset(); // nobody needs the rest of a pass-through
+      } else {
+        originResponse.resume(); // keep filling for the others, without back-pressure
+      }
+    }
+    if (!finished && originResponse == null) {
+      finish();
+    }
+  }
+
+  private void landFlight(Collapser.Outcome o) {
+    if (flight != null) {
+      flight.land(o);
+      flight = null;
+    }
+  }
+
+  private void discardWriter() {
+    if (writer != null) {
+      writer.discard();
+      writer = null;
+    }
+  }
+
+  /** Drops this request's reference on the stored body it looked up (it will not serve it). */
+  private void releaseStored() {
+    if (storedRetained) {
+      storedRetained = false;
+      stored.body().release();
+    }
+    stored = null;
+  }
+
+  /** Once per request: releases what it holds and hands over the access-log record. */
+  private void finish() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (storedRetained) {
+      storedRetained = false;
+      stored.body().release();
+    }
+    long totalMs = (System.nanoTime() - startNanos) / 1_000_000;
+    SocketAddress peer = req.remoteAddress();
+    String reqId = req.headers().get("x-request-id");
+    if (reqId == null || reqId.length() > 128) {
+      reqId = rt.settings().nodeId() + "-" + Long.toString(IDS.incrementAndGet(), 36);
+    }
+    AccessLogRecord rec = new AccessLogRecord(Instant.ofEpochMilli(rt.clock().millis()),
+        site == null ? null : site.tenant(), site == null ? null : site.site(),
+        hostNorm, peer == null ? null : peer.hostAddress(), req.method().name(),
+        canon == null ? truncate(req.uri()) : canon.uri(), protocol(), resp.getStatusCode(),
+        resp.bytesWritten(), logStatus, originMs, totalMs, truncate(req.headers().get(HttpHeaders.USER_AGENT)),
+        truncate(req.headers().get(HttpHeaders.REFERER)), rt.settings().nodeId(), reqId);
+    edge.telemetry().record(rec, originBytes, originMs >= 0);
+  }
+
+  private String protocol() {
+    return switch (req.version()) {
+      case HTTP_1_0 -> "HTTP/1.0";
+      case HTTP_2 -> "HTTP/2";
+      default -> "HTTP/1.1";
+    };
+  }
+
+  private static String truncate(String s) {
+    return s == null || s.length() <= 1024 ? s : s.substring(0, 1024);
+  }
+}

@@ -1,0 +1,49 @@
+package dev.kasoku.cacheedge.engine;
+
+import dev.kasoku.cacheedge.EdgeSettings;
+import dev.kasoku.cacheedge.origin.OriginGuard;
+import dev.kasoku.cacheedge.origin.OriginHealth;
+import dev.kasoku.cacheedge.sites.SiteTable;
+import dev.kasoku.cacheedge.storage.Storage;
+import dev.kasoku.common.net.Cidr;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What every edge server verticle of a process shares, created once by the entry verticle and
+ * handed to each instance (the "resource created for sharing" of CONVENTIONS.md): the storage, the
+ * routing table, origin health, the collapsing table, the SSRF guard, the clock. Everything in here
+ * is thread-safe; per-verticle state (origin connection pools, telemetry batches) lives in the
+ * verticle.
+ */
+public record EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, OriginHealth health,
+                          Collapser collapser, OriginGuard guard, Clock clock, AtomicLong telemetryDropped,
+                          AtomicLong originRequests) {
+
+  public EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, Clock clock) {
+    this(settings, storage, sites, new OriginHealth(clock, settings.originDownMs()), new Collapser(),
+        new OriginGuard(settings.allowedOriginNetworks()), clock, new AtomicLong(), new AtomicLong());
+  }
+
+  /** True when the peer's own X-Forwarded-For / Forwarded may be believed. */
+  public boolean trustedProxy(String peerIp) {
+    if (settings.trustedProxies().isEmpty() || peerIp == null) {
+      return false;
+    }
+    for (Cidr c : settings.trustedProxies()) {
+      if (c.contains(peerIp)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static boolean isLiteral(String s) {
+    try {
+      return s != null && InetAddress.getByName(s) != null && (s.indexOf(':') >= 0 || s.matches("[0-9.]+"));
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.kasoku.cacheedge.engine;
+
+import dev.kasoku.cacheedge.EdgeSettings;
+import dev.kasoku.cacheedge.origin.OriginClients;
+import dev.kasoku.cacheedge.telemetry.EdgeTelemetry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One edge HTTP listener instance (one event loop). The entry verticle deploys one per core, all on
+ * the same port (Vert.x spreads accepted connections over them), all sharing one
+ * {@link EdgeRuntime}. Per instance: the origin connection pools and the telemetry batch, so the hot
+ * path touches no lock but the storage's.
+ *
+ * <p>Protocol limits are enforced by the HTTP codec before a request reaches the state machine:
+ * request line longer than {@code maxUriBytes} → 414, header section over {@code maxHeaderBytes} →
+ * 431, malformed framing → 400. HTTP/2 is offered in clear text (prior knowledge and h2c upgrade)
+ * with {@code SETTINGS_MAX_CONCURRENT_STREAMS} bounded and Vert.x's reset-flood guard armed: a client
+ * that sends more RST_STREAM frames than {@code h2RstFloodMax} per window is disconnected
+ * (CVE-2023-44487, "rapid reset").
+ *
+ * <p>TLS seam: the edge HTTPS listener (KASOKU_EDGE_TLS_PORT) with per-hostname certificates comes
+ * with the config issue. It will be a second {@link HttpServer} built from {@link #serverOptions}
+ * plus {@code setSsl(true)}, {@code setSni(true)} and a {@code KeyCertOptions} that picks the
+ * certificate by SNI name from the site table; requests go through the same {@link EdgeRequest}
+ * with {@code https = true}.
+ */
+public final class EdgeServerVerticle extends VerticleBase {
+  private final EdgeRuntime runtime;
+  private OriginClients clients;
+  private EdgeTelemetry telemetry;
+  private HttpServer server;
+
+  public EdgeServerVerticle(EdgeRuntime runtime) {
+    this.runtime = runtime;
+  }
+
+  /** The listener options shared by the HTTP (and, later, HTTPS) listener. */
+  public static HttpServerOptions serverOptions(EdgeSettings s) {
+    return new HttpServerOptions()
+        .setHost(s.bindAddress())
+        .setPort(s.port())
+        .setMaxInitialLineLength(s.maxUriBytes())
+        .setMaxHeaderSize(s.maxHeaderBytes())
+        .setHandle100ContinueAutomatically(true)
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false)
+        .setTcpNoDelay(true)
+        .setIdleTimeout(120)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setHttp2ClearTextEnabled(true)
+        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(s.h2MaxConcurrentStreams())
+            .setMaxHeaderListSize(s.maxHeaderBytes()))
+        .setHttp2RstFloodMaxRstFramePerWindow(s.h2RstFloodMax())
+        .setHttp2RstFloodWindowDuration(s.h2RstFloodWindowSeconds())
+        .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
+  }
+
+  @Override
+  public Future<?> start() {
+    EdgeSettings s = runtime.settings();
+    clients = new OriginClients(vertx, runtime.guard(), s.connectTimeoutMs(), s.readTimeoutMs());
+    telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.telemetryDropped());
+    telemetry.start();
+    server = vertx.createHttpServer(serverOptions(s))
+        .requestHandler(req -> new EdgeRequest(this, req).run());
+    return server.listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    telemetry.stop();
+    return Future.all(server.close(), clients.close());
+  }
+
+  /** The port actually bound (tests bind port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  io.vertx.core.Vertx vertx() {
+    return vertx;
+  }
+
+  io.vertx.core.Context ctx() {
+    return context;
+  }
+
+  EdgeRuntime runtime() {
+    return runtime;
+  }
+
+  OriginClients clients() {
+    return clients;
+  }
+
+  EdgeTelemetry telemetry() {
+    return telemetry;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.kasoku.cacheedge.origin;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Passive health of origins, shared by every edge verticle of the process: an origin that fails to
+ * connect (or answers 5xx) {@link #FAILURE_THRESHOLD} times in a row is marked down for
+ * {@link #downForMs} and traffic shifts to the site's other origins; the first success clears it.
+ * When every origin of a site is down the least recently failed one is still tried (a guess is
+ * better than a certain error).
+ */
+public final class OriginHealth {
+  /** Consecutive failures that mark an origin down. */
+  public static final int FAILURE_THRESHOLD = 3;
+
+  private final Clock clock;
+  private final long downForMs;
+  private final Map<String, State> states = new ConcurrentHashMap<>();
+
+  private static final class State {
+    volatile int failures;
+    volatile long downUntil;
+  }
+
+  public OriginHealth(Clock clock, long downForMs) {
+    this.clock = clock;
+    this.downForMs = downForMs;
+  }
+
+  public boolean isUp(Origin o) {
+    State s = states.get(o.id());
+    return s == null || s.downUntil <= clock.millis();
+  }
+
+  public void success(Origin o) {
+    State s = states.get(o.id());
+    if (s != null) {
+      states.remove(o.id());
+    }
+  }
+
+  public void failure(Origin o) {
+    State s = states.computeIfAbsent(o.id(), k -> new State());
+    synchronized (s) {
+      s.failures++;
+      if (s.failures >= FAILURE_THRESHOLD) {
+        s.downUntil = clock.millis() + downForMs;
+        s.failures = 0;
+      }
+    }
+  }
+
+  /**
+   * A weighted random choice among the healthy origins, skipping {@code exclude} (an origin that
+   * just failed this request); null when the list offers nothing else.
+   */
+  public Origin choose(List<Origin> origins, Origin exclude) {
+    int total = 0;
+    for (Origin o : origins) {
+      if (o != exclude && isUp(o)) {
+        total += o.weight();
+      }
+    }
+    if (total == 0) {
+      Origin best = null;
+      long bestUntil = Long.MAX_VALUE;
+      for (Origin o : origins) {
+        State s = states.get(o.id());
+        long until = s == null ? 0 : s.downUntil;
+        if (o != exclude && until < bestUntil) {
+          best = o;
+          bestUntil = until;
+        }
+      }
+      return best;
+    }
+    int pick = total == 1 ? 0 : ThreadLocalRandom.current().nextInt(total);
+    for (Origin o : origins) {
+      if (o != exclude && isUp(o)) {
+        pick -= o.weight();
+        if (pick < 0) {
+          return o;
+        }
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,179 @@
+package dev.kasoku.cacheedge.telemetry;
+
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages.AccessLogBatch;
+import dev.kasoku.common.bus.Messages.AccessLogRecord;
+import dev.kasoku.common.bus.Messages.CounterDeltas;
+import dev.kasoku.common.bus.Messages.CounterRow;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The observability seam of one edge verticle: every request hands over one access-log record and
+ * its counter deltas ({@link #record}); both are batched in memory and sent on the bus every
+ * {@link #FLUSH_MS} or every {@link #BATCH_RECORDS} records, never on the request's critical path.
+ *
+ * <p><b>Bounded.</b> At most {@link #MAX_QUEUED} records wait; beyond that, and whenever a send
+ * reports that nobody consumes the address ({@code NO_HANDLERS}: no logging or metrics role is
+ * running), records are dropped and counted in {@link #dropped()}. Counter rows are per tenant and
+ * site and are summed, so their memory is bounded by the number of sites.
+ *
+ * <p>Sends use request/reply only to learn about NO_HANDLERS; a consumer that does not reply just
+ * lets the reply time out, which is not counted as a loss. Used from its verticle's event loop only.
+ */
+public final class EdgeTelemetry {
+  private static final System.Logger LOG = System.getLogger(EdgeTelemetry.class.getName());
+  public static final long FLUSH_MS = 1000;
+  public static final int BATCH_RECORDS = 500;
+  public static final int MAX_QUEUED = 20_000;
+
+  /** Counter names (the stats series of API.md). */
+  public static final String REQUESTS = "requests", BYTES = "bytes", HITS = "hits", MISSES = "misses",
+      STALE = "stale", PASSES = "pass", ERRORS = "errors", ORIGIN_BYTES = "originBytes",
+      ORIGIN_MS = "originMs", ORIGIN_REQUESTS = "originRequests";
+
+  private final Vertx vertx;
+  private final String node;
+  private final Clock clock;
+  private final DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(5000);
+  private List<AccessLogRecord> queue = new ArrayList<>();
+  private Map<String, Map<String, long[]>> counters = new HashMap<>();
+  private Instant windowStart;
+  private final AtomicLong dropped;
+  private long timer = -1;
+
+  /**
+   * @param dropped shared drop counter (one per process, summed over verticles)
+   */
+  public EdgeTelemetry(Vertx vertx, String node, Clock clock, AtomicLong dropped) {
+    this.vertx = vertx;
+    this.node = node;
+    this.clock = clock;
+    this.dropped = dropped;
+    this.windowStart = clock.instant();
+  }
+
+  public void start() {
+    timer = vertx.setPeriodic(FLUSH_MS, id -> flush());
+  }
+
+  public void stop() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    flush();
+  }
+
+  /**
+   * Records one finished request.
+   *
+   * @param cacheStatus hit, miss, stale, pass or error (API.md access-log record)
+   */
+  public void record(AccessLogRecord r, long originBytes, boolean originContacted) {
+    if (queue.size() >= MAX_QUEUED) {
+      dropped.incrementAndGet();
+    } else {
+      queue.add(r);
+    }
+    if (r.tenant() != null) {
+      long[] c = counters.computeIfAbsent(r.tenant(), t -> new HashMap<>())
+          .computeIfAbsent(r.site() == null ? "" : r.site(), s -> new long[Slot.values().length]);
+      c[Slot.REQUESTS.ordinal()]++;
+      c[Slot.BYTES.ordinal()] += r.bytes();
+      switch (r.cacheStatus()) {
+        case "hit" -> c[Slot.HITS.ordinal()]++;
+        case "miss" -> c[Slot.MISSES.ordinal()]++;
+        case "stale" -> c[Slot.STALE.ordinal()]++;
+        case "pass" -> c[Slot.PASSES.ordinal()]++;
+        default -> c[Slot.ERRORS.ordinal()]++;
+      }
+      int cls = r.status() / 100;
+      if (cls >= 2 && cls <= 5) {
+        c[Slot.S2XX.ordinal() + cls - 2]++;
+      }
+      if (originContacted) {
+        c[Slot.ORIGIN_REQUESTS.ordinal()]++;
+        c[Slot.ORIGIN_BYTES.ordinal()] += originBytes;
+        c[Slot.ORIGIN_MS.ordinal()] += r.originMs();
+      }
+    }
+    if (queue.size() >= BATCH_RECORDS) {
+      flushLogs();
+    }
+  }
+
+  private enum Slot {
+    REQUESTS(EdgeTelemetry.REQUESTS), BYTES(EdgeTelemetry.BYTES), HITS(EdgeTelemetry.HITS),
+    MISSES(EdgeTelemetry.MISSES), STALE(EdgeTelemetry.STALE), PASSES(EdgeTelemetry.PASSES),
+    ERRORS(EdgeTelemetry.ERRORS), S2XX("status2xx"), S3XX("status3xx"), S4XX("status4xx"),
+    S5XX("status5xx"), ORIGIN_REQUESTS(EdgeTelemetry.ORIGIN_REQUESTS),
+    ORIGIN_BYTES(EdgeTelemetry.ORIGIN_BYTES), ORIGIN_MS(EdgeTelemetry.ORIGIN_MS);
+
+    final String counter;
+
+    Slot(String counter) {
+      this.counter = counter;
+    }
+  }
+
+  /** Records dropped because nobody consumed them or the queue was full. */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  /** Sends what is pending now. */
+  public void flush() {
+    flushLogs();
+    flushCounters();
+  }
+
+  private void flushLogs() {
+    if (queue.isEmpty()) {
+      return;
+    }
+    List<AccessLogRecord> batch = queue;
+    queue = new ArrayList<>();
+    send(Addresses.LOG_ACCESS, new AccessLogBatch(batch), batch.size());
+  }
+
+  private void flushCounters() {
+    Instant start = windowStart;
+    windowStart = clock.instant();
+    if (counters.isEmpty()) {
+      return;
+    }
+    List<CounterRow> rows = new ArrayList<>();
+    counters.forEach((tenant, sites) -> sites.forEach((site, c) -> {
+      Map<String, Long> m = new HashMap<>();
+      for (Slot s : Slot.values()) {
+        if (c[s.ordinal()] != 0) {
+          m.put(s.counter, c[s.ordinal()]);
+        }
+      }
+      rows.add(new CounterRow(tenant, site, m));
+    }));
+    counters = new HashMap<>();
+    send(Addresses.METRICS_EDGE, new CounterDeltas(node, start, rows), 0);
+  }
+
+  private void send(String address, Object message, int records) {
+    vertx.eventBus().request(address, message, delivery).onFailure(t -> {
+      if (t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+        dropped.addAndGet(records);
+      } else if (!(t instanceof ReplyException re2 && re2.failureType() == ReplyFailure.TIMEOUT)) {
+        dropped.addAndGet(records);
+        LOG.log(Level.DEBUG, "telemetry send to {0} failed: {1}", address, t.getMessage());
+      }
+    });
+  }
+}
