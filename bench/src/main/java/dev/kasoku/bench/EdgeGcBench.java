@@ -1,11 +1,14 @@
 package dev.kasoku.bench;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
+import dev.kasoku.cacheedge.policy.CacheControl;
+import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
 import dev.kasoku.cacheedge.storage.StoredObject;
 import io.vertx.core.buffer.Buffer;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +51,7 @@ public final class EdgeGcBench {
     long t0 = System.nanoTime();
     int n = 0;
     while (true) {
-      long now = System.currentTimeMillis();
+      Instant now = Instant.now();
       for (int i = 0; i < 10_000; i++, n++) {
         storage.put(BenchObjects.object(storage, BenchObjects.key(n), BenchObjects.path(n), body, now));
       }
@@ -85,9 +88,12 @@ public final class EdgeGcBench {
             int idx = zipf.next(random);
             long s = System.nanoTime();
             String key = BenchObjects.key(idx);
-            StoredObject o = storage.get(key);
-            long now = System.currentTimeMillis();
-            if (o != null && o.isFresh(now) && o.body().tryRetain()) {
+            StoredObject o = storage.varyOf(key) == null ? storage.get(key) : null;
+            Instant now = Instant.now();
+            if (o != null && o.body().tryRetain()) {
+              if (o.freshness().verdict(now, CacheControl.EMPTY) != Freshness.Verdict.FRESH) {
+                throw new IllegalStateException("stored object not fresh");
+              }
               o.body().release();
               h.recordValue(System.nanoTime() - s);
             } else {

@@ -37,7 +37,7 @@ public final class EdgeMemoryBench {
     long heap0 = heapAfterGc(mem);
     long direct0 = storage.usedDirectMemory();
     long t0 = System.nanoTime();
-    long now = System.currentTimeMillis();
+    java.time.Instant now = java.time.Instant.now();
     for (int i = 0; i < objects; i++) {
       storage.put(BenchObjects.object(storage, BenchObjects.key(i), BenchObjects.path(i), body, now));
     }
