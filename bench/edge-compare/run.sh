@@ -17,13 +17,13 @@
 #
 # Usage: bench/edge-compare/run.sh            (from the repository root; needs root for apt-get)
 # Environment (defaults in brackets):
-#   THREADS [2] CONNECTIONS [64] DURATION [20s] WARMUP [5s]     wrk parameters, the same for every server
+#   THREADS [2] CONNECTIONS [64] DURATION [15s] WARMUP [10s]     wrk parameters, the same for every server
 #   SERVERS ["varnish nginx kasoku"]  SCENARIOS ["hot1k hot256k keys10k pass"]
 #   KEYS [10000]  BENCH_DIST [zipf]  BENCH_ZIPF_S [0.99]
 #   CACHE_MEMORY [2g]  cache budget of every server (Varnish -s malloc, nginx max_size, KASOKU_EDGE_MEMORY)
 #   FULL_KEYS [1200000]  FULL_FILL [150s]  key space and fill time of the full scenario
-#   KASOKU_JAVA_OPTS ["-Xms4g -Xmx4g -XX:+AlwaysPreTouch"]
-#   KASOKU_SKIP_BUILD [0]  set to 1 to reuse bench/target/kasoku-bench.jar as it is
+#   EDGE_JAVA_OPTS ["-Xms4g -Xmx4g -XX:+AlwaysPreTouch"]
+#   SKIP_BUILD [0]  set to 1 to reuse bench/target/kasoku-bench.jar as it is
 #   KEEP_WORKDIR [0]       set to 1 to keep the temporary directory (configs, logs) for inspection
 # Every process this script starts is stopped on exit (trap EXIT), whatever the outcome.
 set -euo pipefail
@@ -32,8 +32,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
-DURATION="${DURATION:-20s}"
-WARMUP="${WARMUP:-5s}"
+DURATION="${DURATION:-15s}"
+WARMUP="${WARMUP:-10s}"
 SERVERS="${SERVERS:-varnish nginx kasoku}"
 SCENARIOS="${SCENARIOS:-hot1k hot256k keys10k pass}"
 KEYS="${KEYS:-10000}"
@@ -42,7 +42,7 @@ export BENCH_ZIPF_S="${BENCH_ZIPF_S:-0.99}"
 CACHE_MEMORY="${CACHE_MEMORY:-2g}"
 FULL_KEYS="${FULL_KEYS:-1200000}"
 FULL_FILL="${FULL_FILL:-150s}"
-KASOKU_JAVA_OPTS="${KASOKU_JAVA_OPTS:--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
+EDGE_JAVA_OPTS="${EDGE_JAVA_OPTS:--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
 HOST_HEADER="bench.kasoku.test"
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -73,10 +73,11 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-wait_http() { # url [header]
-  local url=$1
+wait_http() { # url pid: until the url answers, the process died, or 30 s passed
+  local url=$1 pid=$2
   for _ in $(seq 300); do
     if curl -s -o /dev/null -m 1 -H "Host: $HOST_HEADER" "$url"; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.1
   done
   return 1
@@ -202,7 +203,7 @@ EOF
 start_origin() {
   "$NGINX" -p "$WORK" -c "$WORK/origin.conf" -g 'daemon off;' >"$WORK/logs/origin.out" 2>&1 &
   ORIGIN_PID=$!; PIDS+=("$ORIGIN_PID")
-  wait_http "http://127.0.0.1:$ORIGIN_PORT/_status" || die "origin did not start: $(cat "$WORK/logs/origin-error.log")"
+  wait_http "http://127.0.0.1:$ORIGIN_PORT/_status" "$ORIGIN_PID" || die "origin did not start: $(cat "$WORK/logs/origin-error.log")"
 }
 
 start_varnish() {
@@ -210,33 +211,35 @@ start_varnish() {
   "$VARNISHD" -F -a "127.0.0.1:$VARNISH_PORT" -T 127.0.0.1:0 -f "$WORK/varnish.vcl" -n "$WORK/varnish" \
     -s "malloc,$CACHE_MEMORY" >"$WORK/logs/varnish.out" 2>&1 &
   VARNISH_PID=$!; PIDS+=("$VARNISH_PID")
-  wait_http "http://127.0.0.1:$VARNISH_PORT/hot1k" || die "varnish did not start: $(tail -20 "$WORK/logs/varnish.out")"
+  wait_http "http://127.0.0.1:$VARNISH_PORT/hot1k" "$VARNISH_PID" || die "varnish did not start: $(tail -20 "$WORK/logs/varnish.out")"
 }
 
 start_nginx() {
   "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' >"$WORK/logs/nginx.out" 2>&1 &
   NGINX_PID=$!; PIDS+=("$NGINX_PID")
-  wait_http "http://127.0.0.1:$NGINX_PORT/hot1k" || die "nginx did not start: $(cat "$WORK/logs/nginx-error.log")"
+  wait_http "http://127.0.0.1:$NGINX_PORT/hot1k" "$NGINX_PID" || die "nginx did not start: $(cat "$WORK/logs/nginx-error.log")"
 }
 
 # Kasoku: the shaded bench jar carries the edge and a tiny launcher (dev.kasoku.bench.EdgeLauncher)
 # that starts the edge with one site whose origin is ours (see its javadoc).
 KASOKU_JAR="$ROOT/bench/target/kasoku-bench.jar"
 start_kasoku() {
-  if [[ "${KASOKU_SKIP_BUILD:-0}" != 1 ]]; then
+  if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     log "building the bench jar (mvn -pl bench -am package -DskipTests)"
     (cd "$ROOT" && mvn -B -q -o -pl bench -am package -DskipTests >"$WORK/logs/mvn.out" 2>&1) \
       || die "build failed: $(tail -30 "$WORK/logs/mvn.out")"
   fi
   [[ -f "$KASOKU_JAR" ]] || die "no $KASOKU_JAR"
+  # only the KASOKU_* settings meant for the edge reach it (it refuses unknown KASOKU_* names)
   # shellcheck disable=SC2086
+  env $(env | awk -F= '/^KASOKU_/ {printf "-u %s ", $1}') \
   KASOKU_EDGE_PORT=$KASOKU_PORT KASOKU_EDGE_MEMORY=$CACHE_MEMORY \
   KASOKU_ALLOWED_ORIGIN_NETWORKS=127.0.0.0/8 KASOKU_DATA_DIR="$WORK/kasoku-data" \
-    java $KASOKU_JAVA_OPTS -Xlog:gc:file="$WORK/logs/kasoku-gc.log":uptime -cp "$KASOKU_JAR" dev.kasoku.bench.EdgeLauncher \
+    java $EDGE_JAVA_OPTS -Xlog:gc:file="$WORK/logs/kasoku-gc.log":uptime -cp "$KASOKU_JAR" dev.kasoku.bench.EdgeLauncher \
       --host "$HOST_HEADER" --origin "http://127.0.0.1:$ORIGIN_PORT" --pass-prefix /nostore/ \
       >"$WORK/logs/kasoku.out" 2>&1 &
   KASOKU_PID=$!; PIDS+=("$KASOKU_PID")
-  wait_http "http://127.0.0.1:$KASOKU_PORT/hot1k" || die "kasoku did not start: $(tail -30 "$WORK/logs/kasoku.out")"
+  wait_http "http://127.0.0.1:$KASOKU_PORT/hot1k" "$KASOKU_PID" || die "kasoku did not start: $(tail -30 "$WORK/logs/kasoku.out")"
 }
 
 port_of() { case $1 in varnish) echo "$VARNISH_PORT";; nginx) echo "$NGINX_PORT";; kasoku) echo "$KASOKU_PORT";; esac; }
@@ -382,7 +385,7 @@ REPORT="$ROOT/bench/results/$STAMP.md"
     "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "wrk $THREADS threads, $CONNECTIONS connections, $DURATION per run after a $WARMUP warm-up; keys10k: $KEYS keys, $BENCH_DIST (s=$BENCH_ZIPF_S); cache budgets $CACHE_MEMORY."
   if [[ " $SCENARIOS " == *" full "* ]]; then echo "full: $FULL_KEYS keys of 1 KiB under /gen/, filled for up to $FULL_FILL, then $BENCH_DIST over the same keys."; fi
-  if [[ " $SERVERS " == *" kasoku "* ]]; then echo "Kasoku JVM: $KASOKU_JAVA_OPTS; GC pauses = young + full pause time during the measured run (jstat) and the longest pause (-Xlog:gc)."; fi
+  if [[ " $SERVERS " == *" kasoku "* ]]; then echo "Kasoku JVM: $EDGE_JAVA_OPTS; GC pauses = young + full pause time during the measured run (jstat) and the longest pause (-Xlog:gc)."; fi
   echo "Versions: $("$VARNISHD" -V 2>&1 | head -1 | sed 's/ (.*//; s/(//'), $("$NGINX" -v 2>&1 | sed 's/.*: //'), $(java -version 2>&1 | head -1)."
   echo
   echo "| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | MiB/s | errors | origin reqs | CPU µs/req | GC pauses |"
