@@ -14,6 +14,7 @@
 
 local keys = tonumber(os.getenv("BENCH_KEYS") or "0")
 local started = 0
+local slice, answered = 0, 0
 
 -- runs in the main Lua state; thread:set makes thread_id a global of that thread's own state
 function setup(thread)
@@ -54,6 +55,8 @@ if keys > 0 then
     -- so all keys have been requested once every thread has made keys/T requests
     stride = tonumber(os.getenv("BENCH_THREADS") or "1")
     pos = ((thread_id or 1) - 1) % keys
+    slice = math.ceil((keys - pos) / stride)
+    answered = 0
     if dist == "zipf" then
       local s = tonumber(os.getenv("BENCH_ZIPF_S") or "0.99")
       cdf = {}
@@ -83,6 +86,15 @@ if keys > 0 then
     end
     -- rank lo maps to key (lo * 7919) mod keys: popular keys spread over the key space
     return req((lo * 7919) % keys)
+  end
+end
+
+-- a fill stops each thread once every key of its slice has been answered, so a fill run takes
+-- as long as filling takes (the duration given to wrk is then only an upper bound)
+if keys > 0 and (os.getenv("BENCH_DIST") or "zipf") == "cycle" then
+  function response(status, headers, body)
+    answered = answered + 1
+    if answered >= slice then wrk.thread:stop() end
   end
 end
 

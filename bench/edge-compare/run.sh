@@ -14,6 +14,10 @@
 # under /gen/ during FULL_FILL, then Zipf over that key space, which is larger than what fits, so
 # eviction keeps running: p99.9 and, for Kasoku, GC pause time during the measured run), e.g.
 #   SCENARIOS=full SERVERS=kasoku bench/edge-compare/run.sh
+# and memory (Kasoku only): heap and off-heap bytes per cached object, from the JVM's heap after a
+# full GC and its resident set before and after filling MEM_KEYS distinct 1 KiB objects (the budget
+# must hold them all: 1M objects need CACHE_MEMORY=3g), e.g.
+#   SCENARIOS=memory SERVERS=kasoku CACHE_MEMORY=3g bench/edge-compare/run.sh
 #
 # Usage: bench/edge-compare/run.sh            (from the repository root; needs root for apt-get)
 # Environment (defaults in brackets):
@@ -21,7 +25,8 @@
 #   SERVERS ["varnish nginx kasoku"]  SCENARIOS ["hot1k hot256k keys10k pass"]
 #   KEYS [10000]  BENCH_DIST [zipf]  BENCH_ZIPF_S [0.99]
 #   CACHE_MEMORY [2g]  cache budget of every server (Varnish -s malloc, nginx max_size, KASOKU_EDGE_MEMORY)
-#   FULL_KEYS [1200000]  FULL_FILL [150s]  key space and fill time of the full scenario
+#   MEM_KEYS [1000000]  objects of the memory scenario
+#   FULL_KEYS [1200000]  FULL_FILL [300s]  key space of the full scenario, and the most a fill may take
 #   EDGE_JAVA_OPTS ["-Xms4g -Xmx4g -XX:+AlwaysPreTouch"]
 #   SKIP_BUILD [0]  set to 1 to reuse bench/target/kasoku-bench.jar as it is
 #   KEEP_WORKDIR [0]       set to 1 to keep the temporary directory (configs, logs) for inspection
@@ -41,7 +46,8 @@ export BENCH_DIST="${BENCH_DIST:-zipf}"
 export BENCH_ZIPF_S="${BENCH_ZIPF_S:-0.99}"
 CACHE_MEMORY="${CACHE_MEMORY:-2g}"
 FULL_KEYS="${FULL_KEYS:-1200000}"
-FULL_FILL="${FULL_FILL:-150s}"
+FULL_FILL="${FULL_FILL:-300s}"
+MEM_KEYS="${MEM_KEYS:-1000000}"
 EDGE_JAVA_OPTS="${EDGE_JAVA_OPTS:--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
 HOST_HEADER="bench.kasoku.test"
 
@@ -292,13 +298,42 @@ jvm_max_pause_ms() { # from_s to_s
     END { printf "%.1f", m }' "$WORK/logs/kasoku-gc.log"
 }
 
+# heap in use (bytes) of a JVM after a full collection, and its resident set (bytes)
+jvm_heap_after_gc() {
+  jcmd "$1" GC.run >/dev/null 2>&1; jcmd "$1" GC.run >/dev/null 2>&1
+  jstat -gc "$1" | awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
+    NR == 2 { printf "%.0f", ($col["S0U"] + $col["S1U"] + $col["EU"] + $col["OU"]) * 1024 }'
+}
+rss_bytes() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status"; }
+
+MEMORY_ROWS="$WORK/results/memory.tsv"
+measure_memory() { # server
+  local server=$1 pid h0 h1 r0 r1 o0 o1 fill filled attempt
+  if [[ $server != kasoku ]]; then log "memory: $server skipped (only the JVM edge is measured this way)"; return; fi
+  pid=$(pid_of "$server")
+  h0=$(jvm_heap_after_gc "$pid"); r0=$(rss_bytes "$pid"); o0=$(origin_requests)
+  KEY_FORMAT_WIDTH=0
+  for attempt in 1 2 3; do
+    log "$server: memory fill of $MEM_KEYS keys under /gen/ (pass $attempt, up to $FULL_FILL)"
+    fill=$(run_wrk "$server" "$FULL_FILL" /gen/ "$MEM_KEYS" cycle | grep '^BENCH ' || true)
+    filled=$(sed -n 's/.* requests=\([0-9]*\) .*/\1/p' <<<"$fill")
+    (( ${filled:-0} >= MEM_KEYS )) && break
+  done
+  o1=$(origin_requests)
+  h1=$(jvm_heap_after_gc "$pid"); r1=$(rss_bytes "$pid")
+  local stored=$((o1 - o0 - 1))
+  printf '%s\t%s\t%s\t%s\t%s\n' "$server" "$stored" "$((h1 - h0))" "$((r1 - r0))" "$MEM_KEYS" >>"$MEMORY_ROWS"
+  log "$(awk -v n="$stored" -v h=$((h1 - h0)) -v r=$((r1 - r0)) 'BEGIN { printf "memory: %d objects fetched; heap %.0f B/object, resident set growth %.0f B/object", n, h / n, r / n }')"
+}
+
 measure() { # scenario server
   local scenario=$1 server=$2 path keys=0 fill_time=$WARMUP out o0 o1 c0 c1 pid
   KEY_FORMAT_WIDTH=0
   case $scenario in
+    memory) measure_memory "$server"; return;;
     hot1k) path=/hot1k;;
     hot256k) path=/hot256k;;
-    keys10k) path=/k/; keys=$KEYS; KEY_FORMAT_WIDTH=$KEY_WIDTH;;
+    keys10k) path=/k/; keys=$KEYS; KEY_FORMAT_WIDTH=$KEY_WIDTH; fill_time=60s;;
     pass) path=/nostore/1k;;
     full) path=/gen/; keys=$FULL_KEYS; fill_time=$FULL_FILL;;
     *) die "unknown scenario $scenario";;
@@ -393,6 +428,14 @@ REPORT="$ROOT/bench/results/$STAMP.md"
   awk -F'\t' -v d="$DURATION" '
     function secs(x) { if (x ~ /m$/) return x * 60; if (x ~ /h$/) return x * 3600; return x + 0 }
     { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %d | %d | %s | %s |\n", $1, $2, $3, $4/1000, $5/1000, $6/1000, $7/1048576/secs(d), $8, $9, $10, $11 }' "$RESULTS"
+  if [[ -s $MEMORY_ROWS ]]; then
+    echo
+    echo "Memory per cached 1 KiB object (heap after full GC, and resident-set growth, which with a pre-touched heap is the off-heap bodies plus the allocator's slack):"
+    echo
+    echo "| server | objects fetched | heap B/object | off-heap (RSS growth) B/object | total B/object |"
+    echo "|---|---:|---:|---:|---:|"
+    awk -F'\t' '{ printf "| %s | %d | %.0f | %.0f | %.0f |\n", $1, $2, $3 / $2, $4 / $2, ($3 + $4) / $2 }' "$MEMORY_ROWS"
+  fi
   echo
   echo "Targets (issue 3), ratios from this run:"
   echo
