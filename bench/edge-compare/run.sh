@@ -22,6 +22,7 @@
 # Usage: bench/edge-compare/run.sh            (from the repository root; needs root for apt-get)
 # Environment (defaults in brackets):
 #   THREADS [2] CONNECTIONS [64] DURATION [15s] WARMUP [10s]     wrk parameters, the same for every server
+#   SERVER_WARMUP [20s]    hot hits sent to each server once after start, before any scenario
 #   SERVERS ["varnish nginx kasoku"]  SCENARIOS ["hot1k hot256k keys10k pass"]
 #   KEYS [10000]  BENCH_DIST [zipf]  BENCH_ZIPF_S [0.99]
 #   CACHE_MEMORY [2g]  cache budget of every server (Varnish -s malloc, nginx max_size, KASOKU_EDGE_MEMORY)
@@ -39,6 +40,7 @@ THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
 DURATION="${DURATION:-15s}"
 WARMUP="${WARMUP:-10s}"
+SERVER_WARMUP="${SERVER_WARMUP:-20s}"
 SERVERS="${SERVERS:-varnish nginx kasoku}"
 SCENARIOS="${SCENARIOS:-hot1k hot256k keys10k pass}"
 KEYS="${KEYS:-10000}"
@@ -405,6 +407,14 @@ for s in $SERVERS; do
 done
 log "cache check passed: /hot1k HIT and /nostore/1k not cached on every server"
 
+# every server gets the same start-up warm-up before the first scenario (for the JVM edge this is
+# when the JIT compiles the request path; a 10 s scenario warm-up alone left it half compiled on a
+# loaded machine)
+for s in $SERVERS; do
+  log "$s: start-up warm-up, $SERVER_WARMUP of hot hits"
+  run_wrk "$s" "$SERVER_WARMUP" /hot1k >/dev/null
+done
+
 for scenario in $SCENARIOS; do
   for s in $SERVERS; do measure "$scenario" "$s"; done
 done
@@ -418,7 +428,7 @@ REPORT="$ROOT/bench/results/$STAMP.md"
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB;" \
     "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "wrk $THREADS threads, $CONNECTIONS connections, $DURATION per run after a $WARMUP warm-up; keys10k: $KEYS keys, $BENCH_DIST (s=$BENCH_ZIPF_S); cache budgets $CACHE_MEMORY."
+  echo "wrk $THREADS threads, $CONNECTIONS connections, $DURATION per run after a $WARMUP warm-up (and $SERVER_WARMUP per server after start); keys10k: $KEYS keys, $BENCH_DIST (s=$BENCH_ZIPF_S); cache budgets $CACHE_MEMORY."
   if [[ " $SCENARIOS " == *" full "* ]]; then echo "full: $FULL_KEYS keys of 1 KiB under /gen/, filled for up to $FULL_FILL, then $BENCH_DIST over the same keys."; fi
   if [[ " $SERVERS " == *" kasoku "* ]]; then echo "Kasoku JVM: $EDGE_JAVA_OPTS; GC pauses = young + full pause time during the measured run (jstat) and the longest pause (-Xlog:gc)."; fi
   echo "Versions: $("$VARNISHD" -V 2>&1 | head -1 | sed 's/ (.*//; s/(//'), $("$NGINX" -v 2>&1 | sed 's/.*: //'), $(java -version 2>&1 | head -1)."
