@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -51,6 +52,8 @@ public final class PurgeAgent extends VerticleBase {
   /** The role this agent announces in its heartbeats. */
   public static final String ROLE = "cache-edge";
   static final int REPLAY_BATCH = 1000;
+  /** Applying a purge that takes this long is logged (it held this agent's event loop). */
+  static final long SLOW_APPLY_MS = 20;
 
   /**
    * @param checkInterval how often the purge log is read for purges the bus did not deliver (≤ 1 s)
@@ -188,6 +191,7 @@ public final class PurgeAgent extends VerticleBase {
         }
       }
     }
+    long started = System.nanoTime();
     guard.applied(tenant, scope, targets, keys, soft);
     long affected = 0;
     switch (scope) {
@@ -223,6 +227,11 @@ public final class PurgeAgent extends VerticleBase {
         }
       }
       default -> throw new IllegalStateException(scope.name());
+    }
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    if (tookMs >= SLOW_APPLY_MS) {
+      LOG.log(System.Logger.Level.INFO, "purge " + id + " (" + scope + ", tenant " + tenant + ") applied on " + node
+          + " in " + tookMs + " ms: " + affected + " objects");
     }
     appliedCount.incrementAndGet();
     lastAppliedSeq = Math.max(lastAppliedSeq, seq);
