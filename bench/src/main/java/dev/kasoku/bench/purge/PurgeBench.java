@@ -186,7 +186,7 @@ public final class PurgeBench {
 
   /** Until every edge printed READY and a purge is acked by three edges. */
   private static void waitForEdges(Api client, Path logs, int tagged) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(12);
     while (true) {
       boolean ready = true;
       for (int i = 0; i < 3; i++) {
