@@ -218,6 +218,12 @@ public final class EmbeddedStore implements Store {
     return "t:" + Ids.requireValid(tenant) + ":";
   }
 
+  /** Names of the tenant's maps ({@code t:<tenant>:*}): the inventory of its data (CONTROLS 8.1.1). */
+  public Future<List<String>> namespaceMaps(String tenant) {
+    Ids.requireValid(tenant);
+    return read(() -> tenantMaps(tenant));
+  }
+
   /** Names of every map of the tenant (its whole namespace). */
   List<String> tenantMaps(String tenant) {
     String prefix = tenantPrefix(tenant);
