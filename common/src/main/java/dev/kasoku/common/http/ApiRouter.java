@@ -13,8 +13,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
-import io.vertx.core.json.JsonObject;
-import io.vertx.openapi.contract.MediaType;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.validation.RequestValidator;
@@ -86,52 +84,9 @@ public final class ApiRouter {
     });
   }
 
-  /**
-   * Reads and resolves the contract. vertx-openapi 5.0.7 refuses a contract whose responses use a
-   * media type it cannot validate (application/problem+json, application/x-ndjson), although it
-   * never validates responses here; those response media types are dropped from the copy handed to
-   * the library — docs/openapi.yaml keeps describing the real ones.
-   */
+  /** The resolved contract as the router validates with it ({@link Contract#load}). */
   public static Future<OpenAPIContract> contract(Vertx vertx) {
-    // the library's own YAML reader, so the document is parsed exactly as OpenAPIContract.from would
-    return io.vertx.openapi.impl.Utils.readYamlOrJson(vertx, CONTRACT)
-        .map(ApiRouter::dropUnsupportedResponseMediaTypes)
-        .compose(json -> OpenAPIContract.from(vertx, json));
-  }
-
-  static JsonObject dropUnsupportedResponseMediaTypes(JsonObject contract) {
-    JsonObject paths = contract.getJsonObject("paths", new JsonObject());
-    for (String path : paths.fieldNames()) {
-      JsonObject item = paths.getJsonObject(path);
-      for (String method : item.fieldNames()) {
-        if (item.getValue(method) instanceof JsonObject op && op.getValue("responses") instanceof JsonObject responses) {
-          responses.forEach(e -> {
-            if (e.getValue() instanceof JsonObject response) {
-              stripContent(response);
-            }
-          });
-        }
-      }
-    }
-    JsonObject components = contract.getJsonObject("components", new JsonObject());
-    JsonObject responses = components.getJsonObject("responses", new JsonObject());
-    responses.forEach(e -> {
-      if (e.getValue() instanceof JsonObject response) {
-        stripContent(response);
-      }
-    });
-    return contract;
-  }
-
-  private static void stripContent(JsonObject response) {
-    JsonObject content = response.getJsonObject("content");
-    if (content == null) {
-      return;
-    }
-    content.fieldNames().removeIf(type -> !MediaType.isMediaTypeSupported(type));
-    if (content.isEmpty()) {
-      response.remove("content");
-    }
+    return Contract.load(vertx);
   }
 
   /** The route of a contract operation; fails fast when the operationId is not in the contract. */

@@ -2,10 +2,12 @@ package dev.kasoku.common.security;
 
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessChanged;
+import dev.kasoku.common.bus.Messages.AuditEvent;
 import dev.kasoku.common.bus.Messages.TenantDeleted;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.ApiException;
 import dev.kasoku.common.http.ProblemType;
+import dev.kasoku.common.http.RequestIds;
 import dev.kasoku.common.model.ApiKey;
 import dev.kasoku.common.model.User;
 import dev.kasoku.common.net.Cidr;
@@ -15,6 +17,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -58,6 +61,8 @@ public final class AccessControl {
   private static final String REVOKED_PREFIX = "revoked-token:";
   private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"kasoku\"");
 
+  private final Vertx vertx;
+  private final Clock clock;
   private final KasokuConfig config;
   private final Store store;
   private final Tokens tokens;
@@ -72,6 +77,8 @@ public final class AccessControl {
   private record UserRef(String tenant, String name) {}
 
   public AccessControl(Vertx vertx, KasokuConfig config, Store store, Clock clock) {
+    this.vertx = vertx;
+    this.clock = clock;
     this.config = config;
     this.store = store;
     this.tokens = new Tokens(vertx,
@@ -114,9 +121,29 @@ public final class AccessControl {
     if (access.kind() == Access.Kind.PUBLIC) {
       return Future.succeededFuture(null);
     }
+    Principal[] caller = new Principal[1];
     return authenticate(ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION))
-        .compose(p -> authorize(ctx, access, p, source))
-        .onSuccess(p -> ctx.put(Principal.CONTEXT_KEY, p));
+        .compose(p -> {
+          caller[0] = p;
+          return authorize(ctx, access, p, source);
+        })
+        .onSuccess(p -> ctx.put(Principal.CONTEXT_KEY, p))
+        .onFailure(e -> auditRefusal(ctx, caller[0], source, e));
+  }
+
+  /**
+   * A refused attempt to change something is an audit event too (action {@code access.denied}):
+   * the tenant of the caller sees the attempts made with its credentials. Refused reads are not
+   * recorded (they change nothing, and would let anyone flood the trail).
+   */
+  private void auditRefusal(RoutingContext ctx, Principal p, String source, Throwable e) {
+    HttpMethod method = ctx.request().method();
+    if (method == HttpMethod.GET || method == HttpMethod.HEAD || !(e instanceof ApiException api)) {
+      return;
+    }
+    vertx.eventBus().send(Addresses.AUDIT, new AuditEvent(clock.instant(), p == null ? "anonymous" : p.actor(),
+        p == null ? null : p.tenant(), "access.denied", method.name() + " " + ctx.request().path(), source,
+        "failure:" + api.status()), RequestIds.deliveryOptions(ctx));
   }
 
   /** Whether the source may act for the tenant (its allow-list is empty or contains the source). */

@@ -34,8 +34,11 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class AuthorizationTableTest extends AuthSuite {
 
-  /** Who calls. Roles are login tokens of tenant A's users; OTHER_ADMIN is tenant B's admin key. */
-  enum Caller { ADMIN, EDITOR, PURGER, VIEWER, OPERATOR, NONE, INVALID, OTHER_ADMIN }
+  /**
+   * Who calls. Roles are login tokens of tenant A's users; OTHER_ADMIN is tenant B's admin API key,
+   * OTHER_ADMIN_TOKEN the login token of tenant B's admin user.
+   */
+  enum Caller { ADMIN, EDITOR, PURGER, VIEWER, OPERATOR, NONE, INVALID, OTHER_ADMIN, OTHER_ADMIN_TOKEN }
 
   /** Expected outcome classes. */
   enum Expect { ALLOWED, BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, HIDDEN }
@@ -84,6 +87,7 @@ public abstract class AuthorizationTableTest extends AuthSuite {
   private String tenantA;
   private String adminKeyA;
   private String otherAdminKey;
+  private String tenantB;
   private final Map<Caller, String> credentials = new EnumMap<>(Caller.class);
 
   @BeforeAll
@@ -91,7 +95,11 @@ public abstract class AuthorizationTableTest extends AuthSuite {
     AuthNode.TenantAdmin a = node.createTenant("Table A");
     tenantA = a.id();
     adminKeyA = a.adminKey();
-    otherAdminKey = node.createTenant("Table B").adminKey();
+    AuthNode.TenantAdmin b = node.createTenant("Table B");
+    tenantB = b.id();
+    otherAdminKey = b.adminKey();
+    node.createUser(tenantB, otherAdminKey, "b-admin", PASSWORD, "admin");
+    credentials.put(Caller.OTHER_ADMIN_TOKEN, node.token(tenantB, "b-admin", PASSWORD));
     for (TenantRole role : TenantRole.values()) {
       node.createUser(tenantA, adminKeyA, role.id() + "-user", PASSWORD, role.id());
       credentials.put(Caller.valueOf(role.name()), node.token(tenantA, role.id() + "-user", PASSWORD));
@@ -167,7 +175,7 @@ public abstract class AuthorizationTableTest extends AuthSuite {
         if (caller == Caller.OPERATOR) {
           return Expect.FORBIDDEN;
         }
-        if (caller == Caller.OTHER_ADMIN) {
+        if (caller == Caller.OTHER_ADMIN || caller == Caller.OTHER_ADMIN_TOKEN) {
           return Expect.HIDDEN;
         }
         return TenantRole.valueOf(caller.name()).atLeast(access.role()) ? Expect.ALLOWED : Expect.FORBIDDEN;
@@ -235,8 +243,9 @@ public abstract class AuthorizationTableTest extends AuthSuite {
   /** Puts back what an allowed call consumed: a logged-out token is replaced by a new login. */
   private void afterCall(String operationId, Caller caller, Http.Resp r) {
     if ("logout".equals(operationId) && r.status() == 204) {
-      String username = caller.name().toLowerCase() + "-user";
-      credentials.put(caller, node.token(tenantA, username, PASSWORD));
+      credentials.put(caller, caller == Caller.OTHER_ADMIN_TOKEN
+          ? node.token(tenantB, "b-admin", PASSWORD)
+          : node.token(tenantA, caller.name().toLowerCase() + "-user", PASSWORD));
     }
   }
 

@@ -129,6 +129,10 @@ public abstract class TenantLifecycleTest extends AuthSuite {
     }
     assertThat(http.delete(base, attacker.adminKey()).status()).isEqualTo(403);
     assertThat(snapshot(victim)).isEqualTo(before);
+    // the refused changes are in the attacker's own audit trail, none in the victim's
+    assertThat(audit.await(e -> "access.denied".equals(e.action()) && attacker.id().equals(e.tenant())
+        && ("PATCH " + base + "/users/henry").equals(e.target())).outcome()).isEqualTo("failure:404");
+    assertThat(audit.events()).noneMatch(e -> "access.denied".equals(e.action()) && victim.id().equals(e.tenant()));
     assertThat(http.get(base + "/sites", victimKey).status()).isEqualTo(501);
   }
 
