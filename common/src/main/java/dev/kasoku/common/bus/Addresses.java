@@ -9,7 +9,7 @@ public final class Addresses {
 
   /** publish: {@link Messages.PurgeCommand} to every edge. */
   public static final String PURGE = "kasoku.purge";
-  /** send: {@link Messages.PurgeAck} from an edge back to the purge service. */
+  /** publish: {@link Messages.PurgeAck} from an edge to every purge instance (each tracks every purge). */
   public static final String PURGE_ACK = "kasoku.purge.ack";
   /** publish: {@link Messages.ConfigChanged} to every edge. */
   public static final String CONFIG_CHANGED = "kasoku.config.changed";

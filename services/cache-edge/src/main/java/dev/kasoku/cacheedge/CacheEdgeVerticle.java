@@ -2,9 +2,11 @@ package dev.kasoku.cacheedge;
 
 import dev.kasoku.cacheedge.engine.EdgeRuntime;
 import dev.kasoku.cacheedge.engine.EdgeServerVerticle;
+import dev.kasoku.cacheedge.purge.EdgePurge;
 import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
 import dev.kasoku.cacheedge.storage.Selection;
+import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.tls.CertificateBook;
 import dev.kasoku.cacheedge.tls.EdgeTlsListener;
 import dev.kasoku.common.config.KasokuConfig;
@@ -58,6 +60,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
   private int tlsPort = -1;
   private final List<EdgeServerVerticle> servers = new CopyOnWriteArrayList<>();
   private EdgeRuntime runtime;
+  private EdgePurge purge;
   private long refreshTimer = -1;
   private int port;
 
@@ -93,7 +96,10 @@ public final class CacheEdgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     EdgeSettings s = configured;
-    MemoryStorage storage = new MemoryStorage(s.memoryBytes(), s.maxObjectBytes(), s.maxVariants());
+    purge = new EdgePurge(store.purgeLog(), clock, s.nodeId(),
+        new MemoryStorage(s.memoryBytes(), s.maxObjectBytes(), s.maxVariants()));
+    // every writer (request path, purge, config) goes through the purge-guarded storage
+    Storage storage = purge.storage();
     SiteTable sites = new SiteTable(store.sites());
     runtime = new EdgeRuntime(s, storage, sites, clock);
     MessageConsumer<Messages.ConfigChanged> consumer = vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, m -> {
@@ -145,9 +151,15 @@ public final class CacheEdgeVerticle extends VerticleBase {
           }
           return id;
         });
-    return Future.all(consumer.completion(), tenantDeleted.completion(), deployed).onSuccess(v ->
+    return Future.all(consumer.completion(), tenantDeleted.completion(), deployed.compose(id -> purge.deploy(vertx, sites)))
+        .onSuccess(v ->
         LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s)", port,
             s.instances(), sites.size()));
+  }
+
+  /** The edge side of purge (its agent applies the purge log to this edge's storage). */
+  public EdgePurge purge() {
+    return purge;
   }
 
   private static int freePort(String host) {

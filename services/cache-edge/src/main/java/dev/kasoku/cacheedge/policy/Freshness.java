@@ -62,6 +62,7 @@ public final class Freshness {
     STALE
   }
 
+  private final long requestTimeMs;
   private final long responseTimeMs;
   private final long correctedInitialAgeMs;
   private final long lifetimeMs;
@@ -71,8 +72,9 @@ public final class Freshness {
   private final boolean alwaysRevalidate;
   private final Source source;
 
-  private Freshness(long responseTimeMs, long correctedInitialAgeMs, long lifetimeMs, long swrMs,
+  private Freshness(long requestTimeMs, long responseTimeMs, long correctedInitialAgeMs, long lifetimeMs, long swrMs,
                     long sieMs, boolean noStale, boolean alwaysRevalidate, Source source) {
+    this.requestTimeMs = requestTimeMs;
     this.responseTimeMs = responseTimeMs;
     this.correctedInitialAgeMs = correctedInitialAgeMs;
     this.lifetimeMs = lifetimeMs;
@@ -174,7 +176,7 @@ public final class Freshness {
       swr = 0;
       sie = 0;
     }
-    return new Freshness(respMs, correctedInitialAge, lifetimeS * 1000L, swr * 1000L, sie * 1000L,
+    return new Freshness(reqMs, respMs, correctedInitialAge, lifetimeS * 1000L, swr * 1000L, sie * 1000L,
         noStale, alwaysRevalidate, source);
   }
 
@@ -295,6 +297,11 @@ public final class Freshness {
 
   public Instant responseTime() {
     return Instant.ofEpochMilli(responseTimeMs);
+  }
+
+  /** When the request that produced the response was sent (purge: no resurrection by older fetches). */
+  public long requestTimeMillis() {
+    return requestTimeMs;
   }
 
   @Override

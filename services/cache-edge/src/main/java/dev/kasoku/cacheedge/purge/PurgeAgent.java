@@ -1,0 +1,244 @@
+package dev.kasoku.cacheedge.purge;
+
+import dev.kasoku.cacheedge.storage.Selection;
+import dev.kasoku.cacheedge.storage.Storage;
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages.NodeHeartbeat;
+import dev.kasoku.common.bus.Messages.PurgeAck;
+import dev.kasoku.common.bus.Messages.PurgeCommand;
+import dev.kasoku.common.bus.Messages.PurgeScope;
+import dev.kasoku.common.model.PurgeRecord;
+import dev.kasoku.common.store.PurgeLog;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The edge side of purge: applies every purge of the durable purge log to this edge's storage
+ * exactly once, as soon as it hears of it, and acks it.
+ *
+ * <p>Two paths lead a purge here and either is enough: the {@link PurgeCommand} published on
+ * {@code kasoku.purge} (fast: a millisecond after the API accepted it) and the purge log itself,
+ * read from the last sequence applied on start and then every {@link Settings#checkInterval} (the
+ * safety net: a message lost to a partition, a stale bus subscription or a paused consumer delays a
+ * purge by at most that interval, it never drops it). Because commands can arrive out of order and
+ * log sequences need not be contiguous, the agent keeps a <em>watermark</em> (every purge with a
+ * sequence up to it has been applied, advanced only by reading the log, which returns all of them)
+ * and the set of sequences above it already applied from the bus, so nothing is applied twice.
+ *
+ * <p>On start the watermark is the log's last sequence: the memory storage is empty then, so older
+ * purges have nothing to remove (a persistent storage tier would have to persist the watermark with
+ * its objects). Rejoining the cluster after a partition needs no special path: the periodic log read
+ * covers it within one interval, whether or not the bus subscription survived.
+ *
+ * <p>Each applied purge is acked on {@code kasoku.purge.ack} (published, so every purge instance
+ * sees it) with the number of stored objects it removed or marked stale ("all" is applied as a
+ * generation bump in O(1) and reports 0). The agent also publishes this edge's
+ * {@link NodeHeartbeat}, from which the purge service knows which edges must ack. Everything runs on
+ * this verticle's context, so no state here needs locking.
+ */
+public final class PurgeAgent extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(PurgeAgent.class.getName());
+  /** The role this agent announces in its heartbeats. */
+  public static final String ROLE = "cache-edge";
+  static final int REPLAY_BATCH = 1000;
+  /** Applying a purge that takes this long is logged (it held this agent's event loop). */
+  static final long SLOW_APPLY_MS = 20;
+
+  /**
+   * @param checkInterval how often the purge log is read for purges the bus did not deliver (≤ 1 s)
+   * @param heartbeatInterval how often this edge announces itself
+   */
+  public record Settings(Duration checkInterval, Duration heartbeatInterval) {
+    public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofMillis(500);
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+
+    public Settings {
+      if (checkInterval.toMillis() < 1 || checkInterval.toMillis() > 1000) {
+        throw new IllegalArgumentException("checkInterval must be within 1ms..1s, was " + checkInterval);
+      }
+      if (heartbeatInterval.toMillis() < 1) {
+        throw new IllegalArgumentException("heartbeatInterval must be positive, was " + heartbeatInterval);
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings(DEFAULT_CHECK_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL);
+    }
+  }
+
+  private final PurgeLog log;
+  private final Storage storage;
+  private final PurgeGuard guard;
+  private final UrlKeys urlKeys;
+  private final String node;
+  private final Clock clock;
+  private final Settings settings;
+
+  private long watermark;
+  private final TreeSet<Long> appliedAbove = new TreeSet<>();
+  private boolean replaying;
+  private MessageConsumer<PurgeCommand> consumer;
+  private final AtomicLong appliedCount = new AtomicLong();
+  private volatile long lastAppliedSeq;
+
+  public PurgeAgent(PurgeLog log, Storage storage, PurgeGuard guard, UrlKeys urlKeys, String node, Clock clock,
+                    Settings settings) {
+    this.log = log;
+    this.storage = storage;
+    this.guard = guard;
+    this.urlKeys = urlKeys;
+    this.node = node;
+    this.clock = clock;
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<?> start() {
+    return log.lastSeq().compose(last -> {
+      watermark = last;
+      lastAppliedSeq = last;
+      consumer = vertx.eventBus().consumer(Addresses.PURGE, m -> onCommand(m.body()));
+      vertx.setPeriodic(settings.checkInterval().toMillis(), t -> replay());
+      heartbeat();
+      vertx.setPeriodic(settings.heartbeatInterval().toMillis(), t -> heartbeat());
+      return consumer.completion();
+    });
+  }
+
+  /** The highest purge sequence applied by this edge (for health output and tests). */
+  public long lastAppliedSeq() {
+    return lastAppliedSeq;
+  }
+
+  /** Purges applied since start, whichever path brought them. */
+  public long appliedCount() {
+    return appliedCount.get();
+  }
+
+  /**
+   * Stops taking purges from the bus (messages are buffered by Vert.x), leaving the log replay as the
+   * only path: an operator's diagnostic, and how tests show that a lost message only delays a purge.
+   */
+  public Future<Void> pauseBus() {
+    Promise<Void> paused = Promise.promise();
+    context.runOnContext(v -> {
+      consumer.pause();
+      paused.complete();
+    });
+    return paused.future();
+  }
+
+  /** Takes purges from the bus again. */
+  public void resumeBus() {
+    context.runOnContext(v -> consumer.resume());
+  }
+
+  private void onCommand(PurgeCommand c) {
+    if (c.seq() <= watermark || appliedAbove.contains(c.seq())) {
+      return;
+    }
+    apply(c.id(), c.seq(), c.tenant(), c.scope(), c.targets(), c.soft());
+    appliedAbove.add(c.seq());
+  }
+
+  /** Reads the log past the watermark and applies what the bus did not bring; repeats while full. */
+  private void replay() {
+    if (replaying) {
+      return;
+    }
+    replaying = true;
+    log.readAfter(watermark, REPLAY_BATCH)
+        .onSuccess(records -> {
+          for (PurgeRecord r : records) {
+            if (r.seq() > watermark && !appliedAbove.contains(r.seq())) {
+              apply(r.id(), r.seq(), r.tenant(), r.scope(), r.targets(), r.soft());
+            }
+          }
+          if (!records.isEmpty()) {
+            watermark = Math.max(watermark, records.get(records.size() - 1).seq());
+            appliedAbove.headSet(watermark, true).clear();
+          }
+          replaying = false;
+          if (records.size() == REPLAY_BATCH) {
+            replay();
+          }
+        })
+        .onFailure(e -> {
+          replaying = false;
+          LOG.log(System.Logger.Level.WARNING, "purge log read failed on " + node + " (watermark " + watermark
+              + "); retrying in " + settings.checkInterval().toMillis() + "ms: " + e);
+        });
+  }
+
+  private void apply(String id, long seq, String tenant, PurgeScope scope, List<String> targets, boolean soft) {
+    Set<String> keys = new LinkedHashSet<>();
+    if (scope == PurgeScope.URL) {
+      for (String target : targets) {
+        int slash = target.indexOf('/');
+        if (slash > 0) {
+          keys.addAll(urlKeys.primaryKeys(tenant, target.substring(0, slash), target.substring(slash)));
+        }
+      }
+    }
+    long started = System.nanoTime();
+    guard.applied(tenant, scope, targets, keys, soft);
+    long affected = 0;
+    switch (scope) {
+      case URL -> {
+        for (String key : keys) {
+          affected += storage.invalidate(new Selection.Key(tenant, key), soft);
+        }
+      }
+      case PREFIX -> {
+        for (String target : targets) {
+          int slash = target.indexOf('/');
+          if (slash > 0) {
+            affected += storage.invalidate(
+                new Selection.Prefix(tenant, target.substring(0, slash), target.substring(slash)), soft);
+          }
+        }
+      }
+      case TAG -> {
+        for (String tag : targets) {
+          affected += storage.invalidate(new Selection.Tag(tenant, tag), soft);
+        }
+      }
+      case HOST -> {
+        for (String host : targets) {
+          affected += storage.invalidate(new Selection.Host(tenant, host), soft);
+        }
+      }
+      case ALL -> {
+        if (soft) {
+          affected = storage.invalidate(new Selection.Tenant(tenant), true);
+        } else {
+          storage.bumpGeneration(tenant);
+        }
+      }
+      default -> throw new IllegalStateException(scope.name());
+    }
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    if (tookMs >= SLOW_APPLY_MS) {
+      LOG.log(System.Logger.Level.INFO, "purge " + id + " (" + scope + ", tenant " + tenant + ") applied on " + node
+          + " in " + tookMs + " ms: " + affected + " objects");
+    }
+    appliedCount.incrementAndGet();
+    lastAppliedSeq = Math.max(lastAppliedSeq, seq);
+    vertx.eventBus().publish(Addresses.PURGE_ACK, new PurgeAck(id, node, affected));
+  }
+
+  private void heartbeat() {
+    vertx.eventBus().publish(Addresses.NODE_HEARTBEAT, new NodeHeartbeat(node, List.of(ROLE), Instant.now(clock)));
+  }
+}

@@ -1,0 +1,114 @@
+package dev.kasoku.cacheedge.purge;
+
+import dev.kasoku.cacheedge.storage.StoredObject;
+import dev.kasoku.common.bus.Messages.PurgeScope;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The "no resurrection" rule: an origin fetch that started before a purge and finishes after it must
+ * not be stored as fresh.
+ *
+ * <p>The guard remembers the purges this edge applied over the last {@link #DEFAULT_RETENTION}, each
+ * with the time it was applied. When the engine stores an object, {@link GuardedStorage} asks
+ * {@link #purgedSince} whether a purge matching that object was applied at or after the moment the
+ * object's origin request was sent ({@code Freshness#requestTimeMillis}); if a hard purge matches,
+ * the object is not stored at all (the next request fetches anew); if only soft purges match, it
+ * is stored marked stale, so it is revalidated with the origin before being served as fresh. A fetch
+ * older than the retention is treated as hard-purged when anything was forgotten since it started
+ * (conservative: at worst one extra origin fetch).
+ *
+ * <p>The check costs a walk over the purges applied during the fetch: usually none. Thread-safe:
+ * purges are recorded on the purge agent's context, objects stored from any event loop.
+ */
+public final class PurgeGuard {
+  public static final Duration DEFAULT_RETENTION = Duration.ofMinutes(10);
+  public static final int MAX_REMEMBERED = 100_000;
+
+  /** What a stored object must become because of purges applied during its fetch. */
+  public enum Verdict {
+    /** No matching purge: store it as it is. */
+    KEEP,
+    /** Only soft purges matched: store it marked stale (revalidated before it is served fresh). */
+    STALE,
+    /** A hard purge matched: do not store it at all. */
+    DROP
+  }
+
+  /** One applied purge; {@code keys} are the primary keys of a URL purge. */
+  record Applied(long atMs, String tenant, PurgeScope scope, List<String> targets, Set<String> keys, boolean soft) {
+    boolean matches(StoredObject o) {
+      if (!tenant.equals(o.tenant())) {
+        return false;
+      }
+      return switch (scope) {
+        case ALL -> true;
+        case URL -> keys.contains(o.primaryKey());
+        case TAG -> o.tags().stream().anyMatch(targets::contains);
+        case HOST -> o.host() != null && targets.contains(o.host());
+        case PREFIX -> targets.stream().anyMatch(t -> {
+          int slash = t.indexOf('/');
+          return o.host() != null && o.path() != null && o.host().equals(t.substring(0, slash))
+              && o.path().startsWith(t.substring(slash));
+        });
+      };
+    }
+  }
+
+  private final Clock clock;
+  private final Duration retention;
+  private final ArrayDeque<Applied> recent = new ArrayDeque<>();
+  /** Purges applied at or before this instant have been forgotten. */
+  private long forgottenUpToMs = Long.MIN_VALUE;
+
+  public PurgeGuard(Clock clock) {
+    this(clock, DEFAULT_RETENTION);
+  }
+
+  public PurgeGuard(Clock clock, Duration retention) {
+    this.clock = clock;
+    this.retention = retention;
+  }
+
+  /** Records a purge as applied now; call before the storage is invalidated. */
+  synchronized void applied(String tenant, PurgeScope scope, List<String> targets, Set<String> keys, boolean soft) {
+    long now = clock.millis();
+    recent.addLast(new Applied(now, tenant, scope, List.copyOf(targets), Set.copyOf(keys), soft));
+    long cutoff = now - retention.toMillis();
+    while (!recent.isEmpty() && (recent.peekFirst().atMs() < cutoff || recent.size() > MAX_REMEMBERED)) {
+      forgottenUpToMs = Math.max(forgottenUpToMs, recent.pollFirst().atMs());
+    }
+  }
+
+  /**
+   * What to do with an object about to be stored, given the purges applied since its origin request
+   * was sent: {@link Verdict#DROP} when a hard purge matches, {@link Verdict#STALE} when only soft
+   * ones do, {@link Verdict#KEEP} otherwise.
+   */
+  public synchronized Verdict check(StoredObject o) {
+    long since = o.freshness().requestTimeMillis();
+    if (since <= forgottenUpToMs) {
+      return Verdict.DROP;
+    }
+    Verdict verdict = Verdict.KEEP;
+    Iterator<Applied> newestFirst = recent.descendingIterator();
+    while (newestFirst.hasNext()) {
+      Applied a = newestFirst.next();
+      if (a.atMs() < since) {
+        break;
+      }
+      if (a.matches(o)) {
+        if (!a.soft()) {
+          return Verdict.DROP;
+        }
+        verdict = Verdict.STALE;
+      }
+    }
+    return verdict;
+  }
+
+}

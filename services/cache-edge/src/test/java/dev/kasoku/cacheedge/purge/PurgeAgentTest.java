@@ -1,0 +1,178 @@
+package dev.kasoku.cacheedge.purge;
+
+import static dev.kasoku.cacheedge.purge.TestObjects.lookup;
+import static dev.kasoku.cacheedge.purge.TestObjects.put;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.cacheedge.storage.MemoryStorage;
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages.PurgeAck;
+import dev.kasoku.common.bus.Messages.PurgeCommand;
+import dev.kasoku.common.bus.Messages.PurgeScope;
+import dev.kasoku.common.bus.RecordCodec;
+import dev.kasoku.common.model.PurgeRecord;
+import dev.kasoku.common.store.Store;
+import dev.kasoku.common.testing.TempStores;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * One edge's purge agent on a local bus over the embedded purge log: purges arrive as the purge
+ * service sends them (appended to the log, then published) and are applied to a real memory
+ * storage. The clustered, Redis-backed, three-edge version of these behaviours runs in the
+ * launcher's tests.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PurgeAgentTest {
+  private static final Duration CHECK = Duration.ofMillis(200);
+  private static final String A = "a.example";
+
+  private Vertx vertx;
+  private Path dir;
+  private Store store;
+  private MemoryStorage memory;
+  private GuardedStorage storage;
+  private PurgeAgent agent;
+  private final LinkedBlockingQueue<PurgeAck> acks = new LinkedBlockingQueue<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    RecordCodec.registerAll(vertx);
+    dir = TempStores.newDirectory();
+    store = TempStores.embedded(vertx, dir);
+    memory = new MemoryStorage(64L << 20, 1 << 20, 8);
+    PurgeGuard guard = new PurgeGuard(Clock.systemUTC());
+    storage = new GuardedStorage(memory, guard);
+    vertx.eventBus().<PurgeAck>consumer(Addresses.PURGE_ACK, m -> acks.add(m.body())).completion()
+        .await(5, TimeUnit.SECONDS);
+    agent = new PurgeAgent(store.purgeLog(), storage, guard, TestObjects.KEYS, "edge-1",
+        Clock.systemUTC(), new PurgeAgent.Settings(CHECK, Duration.ofSeconds(1)));
+    vertx.deployVerticle(agent).await(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    store.close().await(10, TimeUnit.SECONDS);
+    vertx.close().await(10, TimeUnit.SECONDS);
+    storage.close();
+    TempStores.deleteRecursively(dir);
+  }
+
+  @Test
+  void urlPurgeRemovesEveryVaryVariantAndAcksTheCount() throws Exception {
+    long now = System.currentTimeMillis();
+    put(storage, "t1", A, "/x", List.of(), "gzip", now);
+    put(storage, "t1", A, "/x", List.of(), "br", now);
+    put(storage, "t1", A, "/y", List.of(), "", now);
+
+    PurgeCommand c = purge("t1", PurgeScope.URL, List.of(A + "/x"), false);
+
+    PurgeAck ack = acks.poll(5, TimeUnit.SECONDS);
+    assertThat(ack).isEqualTo(new PurgeAck(c.id(), "edge-1", 2));
+    assertThat(lookup(storage, "t1", A, "/x", "gzip")).isNull();
+    assertThat(lookup(storage, "t1", A, "/x", "br")).isNull();
+    assertThat(lookup(storage, "t1", A, "/y", "")).isNotNull();
+    assertThat(agent.lastAppliedSeq()).isEqualTo(c.seq());
+  }
+
+  @Test
+  void purgeWhoseMessageIsLostIsAppliedFromTheLogWithinTheCheckInterval() throws Exception {
+    put(storage, "t1", A, "/x", List.of(), "", System.currentTimeMillis());
+    agent.pauseBus().await(5, TimeUnit.SECONDS);
+
+    long before = System.nanoTime();
+    PurgeCommand c = purge("t1", PurgeScope.URL, List.of(A + "/x"), false);
+    awaitTrue(() -> lookup(storage, "t1", A, "/x", "") == null, "the object is gone");
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+
+    assertThat(tookMs).as("applied by the periodic log read").isLessThan(CHECK.toMillis() + 1000);
+    assertThat(acks.poll(5, TimeUnit.SECONDS)).isEqualTo(new PurgeAck(c.id(), "edge-1", 1));
+
+    agent.resumeBus();
+    Thread.sleep(CHECK.toMillis() * 2);
+    assertThat(acks).as("the late bus message is not applied a second time").isEmpty();
+    assertThat(agent.appliedCount()).isEqualTo(1);
+  }
+
+  @Test
+  void tagPrefixAndHostPurgesStayWithinTheirScopeAndTenant() throws Exception {
+    long now = System.currentTimeMillis();
+    put(storage, "t1", A, "/p/1", List.of("product"), "", now);
+    put(storage, "t1", A, "/static/app.js", List.of(), "", now);
+    put(storage, "t1", A, "/other", List.of(), "", now);
+    put(storage, "t1", "b.example", "/x", List.of(), "", now);
+    // another tenant with the same path and tag on its own host
+    put(storage, "t2", "c.example", "/p/1", List.of("product"), "", now);
+    put(storage, "t2", "c.example", "/static/app.js", List.of(), "", now);
+
+    purge("t1", PurgeScope.TAG, List.of("product"), false);
+    purge("t1", PurgeScope.PREFIX, List.of(A + "/static/"), false);
+    purge("t1", PurgeScope.HOST, List.of("b.example"), false);
+    for (int i = 0; i < 3; i++) {
+      assertThat(acks.poll(5, TimeUnit.SECONDS).applied()).isEqualTo(1);
+    }
+    assertThat(lookup(storage, "t1", A, "/p/1", "")).isNull();
+    assertThat(lookup(storage, "t1", A, "/static/app.js", "")).isNull();
+    assertThat(lookup(storage, "t1", "b.example", "/x", "")).isNull();
+    assertThat(lookup(storage, "t1", A, "/other", "")).isNotNull();
+    assertThat(lookup(storage, "t2", "c.example", "/p/1", "")).isNotNull();
+    assertThat(lookup(storage, "t2", "c.example", "/static/app.js", "")).isNotNull();
+  }
+
+  @Test
+  void purgeAllEmptiesOnlyThatTenantAtOnce() throws Exception {
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 100; i++) {
+      put(storage, "t1", A, "/o/" + i, List.of(), "", now);
+    }
+    put(storage, "t2", "c.example", "/o/1", List.of(), "", now);
+
+    purge("t1", PurgeScope.ALL, List.of(), false);
+    assertThat(acks.poll(5, TimeUnit.SECONDS)).isNotNull();
+    for (int i = 0; i < 100; i++) {
+      assertThat(lookup(storage, "t1", A, "/o/" + i, "")).isNull();
+    }
+    assertThat(lookup(storage, "t2", "c.example", "/o/1", "")).isNotNull();
+  }
+
+  @Test
+  void softPurgeKeepsTheObjectButMarksItStale() throws Exception {
+    put(storage, "t1", A, "/x", List.of("t"), "", System.currentTimeMillis());
+    purge("t1", PurgeScope.TAG, List.of("t"), true);
+    assertThat(acks.poll(5, TimeUnit.SECONDS).applied()).isEqualTo(1);
+    assertThat(lookup(storage, "t1", A, "/x", "")).isNotNull()
+        .satisfies(o -> assertThat(o.forcedStale()).isTrue())
+        ;
+  }
+
+  /** What the purge service does: durable append, then publish. */
+  private PurgeCommand purge(String tenant, PurgeScope scope, List<String> targets, boolean soft) throws Exception {
+    PurgeRecord stored = store.purgeLog().append(new PurgeRecord(0, "p" + System.nanoTime(), tenant, scope, targets,
+        soft, "test", Instant.now())).await(5, TimeUnit.SECONDS);
+    PurgeCommand c = new PurgeCommand(stored.id(), stored.seq(), tenant, scope, targets, soft, Instant.now());
+    vertx.eventBus().publish(Addresses.PURGE, c);
+    return c;
+  }
+
+  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+}
