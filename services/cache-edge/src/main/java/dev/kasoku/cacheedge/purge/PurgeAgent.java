@@ -85,7 +85,16 @@ public final class PurgeAgent extends VerticleBase {
   private final Clock clock;
   private final Settings settings;
 
-  private long watermark;
+  /** Watermark before the log could be read: every bus command is applied, none skipped. */
+  private static final long UNKNOWN = -1;
+  /**
+   * When the log could not be read at start (store down), the watermark is set later from the log's
+   * end minus this many records, which are applied again: re-applying a purge is harmless, and it
+   * covers a purge appended just before that read whose bus message arrives just after it.
+   */
+  static final long LATE_START_REPLAY = 1000;
+
+  private long watermark = UNKNOWN;
   private final TreeSet<Long> appliedAbove = new TreeSet<>();
   private boolean replaying;
   private MessageConsumer<PurgeCommand> consumer;
@@ -105,9 +114,21 @@ public final class PurgeAgent extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return log.lastSeq().compose(last -> {
-      watermark = last;
-      lastAppliedSeq = last;
+    // A fresh edge holds nothing older than the log's current end, so it starts from there. When the
+    // store is down at start the edge still starts (alive, serving) and the periodic check sets the
+    // watermark once the log answers; meanwhile every purge from the bus is applied.
+    Future<Void> initial = log.lastSeq()
+        .map(last -> {
+          watermark = last;
+          lastAppliedSeq = last;
+          return (Void) null;
+        })
+        .recover(e -> {
+          LOG.log(System.Logger.Level.WARNING, "purge log unreadable at start on " + node
+              + "; the periodic check retries: " + e.getMessage());
+          return Future.succeededFuture();
+        });
+    return initial.compose(v -> {
       consumer = vertx.eventBus().consumer(Addresses.PURGE, m -> onCommand(m.body()));
       vertx.setPeriodic(settings.checkInterval().toMillis(), t -> replay());
       heartbeat();
@@ -158,6 +179,15 @@ public final class PurgeAgent extends VerticleBase {
       return;
     }
     replaying = true;
+    if (watermark == UNKNOWN) {
+      log.lastSeq()
+          .onSuccess(last -> {
+            watermark = Math.max(0, last - LATE_START_REPLAY);
+            appliedAbove.headSet(watermark, true).clear();
+          })
+          .onComplete(ar -> replaying = false);
+      return;
+    }
     log.readAfter(watermark, REPLAY_BATCH)
         .onSuccess(records -> {
           for (PurgeRecord r : records) {
