@@ -6,7 +6,6 @@ import dev.kasoku.cacheedge.origin.OriginHealth;
 import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.common.net.Cidr;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -39,11 +38,13 @@ public record EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable site
     return false;
   }
 
-  static boolean isLiteral(String s) {
-    try {
-      return s != null && InetAddress.getByName(s) != null && (s.indexOf(':') >= 0 || s.matches("[0-9.]+"));
-    } catch (Exception e) {
-      return false;
-    }
+  /** The same shared state with the listener port fixed (instances after the first bind it). */
+  public EdgeRuntime withPort(int port) {
+    EdgeSettings s = settings;
+    EdgeSettings p = new EdgeSettings(s.instances(), s.bindAddress(), port, s.memoryBytes(), s.maxObjectBytes(),
+        s.maxVariants(), s.collapseWaitMs(), s.connectTimeoutMs(), s.readTimeoutMs(), s.originDownMs(),
+        s.maxHeaderBytes(), s.maxUriBytes(), s.h2MaxConcurrentStreams(), s.h2RstFloodMax(),
+        s.h2RstFloodWindowSeconds(), s.siteRefreshMs(), s.allowedOriginNetworks(), s.trustedProxies(), s.nodeId());
+    return new EdgeRuntime(p, storage, sites, health, collapser, guard, clock, telemetryDropped, originRequests);
   }
 }

@@ -66,7 +66,8 @@ public final class EdgeServerVerticle extends VerticleBase {
     clients = new OriginClients(vertx, runtime.guard(), s.connectTimeoutMs(), s.readTimeoutMs());
     telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.telemetryDropped());
     telemetry.start();
-    server = vertx.createHttpServer(serverOptions(s))
+    HttpServerOptions options = serverOptions(s);
+    server = vertx.createHttpServer(options)
         .requestHandler(req -> new EdgeRequest(this, req).run());
     return server.listen();
   }

@@ -118,10 +118,12 @@ public final class MemoryStorage implements Storage {
       // the URL stopped varying: drop its variants
       invalidate(new Selection.Key(object.tenant(), object.primaryKey()), false);
     }
-    cache.put(key, object);
+    // index first: the put may evict the new entry at once (admission), and the listener must then
+    // find its tags to unindex them
     for (String tag : object.tags()) {
       tagIndex.computeIfAbsent(tagKey(object.tenant(), tag), t -> ConcurrentHashMap.newKeySet()).add(key);
     }
+    cache.put(key, object);
   }
 
   private void onRemoval(String key, StoredObject old, RemovalCause cause) {

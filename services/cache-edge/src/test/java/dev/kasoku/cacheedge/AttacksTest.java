@@ -1,0 +1,192 @@
+package dev.kasoku.cacheedge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.cacheedge.testing.EdgeHarness;
+import dev.kasoku.cacheedge.testing.EdgeHarness.Resp;
+import dev.kasoku.cacheedge.testing.TestOrigin;
+import dev.kasoku.common.testing.Await;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.net.NetSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Bad input and attacks: each is refused, or cannot poison the cache, or cannot cross tenants. */
+class AttacksTest {
+  private EdgeHarness h;
+  private TestOrigin origin;
+
+  @BeforeEach
+  void setUp() {
+    h = new EdgeHarness();
+    origin = h.origin().handle(req -> req.response().putHeader("Cache-Control", "max-age=60")
+        .end("uri=" + req.uri() + " xfh=" + req.getHeader("X-Forwarded-Host") + " m=" + req.method()
+            + " ovr=" + req.getHeader("X-HTTP-Method-Override")));
+    h.site("a.example.com", origin, null);
+  }
+
+  @AfterEach
+  void tearDown() {
+    h.close();
+  }
+
+  /** Sends raw bytes and returns what the edge answered before closing or going quiet. */
+  private String raw(String request) {
+    NetSocket s = Await.result(h.vertx.createNetClient().connect(h.port(), "127.0.0.1"));
+    Buffer got = Buffer.buffer();
+    Promise<Void> closed = Promise.promise();
+    s.handler(got::appendBuffer);
+    s.closeHandler(v -> closed.tryComplete());
+    s.write(request);
+    h.vertx.setTimer(1500, t -> closed.tryComplete());
+    Await.result(closed.future());
+    s.close();
+    return got.toString();
+  }
+
+  @Test
+  void unknownHostIs421AndTheOriginIsNeverContacted() {
+    Resp r = h.get("nobody.example.net", "/");
+    assertThat(r.status()).isEqualTo(421);
+    assertThat(origin.count()).isZero();
+  }
+
+  @Test
+  void malformedRequestLineIs400() {
+    assertThat(raw("GARBAGE\r\n\r\n")).matches("(?s)HTTP/1.[01] 400.*");
+    assertThat(origin.count()).isZero();
+  }
+
+  @Test
+  void uriOverTheLimitIs414() {
+    Resp r = h.get("a.example.com", "/" + "a".repeat(9000));
+    assertThat(r.status()).isEqualTo(414);
+    assertThat(origin.count()).isZero();
+  }
+
+  @Test
+  void headerSectionOverTheLimitIs431() {
+    Resp r = h.get("a.example.com", "/", "X-Big", "b".repeat(20_000));
+    assertThat(r.status()).isEqualTo(431);
+    assertThat(origin.count()).isZero();
+  }
+
+  /**
+   * CL.TE smuggling: the edge reads the message as chunked (Netty drops the Content-Length, RFC 9112
+   * §6.1) and re-frames what it forwards, so the origin sees exactly the messages the edge saw: a
+   * POST with an empty body, and the "smuggled" bytes as a separate request of the same client's
+   * connection, never glued onto another client's request.
+   */
+  @Test
+  void contentLengthWithTransferEncodingCannotDesynchroniseTheOrigin() {
+    String smuggle = "POST /form HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a.example.com\r\n\r\n";
+    raw(smuggle);
+    Resp victim = h.get("a.example.com", "/victim");
+
+    assertThat(origin.seen()).anySatisfy(s -> {
+      assertThat(s.method()).isEqualTo("POST");
+      assertThat(s.bodyBytes()).isZero();
+      assertThat(s.headers().get("Content-Length")).isIn(null, "0");
+    });
+    assertThat(victim.text()).startsWith("uri=/victim ");
+  }
+
+  @Test
+  void obfuscatedTransferEncodingIsRefused() {
+    String answer = raw("POST / HTTP/1.1\r\nHost: a.example.com\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n");
+    assertThat(answer).startsWith("HTTP/1.1 400");
+    assertThat(origin.count()).isZero();
+  }
+
+  @Test
+  void duplicateContentLengthIsRefused() {
+    String answer = raw("POST / HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
+    assertThat(answer).startsWith("HTTP/1.1 400");
+    assertThat(origin.count()).isZero();
+  }
+
+  @Test
+  void xForwardedHostCannotPoisonTheCache() {
+    Resp evil = h.get("a.example.com", "/page", "X-Forwarded-Host", "evil.example");
+    Resp victim = h.get("a.example.com", "/page");
+    assertThat(evil.text()).contains("xfh=null");
+    assertThat(victim.text()).doesNotContain("evil");
+  }
+
+  @Test
+  void methodOverrideHeadersAreDropped() {
+    Resp r = h.get("a.example.com", "/mo", "X-HTTP-Method-Override", "DELETE");
+    assertThat(r.text()).contains("m=GET").contains("ovr=null");
+  }
+
+  @Test
+  void theForwardedRequestIsTheCanonicalOneThatWasKeyed() {
+    Resp cloaked = h.get("a.example.com", "/p?b=2&a=1");
+    Resp plain = h.get("a.example.com", "/p?a=1&b=2");
+    assertThat(origin.count()).isEqualTo(1);
+    assertThat(cloaked.text()).isEqualTo(plain.text());
+    assertThat(cloaked.text()).startsWith("uri=/p?a=1&b=2 ");
+  }
+
+  @Test
+  void semicolonParamsAndEncodedVariantsKeyAndForwardAlike() {
+    h.get("a.example.com", "/q?utm=1;callback=evil");
+    String forwarded = origin.last().uri();
+    Resp again = h.get("a.example.com", "/q?utm=1;callback=evil");
+    assertThat(again.cacheStatus()).startsWith("Kasoku; hit");
+    assertThat(again.text()).isEqualTo("uri=" + forwarded + " xfh=null m=GET ovr=null");
+    h.get("a.example.com", "/%7Euser/x");
+    h.get("a.example.com", "/~user/x");
+    assertThat(origin.count()).isEqualTo(2);
+  }
+
+  @Test
+  void tenantsNeverShareAKey() {
+    TestOrigin other = h.origin().respond(200, "other-tenant", "Cache-Control", "max-age=60");
+    h.site("tenant-b", "site", "b.example.com", "[{\"url\":\"" + other.url() + "\"}]", null);
+    h.get("a.example.com", "/same");
+    Resp b = h.get("b.example.com", "/same");
+    assertThat(b.text()).isEqualTo("other-tenant");
+    assertThat(other.count()).isEqualTo(1);
+  }
+
+  @Test
+  void setCookieResponsesAreNotShared() {
+    origin.respond(200, "session", "Cache-Control", "max-age=60", "Set-Cookie", "sid=secret");
+    h.get("a.example.com", "/login");
+    Resp second = h.get("a.example.com", "/login");
+    assertThat(second.cacheStatus()).doesNotContain("hit");
+    assertThat(origin.count()).isEqualTo(2);
+  }
+
+  @Test
+  void getWithABodyIsPassedNeverCached() {
+    Resp withBody = h.send(HttpMethod.GET, "a.example.com", "/gb", Buffer.buffer("body"));
+    Resp plain = h.get("a.example.com", "/gb");
+    assertThat(withBody.cacheStatus()).contains("fwd=bypass").contains("request-body");
+    assertThat(plain.cacheStatus()).contains("fwd=uri-miss");
+    assertThat(origin.count()).isEqualTo(2);
+  }
+
+  @Test
+  void errorStatusesWithoutExplicitFreshnessAreNotCached() {
+    origin.respond(400, "bad");
+    h.get("a.example.com", "/cpdos", "X-Oversized", "x");
+    origin.respond(200, "fine", "Cache-Control", "max-age=60");
+    Resp r = h.get("a.example.com", "/cpdos");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.text()).isEqualTo("fine");
+  }
+
+  @Test
+  void synthesisedErrorsAreShortTextAndNotCacheable() {
+    Resp r = h.get("nobody.example.net", "/");
+    assertThat(r.header("Content-Type")).startsWith("text/plain");
+    assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+    assertThat(r.cacheStatus()).startsWith("Kasoku;");
+  }
+}

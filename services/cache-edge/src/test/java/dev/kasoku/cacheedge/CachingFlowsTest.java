@@ -1,0 +1,207 @@
+package dev.kasoku.cacheedge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.cacheedge.testing.EdgeHarness;
+import dev.kasoku.cacheedge.testing.EdgeHarness.Resp;
+import dev.kasoku.cacheedge.testing.TestOrigin;
+import io.vertx.core.http.HttpMethod;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** End-to-end caching flows through a real edge: miss, hit, revalidation, stale serving, ranges, Vary. */
+class CachingFlowsTest {
+  private EdgeHarness h;
+  private TestOrigin origin;
+
+  @BeforeEach
+  void setUp() {
+    h = new EdgeHarness();
+    origin = h.origin();
+    h.site("www.example.com", origin, null);
+  }
+
+  @AfterEach
+  void tearDown() {
+    h.close();
+  }
+
+  @Test
+  void secondRequestIsAHitWithAgeAndCacheStatus() {
+    origin.respond(200, "hello", "Cache-Control", "max-age=60", "X-Custom-Thing", "kept");
+    Resp first = h.get("www.example.com", "/a");
+    h.clock.advance(Duration.ofSeconds(5));
+    Resp second = h.get("www.example.com", "/a");
+
+    assertThat(first.status()).isEqualTo(200);
+    assertThat(first.cacheStatus()).contains("fwd=uri-miss").contains("stored");
+    assertThat(second.text()).isEqualTo("hello");
+    assertThat(second.cacheStatus()).startsWith("Kasoku; hit");
+    assertThat(second.header("Age")).isEqualTo("5");
+    assertThat(second.header("X-Custom-Thing")).isEqualTo("kept");
+    assertThat(second.header("Via")).contains("edge-test");
+    assertThat(origin.count()).isEqualTo(1);
+  }
+
+  @Test
+  void expiredObjectIsRevalidatedWithItsValidatorsAnd304RefreshesIt() {
+    origin.handle(req -> {
+      if ("\"v1\"".equals(req.getHeader("If-None-Match"))) {
+        req.response().setStatusCode(304).putHeader("Cache-Control", "max-age=60").putHeader("ETag", "\"v1\"").end();
+      } else {
+        req.response().putHeader("Cache-Control", "max-age=10").putHeader("ETag", "\"v1\"").end("body-v1");
+      }
+    });
+    h.get("www.example.com", "/r");
+    h.clock.advance(Duration.ofSeconds(11));
+    Resp revalidated = h.get("www.example.com", "/r");
+    h.clock.advance(Duration.ofSeconds(30));
+    Resp hit = h.get("www.example.com", "/r");
+
+    assertThat(revalidated.status()).isEqualTo(200);
+    assertThat(revalidated.text()).isEqualTo("body-v1");
+    assertThat(revalidated.cacheStatus()).contains("fwd=stale").contains("fwd-status=304");
+    assertThat(origin.last().headers().get("If-None-Match")).isEqualTo("\"v1\"");
+    assertThat(hit.cacheStatus()).startsWith("Kasoku; hit");
+    assertThat(origin.count()).isEqualTo(2);
+  }
+
+  @Test
+  void clientIfNoneMatchIsAnsweredFromCacheWith304() {
+    origin.respond(200, "etagged", "Cache-Control", "max-age=60", "ETag", "\"abc\"");
+    h.get("www.example.com", "/e");
+    Resp r = h.get("www.example.com", "/e", "If-None-Match", "\"abc\"");
+
+    assertThat(r.status()).isEqualTo(304);
+    assertThat(r.body().length()).isZero();
+    assertThat(r.header("ETag")).isEqualTo("\"abc\"");
+    assertThat(origin.count()).isEqualTo(1);
+  }
+
+  @Test
+  void headIsAnsweredFromTheStoredGet() {
+    origin.respond(200, "0123456789", "Cache-Control", "max-age=60");
+    h.get("www.example.com", "/h");
+    Resp head = h.send(HttpMethod.HEAD, "www.example.com", "/h", null);
+
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.header("Content-Length")).isEqualTo("10");
+    assertThat(head.body().length()).isZero();
+    assertThat(head.cacheStatus()).startsWith("Kasoku; hit");
+    assertThat(origin.count()).isEqualTo(1);
+  }
+
+  @Test
+  void rangeOnAStoredObjectIsA206() {
+    origin.respond(200, "0123456789", "Cache-Control", "max-age=60");
+    h.get("www.example.com", "/range");
+    Resp r = h.get("www.example.com", "/range", "Range", "bytes=2-5");
+    Resp multi = h.get("www.example.com", "/range", "Range", "bytes=0-1,8-9");
+    Resp bad = h.get("www.example.com", "/range", "Range", "bytes=50-60");
+
+    assertThat(r.status()).isEqualTo(206);
+    assertThat(r.text()).isEqualTo("2345");
+    assertThat(r.header("Content-Range")).isEqualTo("bytes 2-5/10");
+    assertThat(multi.status()).isEqualTo(206);
+    assertThat(multi.header("Content-Type")).startsWith("multipart/byteranges");
+    assertThat(multi.text()).contains("01").contains("89");
+    assertThat(bad.status()).isEqualTo(416);
+    assertThat(origin.count()).isEqualTo(1);
+  }
+
+  @Test
+  void varyKeepsOneVariantPerHeaderValue() {
+    origin.handle(req -> req.response().putHeader("Cache-Control", "max-age=60").putHeader("Vary", "Accept-Language")
+        .end("lang=" + req.getHeader("Accept-Language")));
+    Resp en1 = h.get("www.example.com", "/v", "Accept-Language", "en");
+    Resp fr1 = h.get("www.example.com", "/v", "Accept-Language", "fr");
+    Resp en2 = h.get("www.example.com", "/v", "Accept-Language", "en");
+    Resp fr2 = h.get("www.example.com", "/v", "Accept-Language", "fr");
+
+    assertThat(en1.text()).isEqualTo("lang=en");
+    assertThat(fr1.text()).isEqualTo("lang=fr");
+    assertThat(en2.text()).isEqualTo("lang=en");
+    assertThat(fr2.text()).isEqualTo("lang=fr");
+    assertThat(en2.cacheStatus()).startsWith("Kasoku; hit");
+    assertThat(origin.count()).isEqualTo(2);
+  }
+
+  @Test
+  void staleWhileRevalidateServesStaleAndRevalidatesOnceInTheBackground() {
+    AtomicInteger version = new AtomicInteger(1);
+    origin.handle(req -> req.response().putHeader("Cache-Control", "max-age=10, stale-while-revalidate=60")
+        .end("v" + version.get()));
+    h.get("www.example.com", "/swr");
+    version.set(2);
+    h.clock.advance(Duration.ofSeconds(15));
+    Resp stale = h.get("www.example.com", "/swr");
+    Resp stale2 = h.get("www.example.com", "/swr");
+
+    assertThat(stale.text()).isEqualTo("v1");
+    assertThat(stale.cacheStatus()).contains("hit").contains("stale-while-revalidate");
+    // the background revalidation lands shortly; then the new version is served fresh
+    Resp fresh = awaitBody("/swr", "v2");
+    assertThat(fresh.cacheStatus()).startsWith("Kasoku; hit");
+    assertThat(origin.count()).isBetween(2, 3);
+    assertThat(stale2.status()).isEqualTo(200);
+  }
+
+  @Test
+  void staleIfErrorServesStoredResponseWhenOriginAnswers5xx() {
+    origin.respond(200, "good", "Cache-Control", "max-age=10, stale-if-error=300");
+    h.get("www.example.com", "/sie");
+    origin.respond(503, "down");
+    h.clock.advance(Duration.ofSeconds(20));
+    Resp r = h.get("www.example.com", "/sie");
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.text()).isEqualTo("good");
+    assertThat(r.cacheStatus()).contains("stale-if-error");
+  }
+
+  @Test
+  void staleIfErrorServesStoredResponseWhenOriginRefuses() {
+    origin.respond(200, "good", "Cache-Control", "max-age=10, stale-if-error=300");
+    h.get("www.example.com", "/sie2");
+    origin.close();
+    h.clock.advance(Duration.ofSeconds(20));
+    Resp r = h.get("www.example.com", "/sie2");
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.text()).isEqualTo("good");
+    assertThat(r.cacheStatus()).contains("stale-if-error");
+  }
+
+  @Test
+  void surrogateHeadersAreConsumedNotForwarded() {
+    origin.respond(200, "x", "Surrogate-Control", "max-age=60", "Cache-Control", "no-cache",
+        "Surrogate-Key", "a b", "CDN-Cache-Control", "max-age=60");
+    h.get("www.example.com", "/sk");
+    Resp r = h.get("www.example.com", "/sk");
+
+    assertThat(r.header("Surrogate-Key")).isNull();
+    assertThat(r.header("Surrogate-Control")).isNull();
+    assertThat(r.header("CDN-Cache-Control")).isNull();
+    assertThat(r.cacheStatus()).startsWith("Kasoku; hit");
+  }
+
+  private Resp awaitBody(String path, String body) {
+    long deadline = System.currentTimeMillis() + 5000;
+    Resp r;
+    do {
+      r = h.get("www.example.com", path);
+      if (r.text().equals(body)) {
+        return r;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } while (System.currentTimeMillis() < deadline);
+    throw new AssertionError("never got " + body + ", last: " + r.text());
+  }
+}

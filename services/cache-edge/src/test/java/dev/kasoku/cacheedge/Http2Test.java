@@ -1,0 +1,82 @@
+package dev.kasoku.cacheedge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.cacheedge.testing.EdgeHarness;
+import dev.kasoku.cacheedge.testing.TestOrigin;
+import dev.kasoku.common.testing.Await;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/2 in clear text on the edge port, with stream limits and the rapid-reset guard. */
+class Http2Test {
+  private EdgeHarness h;
+  private HttpClient h2;
+
+  @BeforeEach
+  void setUp() {
+    h = new EdgeHarness(s -> new EdgeSettings(s.instances(), s.bindAddress(), s.port(), s.memoryBytes(),
+        s.maxObjectBytes(), s.maxVariants(), s.collapseWaitMs(), s.connectTimeoutMs(), s.readTimeoutMs(),
+        s.originDownMs(), s.maxHeaderBytes(), s.maxUriBytes(), 100, 20, 30, s.siteRefreshMs(),
+        s.allowedOriginNetworks(), s.trustedProxies(), s.nodeId()));
+    TestOrigin origin = h.origin().respond(200, "over-h2", "Cache-Control", "max-age=60");
+    h.site("h2.example.com", origin, null);
+    h2 = h.vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false), new PoolOptions().setHttp2MaxSize(1));
+  }
+
+  @AfterEach
+  void tearDown() {
+    h.close();
+  }
+
+  private RequestOptions get(String path) {
+    return new RequestOptions().setMethod(HttpMethod.GET)
+        .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(h.port(), "127.0.0.1"))
+        .setHost("h2.example.com").setPort(h.port()).setURI(path);
+  }
+
+  @Test
+  void priorKnowledgeH2IsServedWithBoundedConcurrentStreams() {
+    var resp = Await.result(h2.request(get("/a")).compose(req -> req.send()
+        .compose(r -> r.body().map(b -> new Object[] {r, b.toString()}))));
+    String body = (String) resp[1];
+    var r = (io.vertx.core.http.HttpClientResponse) resp[0];
+    HttpConnection conn = r.request().connection();
+
+    assertThat(r.version()).isEqualTo(HttpVersion.HTTP_2);
+    assertThat(body).isEqualTo("over-h2");
+    assertThat(conn.remoteSettings().getMaxConcurrentStreams()).isEqualTo(100);
+  }
+
+  @Test
+  void rapidResetFloodClosesTheConnection() {
+    var first = Await.result(h2.request(get("/warm")).compose(req -> req.send()
+        .compose(r -> r.body().map(r))));
+    HttpConnection conn = first.request().connection();
+    Promise<Void> closed = Promise.promise();
+    conn.closeHandler(v -> closed.tryComplete());
+
+    List<Future<?>> resets = new ArrayList<>();
+    for (int i = 0; i < 200 && !closed.future().isComplete(); i++) {
+      resets.add(h2.request(get("/r" + i)).compose(req -> req.sendHead().compose(v -> req.reset()))
+          .otherwiseEmpty());
+    }
+    Await.result(Future.join(resets).otherwiseEmpty());
+    h.vertx.setTimer(5000, t -> closed.tryFail("connection still open after a reset flood"));
+
+    assertThat(Await.result(closed.future().map(true).otherwise(false))).isTrue();
+  }
+}

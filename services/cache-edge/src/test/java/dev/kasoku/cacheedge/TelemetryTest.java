@@ -1,0 +1,70 @@
+package dev.kasoku.cacheedge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.cacheedge.testing.EdgeHarness;
+import dev.kasoku.cacheedge.testing.TestOrigin;
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages;
+import dev.kasoku.common.testing.Await;
+import io.vertx.core.Promise;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Access-log records and counter deltas leave in batches on the bus; without consumers they are dropped and counted. */
+class TelemetryTest {
+  private EdgeHarness h;
+
+  @AfterEach
+  void tearDown() {
+    h.close();
+  }
+
+  @Test
+  void eachRequestProducesOneAccessLogRecordAndCounterDeltas() {
+    h = new EdgeHarness();
+    List<Messages.AccessLogRecord> records = new CopyOnWriteArrayList<>();
+    Promise<Messages.CounterDeltas> deltas = Promise.promise();
+    Await.result(h.vertx.eventBus().<Messages.AccessLogBatch>consumer(Addresses.LOG_ACCESS, m -> {
+      records.addAll(m.body().records());
+      m.reply(null);
+    }).completion());
+    Await.result(h.vertx.eventBus().<Messages.CounterDeltas>consumer(Addresses.METRICS_EDGE, m -> {
+      deltas.tryComplete(m.body());
+      m.reply(null);
+    }).completion());
+    TestOrigin origin = h.origin().respond(200, "x", "Cache-Control", "max-age=60");
+    h.site("t.example.com", origin, null);
+
+    h.get("t.example.com", "/one");
+    h.get("t.example.com", "/one");
+    Messages.CounterDeltas d = Await.result(deltas.future());
+
+    assertThat(records).extracting(Messages.AccessLogRecord::cacheStatus).containsExactly("miss", "hit");
+    assertThat(records.get(0).tenant()).isEqualTo(EdgeHarness.TENANT);
+    assertThat(records.get(0).status()).isEqualTo(200);
+    assertThat(records.get(0).path()).isEqualTo("/one");
+    assertThat(d.rows()).anySatisfy(r -> {
+      assertThat(r.counters().get("requests")).isEqualTo(2L);
+      assertThat(r.counters().get("hits")).isEqualTo(1L);
+      assertThat(r.counters().get("misses")).isEqualTo(1L);
+    });
+  }
+
+  @Test
+  void recordsWithoutAConsumerAreDroppedAndCounted() throws Exception {
+    h = new EdgeHarness();
+    TestOrigin origin = h.origin().respond(200, "x");
+    h.site("t.example.com", origin, null);
+    for (int i = 0; i < 3; i++) {
+      h.get("t.example.com", "/d" + i);
+    }
+    long deadline = System.currentTimeMillis() + 5000;
+    while (h.edge.runtime().telemetryDropped().get() < 3 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(h.edge.runtime().telemetryDropped().get()).isGreaterThanOrEqualTo(3);
+  }
+}

@@ -1,0 +1,171 @@
+package dev.kasoku.cacheedge.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.cacheedge.policy.CacheControl;
+import dev.kasoku.cacheedge.policy.CompiledSite;
+import dev.kasoku.cacheedge.policy.Freshness;
+import dev.kasoku.cacheedge.policy.TargetedControls;
+import dev.kasoku.cacheedge.policy.VaryKey;
+import dev.kasoku.common.site.SiteConfig;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The in-memory storage: byte budget, freed memory, bounded variants, tag index and purge operations. */
+class MemoryStorageTest {
+  private static final CompiledSite SITE = CompiledSite.compile("acme", "www",
+      SiteConfig.parse("{\"hostnames\":[\"www.example.com\"],\"origins\":[{\"url\":\"http://o.example.com\"}]}"));
+  private MemoryStorage storage;
+
+  @AfterEach
+  void tearDown() {
+    storage.close();
+  }
+
+  private StoredObject object(String tenant, String primary, String secondary, VaryKey vary, int size,
+                              List<String> tags, String path) {
+    BodyWriter w = storage.newBody(size);
+    w.append(Buffer.buffer(new byte[size]));
+    Body body = w.finish();
+    MultiMap h = HttpHeaders.headers().add("Cache-Control", "max-age=60");
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    Freshness f = Freshness.compute(200, h, TargetedControls.ofCacheControl(CacheControl.of(h)), SITE,
+        SITE.ruleFor("/"), now, now);
+    return new StoredObject(primary, secondary, tenant, "www.example.com", path, 200, h, vary, f, tags,
+        storage.generation(tenant), false, body);
+  }
+
+  private StoredObject plain(String key, int size, String... tags) {
+    return object("acme", key, VaryKey.NONE, VaryKey.of(HttpHeaders.headers()), size, List.of(tags), "/" + key);
+  }
+
+  @Test
+  void weightedSizeStaysWithinTheBudget() {
+    storage = new MemoryStorage(1 << 20, 256 * 1024, 32);
+    for (int i = 0; i < 200; i++) {
+      storage.put(plain("k" + i, 16 * 1024));
+    }
+    var stats = storage.stats();
+    assertThat(stats.weightedBytes()).isLessThanOrEqualTo(1 << 20);
+    assertThat(stats.entries()).isLessThan(200).isGreaterThan(10);
+    assertThat(stats.evictions()).isPositive();
+  }
+
+  @Test
+  void evictedBodiesAreFreed() {
+    storage = new MemoryStorage(512 * 1024, 256 * 1024, 32);
+    List<StoredObject> all = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      StoredObject o = plain("e" + i, 32 * 1024);
+      all.add(o);
+      storage.put(o);
+    }
+    storage.stats();
+    long freed = all.stream().filter(o -> o.body().isFreed()).count();
+    long live = all.stream().filter(o -> !o.body().isFreed()).count();
+    assertThat(freed).isPositive();
+    assertThat(live).isEqualTo(storage.stats().entries());
+    storage.close();
+    assertThat(all).allSatisfy(o -> assertThat(o.body().isFreed()).isTrue());
+    storage = new MemoryStorage(1024, 1024, 1);
+  }
+
+  @Test
+  void readerKeepsAnEvictedBodyAliveUntilItReleases() {
+    storage = new MemoryStorage(1 << 20, 256 * 1024, 32);
+    StoredObject o = plain("r", 1000);
+    storage.put(o);
+    assertThat(o.body().tryRetain()).isTrue();
+    storage.invalidate(new Selection.Key("acme", "r"), false);
+
+    assertThat(o.body().isFreed()).isFalse();
+    assertThat(o.body().toBytes()).hasSize(1000);
+    o.body().release();
+    assertThat(o.body().isFreed()).isTrue();
+    assertThat(o.body().tryRetain()).isFalse();
+  }
+
+  @Test
+  void variantsPerUrlAreBoundedOldestFirst() {
+    storage = new MemoryStorage(8 << 20, 256 * 1024, 3);
+    VaryKey vary = VaryKey.of(HttpHeaders.headers().add("Vary", "Accept-Language"));
+    for (String lang : List.of("a", "b", "c", "d", "e")) {
+      String sk = vary.secondaryKey(HttpHeaders.headers().add("Accept-Language", lang));
+      storage.put(object("acme", "url", sk, vary, 100, List.of(), "/url"));
+    }
+    List<String> present = new ArrayList<>();
+    for (String lang : List.of("a", "b", "c", "d", "e")) {
+      String sk = vary.secondaryKey(HttpHeaders.headers().add("Accept-Language", lang));
+      if (storage.get(StoredObject.fullKey("url", sk)) != null) {
+        present.add(lang);
+      }
+    }
+    assertThat(present).containsExactly("c", "d", "e");
+    assertThat(storage.varyOf("url")).isNotNull();
+  }
+
+  @Test
+  void tagIndexShrinksWhenTaggedObjectsAreEvicted() {
+    storage = new MemoryStorage(256 * 1024, 64 * 1024, 32);
+    for (int i = 0; i < 100; i++) {
+      storage.put(plain("t" + i, 16 * 1024, "tag-" + i, "common"));
+    }
+    var stats = storage.stats();
+    // every indexed key belongs to a live object: at most 2 tags per live entry
+    assertThat(stats.taggedKeys()).isLessThanOrEqualTo(2 * stats.entries());
+    assertThat(stats.tags()).isLessThanOrEqualTo(stats.entries() + 1);
+    storage.invalidate(new Selection.Tenant("acme"), false);
+    assertThat(storage.stats().tags()).isZero();
+  }
+
+  @Test
+  void untaggedObjectsAddNothingToTheTagIndex() {
+    storage = new MemoryStorage(1 << 20, 64 * 1024, 32);
+    for (int i = 0; i < 50; i++) {
+      storage.put(plain("u" + i, 100));
+    }
+    assertThat(storage.stats().tags()).isZero();
+  }
+
+  @Test
+  void invalidationBySelectionStaysWithinTheTenant() {
+    storage = new MemoryStorage(1 << 20, 64 * 1024, 32);
+    storage.put(object("acme", "acme:a", "", VaryKey.of(HttpHeaders.headers()), 10, List.of("x"), "/static/a"));
+    storage.put(object("acme", "acme:b", "", VaryKey.of(HttpHeaders.headers()), 10, List.of(), "/static/b"));
+    storage.put(object("other", "other:a", "", VaryKey.of(HttpHeaders.headers()), 10, List.of("x"), "/static/a"));
+
+    assertThat(storage.invalidate(new Selection.Tag("acme", "x"), false)).isEqualTo(1);
+    assertThat(storage.get("other:a")).isNotNull();
+    assertThat(storage.invalidate(new Selection.Prefix("acme", "www.example.com", "/static/"), true)).isEqualTo(1);
+    assertThat(storage.get("acme:b").forcedStale()).isTrue();
+    assertThat(storage.invalidate(new Selection.Host("acme", "www.example.com"), false)).isEqualTo(1);
+    assertThat(storage.get("acme:b")).isNull();
+    assertThat(storage.get("other:a")).isNotNull();
+  }
+
+  @Test
+  void bumpingTheGenerationHidesEverythingStoredBefore() {
+    storage = new MemoryStorage(1 << 20, 64 * 1024, 32);
+    storage.put(plain("g", 10));
+    storage.bumpGeneration("acme");
+    assertThat(storage.get("g")).isNull();
+    storage.put(plain("g", 10));
+    assertThat(storage.get("g")).isNotNull();
+  }
+
+  @Test
+  void bodyOverTheLimitIsNeverKept() {
+    storage = new MemoryStorage(1 << 20, 1000, 32);
+    BodyWriter w = storage.newBody(-1);
+    assertThat(w.append(Buffer.buffer(new byte[600]))).isTrue();
+    assertThat(w.append(Buffer.buffer(new byte[600]))).isFalse();
+    assertThat(w.finish()).isNull();
+    assertThat(storage.newBody(5000).alive()).isFalse();
+  }
+}
