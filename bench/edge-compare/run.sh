@@ -228,8 +228,13 @@ start_nginx() {
   wait_http "http://127.0.0.1:$NGINX_PORT/hot1k" "$NGINX_PID" || die "nginx did not start: $(cat "$WORK/logs/nginx-error.log")"
 }
 
-# Kasoku: the shaded bench jar carries the edge and a tiny launcher (dev.kasoku.bench.EdgeLauncher)
-# that starts the edge with one site whose origin is ours (see its javadoc).
+# Kasoku: the shaded bench jar carries the edge; dev.kasoku.cacheedge.EdgeServerMain starts the edge
+# alone (its entry verticle, one listener per core, the embedded store) with the site below.
+cat > "$WORK/kasoku-site.json" <<EOF
+{"hostnames": ["$HOST_HEADER"],
+ "origins": [{"url": "http://127.0.0.1:$ORIGIN_PORT"}],
+ "rules": [{"match": {"pathPrefix": "/nostore/"}, "cache": false}]}
+EOF
 KASOKU_JAR="$ROOT/bench/target/kasoku-bench.jar"
 start_kasoku() {
   if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
@@ -243,9 +248,8 @@ start_kasoku() {
   env $(env | awk -F= '/^KASOKU_/ {printf "-u %s ", $1}') \
   KASOKU_EDGE_PORT=$KASOKU_PORT KASOKU_EDGE_MEMORY=$CACHE_MEMORY \
   KASOKU_ALLOWED_ORIGIN_NETWORKS=127.0.0.0/8 KASOKU_DATA_DIR="$WORK/kasoku-data" \
-    java $EDGE_JAVA_OPTS -Xlog:gc:file="$WORK/logs/kasoku-gc.log":uptime -cp "$KASOKU_JAR" dev.kasoku.bench.EdgeLauncher \
-      --host "$HOST_HEADER" --origin "http://127.0.0.1:$ORIGIN_PORT" --pass-prefix /nostore/ \
-      >"$WORK/logs/kasoku.out" 2>&1 &
+    java $EDGE_JAVA_OPTS -Xlog:gc:file="$WORK/logs/kasoku-gc.log":uptime -cp "$KASOKU_JAR" dev.kasoku.cacheedge.EdgeServerMain \
+      "$HOST_HEADER" "http://127.0.0.1:$ORIGIN_PORT" "$WORK/kasoku-site.json" >"$WORK/logs/kasoku.out" 2>&1 &
   KASOKU_PID=$!; PIDS+=("$KASOKU_PID")
   wait_http "http://127.0.0.1:$KASOKU_PORT/hot1k" "$KASOKU_PID" || die "kasoku did not start: $(tail -30 "$WORK/logs/kasoku.out")"
 }
