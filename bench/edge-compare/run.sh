@@ -274,6 +274,10 @@ cache_verdict() { # server path
 origin_requests() {
   curl -s "http://127.0.0.1:$ORIGIN_PORT/_status" | awk 'NR==3 {print $3}'
 }
+# connections the origin accepted so far (a proxy that keeps its origin connections alive opens few)
+origin_accepts() {
+  curl -s "http://127.0.0.1:$ORIGIN_PORT/_status" | awk 'NR==3 {print $1}'
+}
 
 # ---------------------------------------------------------------- wrk
 run_wrk() { # server duration path [keys dist]   (with keys: path is the key prefix, KEY_FORMAT_WIDTH its digits)
@@ -374,9 +378,10 @@ measure() { # scenario server
   pid=$(pid_of "$server")
   local g0="" g1="" u0="" u1="" gc="-"
   if [[ $server == kasoku ]]; then g0=$(jvm_pause_ms "$pid"); u0=$(jvm_uptime_s "$pid"); fi
-  o0=$(origin_requests); c0=$(cpu_ticks "$pid")
+  local a0 a1
+  a0=$(origin_accepts); o0=$(origin_requests); c0=$(cpu_ticks "$pid")
   out=$(run_wrk "$server" "$DURATION" "$path" "$keys")
-  c1=$(cpu_ticks "$pid"); o1=$(origin_requests)
+  c1=$(cpu_ticks "$pid"); o1=$(origin_requests); a1=$(origin_accepts)
   if [[ $server == varnish ]]; then log "varnish counters after $scenario: $(varnish_counters)"; fi
   if [[ $server == kasoku ]]; then
     g1=$(jvm_pause_ms "$pid"); u1=$(jvm_uptime_s "$pid")
@@ -389,11 +394,12 @@ measure() { # scenario server
   local errors=$((err_connect + err_read + err_write + err_status + err_timeout))
   local cpu_us_per_req; cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
   # origin requests seen during the run, minus the two /_status reads
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$rps" "$p50_us" "$p99_us" "$p999_us" \
-    "$bytes" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc" >>"$RESULTS"
-  log "$(printf '%-8s %-8s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  p99.9 %6.2f ms  errors %s  origin %s  cpu %s us/req  gc %s' \
+  # the status reads themselves are one connection and one request each
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$rps" "$p50_us" "$p99_us" "$p999_us" \
+    "$bytes" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc" "$((a1 - a0 - 2))" >>"$RESULTS"
+  log "$(printf '%-8s %-8s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  p99.9 %6.2f ms  errors %s  origin %s (%s conns)  cpu %s us/req  gc %s' \
     "$scenario" "$server" "$rps" "$(awk -v x="$p50_us" 'BEGIN{print x/1000}')" "$(awk -v x="$p99_us" 'BEGIN{print x/1000}')" \
-    "$(awk -v x="$p999_us" 'BEGIN{print x/1000}')" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc")"
+    "$(awk -v x="$p999_us" 'BEGIN{print x/1000}')" "$errors" "$((o1 - o0 - 1))" "$((a1 - a0 - 2))" "$cpu_us_per_req" "$gc")"
 }
 
 # ---------------------------------------------------------------- run
@@ -437,11 +443,11 @@ REPORT="$ROOT/bench/results/$STAMP.md"
   if [[ " $SERVERS " == *" kasoku "* ]]; then echo "Kasoku JVM: $EDGE_JAVA_OPTS; GC pauses = young + full pause time during the measured run (jstat) and the longest pause (-Xlog:gc)."; fi
   echo "Versions: $("$VARNISHD" -V 2>&1 | head -1 | sed 's/ (.*//; s/(//'), $("$NGINX" -v 2>&1 | sed 's/.*: //'), $(java -version 2>&1 | head -1)."
   echo
-  echo "| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | MiB/s | errors | origin reqs | CPU µs/req | GC pauses |"
+  echo "| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | MiB/s | errors | origin reqs (conns) | CPU µs/req | GC pauses |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   awk -F'\t' -v d="$DURATION" '
     function secs(x) { if (x ~ /m$/) return x * 60; if (x ~ /h$/) return x * 3600; return x + 0 }
-    { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %d | %d | %s | %s |\n", $1, $2, $3, $4/1000, $5/1000, $6/1000, $7/1048576/secs(d), $8, $9, $10, $11 }' "$RESULTS"
+    { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %d | %d (%d) | %s | %s |\n", $1, $2, $3, $4/1000, $5/1000, $6/1000, $7/1048576/secs(d), $8, $9, $12, $10, $11 }' "$RESULTS"
   if [[ -s $MEMORY_ROWS ]]; then
     echo
     echo "Memory per cached 1 KiB object (heap after full GC, and resident-set growth, which with a pre-touched heap is the off-heap bodies plus the allocator's slack):"
