@@ -2,6 +2,7 @@ package dev.kasoku.common.store;
 
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.store.embedded.EmbeddedStore;
+import dev.kasoku.common.store.redis.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -13,13 +14,24 @@ import io.vertx.core.Vertx;
 public final class StoreFactory {
   /** Sub-directory of the data directory that holds the embedded store. */
   public static final String EMBEDDED_DIR = "store";
+  private static final System.Logger LOG = System.getLogger(StoreFactory.class.getName());
 
   private StoreFactory() {}
 
-  /** Opens the configured store; fails with {@link StoreUnavailableException} when it cannot. */
+  /**
+   * Opens the configured store. The embedded store fails with {@link StoreUnavailableException} when
+   * its directory cannot be opened; the Redis store is returned even when Redis is down (logged),
+   * because it reconnects by itself.
+   */
   public static Future<Store> open(Vertx vertx, KasokuConfig config) {
     if (config.redisUrl().isPresent()) {
-      return Future.failedFuture(new StoreUnavailableException("the Redis store is not built yet", null));
+      RedisStore store = RedisStore.create(vertx, config.redisUrl().get());
+      // Redis being down at start is not fatal: the store reconnects by itself and /readyz says so
+      return store.ping()
+          .onFailure(e -> LOG.log(System.Logger.Level.WARNING,
+              "Redis store not reachable yet (" + e.getMessage() + "); it will be retried on every call"))
+          .<Store>map(v -> store)
+          .otherwise(store);
     }
     return EmbeddedStore.open(vertx, config.dataDir().resolve(EMBEDDED_DIR));
   }

@@ -482,16 +482,21 @@ public abstract class StoreContractTest {
 
   @Test
   void notificationFeedIsBoundedToMaxEntries() {
-    int total = NotificationStore.MAX_ENTRIES + 5;
-    List<Future<Void>> appends = new ArrayList<>();
-    for (int i = 1; i <= total; i++) {
-      appends.add(store.notifications().append(note(tenantA, i)));
+    int max = NotificationStore.MAX_ENTRIES;
+    // fill concurrently (their relative order is undefined), then five more one after another
+    List<Future<Void>> fill = new ArrayList<>();
+    for (int i = 1; i <= max; i++) {
+      fill.add(store.notifications().append(note(tenantA, i)));
     }
-    appends.forEach(f -> result(f, 60_000));
-    List<Notification> all = result(store.notifications().list(tenantA, total));
-    assertThat(all).hasSize(NotificationStore.MAX_ENTRIES);
-    assertThat(all.get(0).id()).isEqualTo("n" + total);
-    assertThat(all.get(all.size() - 1).id()).isEqualTo("n6");
+    fill.forEach(f -> result(f, 60_000));
+    for (int i = max + 1; i <= max + 5; i++) {
+      result(store.notifications().append(note(tenantA, i)));
+    }
+    List<Notification> all = result(store.notifications().list(tenantA, max + 5));
+    assertThat(all).hasSize(max);
+    assertThat(all.subList(0, 5)).extracting(Notification::id)
+        .containsExactly("n" + (max + 5), "n" + (max + 4), "n" + (max + 3), "n" + (max + 2), "n" + (max + 1));
+    assertThat(all).extracting(Notification::id).doesNotHaveDuplicates();
   }
 
   // --- access state ---------------------------------------------------------------------------

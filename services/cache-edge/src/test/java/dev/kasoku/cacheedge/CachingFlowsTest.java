@@ -113,6 +113,20 @@ class CachingFlowsTest {
   }
 
   @Test
+  void rangeOnAMissFetchesTheWholeObjectOnceAndAnswers206() {
+    origin.respond(200, "abcdefghij", "Cache-Control", "max-age=60");
+    Resp r = h.get("www.example.com", "/range-miss", "Range", "bytes=3-4");
+    Resp full = h.get("www.example.com", "/range-miss");
+
+    assertThat(r.status()).isEqualTo(206);
+    assertThat(r.text()).isEqualTo("de");
+    assertThat(origin.last().headers().get("Range")).isNull();
+    assertThat(full.text()).isEqualTo("abcdefghij");
+    assertThat(full.cacheStatus()).startsWith("Kasoku; hit");
+    assertThat(origin.count()).isEqualTo(1);
+  }
+
+  @Test
   void varyKeepsOneVariantPerHeaderValue() {
     origin.handle(req -> req.response().putHeader("Cache-Control", "max-age=60").putHeader("Vary", "Accept-Language")
         .end("lang=" + req.getHeader("Accept-Language")));

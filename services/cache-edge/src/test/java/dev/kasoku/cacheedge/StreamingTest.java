@@ -85,6 +85,25 @@ class StreamingTest {
   }
 
   @Test
+  void rangeOnAMissOverTheMaxSizeIsPassedWithItsRange() {
+    h = new EdgeHarness(s -> s.withStorage(32L << 20, 64 * 1024, 32));
+    TestOrigin origin = h.origin().handle(req -> {
+      if (req.getHeader("Range") != null) {
+        req.response().setStatusCode(206).putHeader("Content-Range", "bytes 0-6/300000").end("partial");
+      } else {
+        req.response().putHeader("Cache-Control", "max-age=60").end(Buffer.buffer(new byte[300_000]));
+      }
+    });
+    h.site("s.example.com", origin, null);
+
+    Resp r = h.get("s.example.com", "/huge", "Range", "bytes=0-6");
+
+    assertThat(r.status()).isEqualTo(206);
+    assertThat(r.text()).isEqualTo("partial");
+    assertThat(origin.last().headers().get("Range")).isEqualTo("bytes=0-6");
+  }
+
+  @Test
   void clientThatDisconnectsDoesNotAbortAFillOthersWaitOn() {
     h = new EdgeHarness();
     AtomicInteger served = new AtomicInteger();

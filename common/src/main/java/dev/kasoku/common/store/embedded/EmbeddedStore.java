@@ -138,6 +138,10 @@ public final class EmbeddedStore implements Store {
       store.openFiles();
       return store;
     }, true).onSuccess(s -> s.startMaintenance()).recover(e -> {
+      MVStore half = store.mv;
+      if (half != null && !half.isClosed()) {
+        half.closeImmediately();
+      }
       store.executor.close();
       return Future.failedFuture(new StoreUnavailableException(
           "cannot open the embedded store in " + dir + ": " + e.getMessage(), e));
@@ -214,6 +218,12 @@ public final class EmbeddedStore implements Store {
     return "t:" + Ids.requireValid(tenant) + ":";
   }
 
+  /** Names of the tenant's maps ({@code t:<tenant>:*}): the inventory of its data (CONTROLS 8.1.1). */
+  public Future<List<String>> namespaceMaps(String tenant) {
+    Ids.requireValid(tenant);
+    return read(() -> tenantMaps(tenant));
+  }
+
   /** Names of every map of the tenant (its whole namespace). */
   List<String> tenantMaps(String tenant) {
     String prefix = tenantPrefix(tenant);
@@ -229,17 +239,13 @@ public final class EmbeddedStore implements Store {
 
   /** Tenant ids that own at least one map. */
   List<String> tenantsWithMaps() {
-    List<String> out = new ArrayList<>();
+    java.util.TreeSet<String> out = new java.util.TreeSet<>();
     for (String name : mv.getMapNames()) {
       if (name.startsWith("t:")) {
-        String t = name.substring(2, name.indexOf(':', 2));
-        if (out.isEmpty() || !out.contains(t)) {
-          out.add(t);
-        }
+        out.add(name.substring(2, name.indexOf(':', 2)));
       }
     }
-    out.sort(String::compareTo);
-    return out;
+    return new ArrayList<>(out);
   }
 
   long incrementMeta(String key) {

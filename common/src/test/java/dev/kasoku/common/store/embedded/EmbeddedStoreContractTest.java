@@ -2,6 +2,7 @@ package dev.kasoku.common.store.embedded;
 
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.StoreContractTest;
+import dev.kasoku.common.testing.Await;
 import dev.kasoku.common.testing.TempStores;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -24,6 +25,6 @@ class EmbeddedStoreContractTest extends StoreContractTest {
 
   @Override
   protected List<String> namespaceOf(String tenant) {
-    return dev.kasoku.common.testing.Await.result(((EmbeddedStore) store).read(() -> ((EmbeddedStore) store).tenantMaps(tenant)));
+    return Await.result(((EmbeddedStore) store).namespaceMaps(tenant));
   }
 }

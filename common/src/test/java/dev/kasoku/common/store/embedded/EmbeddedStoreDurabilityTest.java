@@ -12,6 +12,8 @@ import dev.kasoku.common.model.User;
 import dev.kasoku.common.store.HostnameConflictException;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.StoreUnavailableException;
+import dev.kasoku.common.store.impl.StatsBuckets;
+import dev.kasoku.common.testing.MutableClock;
 import dev.kasoku.common.testing.TempStores;
 import io.vertx.core.Vertx;
 import java.io.BufferedReader;
@@ -20,6 +22,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -230,6 +233,40 @@ class EmbeddedStoreDurabilityTest {
     Store store = TempStores.embedded(vertx, dir);
     result(store.close());
     assertThat(failure(store.ping())).isInstanceOf(StoreUnavailableException.class);
+  }
+
+  /** Expired counters and markers and stats past retention are removed from the file, not just hidden. */
+  @Test
+  void housekeepingDropsExpiredAccessStateAndStatsPastRetention() {
+    MutableClock clock = new MutableClock(t0);
+    EmbeddedStore store = result(EmbeddedStore.open(vertx, dir, clock));
+    try {
+      result(store.access().incrementCounter("acme", "short", Duration.ofMinutes(1)));
+      result(store.access().incrementCounter("acme", "long", Duration.ofHours(1)));
+      result(store.access().putMarker(null, "lock", t0.plusSeconds(30)));
+      result(store.stats().increment("acme", "www", t0, Map.of("requests", 1L)));
+      clock.advance(Duration.ofMinutes(2));
+      result(store.stats().increment("acme", "www", clock.instant(), Map.of("requests", 2L)));
+
+      result(store.maintain());
+      assertThat(rawKeys(store, "t:acme:access")).containsExactly("c:long");
+      assertThat(rawKeys(store, EmbeddedStore.G_ACCESS)).isEmpty();
+      assertThat(rawKeys(store, "t:acme:stats")).hasSize(2);
+
+      clock.advance(StatsBuckets.RETENTION.minusMinutes(1));
+      result(store.maintain());
+      assertThat(rawKeys(store, "t:acme:stats")).hasSize(1);
+      assertThat(result(store.access().getCounter("acme", "long"))).isZero();
+    } finally {
+      result(store.close());
+    }
+  }
+
+  private static List<Object> rawKeys(EmbeddedStore store, String map) {
+    return result(store.read(() -> {
+      org.h2.mvstore.MVMap<Object, Object> m = store.existing(map);
+      return m == null ? List.of() : new java.util.ArrayList<>(m.keySet());
+    }));
   }
 
   private boolean directoryContains(String text) throws IOException {

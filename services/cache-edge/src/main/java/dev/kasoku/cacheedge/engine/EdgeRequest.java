@@ -244,6 +244,10 @@ final class EdgeRequest {
   private Step lookup() {
     lookups++;
     releaseStored();
+    if (clientGone) {
+      finish(); // woken from a collapsed wait after the client left: nothing to serve
+      return null;
+    }
     String primary = canon.primaryKey();
     VaryKey vary = storage.varyOf(primary);
     String secondary = vary == null ? VaryKey.NONE : vary.secondaryKey(req.headers());
@@ -311,6 +315,10 @@ final class EdgeRequest {
     Collapser.Waiter w = f.join(ctx, outcome -> {
       edge.vertx().cancelTimer(timer[0]);
       collapsed = true;
+      if (clientGone) {
+        finish();
+        return;
+      }
       if (outcome == Collapser.Outcome.STORED) {
         go(Step.LOOKUP);
       } else {
@@ -322,7 +330,7 @@ final class EdgeRequest {
       return Step.LOOKUP; // it landed meanwhile
     }
     timer[0] = edge.vertx().setTimer(rt.settings().collapseWaitMs(), t -> {
-      if (w.abandon()) {
+      if (w.abandon() && !clientGone) {
         collapseAllowed = false;
         go(onRelease);
       }
@@ -705,7 +713,7 @@ final class EdgeRequest {
     MultiMap out = resp.headers();
     out.set("Age", Long.toString(Math.max(0, o.freshness().currentAgeMillis(now) / 1000)));
     out.set(CacheStatus.HEADER, cacheStatus.value());
-    String via = Headers.viaValue(forwarding().protocolVersion(), rt.settings().nodeId());
+    String via = edge.via(req.version());
     String prev = o.headers().get("via");
     out.set("Via", prev == null ? via : prev + ", " + via);
   }
@@ -739,7 +747,27 @@ final class EdgeRequest {
   /** Streams the origin's response to the client while (maybe) storing it. */
   private Step streamFromOrigin() {
     HttpClientResponse r = originResponse;
+    if (clientGone && writer == null) {
+      r.request().reset(); // the client left before the head arrived and nothing is being stored
+      finish();
+      return null;
+    }
     int status = r.statusCode();
+    boolean wantsRange = status == 200 && mode != Mode.PASS && req.headers().contains("range");
+    if (wantsRange && writer == null && decision != null && "too-big".equals(decision.reason())) {
+      // declared too big to store: let the origin answer the range itself
+      r.request().reset();
+      originResponse = null;
+      mode = Mode.PASS;
+      cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
+      return sendToOrigin();
+    }
+    if (rangeFromFill == null) {
+      rangeFromFill = writer != null && wantsRange;
+    }
+    if (rangeFromFill) {
+      return fillThenServeRange(r);
+    }
     MultiMap out = resp.headers();
     out.addAll(r.headers());
     Headers.prepareClientResponse(out);
@@ -748,7 +776,7 @@ final class EdgeRequest {
       resp.setStatusMessage(r.statusMessage());
     }
     out.set(CacheStatus.HEADER, cacheStatus.value());
-    String via = Headers.viaValue(forwarding().protocolVersion(), rt.settings().nodeId());
+    String via = edge.via(req.version());
     String prev = out.get("via");
     out.set("Via", prev == null ? via : prev + ", " + via);
     boolean noBody = canon.method().equals("HEAD") || status == 204 || status == 304 || status < 200;
@@ -801,6 +829,69 @@ final class EdgeRequest {
     });
     return null;
   }
+
+  /**
+   * A Range request that missed: the whole object is fetched once (the flight others wait on) and
+   * stored, then the range is cut from the stored copy. When it turns out too big to store, the
+   * request is passed to the origin with its Range instead; nothing was sent to the client yet.
+   */
+  private Step fillThenServeRange(HttpClientResponse r) {
+    r.handler(data -> {
+      originBytes += data.length();
+      if (writer != null && !writer.append(data)) {
+        writer = null;
+        landFlight(Collapser.Outcome.FETCH_YOURSELF);
+        r.request().reset();
+        originResponse = null;
+        if (!clientGone) {
+          cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
+          mode = Mode.PASS;
+          go(sendToOrigin());
+        } else {
+          finish();
+        }
+      }
+    });
+    r.exceptionHandler(t -> {
+      if (writer == null) {
+        return; // already abandoned for the pass above
+      }
+      discardWriter();
+      landFlight(Collapser.Outcome.FETCH_YOURSELF);
+      originResponse = null;
+      logStatus = "error";
+      if (clientGone) {
+        finish();
+      } else {
+        go(synth(502, "origin broke off"));
+      }
+    });
+    r.endHandler(v -> {
+      if (writer == null) {
+        return;
+      }
+      Body body = writer.finish();
+      writer = null;
+      originResponse = null;
+      StoredObject o = body == null ? null : newStoredObject(r, body);
+      if (o != null) {
+        storage.put(o);
+      }
+      landFlight(Collapser.Outcome.STORED);
+      if (clientGone) {
+        finish();
+      } else if (o != null && o.body().tryRetain()) {
+        stored = o;
+        storedRetained = true;
+        go(Step.DELIVER);
+      } else {
+        go(synth(502, "object vanished"));
+      }
+    });
+    return null;
+  }
+
+  private Boolean rangeFromFill;
 
   private StoredObject newStoredObject(HttpClientResponse r, Body body) {
     MultiMap headers = Headers.storedHeaders(r.headers(), pendingControls.directives());

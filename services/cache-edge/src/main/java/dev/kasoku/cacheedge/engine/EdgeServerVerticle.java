@@ -34,9 +34,25 @@ public final class EdgeServerVerticle extends VerticleBase {
   private OriginClients clients;
   private EdgeTelemetry telemetry;
   private HttpServer server;
+  private final String via10;
+  private final String via11;
+  private final String via2;
 
   public EdgeServerVerticle(EdgeRuntime runtime) {
     this.runtime = runtime;
+    String node = runtime.settings().nodeId();
+    via10 = dev.kasoku.cacheedge.policy.Headers.viaValue("1.0", node);
+    via11 = dev.kasoku.cacheedge.policy.Headers.viaValue("1.1", node);
+    via2 = dev.kasoku.cacheedge.policy.Headers.viaValue("2", node);
+  }
+
+  /** Our Via element for a client protocol (precomputed: it is on every response). */
+  String via(io.vertx.core.http.HttpVersion version) {
+    return switch (version) {
+      case HTTP_1_0 -> via10;
+      case HTTP_2 -> via2;
+      default -> via11;
+    };
   }
 
   /** The listener options shared by the HTTP (and, later, HTTPS) listener. */

@@ -116,8 +116,8 @@ public final class OriginClients {
   }
 
   public Future<Void> close() {
-    Future<?>[] all = clients.values().stream().map(HttpClient -> HttpClient.close()).toArray(Future[]::new);
+    java.util.List<Future<Void>> all = clients.values().stream().map(HttpClientAgent::close).toList();
     clients.clear();
-    return Future.all(java.util.List.of(all)).mapEmpty();
+    return Future.all(all).mapEmpty();
   }
 }

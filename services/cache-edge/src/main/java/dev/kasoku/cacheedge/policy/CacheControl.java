@@ -64,6 +64,9 @@ public final class CacheControl {
 
   /** Parses every line of {@code name} in {@code headers}; {@link #EMPTY} when there is none. */
   public static CacheControl of(MultiMap headers, CharSequence name) {
+    if (!headers.contains(name)) {
+      return EMPTY; // the common case on requests, without allocating
+    }
     List<String> lines = headers.getAll(name);
     if (lines.isEmpty()) {
       return EMPTY;
@@ -104,7 +107,6 @@ public final class CacheControl {
     int n = s.length();
     int i = 0;
     while (i < n) {
-      // skip separators and whitespace
       char c = s.charAt(i);
       if (c == ',' || c == ' ' || c == '\t') {
         i++;
@@ -118,14 +120,18 @@ public final class CacheControl {
         }
         i++;
       }
-      String name = s.substring(nameStart, i).toLowerCase(Locale.ROOT);
-      // optional whitespace before '='
+      int nameEnd = i;
       int j = i;
       while (j < n && (s.charAt(j) == ' ' || s.charAt(j) == '\t')) {
         j++;
       }
-      String value = null;
+      // value: a quoted string (unescaped into quoted), or the token range [vs, ve)
+      boolean hasValue = false;
+      String quoted = null;
+      int vs = -1;
+      int ve = -1;
       if (j < n && s.charAt(j) == '=') {
+        hasValue = true;
         j++;
         while (j < n && (s.charAt(j) == ' ' || s.charAt(j) == '\t')) {
           j++;
@@ -147,13 +153,16 @@ public final class CacheControl {
             sb.append(c);
             j++;
           }
-          value = sb.toString();
+          quoted = sb.toString();
         } else {
-          int vs = j;
+          vs = j;
           while (j < n && s.charAt(j) != ',') {
             j++;
           }
-          value = s.substring(vs, j).trim();
+          ve = j;
+          while (ve > vs && (s.charAt(ve - 1) == ' ' || s.charAt(ve - 1) == '\t')) {
+            ve--;
+          }
         }
       }
       // skip anything else up to the next comma (parameters, garbage)
@@ -161,52 +170,77 @@ public final class CacheControl {
         j++;
       }
       i = j;
-      if (!name.isEmpty()) {
-        apply(name, value);
+      if (nameEnd > nameStart) {
+        apply(s, nameStart, nameEnd - nameStart, hasValue, quoted, vs, ve);
       }
     }
   }
 
-  private void apply(String name, String value) {
+  private static boolean is(String s, int start, int len, String name) {
+    return len == name.length() && s.regionMatches(true, start, name, 0, len);
+  }
+
+  private void apply(String s, int at, int len, boolean hasValue, String quoted, int vs, int ve) {
     any = true;
-    switch (name) {
-      case "max-age" -> maxAge = merge(maxAge, deltaOrStale(value));
-      case "s-maxage" -> sMaxAge = merge(sMaxAge, deltaOrStale(value));
-      case "stale-while-revalidate" -> staleWhileRevalidate = minMerge(staleWhileRevalidate, deltaOrStale(value));
-      case "stale-if-error" -> staleIfError = minMerge(staleIfError, deltaOrStale(value));
-      case "max-stale" -> maxStale = minMerge(maxStale, value == null ? UNLIMITED : deltaOrStale(value));
-      case "min-fresh" -> {
-        long v = delta(value);
-        if (v >= 0) {
-          minFresh = Math.max(minFresh, v);
-        }
+    long delta = !hasValue ? -1 : quoted != null ? delta(quoted, 0, quoted.length()) : delta(s, vs, ve);
+    long deltaOrStale = delta < 0 ? 0 : delta;
+    if (is(s, at, len, "max-age")) {
+      maxAge = merge(maxAge, deltaOrStale);
+    } else if (is(s, at, len, "s-maxage")) {
+      sMaxAge = merge(sMaxAge, deltaOrStale);
+    } else if (is(s, at, len, "public")) {
+      flags |= PUBLIC;
+    } else if (is(s, at, len, "no-cache")) {
+      String v = fieldList(s, hasValue, quoted, vs, ve);
+      if (v == null) {
+        flags |= NO_CACHE;
+      } else {
+        flags |= NO_CACHE_QUALIFIED;
+        noCacheFields = addFields(noCacheFields, v);
       }
-      case "no-store" -> flags |= NO_STORE;
-      case "no-cache" -> {
-        if (value == null || value.isBlank()) {
-          flags |= NO_CACHE;
-        } else {
-          flags |= NO_CACHE_QUALIFIED;
-          noCacheFields = addFields(noCacheFields, value);
-        }
+    } else if (is(s, at, len, "private")) {
+      String v = fieldList(s, hasValue, quoted, vs, ve);
+      if (v == null) {
+        flags |= PRIVATE;
+      } else {
+        flags |= PRIVATE_QUALIFIED;
+        privateFields = addFields(privateFields, v);
       }
-      case "private" -> {
-        if (value == null || value.isBlank()) {
-          flags |= PRIVATE;
-        } else {
-          flags |= PRIVATE_QUALIFIED;
-          privateFields = addFields(privateFields, value);
-        }
+    } else if (is(s, at, len, "no-store")) {
+      flags |= NO_STORE;
+    } else if (is(s, at, len, "must-revalidate")) {
+      flags |= MUST_REVALIDATE;
+    } else if (is(s, at, len, "stale-while-revalidate")) {
+      staleWhileRevalidate = minMerge(staleWhileRevalidate, deltaOrStale);
+    } else if (is(s, at, len, "stale-if-error")) {
+      staleIfError = minMerge(staleIfError, deltaOrStale);
+    } else if (is(s, at, len, "proxy-revalidate")) {
+      flags |= PROXY_REVALIDATE;
+    } else if (is(s, at, len, "immutable")) {
+      flags |= IMMUTABLE;
+    } else if (is(s, at, len, "no-transform")) {
+      flags |= NO_TRANSFORM;
+    } else if (is(s, at, len, "max-stale")) {
+      maxStale = minMerge(maxStale, hasValue ? deltaOrStale : UNLIMITED);
+    } else if (is(s, at, len, "min-fresh")) {
+      if (delta >= 0) {
+        minFresh = Math.max(minFresh, delta);
       }
-      case "public" -> flags |= PUBLIC;
-      case "must-revalidate" -> flags |= MUST_REVALIDATE;
-      case "proxy-revalidate" -> flags |= PROXY_REVALIDATE;
-      case "no-transform" -> flags |= NO_TRANSFORM;
-      case "only-if-cached" -> flags |= ONLY_IF_CACHED;
-      case "immutable" -> flags |= IMMUTABLE;
-      case "must-understand" -> flags |= MUST_UNDERSTAND;
-      default -> { } // extension directive: ignored (§5.2.3)
+    } else if (is(s, at, len, "only-if-cached")) {
+      flags |= ONLY_IF_CACHED;
+    } else if (is(s, at, len, "must-understand")) {
+      flags |= MUST_UNDERSTAND;
     }
+    // anything else: an extension directive, ignored (§5.2.3)
+  }
+
+  /** The field-name list of a qualified no-cache/private, or null for the unqualified form. */
+  private static String fieldList(String s, boolean hasValue, String quoted, int vs, int ve) {
+    if (!hasValue) {
+      return null;
+    }
+    String v = quoted != null ? quoted : s.substring(vs, ve);
+    return v.isBlank() ? null : v;
   }
 
   private static List<String> addFields(List<String> current, String value) {
@@ -232,19 +266,18 @@ public final class CacheControl {
     return current == ABSENT ? next : Math.min(current, next);
   }
 
-  private static long deltaOrStale(String value) {
-    long v = delta(value);
-    return v < 0 ? 0 : v;
-  }
-
   /** delta-seconds (§1.2.2): digits only, capped; -1 when invalid. */
   static long delta(String value) {
-    if (value == null || value.isEmpty()) {
+    return value == null ? -1 : delta(value, 0, value.length());
+  }
+
+  private static long delta(String s, int from, int to) {
+    if (from < 0 || to <= from) {
       return -1;
     }
     long v = 0;
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
       if (c < '0' || c > '9') {
         return -1;
       }

@@ -100,9 +100,13 @@ public final class CacheKey {
     if (!isToken(method)) {
       throw new MalformedRequestException(400, "bad method");
     }
+    if (host == null || host.isEmpty() || host.indexOf('/') >= 0) {
+      // the key's host/uri boundary is the first '/': a host must come from normalizeHost
+      throw new MalformedRequestException(400, "bad host");
+    }
     int start = 0;
     if (requestTarget.charAt(0) != '/') {
-      start = absoluteFormPathStart(requestTarget);
+      start = absoluteFormPathStart(requestTarget, host);
     }
     int q = requestTarget.indexOf('?', start);
     int pathEnd = q < 0 ? requestTarget.length() : q;
@@ -125,7 +129,12 @@ public final class CacheKey {
         .append(prefix).append(methodClass).append(':').append(host).append(uri).toString();
   }
 
-  private static int absoluteFormPathStart(String t) {
+  /**
+   * Start of the path in an absolute-form target. Its authority must name the same host as the
+   * Host the site was resolved from (RFC 9112 §3.2.2 makes the authority win over Host; a request
+   * where the two disagree is refused rather than keyed under one and meant for the other).
+   */
+  private static int absoluteFormPathStart(String t, String host) {
     int colon = t.indexOf("://");
     if (colon <= 0) {
       throw new MalformedRequestException(400, "request-target is not origin-form");
@@ -142,10 +151,11 @@ public final class CacheKey {
       }
       i++;
     }
-    if (i < t.length() && t.charAt(i) == '?') {
-      throw new MalformedRequestException(400, "absolute-form without path");
+    String authority = CacheKey.normalizeHost(t.substring(colon + 3, i), scheme.equalsIgnoreCase("https"));
+    if (authority == null || !hostName(authority).equals(hostName(host))) {
+      throw new MalformedRequestException(400, "absolute-form authority differs from Host");
     }
-    return i; // may equal length: empty path means "/"
+    return i; // may be at '?' or the end: an empty path means "/"
   }
 
   /** Normalises a whole raw path (no query). */

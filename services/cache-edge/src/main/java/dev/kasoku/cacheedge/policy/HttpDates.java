@@ -37,6 +37,12 @@ public final class HttpDates {
       return INVALID;
     }
     int n = text.length();
+    if (n == 29 && text.charAt(3) == ',' && text.endsWith(" GMT")) {
+      long fast = imfFixdate(text);
+      if (fast != INVALID) {
+        return fast;
+      }
+    }
     if (n < 20 || n > 64) {
       return INVALID;
     }
@@ -114,12 +120,52 @@ public final class HttpDates {
     if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) {
       return INVALID;
     }
-    long epochDay;
-    try {
-      epochDay = LocalDate.of(year, month + 1, day).toEpochDay();
-    } catch (java.time.DateTimeException e) {
+    return toMillis(year, month + 1, day, hh, mm, ss);
+  }
+
+  /** IMF-fixdate at fixed positions ("Sun, 06 Nov 1994 08:49:37 GMT"), without allocating. */
+  private static long imfFixdate(String t) {
+    if (t.charAt(4) != ' ' || t.charAt(7) != ' ' || t.charAt(11) != ' ' || t.charAt(16) != ' '
+        || t.charAt(19) != ':' || t.charAt(22) != ':') {
       return INVALID;
     }
+    int day = twoDigits(t, 5);
+    int month = -1;
+    for (int i = 0; i < 12; i++) {
+      if (t.regionMatches(8, MONTHS[i], 0, 3)) {
+        month = i + 1;
+        break;
+      }
+    }
+    int y1 = twoDigits(t, 12);
+    int y2 = twoDigits(t, 14);
+    int hh = twoDigits(t, 17);
+    int mm = twoDigits(t, 20);
+    int ss = twoDigits(t, 23);
+    if (month < 0 || day < 1 || y1 < 0 || y2 < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59
+        || ss < 0 || ss > 60) {
+      return INVALID;
+    }
+    return toMillis(y1 * 100 + y2, month, day, hh, mm, ss);
+  }
+
+  /** Epoch millis of a UTC civil time (leap second 60 read as 59), or INVALID for a bad day. */
+  private static long toMillis(int year, int month, int day, int hh, int mm, int ss) {
+    int dim = switch (month) {
+      case 2 -> (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+      case 4, 6, 9, 11 -> 30;
+      default -> 31;
+    };
+    if (day < 1 || day > dim) {
+      return INVALID;
+    }
+    // days from civil (H. Hinnant's algorithm)
+    int y = month <= 2 ? year - 1 : year;
+    int era = Math.floorDiv(y, 400);
+    int yoe = y - era * 400;
+    int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long epochDay = (long) era * 146_097 + doe - 719_468;
     return ((epochDay * 24 + hh) * 60 + mm) * 60_000L + Math.min(ss, 59) * 1000L;
   }
 

@@ -11,9 +11,13 @@ import io.vertx.core.MultiMap;
  *   <li>{@code method}: only GET responses are stored (a HEAD is answered from the stored GET; a
  *       HEAD miss is forwarded as is, §4.3.5 updates are not done);</li>
  *   <li>{@code rule}: the site rule says {@code cache: false};</li>
+ *   <li>{@code request-body}: a GET with a body (Content-Length other than 0, or
+ *       Transfer-Encoding): its response may depend on the body, which is not in the key;</li>
  *   <li>{@code request-no-store}: the request carries {@code no-store} (§5.2.1.5);</li>
  *   <li>{@code partial}: 206 and other statuses we do not store whole (§3.4 combining is not
  *       done), {@code status}: 1xx, 304 or a status outside 200-599;</li>
+ *   <li>{@code must-understand}: the response says must-understand and its status is not one we
+ *       implement (§5.2.2.3); with a status we understand, must-understand overrides no-store;</li>
  *   <li>{@code no-store}, {@code private} (unqualified; the qualified form stores the response
  *       minus the named fields, see {@link Headers#storedHeaders});</li>
  *   <li>{@code authorization}: the request had Authorization and the response lacks
@@ -44,16 +48,58 @@ public final class Storability {
 
   private static final Decision METHOD = new Decision(false, "method");
   private static final Decision RULE = new Decision(false, "rule");
+  private static final Decision REQUEST_BODY = new Decision(false, "request-body");
   private static final Decision REQUEST_NO_STORE = new Decision(false, "request-no-store");
   private static final Decision PARTIAL = new Decision(false, "partial");
   private static final Decision STATUS = new Decision(false, "status");
   private static final Decision NO_STORE = new Decision(false, "no-store");
+  private static final Decision MUST_UNDERSTAND = new Decision(false, "must-understand");
   private static final Decision PRIVATE = new Decision(false, "private");
   private static final Decision AUTHORIZATION = new Decision(false, "authorization");
   private static final Decision VARY_STAR = new Decision(false, "vary-star");
   private static final Decision SET_COOKIE = new Decision(false, "set-cookie");
   private static final Decision ERROR = new Decision(false, "error-not-explicit");
   private static final Decision NO_FRESHNESS = new Decision(false, "no-freshness");
+
+  /**
+   * Whether a request may be answered from cache at all, before any lookup: null when it may, else
+   * the reason to bypass (Cache-Status {@code fwd=bypass} or {@code fwd=method}; detail = reason).
+   * Requests with Authorization may be looked up: a response is only stored for sharing when the
+   * origin allowed it (§3.5).
+   */
+  public static String lookupBypassReason(String method, MultiMap requestHeaders,
+                                          CompiledSite.EffectiveRule rule) {
+    if (!"GET".equals(method) && !"HEAD".equals(method)) {
+      return METHOD.reason();
+    }
+    if (!rule.cache()) {
+      return RULE.reason();
+    }
+    if (hasBody(requestHeaders)) {
+      return REQUEST_BODY.reason();
+    }
+    return null;
+  }
+
+  /**
+   * Statuses whose caching semantics this cache implements (for {@code must-understand},
+   * RFC 9111 §5.2.2.3).
+   */
+  public static boolean understoodStatus(int status) {
+    return switch (status) {
+      case 200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 405, 410, 414, 501 -> true;
+      default -> false;
+    };
+  }
+
+  /** True when the request announces a body (Transfer-Encoding, or a Content-Length other than 0). */
+  public static boolean hasBody(MultiMap requestHeaders) {
+    if (requestHeaders.contains("transfer-encoding")) {
+      return true;
+    }
+    String cl = requestHeaders.get("content-length");
+    return cl != null && !cl.trim().equals("0");
+  }
 
   /**
    * Decides whether to store.
@@ -78,6 +124,9 @@ public final class Storability {
     if (!rule.cache()) {
       return RULE;
     }
+    if (hasBody(requestHeaders)) {
+      return REQUEST_BODY;
+    }
     if (requestCc.noStore()) {
       return REQUEST_NO_STORE;
     }
@@ -88,7 +137,13 @@ public final class Storability {
       return STATUS;
     }
     CacheControl cc = controls.directives();
-    if (cc.noStore()) {
+    if (cc.mustUnderstand()) {
+      // §5.2.2.3: store only if we understand the status's caching semantics; then no-store is
+      // the fallback for caches that do not, and does not apply to us
+      if (!understoodStatus(status)) {
+        return MUST_UNDERSTAND;
+      }
+    } else if (cc.noStore()) {
       return NO_STORE;
     }
     if (cc.isPrivate()) {

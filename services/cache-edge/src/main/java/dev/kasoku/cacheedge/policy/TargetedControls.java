@@ -39,6 +39,9 @@ public final class TargetedControls {
   /** Selects the effective directives of a response. */
   public static TargetedControls select(MultiMap responseHeaders) {
     for (int i = 0; i < SOURCES.length; i++) {
+      if (!responseHeaders.contains(TARGET_LIST.get(i))) {
+        continue; // the common case, without allocating a list
+      }
       List<String> lines = responseHeaders.getAll(TARGET_LIST.get(i));
       if (!lines.isEmpty()) {
         CacheControl cc = CacheControl.parse(lines);

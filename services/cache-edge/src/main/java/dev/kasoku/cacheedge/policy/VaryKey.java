@@ -14,7 +14,8 @@ import java.util.Locale;
  * "normalizing both header field values in a way that is known to have identical semantics"):
  * field lines combined with ", ", leading/trailing whitespace trimmed, runs of whitespace folded
  * to one space; a field absent from the request is distinct from a field present and empty. Field
- * names are lower-cased and sorted so "Vary: A, B" and "Vary: b, a" key alike.
+ * names are lower-cased and sorted so "Vary: A, B" and "Vary: b, a" key alike. Accept-Encoding is
+ * normalised further as a set of codings (see {@code appendAcceptEncoding}).
  *
  * <p>{@code Vary: *} never matches (§4.1): {@link #star()} is true and the response is not stored
  * ({@link Storability}).
@@ -99,6 +100,9 @@ public final class VaryKey {
       List<String> values = requestHeaders.getAll(f);
       if (values.isEmpty()) {
         sb.append('\0');
+      } else if (f.equals("accept-encoding")) {
+        sb.append(':');
+        appendAcceptEncoding(sb, values);
       } else {
         sb.append(':');
         for (int i = 0; i < values.size(); i++) {
@@ -119,6 +123,64 @@ public final class VaryKey {
       return false;
     }
     return storedSecondaryKey.equals(secondaryKey(requestHeaders));
+  }
+
+  /**
+   * Accept-Encoding is a set of codings with weights, order and case carrying no meaning (RFC 9110
+   * §12.5.3), so "gzip, deflate, br" and "br,gzip, deflate" key alike: codings lower-cased,
+   * whitespace removed, an explicit q=1 dropped, then sorted and de-duplicated. Browsers spell
+   * the same preferences many ways; without this each spelling would be its own variant.
+   */
+  private static void appendAcceptEncoding(StringBuilder sb, List<String> lines) {
+    List<String> codings = new ArrayList<>(6);
+    for (String line : lines) {
+      for (String part : line.split(",")) {
+        StringBuilder c = new StringBuilder(part.length());
+        for (int i = 0; i < part.length(); i++) {
+          char ch = part.charAt(i);
+          if (!isWs(ch)) {
+            c.append(Character.toLowerCase(ch));
+          }
+        }
+        String t = c.toString();
+        int semi = t.indexOf(';');
+        if (semi >= 0) {
+          String q = t.substring(semi + 1);
+          if (isQOne(q)) {
+            t = t.substring(0, semi);
+          }
+        }
+        if (!t.isEmpty() && !codings.contains(t)) {
+          codings.add(t);
+        }
+      }
+    }
+    codings.sort(null);
+    for (int i = 0; i < codings.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(codings.get(i));
+    }
+  }
+
+  /** "q=1", "q=1.", "q=1.0", "q=1.00", "q=1.000" (RFC 9110 §12.4.2 qvalue of 1). */
+  private static boolean isQOne(String q) {
+    if (!q.startsWith("q=1") || q.length() > 7) {
+      return false;
+    }
+    if (q.length() == 3) {
+      return true;
+    }
+    if (q.charAt(3) != '.') {
+      return false;
+    }
+    for (int i = 4; i < q.length(); i++) {
+      if (q.charAt(i) != '0') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void appendFolded(StringBuilder sb, String v) {

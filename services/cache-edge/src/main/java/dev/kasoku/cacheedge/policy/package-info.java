@@ -1,7 +1,8 @@
 /**
  * HTTP caching semantics of the edge (RFC 9110, 9111, 5861, 9211, 9213), as pure functions and
- * immutable values: no I/O, no clock reads (time is passed in), no dependency on the engine. Every
- * class here is safe to call from any event loop.
+ * immutable values: no I/O, no clock reads (time is passed in; the one exception is the century of
+ * an obsolete two-digit RFC 850 year, which RFC 9110 defines relative to the current year), no
+ * dependency on the engine. Every class here is safe to call from any event loop.
  *
  * <p>How the engine uses it, per request:
  * <ol>

@@ -153,6 +153,12 @@ class CacheKeyTest {
   void absoluteFormKeysLikeOriginForm() {
     assertThat(get("http://www.example.com/a?b=1").uri()).isEqualTo("/a?b=1");
     assertThat(get("https://www.example.com").uri()).isEqualTo("/");
+    assertThat(get("http://www.example.com?b=1").uri()).isEqualTo("/?b=1");
+  }
+
+  @Test
+  void absoluteFormNamingAnotherHostIsRejected() {
+    assertThatThrownBy(() -> get("http://evil.example/a")).isInstanceOf(MalformedRequestException.class);
   }
 
   @Test

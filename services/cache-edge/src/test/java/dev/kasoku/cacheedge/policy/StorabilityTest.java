@@ -216,4 +216,43 @@ class StorabilityTest {
     assertThat(decide(200, headers("Cache-Control", "max-age=60", "CDN-Cache-Control", "no-store")).reason())
         .isEqualTo("no-store");
   }
+
+  /** A GET with a body: the response may depend on the body, which is not keyed. */
+  @Test
+  void getWithABodyIsNotStored() {
+    var d = decide(site(), "GET", headers("Content-Length", "5"), 200, headers("Cache-Control", "max-age=60"));
+    assertThat(d.reason()).isEqualTo("request-body");
+    var chunked = decide(site(), "GET", headers("Transfer-Encoding", "chunked"), 200,
+        headers("Cache-Control", "max-age=60"));
+    assertThat(chunked.reason()).isEqualTo("request-body");
+  }
+
+  @Test
+  void getWithAnEmptyBodyIsStored() {
+    var d = decide(site(), "GET", headers("Content-Length", "0"), 200, headers("Cache-Control", "max-age=60"));
+    assertThat(d.store()).isTrue();
+  }
+
+  @Test
+  void lookupIsBypassedForOtherMethodsRulesAndBodies() {
+    CompiledSite.EffectiveRule rule = site().ruleFor("/");
+    assertThat(Storability.lookupBypassReason("GET", NO_HEADERS, rule)).isNull();
+    assertThat(Storability.lookupBypassReason("HEAD", NO_HEADERS, rule)).isNull();
+    assertThat(Storability.lookupBypassReason("POST", NO_HEADERS, rule)).isEqualTo("method");
+    assertThat(Storability.lookupBypassReason("GET", headers("Content-Length", "3"), rule)).isEqualTo("request-body");
+    assertThat(Storability.lookupBypassReason("GET", NO_HEADERS, CompiledSite.PASS_RULE)).isEqualTo("rule");
+  }
+
+  /** RFC 9111 §5.2.2.3: must-understand with an understood status overrides no-store. */
+  @Test
+  void mustUnderstandWithAnUnderstoodStatusOverridesNoStore() {
+    assertThat(decide(200, headers("Cache-Control", "must-understand, no-store, max-age=60")).store()).isTrue();
+  }
+
+  /** RFC 9111 §5.2.2.3: "a cache MUST NOT store the response if it does not understand the response's status code". */
+  @Test
+  void mustUnderstandWithAnUnknownStatusIsNotStored() {
+    assertThat(decide(299, headers("Cache-Control", "must-understand, max-age=60")).reason())
+        .isEqualTo("must-understand");
+  }
 }

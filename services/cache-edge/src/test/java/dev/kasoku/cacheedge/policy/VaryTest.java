@@ -80,4 +80,21 @@ class VaryTest {
     String k2 = v.secondaryKey(headers("A", "1", "B", "2"));
     assertThat(k1).isNotEqualTo(k2);
   }
+
+  /** RFC 9110 §12.5.3: order, case and whitespace of Accept-Encoding carry no meaning. */
+  @Test
+  void acceptEncodingSpellingsOfTheSameSetMatch() {
+    VaryKey v = VaryKey.of(headers("Vary", "Accept-Encoding"));
+    String stored = v.secondaryKey(headers("Accept-Encoding", "gzip, deflate, br"));
+    assertThat(v.matches(stored, headers("Accept-Encoding", "br,GZIP, deflate"))).isTrue();
+    assertThat(v.matches(stored, headers("Accept-Encoding", "gzip;q=1.0, deflate, br, gzip"))).isTrue();
+  }
+
+  @Test
+  void acceptEncodingWithDifferentWeightsDoesNotMatch() {
+    VaryKey v = VaryKey.of(headers("Vary", "Accept-Encoding"));
+    String stored = v.secondaryKey(headers("Accept-Encoding", "gzip, br"));
+    assertThat(v.matches(stored, headers("Accept-Encoding", "gzip, br;q=0"))).isFalse();
+    assertThat(v.matches(stored, headers("Accept-Encoding", "gzip"))).isFalse();
+  }
 }

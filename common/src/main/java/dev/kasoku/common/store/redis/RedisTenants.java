@@ -1,0 +1,87 @@
+package dev.kasoku.common.store.redis;
+
+import static dev.kasoku.common.store.redis.RedisStore.cmd;
+import static dev.kasoku.common.store.redis.RedisStore.hash;
+import static dev.kasoku.common.store.redis.RedisStore.str;
+
+import dev.kasoku.common.model.Ids;
+import dev.kasoku.common.model.Tenant;
+import dev.kasoku.common.model.User;
+import dev.kasoku.common.store.TenantStore;
+import dev.kasoku.common.store.impl.StoreJson;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** Tenants in {@code <root>:tenants} (hash id → JSON); users in {@code <root>:t:<tenant>:users} (hash). */
+final class RedisTenants implements TenantStore {
+  static final String TENANTS = "tenants";
+  static final String USERS = "users";
+  private static final LuaScript REPLACE = new LuaScript("""
+      -- KEYS[1] hash; ARGV[1] field; ARGV[2] value: set only when the field exists
+      if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        return 1
+      end
+      return 0
+      """);
+  private final RedisStore store;
+
+  RedisTenants(RedisStore store) {
+    this.store = store;
+  }
+
+  @Override
+  public Future<Boolean> createTenant(Tenant tenant) {
+    return store.send(cmd(Command.HSETNX, store.key(TENANTS), tenant.id(), StoreJson.encode(tenant)))
+        .map(r -> r.toLong() == 1);
+  }
+
+  @Override
+  public Future<Optional<Tenant>> getTenant(String id) {
+    return store.send(cmd(Command.HGET, store.key(TENANTS), id))
+        .map(r -> Optional.ofNullable(str(r)).map(j -> StoreJson.decode(j, Tenant.class)));
+  }
+
+  @Override
+  public Future<List<Tenant>> listTenants() {
+    return store.send(cmd(Command.HGETALL, store.key(TENANTS))).map(r -> hash(r).values().stream()
+        .map(j -> StoreJson.decode(j, Tenant.class))
+        .sorted(Comparator.comparing(Tenant::id))
+        .toList());
+  }
+
+  @Override
+  public Future<Boolean> createUser(User user) {
+    return store.send(cmd(Command.HSETNX, store.tenantKey(user.tenant(), USERS), user.username(),
+        StoreJson.encode(user))).map(r -> r.toLong() == 1);
+  }
+
+  @Override
+  public Future<Optional<User>> getUser(String tenant, String username) {
+    return store.send(cmd(Command.HGET, store.tenantKey(tenant, USERS), username))
+        .map(r -> Optional.ofNullable(str(r)).map(j -> StoreJson.decode(j, User.class)));
+  }
+
+  @Override
+  public Future<List<User>> listUsers(String tenant) {
+    return store.send(cmd(Command.HGETALL, store.tenantKey(tenant, USERS))).map(r -> hash(r).values().stream()
+        .map(j -> StoreJson.decode(j, User.class))
+        .sorted(Comparator.comparing(User::username))
+        .toList());
+  }
+
+  @Override
+  public Future<Boolean> updateUser(User user) {
+    return store.eval(REPLACE, List.of(store.tenantKey(user.tenant(), USERS)),
+        List.of(user.username(), StoreJson.encode(user))).map(r -> r.toLong() == 1);
+  }
+
+  @Override
+  public Future<Boolean> deleteUser(String tenant, String username) {
+    Ids.requireValid(tenant);
+    return store.send(cmd(Command.HDEL, store.tenantKey(tenant, USERS), username)).map(r -> r.toLong() == 1);
+  }
+}
