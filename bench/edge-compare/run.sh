@@ -274,9 +274,10 @@ cache_verdict() { # server path
 origin_requests() {
   curl -s "http://127.0.0.1:$ORIGIN_PORT/_status" | awk 'NR==3 {print $3}'
 }
-# connections the origin accepted so far (a proxy that keeps its origin connections alive opens few)
-origin_accepts() {
-  curl -s "http://127.0.0.1:$ORIGIN_PORT/_status" | awk 'NR==3 {print $1}'
+# "connections requests" the origin accepted and served so far, in one read (a proxy that keeps its
+# origin connections alive opens few)
+origin_counts() {
+  curl -s "http://127.0.0.1:$ORIGIN_PORT/_status" | awk 'NR==3 {print $1, $3}'
 }
 
 # ---------------------------------------------------------------- wrk
@@ -285,6 +286,32 @@ run_wrk() { # server duration path [keys dist]   (with keys: path is the key pre
   BENCH_KEYS=$keys BENCH_DIST=$dist BENCH_THREADS=$THREADS BENCH_KEY_WIDTH=${KEY_FORMAT_WIDTH:-0} BENCH_KEY_PREFIX=$path BENCH_HOST=$HOST_HEADER \
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "$duration" --timeout 5s -H "Host: $HOST_HEADER" \
       -s "$HERE/bench.lua" "http://127.0.0.1:$(port_of "$server")$path" 2>&1
+}
+
+# Fills a cache with every key once: wrk's threads walk disjoint slices of the keys and stop at the
+# end of their slice, but wrk itself only exits at the end of its duration, so this watches the
+# origin's request counter and interrupts wrk (it then prints its summary) once the origin has seen
+# one request per key. Prints wrk's BENCH line.
+fill_keys() { # server path keys max_duration
+  local server=$1 path=$2 keys=$3 max=$4 o0 polls=0 wpid complete=0
+  o0=$(origin_requests)
+  (
+    export BENCH_KEYS=$keys BENCH_DIST=cycle BENCH_THREADS=$THREADS BENCH_KEY_WIDTH=${KEY_FORMAT_WIDTH:-0} \
+      BENCH_KEY_PREFIX=$path BENCH_HOST=$HOST_HEADER
+    exec wrk -t "$THREADS" -c "$CONNECTIONS" -d "$max" --timeout 5s -H "Host: $HOST_HEADER" \
+      -s "$HERE/bench.lua" "http://127.0.0.1:$(port_of "$server")$path" >"$WORK/fill.out" 2>&1
+  ) &
+  wpid=$!
+  while kill -0 "$wpid" 2>/dev/null; do
+    sleep 1
+    polls=$((polls + 1))
+    if (( $(origin_requests) - o0 - polls >= keys )); then complete=1; kill -INT "$wpid" 2>/dev/null || true; break; fi
+  done
+  wait "$wpid" 2>/dev/null || true
+  grep '^BENCH ' "$WORK/fill.out" || true
+  # the threads also stop by themselves once their slices are answered
+  if grep -q "^BENCH requests=\($keys\|[0-9]\{$((${#keys} + 1)),\}\) " "$WORK/fill.out"; then complete=1; fi
+  if [[ $complete == 1 ]]; then echo FILL_COMPLETE; fi
 }
 
 RESULTS="$WORK/results/rows.tsv"
@@ -325,9 +352,8 @@ measure_memory() { # server
   KEY_FORMAT_WIDTH=0
   for attempt in 1 2 3; do
     log "$server: memory fill of $MEM_KEYS keys under /gen/ (pass $attempt, up to $FULL_FILL)"
-    fill=$(run_wrk "$server" "$FULL_FILL" /gen/ "$MEM_KEYS" cycle | grep '^BENCH ' || true)
-    filled=$(sed -n 's/.* requests=\([0-9]*\) .*/\1/p' <<<"$fill")
-    (( ${filled:-0} >= MEM_KEYS )) && break
+    fill=$(fill_keys "$server" /gen/ "$MEM_KEYS" "$FULL_FILL")
+    [[ $fill == *FILL_COMPLETE* ]] && break
   done
   o1=$(origin_requests)
   h1=$(jvm_heap_after_gc "$pid"); r1=$(rss_bytes "$pid")
@@ -354,9 +380,9 @@ measure() { # scenario server
     local fill filled attempt
     for attempt in 1 2 3; do
       log "$server: filling $keys keys under $path (pass $attempt, up to $fill_time)"
-      fill=$(run_wrk "$server" "$fill_time" "$path" "$keys" cycle | grep '^BENCH ' || true)
+      fill=$(fill_keys "$server" "$path" "$keys" "$fill_time")
+      [[ $fill == *FILL_COMPLETE* ]] && break
       filled=$(sed -n 's/.* requests=\([0-9]*\) .*/\1/p' <<<"$fill")
-      (( ${filled:-0} >= keys )) && break
       log "WARNING: $server: fill pass made only ${filled:-0} requests for $keys keys"
     done
     run_wrk "$server" "$WARMUP" "$path" "$keys" >/dev/null
@@ -379,9 +405,9 @@ measure() { # scenario server
   local g0="" g1="" u0="" u1="" gc="-"
   if [[ $server == kasoku ]]; then g0=$(jvm_pause_ms "$pid"); u0=$(jvm_uptime_s "$pid"); fi
   local a0 a1
-  a0=$(origin_accepts); o0=$(origin_requests); c0=$(cpu_ticks "$pid")
+  read -r a0 o0 <<<"$(origin_counts)"; c0=$(cpu_ticks "$pid")
   out=$(run_wrk "$server" "$DURATION" "$path" "$keys")
-  c1=$(cpu_ticks "$pid"); o1=$(origin_requests); a1=$(origin_accepts)
+  c1=$(cpu_ticks "$pid"); read -r a1 o1 <<<"$(origin_counts)"
   if [[ $server == varnish ]]; then log "varnish counters after $scenario: $(varnish_counters)"; fi
   if [[ $server == kasoku ]]; then
     g1=$(jvm_pause_ms "$pid"); u1=$(jvm_uptime_s "$pid")
@@ -394,12 +420,12 @@ measure() { # scenario server
   local errors=$((err_connect + err_read + err_write + err_status + err_timeout))
   local cpu_us_per_req; cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
   # origin requests seen during the run, minus the two /_status reads
-  # the status reads themselves are one connection and one request each
+  # the second status read is itself one connection and one request
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$rps" "$p50_us" "$p99_us" "$p999_us" \
-    "$bytes" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc" "$((a1 - a0 - 2))" >>"$RESULTS"
+    "$bytes" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc" "$((a1 - a0 - 1))" >>"$RESULTS"
   log "$(printf '%-8s %-8s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  p99.9 %6.2f ms  errors %s  origin %s (%s conns)  cpu %s us/req  gc %s' \
     "$scenario" "$server" "$rps" "$(awk -v x="$p50_us" 'BEGIN{print x/1000}')" "$(awk -v x="$p99_us" 'BEGIN{print x/1000}')" \
-    "$(awk -v x="$p999_us" 'BEGIN{print x/1000}')" "$errors" "$((o1 - o0 - 1))" "$((a1 - a0 - 2))" "$cpu_us_per_req" "$gc")"
+    "$(awk -v x="$p999_us" 'BEGIN{print x/1000}')" "$errors" "$((o1 - o0 - 1))" "$((a1 - a0 - 1))" "$cpu_us_per_req" "$gc")"
 }
 
 # ---------------------------------------------------------------- run
