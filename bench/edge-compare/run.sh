@@ -61,6 +61,7 @@ PIDS=()
 WORK=""
 cleanup() {
   local rc=$?
+  if [[ -n "$WORK" && -f "$WORK/fill.pid" ]]; then PIDS+=("$(cat "$WORK/fill.pid")"); fi
   for pid in "${PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
@@ -302,12 +303,14 @@ fill_keys() { # server path keys max_duration
       -s "$HERE/bench.lua" "http://127.0.0.1:$(port_of "$server")$path" >"$WORK/fill.out" 2>&1
   ) &
   wpid=$!
+  echo "$wpid" >"$WORK/fill.pid" # this runs in a subshell: cleanup() finds the fill's wrk here
   while kill -0 "$wpid" 2>/dev/null; do
     sleep 1
     polls=$((polls + 1))
     if (( $(origin_requests) - o0 - polls >= keys )); then complete=1; kill -INT "$wpid" 2>/dev/null || true; break; fi
   done
   wait "$wpid" 2>/dev/null || true
+  rm -f "$WORK/fill.pid"
   grep '^BENCH ' "$WORK/fill.out" || true
   # the threads also stop by themselves once their slices are answered
   if grep -q "^BENCH requests=\($keys\|[0-9]\{$((${#keys} + 1)),\}\) " "$WORK/fill.out"; then complete=1; fi
