@@ -61,6 +61,7 @@ PIDS=()
 WORK=""
 cleanup() {
   local rc=$?
+  if [[ -n "$WORK" && -f "$WORK/fill.pid" ]]; then PIDS+=("$(cat "$WORK/fill.pid")"); fi
   for pid in "${PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
@@ -228,8 +229,13 @@ start_nginx() {
   wait_http "http://127.0.0.1:$NGINX_PORT/hot1k" "$NGINX_PID" || die "nginx did not start: $(cat "$WORK/logs/nginx-error.log")"
 }
 
-# Kasoku: the shaded bench jar carries the edge and a tiny launcher (dev.kasoku.bench.EdgeLauncher)
-# that starts the edge with one site whose origin is ours (see its javadoc).
+# Kasoku: the shaded bench jar carries the edge; dev.kasoku.cacheedge.EdgeServerMain starts the edge
+# alone (its entry verticle, one listener per core, the embedded store) with the site below.
+cat > "$WORK/kasoku-site.json" <<EOF
+{"hostnames": ["$HOST_HEADER"],
+ "origins": [{"url": "http://127.0.0.1:$ORIGIN_PORT"}],
+ "rules": [{"match": {"pathPrefix": "/nostore/"}, "cache": false}]}
+EOF
 KASOKU_JAR="$ROOT/bench/target/kasoku-bench.jar"
 start_kasoku() {
   if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
@@ -243,9 +249,8 @@ start_kasoku() {
   env $(env | awk -F= '/^KASOKU_/ {printf "-u %s ", $1}') \
   KASOKU_EDGE_PORT=$KASOKU_PORT KASOKU_EDGE_MEMORY=$CACHE_MEMORY \
   KASOKU_ALLOWED_ORIGIN_NETWORKS=127.0.0.0/8 KASOKU_DATA_DIR="$WORK/kasoku-data" \
-    java $EDGE_JAVA_OPTS -Xlog:gc:file="$WORK/logs/kasoku-gc.log":uptime -cp "$KASOKU_JAR" dev.kasoku.bench.EdgeLauncher \
-      --host "$HOST_HEADER" --origin "http://127.0.0.1:$ORIGIN_PORT" --pass-prefix /nostore/ \
-      >"$WORK/logs/kasoku.out" 2>&1 &
+    java $EDGE_JAVA_OPTS -Xlog:gc:file="$WORK/logs/kasoku-gc.log":uptime -cp "$KASOKU_JAR" dev.kasoku.cacheedge.EdgeServerMain \
+      "$HOST_HEADER" "http://127.0.0.1:$ORIGIN_PORT" "$WORK/kasoku-site.json" >"$WORK/logs/kasoku.out" 2>&1 &
   KASOKU_PID=$!; PIDS+=("$KASOKU_PID")
   wait_http "http://127.0.0.1:$KASOKU_PORT/hot1k" "$KASOKU_PID" || die "kasoku did not start: $(tail -30 "$WORK/logs/kasoku.out")"
 }
@@ -270,6 +275,11 @@ cache_verdict() { # server path
 origin_requests() {
   curl -s "http://127.0.0.1:$ORIGIN_PORT/_status" | awk 'NR==3 {print $3}'
 }
+# "connections requests" the origin accepted and served so far, in one read (a proxy that keeps its
+# origin connections alive opens few)
+origin_counts() {
+  curl -s "http://127.0.0.1:$ORIGIN_PORT/_status" | awk 'NR==3 {print $1, $3}'
+}
 
 # ---------------------------------------------------------------- wrk
 run_wrk() { # server duration path [keys dist]   (with keys: path is the key prefix, KEY_FORMAT_WIDTH its digits)
@@ -277,6 +287,34 @@ run_wrk() { # server duration path [keys dist]   (with keys: path is the key pre
   BENCH_KEYS=$keys BENCH_DIST=$dist BENCH_THREADS=$THREADS BENCH_KEY_WIDTH=${KEY_FORMAT_WIDTH:-0} BENCH_KEY_PREFIX=$path BENCH_HOST=$HOST_HEADER \
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "$duration" --timeout 5s -H "Host: $HOST_HEADER" \
       -s "$HERE/bench.lua" "http://127.0.0.1:$(port_of "$server")$path" 2>&1
+}
+
+# Fills a cache with every key once: wrk's threads walk disjoint slices of the keys and stop at the
+# end of their slice, but wrk itself only exits at the end of its duration, so this watches the
+# origin's request counter and interrupts wrk (it then prints its summary) once the origin has seen
+# one request per key. Prints wrk's BENCH line.
+fill_keys() { # server path keys max_duration
+  local server=$1 path=$2 keys=$3 max=$4 o0 polls=0 wpid complete=0
+  o0=$(origin_requests)
+  (
+    export BENCH_KEYS=$keys BENCH_DIST=cycle BENCH_THREADS=$THREADS BENCH_KEY_WIDTH=${KEY_FORMAT_WIDTH:-0} \
+      BENCH_KEY_PREFIX=$path BENCH_HOST=$HOST_HEADER
+    exec wrk -t "$THREADS" -c "$CONNECTIONS" -d "$max" --timeout 5s -H "Host: $HOST_HEADER" \
+      -s "$HERE/bench.lua" "http://127.0.0.1:$(port_of "$server")$path" >"$WORK/fill.out" 2>&1
+  ) &
+  wpid=$!
+  echo "$wpid" >"$WORK/fill.pid" # this runs in a subshell: cleanup() finds the fill's wrk here
+  while kill -0 "$wpid" 2>/dev/null; do
+    sleep 1
+    polls=$((polls + 1))
+    if (( $(origin_requests) - o0 - polls >= keys )); then complete=1; kill -INT "$wpid" 2>/dev/null || true; break; fi
+  done
+  wait "$wpid" 2>/dev/null || true
+  rm -f "$WORK/fill.pid"
+  grep '^BENCH ' "$WORK/fill.out" || true
+  # the threads also stop by themselves once their slices are answered
+  if grep -q "^BENCH requests=\($keys\|[0-9]\{$((${#keys} + 1)),\}\) " "$WORK/fill.out"; then complete=1; fi
+  if [[ $complete == 1 ]]; then echo FILL_COMPLETE; fi
 }
 
 RESULTS="$WORK/results/rows.tsv"
@@ -317,9 +355,8 @@ measure_memory() { # server
   KEY_FORMAT_WIDTH=0
   for attempt in 1 2 3; do
     log "$server: memory fill of $MEM_KEYS keys under /gen/ (pass $attempt, up to $FULL_FILL)"
-    fill=$(run_wrk "$server" "$FULL_FILL" /gen/ "$MEM_KEYS" cycle | grep '^BENCH ' || true)
-    filled=$(sed -n 's/.* requests=\([0-9]*\) .*/\1/p' <<<"$fill")
-    (( ${filled:-0} >= MEM_KEYS )) && break
+    fill=$(fill_keys "$server" /gen/ "$MEM_KEYS" "$FULL_FILL")
+    [[ $fill == *FILL_COMPLETE* ]] && break
   done
   o1=$(origin_requests)
   h1=$(jvm_heap_after_gc "$pid"); r1=$(rss_bytes "$pid")
@@ -346,9 +383,9 @@ measure() { # scenario server
     local fill filled attempt
     for attempt in 1 2 3; do
       log "$server: filling $keys keys under $path (pass $attempt, up to $fill_time)"
-      fill=$(run_wrk "$server" "$fill_time" "$path" "$keys" cycle | grep '^BENCH ' || true)
+      fill=$(fill_keys "$server" "$path" "$keys" "$fill_time")
+      [[ $fill == *FILL_COMPLETE* ]] && break
       filled=$(sed -n 's/.* requests=\([0-9]*\) .*/\1/p' <<<"$fill")
-      (( ${filled:-0} >= keys )) && break
       log "WARNING: $server: fill pass made only ${filled:-0} requests for $keys keys"
     done
     run_wrk "$server" "$WARMUP" "$path" "$keys" >/dev/null
@@ -370,9 +407,10 @@ measure() { # scenario server
   pid=$(pid_of "$server")
   local g0="" g1="" u0="" u1="" gc="-"
   if [[ $server == kasoku ]]; then g0=$(jvm_pause_ms "$pid"); u0=$(jvm_uptime_s "$pid"); fi
-  o0=$(origin_requests); c0=$(cpu_ticks "$pid")
+  local a0 a1
+  read -r a0 o0 <<<"$(origin_counts)"; c0=$(cpu_ticks "$pid")
   out=$(run_wrk "$server" "$DURATION" "$path" "$keys")
-  c1=$(cpu_ticks "$pid"); o1=$(origin_requests)
+  c1=$(cpu_ticks "$pid"); read -r a1 o1 <<<"$(origin_counts)"
   if [[ $server == varnish ]]; then log "varnish counters after $scenario: $(varnish_counters)"; fi
   if [[ $server == kasoku ]]; then
     g1=$(jvm_pause_ms "$pid"); u1=$(jvm_uptime_s "$pid")
@@ -385,11 +423,12 @@ measure() { # scenario server
   local errors=$((err_connect + err_read + err_write + err_status + err_timeout))
   local cpu_us_per_req; cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
   # origin requests seen during the run, minus the two /_status reads
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$rps" "$p50_us" "$p99_us" "$p999_us" \
-    "$bytes" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc" >>"$RESULTS"
-  log "$(printf '%-8s %-8s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  p99.9 %6.2f ms  errors %s  origin %s  cpu %s us/req  gc %s' \
+  # the second status read is itself one connection and one request
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$rps" "$p50_us" "$p99_us" "$p999_us" \
+    "$bytes" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc" "$((a1 - a0 - 1))" >>"$RESULTS"
+  log "$(printf '%-8s %-8s %10.0f req/s  p50 %6.2f ms  p99 %6.2f ms  p99.9 %6.2f ms  errors %s  origin %s (%s conns)  cpu %s us/req  gc %s' \
     "$scenario" "$server" "$rps" "$(awk -v x="$p50_us" 'BEGIN{print x/1000}')" "$(awk -v x="$p99_us" 'BEGIN{print x/1000}')" \
-    "$(awk -v x="$p999_us" 'BEGIN{print x/1000}')" "$errors" "$((o1 - o0 - 1))" "$cpu_us_per_req" "$gc")"
+    "$(awk -v x="$p999_us" 'BEGIN{print x/1000}')" "$errors" "$((o1 - o0 - 1))" "$((a1 - a0 - 1))" "$cpu_us_per_req" "$gc")"
 }
 
 # ---------------------------------------------------------------- run
@@ -433,11 +472,11 @@ REPORT="$ROOT/bench/results/$STAMP.md"
   if [[ " $SERVERS " == *" kasoku "* ]]; then echo "Kasoku JVM: $EDGE_JAVA_OPTS; GC pauses = young + full pause time during the measured run (jstat) and the longest pause (-Xlog:gc)."; fi
   echo "Versions: $("$VARNISHD" -V 2>&1 | head -1 | sed 's/ (.*//; s/(//'), $("$NGINX" -v 2>&1 | sed 's/.*: //'), $(java -version 2>&1 | head -1)."
   echo
-  echo "| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | MiB/s | errors | origin reqs | CPU µs/req | GC pauses |"
+  echo "| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | MiB/s | errors | origin reqs (conns) | CPU µs/req | GC pauses |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   awk -F'\t' -v d="$DURATION" '
     function secs(x) { if (x ~ /m$/) return x * 60; if (x ~ /h$/) return x * 3600; return x + 0 }
-    { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %d | %d | %s | %s |\n", $1, $2, $3, $4/1000, $5/1000, $6/1000, $7/1048576/secs(d), $8, $9, $10, $11 }' "$RESULTS"
+    { printf "| %s | %s | %.0f | %.2f | %.2f | %.2f | %.1f | %d | %d (%d) | %s | %s |\n", $1, $2, $3, $4/1000, $5/1000, $6/1000, $7/1048576/secs(d), $8, $9, $12, $10, $11 }' "$RESULTS"
   if [[ -s $MEMORY_ROWS ]]; then
     echo
     echo "Memory per cached 1 KiB object (heap after full GC, and resident-set growth, which with a pre-touched heap is the off-heap bodies plus the allocator's slack):"
