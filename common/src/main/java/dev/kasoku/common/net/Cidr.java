@@ -109,6 +109,19 @@ public record Cidr(byte[] network, int prefixLength) {
     return out;
   }
 
+  /** The literal IPv4/IPv6 address the text spells, or null when it is not one. Never resolves names. */
+  public static InetAddress parseLiteral(String text) {
+    byte[] b = literalBytes(text);
+    if (b == null) {
+      return null;
+    }
+    try {
+      return InetAddress.getByAddress(b);
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+
   /** The bytes of a literal IPv4/IPv6 address, or null. Never resolves names. */
   static byte[] literalBytes(String addr) {
     String a = addr.trim();

@@ -59,4 +59,12 @@ class CidrTest {
     assertThatThrownBy(() -> Cidr.parse("10.0.0.0/x")).hasMessageContaining("prefix");
     assertThatThrownBy(() -> Cidr.parse("::1/129")).hasMessageContaining("prefix");
   }
+
+  @Test
+  void literalsParseWithoutLookupAndNamesOrMalformedLiteralsGiveNull() {
+    assertThat(Cidr.parseLiteral("127.0.0.1").getHostAddress()).isEqualTo("127.0.0.1");
+    assertThat(Cidr.parseLiteral("[::1]").isLoopbackAddress()).isTrue();
+    assertThat(Cidr.parseLiteral("999.1.1.1")).isNull();
+    assertThat(Cidr.parseLiteral("origin.example")).isNull();
+  }
 }

@@ -1,6 +1,7 @@
 package dev.kasoku.cacheedge.origin;
 
 import dev.kasoku.cacheedge.origin.OriginException.Kind;
+import dev.kasoku.common.net.Cidr;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -79,12 +80,17 @@ public final class OriginClients {
   }
 
   private Future<InetAddress> resolve(String host) {
-    try {
-      if (host.matches("[0-9.]+") || host.indexOf(':') >= 0) {
-        return Future.succeededFuture(InetAddress.getByName(host)); // a literal: no lookup happens
+    char first = host.isEmpty() ? 'x' : host.charAt(0);
+    if ((first >= '0' && first <= '9') || host.indexOf(':') >= 0) {
+      // looks like a literal: parse it without any lookup (InetAddress.getByName would fall back to a
+      // blocking DNS query for malformed literals such as 999.1.1.1)
+      InetAddress literal = Cidr.parseLiteral(host);
+      if (literal != null) {
+        return Future.succeededFuture(literal);
       }
-    } catch (Exception e) {
-      return Future.failedFuture(new OriginException(Kind.UNRESOLVED, "bad origin address " + host));
+      if (host.indexOf(':') >= 0) {
+        return Future.failedFuture(new OriginException(Kind.UNRESOLVED, "bad origin address " + host));
+      }
     }
     return ((VertxInternal) vertx).nameResolver().resolve(host)
         .recover(t -> Future.failedFuture(new OriginException(Kind.UNRESOLVED, "cannot resolve " + host)));
