@@ -108,7 +108,9 @@ class PurgeClusterTest {
       Store store = TestRedis.store(vertx, root);
       stores.add(store);
       KasokuConfig config = ConfigLoader.load(Map.of("KASOKU_NODE_ID", "edge-" + i, "KASOKU_EDGE_PORT", "0",
-          "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8"));
+          "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8",
+          // a configured key: without one, dev mode would write a key file into the working directory
+          "KASOKU_SECRET_KEY", "purge-test-secret-key-of-at-least-32-chars"));
       EdgeSettings settings = EdgeSettings.from(config).withInstances(1);
       CacheEdgeVerticle edge = new CacheEdgeVerticle(store, new Health(), Clock.systemUTC(), settings);
       vertx.deployVerticle(edge).await(30, TimeUnit.SECONDS);
