@@ -23,7 +23,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * site when an edge loads its certificates. The alias is offered only for the key's own algorithm,
  * so the TLS stack never picks a signature scheme the key cannot make.
  */
-public final class SingleCertificateKeyManager extends X509ExtendedKeyManager {
+public final class SingleCertificateKeyManager extends ServerKeyManager {
   private static final String ALIAS = "site";
   private final X509Certificate[] chain;
   private final PrivateKey key;
@@ -84,21 +84,6 @@ public final class SingleCertificateKeyManager extends X509ExtendedKeyManager {
   @Override
   public PrivateKey getPrivateKey(String alias) {
     return ALIAS.equals(alias) ? key : null;
-  }
-
-  @Override
-  public String[] getClientAliases(String keyType, Principal[] issuers) {
-    return null;
-  }
-
-  @Override
-  public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-    return null;
-  }
-
-  @Override
-  public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-    return null;
   }
 
   @Override

@@ -183,11 +183,7 @@ public final class CacheKey {
         if (sb == null) {
           sb = new StringBuilder(end - start + 8).append(s, start, i);
         }
-        if (isUnreserved(v)) {
-          sb.append((char) v);
-        } else {
-          sb.append('%').append(HEX[v >> 4]).append(HEX[v & 15]);
-        }
+        appendEscape(sb, v);
         i += 2;
         continue;
       }
@@ -365,6 +361,15 @@ public final class CacheKey {
     return la - lb;
   }
 
+  /** RFC 3986 §6.2.2: an escaped unreserved octet is decoded, any other keeps upper-case hex. */
+  private static void appendEscape(StringBuilder sb, int v) {
+    if (isUnreserved(v)) {
+      sb.append((char) v);
+    } else {
+      sb.append('%').append(HEX[v >> 4]).append(HEX[v & 15]);
+    }
+  }
+
   private static String normalizeQueryPart(String s, int start, int end) {
     StringBuilder sb = null;
     for (int i = start; i < end; i++) {
@@ -377,11 +382,7 @@ public final class CacheKey {
         if (sb == null) {
           sb = new StringBuilder(end - start + 8).append(s, start, i);
         }
-        if (isUnreserved(v)) {
-          sb.append((char) v);
-        } else {
-          sb.append('%').append(HEX[v >> 4]).append(HEX[v & 15]);
-        }
+        appendEscape(sb, v);
         i += 2;
         continue;
       }

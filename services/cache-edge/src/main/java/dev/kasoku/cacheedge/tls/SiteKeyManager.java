@@ -1,5 +1,6 @@
 package dev.kasoku.cacheedge.tls;
 
+import dev.kasoku.common.tls.ServerKeyManager;
 import dev.kasoku.common.tls.SiteCertificate;
 import java.net.Socket;
 import java.security.Principal;
@@ -12,7 +13,6 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.StandardConstants;
-import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * The key manager of the edge's HTTPS listener: picks the certificate by the client's SNI name
@@ -30,7 +30,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * never a tenant's. An alias is offered only for the key's own algorithm, so the TLS stack never
  * picks a signature scheme the key cannot make.
  */
-final class SiteKeyManager extends X509ExtendedKeyManager {
+final class SiteKeyManager extends ServerKeyManager {
   private final CertificateBook book;
 
   SiteKeyManager(CertificateBook book) {
@@ -91,21 +91,6 @@ final class SiteKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public String[] getServerAliases(String keyType, Principal[] issuers) {
-    return null;
-  }
-
-  @Override
-  public String[] getClientAliases(String keyType, Principal[] issuers) {
-    return null;
-  }
-
-  @Override
-  public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-    return null;
-  }
-
-  @Override
-  public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
     return null;
   }
 }
