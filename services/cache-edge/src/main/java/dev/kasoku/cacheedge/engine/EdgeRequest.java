@@ -207,7 +207,7 @@ final class EdgeRequest {
     if (hostHeader == null) {
       return synth(400, "missing Host");
     }
-    hostNorm = CacheKey.normalizeHost(hostHeader, false);
+    hostNorm = CacheKey.normalizeHost(hostHeader, req.isSSL());
     if (hostNorm == null) {
       return synth(400, "bad Host");
     }
@@ -265,7 +265,7 @@ final class EdgeRequest {
     stored = o;
     storedRetained = true;
     if (o.forcedStale()) {
-      verdict = o.freshness().noStale() ? Freshness.Verdict.STALE : Freshness.Verdict.STALE_WHILE_REVALIDATE;
+      verdict = o.freshness().softPurgedVerdict(requestCc);
     } else {
       verdict = o.freshness().verdict(rt.clock().instant(), requestCc);
     }
