@@ -2,6 +2,8 @@ package dev.kasoku.cacheedge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kasoku.cacheedge.purge.SiteUrlKeys;
+import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.testing.EdgeHarness;
 import dev.kasoku.cacheedge.testing.EdgeHarness.Resp;
 import dev.kasoku.cacheedge.testing.TestOrigin;
@@ -161,6 +163,56 @@ class CachingFlowsTest {
     assertThat(fresh.cacheStatus()).startsWith("Kasoku; hit");
     assertThat(origin.count()).isBetween(2, 3);
     assertThat(stale2.status()).isEqualTo(200);
+  }
+
+  /**
+   * Soft purge without any stale-while-revalidate allowance: the next request waits for the
+   * revalidation and gets the new version. Regression: soft-purged objects were served stale
+   * whenever the response did not forbid it, even with no stale-while-revalidate anywhere.
+   */
+  @Test
+  void softPurgedObjectWithoutStaleWhileRevalidateIsRevalidatedBeforeItIsServed() {
+    AtomicInteger version = new AtomicInteger(1);
+    origin.handle(req -> req.response().putHeader("Cache-Control", "max-age=600").end("v" + version.get()));
+    h.get("www.example.com", "/soft");
+    version.set(2);
+    softPurge("/soft");
+    Resp next = h.get("www.example.com", "/soft");
+
+    assertThat(next.text()).isEqualTo("v2");
+    assertThat(next.cacheStatus()).contains("fwd=stale");
+    assertThat(origin.count()).isEqualTo(2);
+  }
+
+  /** Soft purge where the origin allows stale-while-revalidate: served stale once, revalidated behind. */
+  @Test
+  void softPurgedObjectIsServedStaleWhileRevalidatingWhereTheOriginAllowsIt() {
+    AtomicInteger version = new AtomicInteger(1);
+    origin.handle(req -> req.response().putHeader("Cache-Control", "max-age=600, stale-while-revalidate=30")
+        .end("v" + version.get()));
+    h.get("www.example.com", "/soft-swr");
+    version.set(2);
+    softPurge("/soft-swr");
+    Resp stale = h.get("www.example.com", "/soft-swr");
+
+    assertThat(stale.text()).isEqualTo("v1");
+    assertThat(stale.cacheStatus()).contains("hit").contains("stale-while-revalidate");
+    assertThat(awaitBody("/soft-swr", "v2").cacheStatus()).startsWith("Kasoku; hit");
+  }
+
+  private void softPurge(String path) {
+    String primary = new SiteUrlKeys(h.edge.runtime().sites()).primaryKeys(EdgeHarness.TENANT, "www.example.com", path)
+        .get(0);
+    // the fill is stored as the origin's last byte arrives, which can be just after the client has it
+    long deadline = System.currentTimeMillis() + 5000;
+    while (h.edge.runtime().storage().invalidate(new Selection.Key(EdgeHarness.TENANT, primary), true) != 1) {
+      assertThat(System.currentTimeMillis()).as("object stored before the purge").isLessThan(deadline);
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
   }
 
   @Test

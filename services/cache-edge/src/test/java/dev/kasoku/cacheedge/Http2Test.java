@@ -7,6 +7,7 @@ import dev.kasoku.cacheedge.testing.TestOrigin;
 import dev.kasoku.common.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
@@ -14,27 +15,33 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** HTTP/2 in clear text on the edge port, with stream limits and the rapid-reset guard. */
+/**
+ * HTTP/2 on the edge's HTTPS listener (negotiated by ALPN), with stream limits and the rapid-reset
+ * guard; the plain listener speaks HTTP/1.x only (see {@code StrictFraming}).
+ */
 class Http2Test {
   private EdgeHarness h;
   private HttpClient h2;
+  private TestOrigin origin;
 
   @BeforeEach
   void setUp() {
     h = new EdgeHarness(s -> new EdgeSettings(s.instances(), s.bindAddress(), s.port(), s.memoryBytes(),
         s.maxObjectBytes(), s.maxVariants(), s.collapseWaitMs(), s.connectTimeoutMs(), s.readTimeoutMs(),
         s.originDownMs(), s.maxHeaderBytes(), s.maxUriBytes(), 100, 20, 30, s.siteRefreshMs(),
-        s.allowedOriginNetworks(), s.trustedProxies(), s.nodeId()));
-    TestOrigin origin = h.origin().respond(200, "over-h2", "Cache-Control", "max-age=60");
+        s.allowedOriginNetworks(), s.trustedProxies(), s.nodeId()), true);
+    origin = h.origin().respond(200, "over-h2", "Cache-Control", "max-age=60");
     h.site("h2.example.com", origin, null);
     h2 = h.vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-        .setHttp2ClearTextUpgrade(false), new PoolOptions().setHttp2MaxSize(1));
+        .setSsl(true).setUseAlpn(true).setTrustAll(true).setVerifyHost(false), new PoolOptions().setHttp2MaxSize(1));
   }
 
   @AfterEach
@@ -44,12 +51,12 @@ class Http2Test {
 
   private RequestOptions get(String path) {
     return new RequestOptions().setMethod(HttpMethod.GET)
-        .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(h.port(), "127.0.0.1"))
-        .setHost("h2.example.com").setPort(h.port()).setURI(path);
+        .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(h.tlsPort(), "127.0.0.1"))
+        .setHost("h2.example.com").setPort(h.tlsPort()).setURI(path);
   }
 
   @Test
-  void priorKnowledgeH2IsServedWithBoundedConcurrentStreams() {
+  void h2ByAlpnIsServedWithBoundedConcurrentStreams() {
     var resp = Await.result(h2.request(get("/a")).compose(req -> req.send()
         .compose(r -> r.body().map(b -> new Object[] {r, b.toString()}))));
     String body = (String) resp[1];
@@ -78,5 +85,46 @@ class Http2Test {
     h.vertx.setTimer(5000, t -> closed.tryFail("connection still open after a reset flood"));
 
     assertThat(Await.result(closed.future().map(true).otherwise(false))).isTrue();
+  }
+
+  /** The strict HTTP/1.1 framing applies on the HTTPS listener too (HTTP/1.1 negotiated by ALPN). */
+  @Test
+  void contentLengthWithTransferEncodingIsRefusedOverTls() {
+    String answer = rawTls("POST /form HTTP/1.1\r\nHost: h2.example.com\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h2.example.com\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 400").doesNotContain("over-h2");
+    assertThat(origin.count()).isZero();
+  }
+
+  /**
+   * Over TLS, {@code Host: name:443} is the same URL as {@code Host: name}: one cache key. Regression:
+   * the edge normalised every Host as if the request came over plain HTTP, keeping ":443".
+   */
+  @Test
+  void theHttpsDefaultPortIsDroppedFromTheKeyOverTls() {
+    String first = rawTls("GET /port HTTP/1.1\r\nHost: h2.example.com:443\r\nConnection: close\r\n\r\n");
+    String second = rawTls("GET /port HTTP/1.1\r\nHost: h2.example.com\r\nConnection: close\r\n\r\n");
+
+    assertThat(first).startsWith("HTTP/1.1 200");
+    assertThat(second).startsWith("HTTP/1.1 200").contains("Cache-Status: Kasoku; hit");
+    assertThat(origin.count()).isEqualTo(1);
+  }
+
+  /** Sends raw bytes over TLS (HTTP/1.1 by ALPN) and returns what came back until close. */
+  private String rawTls(String request) {
+    NetSocket s = Await.result(h.vertx.createNetClient(new NetClientOptions().setSsl(true).setTrustAll(true)
+        .setHostnameVerificationAlgorithm("").setUseAlpn(true).setApplicationLayerProtocols(List.of("http/1.1")))
+        .connect(h.tlsPort(), "127.0.0.1", "h2.example.com"));
+    Buffer got = Buffer.buffer();
+    Promise<Void> closed = Promise.promise();
+    s.handler(got::appendBuffer);
+    s.closeHandler(v -> closed.tryComplete());
+    s.write(request);
+    // the edge closes the connection after the answer (Connection: close, or a refused request)
+    h.vertx.setTimer(20_000, t -> closed.tryComplete());
+    Await.result(closed.future());
+    s.close();
+    return got.toString();
   }
 }

@@ -178,10 +178,10 @@ final class EdgeRequest {
       }
     }
     // Request smuggling shapes. Every forwarded request is re-framed by our client (Content-Length
-    // or chunked, computed from what we parsed), so the origin always frames it as we did. Netty
-    // already refuses duplicate/invalid Content-Length and malformed chunking; a request with both
-    // Content-Length and chunked arrives here with the Content-Length removed by Netty and is read
-    // as chunked (RFC 9112 §6.1). What is left to refuse is any other transfer coding.
+    // or chunked, computed from what we parsed), so the origin always frames it as we did. The
+    // decoder already refuses duplicate/invalid Content-Length, malformed chunking and (see
+    // StrictFraming) Content-Length together with chunked. What is left to refuse is any other
+    // transfer coding, and both headers on HTTP/2 where no decoder of ours sits.
     List<String> te = h.getAll(HttpHeaders.TRANSFER_ENCODING);
     List<String> cl = h.getAll(HttpHeaders.CONTENT_LENGTH);
     if (!te.isEmpty()) {
@@ -207,7 +207,7 @@ final class EdgeRequest {
     if (hostHeader == null) {
       return synth(400, "missing Host");
     }
-    hostNorm = CacheKey.normalizeHost(hostHeader, false);
+    hostNorm = CacheKey.normalizeHost(hostHeader, req.isSSL());
     if (hostNorm == null) {
       return synth(400, "bad Host");
     }
@@ -265,7 +265,7 @@ final class EdgeRequest {
     stored = o;
     storedRetained = true;
     if (o.forcedStale()) {
-      verdict = o.freshness().noStale() ? Freshness.Verdict.STALE : Freshness.Verdict.STALE_WHILE_REVALIDATE;
+      verdict = o.freshness().softPurgedVerdict(requestCc);
     } else {
       verdict = o.freshness().verdict(rt.clock().instant(), requestCc);
     }

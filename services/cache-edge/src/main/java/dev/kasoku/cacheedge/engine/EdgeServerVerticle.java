@@ -76,7 +76,7 @@ public final class EdgeServerVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setIdleTimeout(120)
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
-        .setHttp2ClearTextEnabled(true)
+        .setHttp2ClearTextEnabled(false)
         .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(s.h2MaxConcurrentStreams())
             .setMaxHeaderListSize(s.maxHeaderBytes()))
         .setHttp2RstFloodMaxRstFramePerWindow(s.h2RstFloodMax())
@@ -92,11 +92,14 @@ public final class EdgeServerVerticle extends VerticleBase {
     telemetry.start();
     HttpServerOptions options = serverOptions(s);
     server = vertx.createHttpServer(options)
+        .connectionHandler(c -> StrictFraming.install(c, options))
         .requestHandler(req -> new EdgeRequest(this, req).run());
     if (https == null) {
       return server.listen();
     }
-    tlsServer = vertx.createHttpServer(EdgeTlsListener.options(options, https.port(), https.certificates()))
+    HttpServerOptions tlsOptions = EdgeTlsListener.options(options, https.port(), https.certificates());
+    tlsServer = vertx.createHttpServer(tlsOptions)
+        .connectionHandler(c -> StrictFraming.install(c, tlsOptions))
         .requestHandler(EdgeTlsListener.handler(https.certificates(), req -> new EdgeRequest(this, req).run()));
     return Future.all(server.listen(), tlsServer.listen());
   }

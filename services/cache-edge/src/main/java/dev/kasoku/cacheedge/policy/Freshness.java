@@ -243,6 +243,19 @@ public final class Freshness {
     return staleness <= swrMs && swrMs > 0 ? Verdict.STALE_WHILE_REVALIDATE : Verdict.STALE;
   }
 
+  /**
+   * The verdict for an object a soft purge marked stale, whatever its age: it must be revalidated,
+   * and may be served meanwhile only where stale-while-revalidate (from the origin or the site) is
+   * allowed at all and neither the response nor the request forbids stale content.
+   */
+  public Verdict softPurgedVerdict(CacheControl request) {
+    if (alwaysRevalidate || noStale() || swrMs <= 0 || request.noCache()
+        || request.maxAge() != CacheControl.ABSENT || request.minFresh() != CacheControl.ABSENT) {
+      return Verdict.STALE;
+    }
+    return Verdict.STALE_WHILE_REVALIDATE;
+  }
+
   /** True when the response may be served stale because revalidation failed (RFC 5861 §4). */
   public boolean staleIfErrorAllows(Instant now) {
     if (noStale || sieMs <= 0) {

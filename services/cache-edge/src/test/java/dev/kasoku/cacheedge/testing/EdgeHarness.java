@@ -4,6 +4,8 @@ import dev.kasoku.cacheedge.CacheEdgeVerticle;
 import dev.kasoku.cacheedge.EdgeSettings;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
 import dev.kasoku.common.bus.RecordCodec;
+import dev.kasoku.common.config.ConfigLoader;
+import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.net.Cidr;
 import dev.kasoku.common.store.embedded.EmbeddedStore;
@@ -23,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -68,11 +71,21 @@ public final class EdgeHarness implements AutoCloseable {
   }
 
   public EdgeHarness(UnaryOperator<EdgeSettings> tweak) {
+    this(tweak, false);
+  }
+
+  /**
+   * With {@code https}, the edge also runs its HTTPS listener ({@link #tlsPort()}) on a free port;
+   * sites without a certificate get the edge's default self-signed one.
+   */
+  public EdgeHarness(UnaryOperator<EdgeSettings> tweak, boolean https) {
     vertx = Vertx.vertx();
     RecordCodec.registerAll(vertx);
     dir = TempStores.newDirectory();
     store = TempStores.embedded(vertx, dir);
-    edge = new CacheEdgeVerticle(store, new Health(), clock, tweak.apply(defaults()));
+    KasokuConfig tls = !https ? null : ConfigLoader.load(Map.of("KASOKU_SECRET_KEY", "edge-harness-secret-key-of-32-characters",
+        "KASOKU_DATA_DIR", dir.resolve("tls").toString(), "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_EDGE_TLS_PORT", "0"));
+    edge = new CacheEdgeVerticle(store, new Health(), clock, tweak.apply(defaults()), tls);
     Await.result(vertx.deployVerticle(edge));
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(200));
@@ -126,6 +139,11 @@ public final class EdgeHarness implements AutoCloseable {
 
   public int port() {
     return edge.port();
+  }
+
+  /** The HTTPS listener's port (only with {@code https}). */
+  public int tlsPort() {
+    return edge.tlsPort();
   }
 
   @Override
