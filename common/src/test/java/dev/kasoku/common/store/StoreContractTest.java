@@ -412,6 +412,46 @@ public abstract class StoreContractTest {
         .containsExactlyElementsOf(written.subList(5, 7));
   }
 
+  @Test
+  void trimKeepsTheNewestEntriesAndSaysHowFarItDropped() {
+    List<PurgeRecord> written = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      written.add(result(store.purgeLog().append(purge(i % 2 == 0 ? tenantA : tenantB, "/p" + i))));
+    }
+    assertThat(result(store.purgeLog().trimmedThrough())).isZero();
+
+    assertThat(result(store.purgeLog().trim(4))).isEqualTo(6);
+
+    assertThat(result(store.purgeLog().readAfter(0, 100))).containsExactlyElementsOf(written.subList(6, 10));
+    assertThat(result(store.purgeLog().trimmedThrough())).isEqualTo(written.get(5).seq());
+    assertThat(result(store.purgeLog().lastSeq())).isEqualTo(written.get(9).seq());
+    assertThat(result(store.purgeLog().trim(4))).isZero();
+    assertThat(result(store.purgeLog().trimmedThrough())).isEqualTo(written.get(5).seq());
+    // sequences continue after a trim
+    assertThat(result(store.purgeLog().append(purge(tenantA, "/next"))).seq()).isEqualTo(written.get(9).seq() + 1);
+  }
+
+  @Test
+  void trimAlwaysKeepsAtLeastTheNewestEntry() {
+    result(store.purgeLog().append(purge(tenantA, "/a")));
+    PurgeRecord newest = result(store.purgeLog().append(purge(tenantA, "/b")));
+
+    assertThat(failure(store.purgeLog().trim(0))).isInstanceOf(IllegalArgumentException.class);
+    assertThat(result(store.purgeLog().trim(1))).isEqualTo(1);
+    assertThat(result(store.purgeLog().readAfter(0, 10))).containsExactly(newest);
+  }
+
+  /** Erased purges concern nobody any more: an edge behind them has not missed anything it can act on. */
+  @Test
+  void erasingATenantDoesNotCountAsTrimming() {
+    result(store.purgeLog().append(purge(tenantA, "/a")));
+    result(store.purgeLog().append(purge(tenantB, "/b")));
+    result(store.eraseTenant(tenantA));
+
+    assertThat(result(store.purgeLog().trimmedThrough())).isZero();
+    assertThat(result(store.purgeLog().readAfter(0, 10))).extracting(PurgeRecord::tenant).containsExactly(tenantB);
+  }
+
   // --- stats ----------------------------------------------------------------------------------
 
   @Test

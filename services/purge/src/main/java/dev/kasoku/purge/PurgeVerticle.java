@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,13 +43,42 @@ import java.util.Set;
  * answers as soon as the last live edge acked, or {@code partial} after the wait bound.
  *
  * <p>Every accepted, refused (403, 429) and completed purge is sent to the audit trail.
+ *
+ * <p>The log is kept bounded: every {@link LogRetention#checkEvery} this instance trims it to the
+ * newest {@link LogRetention#keepEntries} (several instances trimming is harmless). An edge that fell
+ * further behind than that sees the gap and drops its whole cache rather than miss a purge.
  */
 public final class PurgeVerticle extends VerticleBase {
   /** Length of generated purge ids. */
   static final int ID_LENGTH = 20;
 
+  private static final System.Logger LOG = System.getLogger(PurgeVerticle.class.getName());
+
+  /**
+   * How much of the purge log is kept.
+   *
+   * @param keepEntries entries kept after each trim (the newest)
+   * @param checkEvery how often this instance trims
+   */
+  public record LogRetention(long keepEntries, Duration checkEvery) {
+    /** About 50 MB of log; at 100 purges/s, 17 minutes of history. */
+    public static final long DEFAULT_KEEP_ENTRIES = 100_000;
+    public static final Duration DEFAULT_CHECK_EVERY = Duration.ofSeconds(10);
+
+    public LogRetention {
+      if (keepEntries < 1 || checkEvery.toMillis() < 1) {
+        throw new IllegalArgumentException("keepEntries and checkEvery must be positive");
+      }
+    }
+
+    public static LogRetention defaults() {
+      return new LogRetention(DEFAULT_KEEP_ENTRIES, DEFAULT_CHECK_EVERY);
+    }
+  }
+
   private final ServiceContext ctx;
   private final PurgeSettings settings;
+  private final LogRetention retention;
   private PurgeTracker tracker;
   private LiveEdges edges;
   private PurgeRateLimiter limiter;
@@ -58,8 +88,13 @@ public final class PurgeVerticle extends VerticleBase {
   }
 
   public PurgeVerticle(ServiceContext ctx, PurgeSettings settings) {
+    this(ctx, settings, LogRetention.defaults());
+  }
+
+  public PurgeVerticle(ServiceContext ctx, PurgeSettings settings, LogRetention retention) {
     this.ctx = ctx;
     this.settings = settings;
+    this.retention = retention;
   }
 
   @Override
@@ -75,6 +110,7 @@ public final class PurgeVerticle extends VerticleBase {
     ctx.api().operation("purge").addHandler(this::purge);
     ctx.api().operation("getPurge").addHandler(this::getPurge);
     ctx.health().register("role:purge", Future::succeededFuture);
+    vertx.setPeriodic(retention.checkEvery().toMillis(), t -> trimLog());
     return Future.all(beats.completion(), commands.completion(), acks.completion());
   }
 
@@ -105,6 +141,17 @@ public final class PurgeVerticle extends VerticleBase {
           }
           rc.fail(failure);
         });
+  }
+
+  private void trimLog() {
+    ctx.store().purgeLog().trim(retention.keepEntries())
+        .onSuccess(dropped -> {
+          if (dropped > 0) {
+            LOG.log(System.Logger.Level.DEBUG, "purge log trimmed: {0} oldest entries dropped", dropped);
+          }
+        })
+        .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "purge log trim failed (retried in "
+            + retention.checkEvery().toMillis() + " ms): " + e.getMessage()));
   }
 
   private void getPurge(RoutingContext rc) {

@@ -220,6 +220,28 @@ abstract class PurgeApiTest {
   }
 
   @Test
+  void thePurgeLogIsTrimmedToItsRetention() throws Exception {
+    ApiRouter api2 = ApiRouter.load(vertx).await(10, TimeUnit.SECONDS);
+    ServiceContext ctx2 = new ServiceContext(ConfigLoader.load(Map.of("KASOKU_NODE_ID", "purge-2")), store,
+        new Health(), api2, Clock.systemUTC());
+    for (int i = 0; i < RATE; i++) {
+      assertThat(post(T1, new JsonObject().put("all", true)).statusCode()).isEqualTo(202);
+    }
+    long last = store.purgeLog().lastSeq().await(10, TimeUnit.SECONDS);
+    vertx.deployVerticle(new PurgeVerticle(ctx2, PurgeSettings.defaults(),
+        new PurgeVerticle.LogRetention(2, Duration.ofMillis(50)))).await(10, TimeUnit.SECONDS);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (store.purgeLog().readAfter(0, 100).await(10, TimeUnit.SECONDS).size() > 2) {
+      assertThat(System.nanoTime()).as("log trimmed within 10 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    assertThat(store.purgeLog().readAfter(0, 100).await(10, TimeUnit.SECONDS))
+        .extracting(PurgeRecord::seq).containsExactly(last - 1, last);
+    assertThat(store.purgeLog().trimmedThrough().await(10, TimeUnit.SECONDS)).isEqualTo(last - 2);
+  }
+
+  @Test
   void waitAnswersPartialNamingTheLiveEdgeThatDidNotAck() throws Exception {
     // an edge that announces itself but never applies anything (e.g. it is wedged)
     vertx.eventBus().publish(Addresses.NODE_HEARTBEAT,

@@ -57,4 +57,36 @@ final class EmbeddedPurgeLog implements PurgeLog {
   public Future<Long> lastSeq() {
     return db.read(() -> db.meta(EmbeddedStore.META_PURGE_SEQ));
   }
+
+  @Override
+  public Future<Long> trim(long keepNewest) {
+    if (keepNewest < 1) {
+      return Future.failedFuture(new IllegalArgumentException("keepNewest must be at least 1: " + keepNewest));
+    }
+    return db.write(() -> {
+      MVMap<Long, String> log = db.existing(EmbeddedStore.G_PURGES);
+      long removed = 0;
+      long through = 0;
+      while (log != null && log.sizeAsLong() > keepNewest) {
+        Long oldest = log.firstKey();
+        PurgeRecord r = StoreJson.decode(log.remove(oldest), PurgeRecord.class);
+        MVMap<Long, Boolean> index = db.existing(EmbeddedStore.tenantMap(r.tenant(), TENANT_INDEX));
+        if (index != null) {
+          index.remove(oldest);
+        }
+        through = oldest;
+        removed++;
+      }
+      if (removed > 0) {
+        Long next = log.firstKey();
+        db.raiseMeta(EmbeddedStore.META_PURGE_TRIMMED, next == null ? through : next - 1);
+      }
+      return removed;
+    });
+  }
+
+  @Override
+  public Future<Long> trimmedThrough() {
+    return db.read(() -> db.meta(EmbeddedStore.META_PURGE_TRIMMED));
+  }
 }

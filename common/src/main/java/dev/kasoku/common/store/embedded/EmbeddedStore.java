@@ -97,6 +97,7 @@ public final class EmbeddedStore implements Store {
   static final String G_ACCESS = "g:access";
   static final String META_EPOCH = "changeEpoch";
   static final String META_PURGE_SEQ = "purgeSeq";
+  static final String META_PURGE_TRIMMED = "purgeTrimmed";
 
   private final Vertx vertx;
   private final Path dir;
@@ -254,6 +255,15 @@ public final class EmbeddedStore implements Store {
     long next = v == null ? 1 : v + 1;
     meta.put(key, next);
     return next;
+  }
+
+  /** Sets a meta value to {@code value} unless it is already higher. */
+  void raiseMeta(String key, long value) {
+    MVMap<String, Long> meta = map(G_META);
+    Long v = meta.get(key);
+    if (v == null || v < value) {
+      meta.put(key, value);
+    }
   }
 
   long meta(String key) {

@@ -1,7 +1,6 @@
 package dev.kasoku.common.store.redis;
 
 import static dev.kasoku.common.store.redis.RedisStore.cmd;
-import static dev.kasoku.common.store.redis.RedisStore.strings;
 
 import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.store.PurgeLog;
@@ -17,19 +16,42 @@ import java.util.List;
  * <root>:purge:seq} in the same script as the {@code XADD}, and the entry id is {@code <seq>-0}, so
  * ids and sequences agree, XRANGE from {@code (afterSeq+1)-0} pages in order, and a sequence is
  * never reused (the counter does not go back when entries are deleted). The entry's single field
- * {@code r} holds the record's JSON. {@code <root>:t:<tenant>:purges} (set of seqs) indexes a
- * tenant's entries so an erase can XDEL them.
+ * {@code r} holds the record's JSON.
+ *
+ * <p>{@link #trim} is one script: {@code XTRIM MAXLEN}, then, when it dropped anything, {@code
+ * <root>:purge:trimmed} is raised to the sequence before the oldest entry left. Erasing a tenant
+ * scans the stream (bounded by the retention) for its entries and XDELs them; there is no
+ * per-tenant index, which would outgrow the trimmed stream.
  */
 final class RedisPurgeLog implements PurgeLog {
   static final String STREAM = "purges";
   static final String SEQ = "purge:seq";
-  static final String TENANT_INDEX = "purges";
+  static final String TRIMMED = "purge:trimmed";
+  /** Entries read per XRANGE page when erasing a tenant's entries. */
+  static final int ERASE_PAGE = 1000;
   private static final LuaScript APPEND = new LuaScript("""
-      -- KEYS: 1 seq counter, 2 stream, 3 tenant index; ARGV: 1 record json
+      -- KEYS: 1 seq counter, 2 stream; ARGV: 1 record json
       local seq = redis.call('INCR', KEYS[1])
       redis.call('XADD', KEYS[2], seq .. '-0', 'r', ARGV[1])
-      redis.call('SADD', KEYS[3], seq)
       return seq
+      """);
+  private static final LuaScript TRIM = new LuaScript("""
+      -- KEYS: 1 stream, 2 trimmed-through, 3 seq counter; ARGV: 1 entries to keep
+      local removed = redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[1])
+      if removed > 0 then
+        local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+        local through
+        if #first == 0 then
+          through = tonumber(redis.call('GET', KEYS[3]) or '0')
+        else
+          through = tonumber(string.match(first[1][1], '^(%d+)')) - 1
+        end
+        local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+        if through > current then
+          redis.call('SET', KEYS[2], through)
+        end
+      end
+      return removed
       """);
   private final RedisStore store;
 
@@ -40,7 +62,7 @@ final class RedisPurgeLog implements PurgeLog {
   @Override
   public Future<PurgeRecord> append(PurgeRecord record) {
     PurgeRecord unnumbered = record.withSeq(0);
-    return store.eval(APPEND, List.of(store.key(SEQ), store.key(STREAM), store.tenantKey(record.tenant(), TENANT_INDEX)),
+    return store.eval(APPEND, List.of(store.key(SEQ), store.key(STREAM)),
         List.of(StoreJson.encode(unnumbered))).map(r -> record.withSeq(r.toLong()));
   }
 
@@ -53,17 +75,19 @@ final class RedisPurgeLog implements PurgeLog {
       return Future.succeededFuture(List.of());
     }
     return store.send(cmd(Command.XRANGE, store.key(STREAM), Math.max(0, afterSeq + 1) + "-0", "+", "COUNT", limit))
-        .map(r -> {
-          List<PurgeRecord> out = new ArrayList<>();
-          for (Response entry : r) {
-            String id = entry.get(0).toString();
-            long seq = Long.parseLong(id.substring(0, id.indexOf('-')));
-            Response fields = entry.get(1);
-            String json = fields.isMap() ? fields.get("r").toString() : fields.get(1).toString();
-            out.add(RedisStore.decodePurge(json, seq));
-          }
-          return out;
-        });
+        .map(RedisPurgeLog::decodeEntries);
+  }
+
+  private static List<PurgeRecord> decodeEntries(Response entries) {
+    List<PurgeRecord> out = new ArrayList<>();
+    for (Response entry : entries) {
+      String id = entry.get(0).toString();
+      long seq = Long.parseLong(id.substring(0, id.indexOf('-')));
+      Response fields = entry.get(1);
+      String json = fields.isMap() ? fields.get("r").toString() : fields.get(1).toString();
+      out.add(RedisStore.decodePurge(json, seq));
+    }
+    return out;
   }
 
   @Override
@@ -71,21 +95,41 @@ final class RedisPurgeLog implements PurgeLog {
     return store.send(cmd(Command.GET, store.key(SEQ))).map(r -> r == null ? 0L : r.toLong());
   }
 
-  /** XDELs the tenant's entries (found through its index) from the stream. */
+  @Override
+  public Future<Long> trim(long keepNewest) {
+    if (keepNewest < 1) {
+      return Future.failedFuture(new IllegalArgumentException("keepNewest must be at least 1: " + keepNewest));
+    }
+    return store.eval(TRIM, List.of(store.key(STREAM), store.key(TRIMMED), store.key(SEQ)),
+        List.of(Long.toString(keepNewest))).map(Response::toLong);
+  }
+
+  @Override
+  public Future<Long> trimmedThrough() {
+    return store.send(cmd(Command.GET, store.key(TRIMMED))).map(r -> r == null ? 0L : r.toLong());
+  }
+
+  /** XDELs the tenant's entries from the stream, found by reading it page by page. */
   Future<Void> eraseTenantEntries(String tenant) {
-    return store.send(cmd(Command.SMEMBERS, store.tenantKey(tenant, TENANT_INDEX))).compose(members -> {
-      List<String> seqs = strings(members);
-      Future<Void> chain = Future.succeededFuture();
-      for (int from = 0; from < seqs.size(); from += 500) {
-        List<String> chunk = seqs.subList(from, Math.min(seqs.size(), from + 500));
-        Object[] args = new Object[chunk.size() + 1];
-        args[0] = store.key(STREAM);
-        for (int i = 0; i < chunk.size(); i++) {
-          args[i + 1] = chunk.get(i) + "-0";
-        }
-        chain = chain.compose(v -> store.send(cmd(Command.XDEL, args)).mapEmpty());
+    return eraseFrom(tenant, 0);
+  }
+
+  private Future<Void> eraseFrom(String tenant, long afterSeq) {
+    return readAfter(afterSeq, ERASE_PAGE).compose(page -> {
+      if (page.isEmpty()) {
+        return Future.succeededFuture();
       }
-      return chain;
+      List<Object> args = new ArrayList<>();
+      args.add(store.key(STREAM));
+      for (PurgeRecord r : page) {
+        if (r.tenant().equals(tenant)) {
+          args.add(r.seq() + "-0");
+        }
+      }
+      Future<Void> deleted = args.size() == 1 ? Future.succeededFuture()
+          : store.send(cmd(Command.XDEL, args.toArray())).mapEmpty();
+      long last = page.get(page.size() - 1).seq();
+      return deleted.compose(v -> page.size() < ERASE_PAGE ? Future.succeededFuture() : eraseFrom(tenant, last));
     });
   }
 }

@@ -86,6 +86,11 @@ public final class GuardedStorage implements Storage {
   }
 
   @Override
+  public long removeAll() {
+    return delegate.removeAll();
+  }
+
+  @Override
   public StorageStats stats() {
     return delegate.stats();
   }

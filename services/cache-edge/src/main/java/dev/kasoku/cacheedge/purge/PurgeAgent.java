@@ -41,6 +41,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * its objects). Rejoining the cluster after a partition needs no special path: the periodic log read
  * covers it within one interval, whether or not the bus subscription survived.
  *
+ * <p>The log is bounded (the purge service trims it). An edge cut off for longer than its retention
+ * finds, on its next read, that the log was trimmed past its watermark: it cannot tell what it
+ * missed, so it drops its whole cache (every tenant's) before going on. Over-purging costs origin
+ * fetches; missing a purge would serve content a customer removed.
+ *
  * <p>Each applied purge is acked on {@code kasoku.purge.ack} (published, so every purge instance
  * sees it) with the number of stored objects it removed or marked stale ("all" is applied as a
  * generation bump in O(1) and reports 0). The agent also publishes this edge's
@@ -99,6 +104,7 @@ public final class PurgeAgent extends VerticleBase {
   private boolean replaying;
   private MessageConsumer<PurgeCommand> consumer;
   private final AtomicLong appliedCount = new AtomicLong();
+  private final AtomicLong gapsRecovered = new AtomicLong();
   private volatile long lastAppliedSeq;
 
   public PurgeAgent(PurgeLog log, Storage storage, PurgeGuard guard, UrlKeys urlKeys, String node, Clock clock,
@@ -188,7 +194,11 @@ public final class PurgeAgent extends VerticleBase {
           .onComplete(ar -> replaying = false);
       return;
     }
-    log.readAfter(watermark, REPLAY_BATCH)
+    long from = watermark;
+    log.readAfter(from, REPLAY_BATCH)
+        .compose(records -> records.isEmpty() || records.get(0).seq() == from + 1
+            ? Future.succeededFuture(records)
+            : checkGap(from).map(records))
         .onSuccess(records -> {
           for (PurgeRecord r : records) {
             if (r.seq() > watermark && !appliedAbove.contains(r.seq())) {
@@ -209,6 +219,28 @@ public final class PurgeAgent extends VerticleBase {
           LOG.log(System.Logger.Level.WARNING, "purge log read failed on " + node + " (watermark " + watermark
               + "); retrying in " + settings.checkInterval().toMillis() + "ms: " + e);
         });
+  }
+
+  /**
+   * The log skips sequences after the watermark: erased or never written (harmless), or trimmed away
+   * before this edge read them (then it cannot know what it missed, so it drops its whole cache).
+   */
+  private Future<Void> checkGap(long from) {
+    return log.trimmedThrough().map(trimmed -> {
+      if (trimmed > from) {
+        guard.appliedToEverything();
+        long removed = storage.removeAll();
+        gapsRecovered.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, "edge " + node + " fell behind the purge log (applied up to " + from
+            + ", log kept from " + (trimmed + 1) + "): dropped the whole cache, " + removed + " objects");
+      }
+      return null;
+    });
+  }
+
+  /** How often this edge dropped its whole cache because it fell behind the purge log's retention. */
+  public long gapsRecovered() {
+    return gapsRecovered.get();
   }
 
   private void apply(String id, long seq, String tenant, PurgeScope scope, List<String> targets, boolean soft) {

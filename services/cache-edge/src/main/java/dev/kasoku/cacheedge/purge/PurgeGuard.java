@@ -39,10 +39,13 @@ public final class PurgeGuard {
     DROP
   }
 
-  /** One applied purge; {@code keys} are the primary keys of a URL purge. */
+  /**
+   * One applied purge; {@code keys} are the primary keys of a URL purge; a null {@code tenant} means
+   * every tenant (the whole cache was dropped).
+   */
   record Applied(long atMs, String tenant, PurgeScope scope, List<String> targets, Set<String> keys, boolean soft) {
     boolean matches(StoredObject o) {
-      if (!tenant.equals(o.tenant())) {
+      if (tenant != null && !tenant.equals(o.tenant())) {
         return false;
       }
       return switch (scope) {
@@ -82,6 +85,11 @@ public final class PurgeGuard {
     while (!recent.isEmpty() && (recent.peekFirst().atMs() < cutoff || recent.size() > MAX_REMEMBERED)) {
       forgottenUpToMs = Math.max(forgottenUpToMs, recent.pollFirst().atMs());
     }
+  }
+
+  /** Records that the whole cache, every tenant's, was dropped now; call before dropping it. */
+  synchronized void appliedToEverything() {
+    applied(null, PurgeScope.ALL, List.of(), Set.of(), false);
   }
 
   /**

@@ -231,6 +231,13 @@ public final class MemoryStorage implements Storage {
   }
 
   @Override
+  public long removeAll() {
+    long before = cache.estimatedSize();
+    cache.invalidateAll(); // the removal listener keeps the indexes and releases the bodies
+    return before;
+  }
+
+  @Override
   public StorageStats stats() {
     cache.cleanUp();
     long tagged = 0;

@@ -65,6 +65,14 @@ public interface Storage {
    */
   long bumpGeneration(String tenant);
 
+  /**
+   * Removes every object of every tenant: what an edge does when it can no longer tell which purges
+   * it missed (it fell behind the purge log's retention).
+   *
+   * @return how many objects were removed
+   */
+  long removeAll();
+
   StorageStats stats();
 
   /** Frees all memory; the storage cannot be used afterwards. */

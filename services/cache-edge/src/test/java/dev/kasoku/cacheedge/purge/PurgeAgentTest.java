@@ -106,6 +106,55 @@ class PurgeAgentTest {
     assertThat(agent.appliedCount()).isEqualTo(1);
   }
 
+  /**
+   * An edge cut off for longer than the log's retention cannot tell which purges it missed: it drops
+   * its whole cache, every tenant's, and a fill that started before that is not stored either.
+   */
+  @Test
+  void anEdgeThatFellBehindTheTrimmedLogDropsItsWholeCache() throws Exception {
+    long before = System.currentTimeMillis();
+    put(storage, "t1", A, "/kept-until-gap", List.of(), "", before);
+    put(storage, "t2", "c.example", "/other-tenant", List.of(), "", before);
+    agent.pauseBus().await(5, TimeUnit.SECONDS);
+    // while this edge hears nothing, three purges happen and the log is trimmed to the newest
+    long gapSeenBefore = agent.gapsRecovered();
+    appendOnly("t1", List.of(A + "/unrelated-1"));
+    appendOnly("t1", List.of(A + "/unrelated-2"));
+    appendOnly("t1", List.of(A + "/unrelated-3"));
+    assertThat(store.purgeLog().trim(1).await(5, TimeUnit.SECONDS)).isEqualTo(2);
+
+    awaitTrue(() -> agent.gapsRecovered() > gapSeenBefore, "the edge noticed the gap");
+    assertThat(lookup(storage, "t1", A, "/kept-until-gap", "")).isNull();
+    assertThat(lookup(storage, "t2", "c.example", "/other-tenant", "")).isNull();
+    // an origin fetch sent before the drop must not bring the old content back
+    put(storage, "t2", "c.example", "/other-tenant", List.of(), "", before);
+    assertThat(lookup(storage, "t2", "c.example", "/other-tenant", "")).isNull();
+    agent.resumeBus();
+  }
+
+  /** Entries erased with their tenant leave holes in the log that are not a reason to drop anything. */
+  @Test
+  void holesLeftByAnErasedTenantAreNotAGap() throws Exception {
+    long now = System.currentTimeMillis();
+    put(storage, "t1", A, "/stays", List.of(), "", now);
+    agent.pauseBus().await(5, TimeUnit.SECONDS);
+    appendOnly("gone", List.of("gone.example/x"));
+    appendOnly("gone", List.of("gone.example/y"));
+    store.eraseTenant("gone").await(10, TimeUnit.SECONDS);
+    PurgeRecord later = appendOnly("t1", List.of(A + "/elsewhere"));
+
+    awaitTrue(() -> agent.lastAppliedSeq() >= later.seq(), "the later purge applied from the log");
+    assertThat(agent.gapsRecovered()).isZero();
+    assertThat(lookup(storage, "t1", A, "/stays", "")).isNotNull();
+    agent.resumeBus();
+  }
+
+  /** A purge appended to the log but never published (its bus message lost). */
+  private PurgeRecord appendOnly(String tenant, List<String> urls) throws Exception {
+    return store.purgeLog().append(new PurgeRecord(0, "p" + System.nanoTime(), tenant, PurgeScope.URL, urls, false,
+        "test", Instant.now())).await(5, TimeUnit.SECONDS);
+  }
+
   @Test
   void tagPrefixAndHostPurgesStayWithinTheirScopeAndTenant() throws Exception {
     long now = System.currentTimeMillis();
