@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kasoku.cacheedge.testing.EdgeHarness;
 import dev.kasoku.cacheedge.testing.EdgeHarness.Resp;
 import dev.kasoku.cacheedge.testing.TestOrigin;
-import dev.kasoku.common.testing.Await;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.net.NetSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,16 +32,7 @@ class AttacksTest {
 
   /** Sends raw bytes and returns what the edge answered before closing or going quiet. */
   private String raw(String request) {
-    NetSocket s = Await.result(h.vertx.createNetClient().connect(h.port(), "127.0.0.1"));
-    Buffer got = Buffer.buffer();
-    Promise<Void> closed = Promise.promise();
-    s.handler(got::appendBuffer);
-    s.closeHandler(v -> closed.tryComplete());
-    s.write(request);
-    h.vertx.setTimer(1500, t -> closed.tryComplete());
-    Await.result(closed.future());
-    s.close();
-    return got.toString();
+    return h.raw(request, false, 1500);
   }
 
   @Test

@@ -7,7 +7,6 @@ import dev.kasoku.cacheedge.testing.TestOrigin;
 import dev.kasoku.common.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
@@ -15,8 +14,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -111,20 +108,8 @@ class Http2Test {
     assertThat(origin.count()).isEqualTo(1);
   }
 
-  /** Sends raw bytes over TLS (HTTP/1.1 by ALPN) and returns what came back until close. */
+  /** Sends raw bytes over TLS; the edge closes after the answer (Connection: close, or a refused request). */
   private String rawTls(String request) {
-    NetSocket s = Await.result(h.vertx.createNetClient(new NetClientOptions().setSsl(true).setTrustAll(true)
-        .setHostnameVerificationAlgorithm("").setUseAlpn(true).setApplicationLayerProtocols(List.of("http/1.1")))
-        .connect(h.tlsPort(), "127.0.0.1", "h2.example.com"));
-    Buffer got = Buffer.buffer();
-    Promise<Void> closed = Promise.promise();
-    s.handler(got::appendBuffer);
-    s.closeHandler(v -> closed.tryComplete());
-    s.write(request);
-    // the edge closes the connection after the answer (Connection: close, or a refused request)
-    h.vertx.setTimer(20_000, t -> closed.tryComplete());
-    Await.result(closed.future());
-    s.close();
-    return got.toString();
+    return h.raw(request, true, 20_000);
   }
 }

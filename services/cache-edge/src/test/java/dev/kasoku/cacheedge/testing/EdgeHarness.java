@@ -13,6 +13,7 @@ import dev.kasoku.common.testing.Await;
 import dev.kasoku.common.testing.TempStores;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -21,6 +22,9 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -139,6 +143,27 @@ public final class EdgeHarness implements AutoCloseable {
 
   public int port() {
     return edge.port();
+  }
+
+  /**
+   * Sends raw bytes to the edge (over TLS with HTTP/1.1 negotiated by ALPN when {@code tls}) and
+   * returns what came back until the edge closed the connection or {@code quietMs} passed.
+   */
+  public String raw(String request, boolean tls, long quietMs) {
+    NetClientOptions options = !tls ? new NetClientOptions() : new NetClientOptions().setSsl(true).setTrustAll(true)
+        .setHostnameVerificationAlgorithm("").setUseAlpn(true).setApplicationLayerProtocols(List.of("http/1.1"));
+    NetClient nc = vertx.createNetClient(options);
+    NetSocket s = Await.result(tls ? nc.connect(tlsPort(), "127.0.0.1", "localhost") : nc.connect(port(), "127.0.0.1"));
+    Buffer got = Buffer.buffer();
+    Promise<Void> closed = Promise.promise();
+    s.handler(got::appendBuffer);
+    s.closeHandler(v -> closed.tryComplete());
+    s.write(request);
+    vertx.setTimer(quietMs, t -> closed.tryComplete());
+    Await.result(closed.future());
+    s.close();
+    Await.result(nc.close());
+    return got.toString();
   }
 
   /** The HTTPS listener's port (only with {@code https}). */
