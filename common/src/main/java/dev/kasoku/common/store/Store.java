@@ -21,6 +21,8 @@ public interface Store {
 
   PurgeLog purgeLog();
 
+  PurgeStatusStore purgeStatuses();
+
   StatsStore stats();
 
   NotificationStore notifications();
@@ -32,8 +34,8 @@ public interface Store {
 
   /**
    * Erases everything stored for the tenant: the tenant record, users, keys, sites and their
-   * versions, hostname claims, stats, notifications and access state (allow-list, counters, markers). Purge-log entries of the tenant are
-   * dropped too. Completes once nothing of the tenant remains.
+   * versions, hostname claims, stats, notifications, purge statuses and access state (allow-list, counters, markers). Purge-log entries
+   * of the tenant are dropped too. Completes once nothing of the tenant remains.
    */
   Future<Void> eraseTenant(String tenant);
 

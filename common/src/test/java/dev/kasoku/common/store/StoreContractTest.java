@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -450,6 +451,44 @@ public abstract class StoreContractTest {
 
     assertThat(result(store.purgeLog().trimmedThrough())).isZero();
     assertThat(result(store.purgeLog().readAfter(0, 10))).extracting(PurgeRecord::tenant).containsExactly(tenantB);
+  }
+
+  // --- purge statuses -------------------------------------------------------------------------
+
+  @Test
+  void purgeStatusIsReadBackByItsTenantOnly() {
+    result(store.purgeStatuses().put(tenantA, "p1", "{\"status\":\"partial\"}", Duration.ofMinutes(5)));
+    result(store.purgeStatuses().put(tenantA, "p1", "{\"status\":\"done\"}", Duration.ofMinutes(5)));
+
+    assertThat(result(store.purgeStatuses().get(tenantA, "p1"))).contains("{\"status\":\"done\"}");
+    assertThat(result(store.purgeStatuses().get(tenantB, "p1"))).isEmpty();
+    assertThat(result(store.purgeStatuses().get(tenantA, "p2"))).isEmpty();
+    assertThat(result(store.purgeStatuses().get(tenantA, "../weird:*"))).isEmpty();
+  }
+
+  @Test
+  void purgeStatusExpires() throws InterruptedException {
+    result(store.purgeStatuses().put(tenantA, "short", "{}", Duration.ofMillis(100)));
+    result(store.purgeStatuses().put(tenantA, "long", "{}", Duration.ofMinutes(5)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (result(store.purgeStatuses().get(tenantA, "short")).isPresent()) {
+      assertThat(System.nanoTime()).as("expired within 10 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    // a later put drops what expired and keeps the rest
+    result(store.purgeStatuses().put(tenantA, "later", "{}", Duration.ofMinutes(5)));
+    assertThat(result(store.purgeStatuses().get(tenantA, "long"))).isPresent();
+    assertThat(result(store.purgeStatuses().get(tenantA, "later"))).isPresent();
+  }
+
+  @Test
+  void purgeStatusesAreErasedWithTheirTenant() {
+    result(store.purgeStatuses().put(tenantA, "p1", "{}", Duration.ofMinutes(5)));
+    result(store.purgeStatuses().put(tenantB, "p1", "{}", Duration.ofMinutes(5)));
+    result(store.eraseTenant(tenantA));
+
+    assertThat(result(store.purgeStatuses().get(tenantA, "p1"))).isEmpty();
+    assertThat(result(store.purgeStatuses().get(tenantB, "p1"))).isPresent();
   }
 
   // --- stats ----------------------------------------------------------------------------------

@@ -16,17 +16,21 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * Completion tracking of recent purges, in the memory of each purge instance.
  *
- * <p>Why memory and not the store: every purge instance learns of every purge (commands are
- * published on {@code kasoku.purge}, which purge instances also consume) and of every ack (edges
- * publish their acks), so each instance holds the same table without a store round trip per ack and
+ * <p>Why memory first: every purge instance learns of every purge (commands are published on
+ * {@code kasoku.purge}, which purge instances also consume) and of every ack (edges publish their
+ * acks), so each instance holds the same table without a store round trip per ack and
  * {@code GET .../purge/{id}} answers on any instance. The purge itself is durable in the purge log
- * before it is acknowledged; what lives only here is its progress, which is rebuilt by the acks an
- * edge sends again after a replay. An instance started after a purge does not know it (404), which
- * the retention bound makes short-lived anyway.
+ * before it is acknowledged; what lives here is its progress.
+ *
+ * <p>So that a status outlives the instances (a restart, a deploy), the instance that accepted a
+ * purge hands its settled status to {@code settledOwned} once: when it is done, or when the wait
+ * bound passes first (partial), and again if it completes after that. The verticle stores it, and
+ * an instance that does not know an id asks the store.
  *
  * <p>Thread-safe: acks arrive on the verticle's context, HTTP requests on the API server's.
  */
@@ -41,9 +45,16 @@ final class PurgeTracker {
   private final LinkedHashMap<String, List<PurgeAck>> early = new LinkedHashMap<>();
   static final int MAX_EARLY_ACKS = 10_000;
 
-  PurgeTracker(Clock clock, PurgeSettings settings) {
+  private final BiConsumer<String, PurgeStatus> settledOwned;
+
+  /**
+   * @param settledOwned told (tenant, status) when a purge this instance accepted settles; called
+   *     outside the tracker's lock
+   */
+  PurgeTracker(Clock clock, PurgeSettings settings, BiConsumer<String, PurgeStatus> settledOwned) {
     this.clock = clock;
     this.settings = settings;
+    this.settledOwned = settledOwned;
   }
 
   private static final class Entry {
@@ -53,6 +64,9 @@ final class PurgeTracker {
     final Map<String, Long> acks = new TreeMap<>();
     long doneMillis = -1;
     final List<Waiter> waiters = new ArrayList<>(1);
+    /** This instance accepted the purge: it reports the settled status. */
+    boolean owned;
+    boolean reportedPartial;
 
     Entry(PurgeCommand command, long acceptedMillis, Set<String> expected) {
       this.command = command;
@@ -64,23 +78,44 @@ final class PurgeTracker {
   private record Waiter(Context context, Promise<PurgeStatus> promise) {}
 
   /** Starts tracking a purge (idempotent: the instance that issued it also receives its publish). */
-  synchronized void track(PurgeCommand command, Set<String> expected) {
-    if (entries.containsKey(command.id())) {
-      return;
-    }
-    evict();
-    long accepted = command.issuedAt() != null ? command.issuedAt().toEpochMilli() : clock.millis();
-    Entry e = new Entry(command, accepted, expected);
-    entries.put(command.id(), e);
-    if (expected.isEmpty()) {
-      e.doneMillis = accepted;
-    }
-    List<PurgeAck> before = early.remove(command.id());
-    if (before != null) {
-      before.forEach(a -> e.acks.put(a.node(), a.applied()));
-      if (e.doneMillis < 0 && e.acks.keySet().containsAll(e.expected)) {
-        e.doneMillis = clock.millis();
+  void track(PurgeCommand command, Set<String> expected) {
+    track(command, expected, false);
+  }
+
+  /** Starts tracking a purge this instance accepted (it will report the settled status). */
+  void trackOwned(PurgeCommand command, Set<String> expected) {
+    track(command, expected, true);
+  }
+
+  private void track(PurgeCommand command, Set<String> expected, boolean owned) {
+    PurgeStatus settled = null;
+    synchronized (this) {
+      Entry known = entries.get(command.id());
+      if (known != null) {
+        known.owned |= owned;
+        return;
       }
+      evict();
+      long accepted = command.issuedAt() != null ? command.issuedAt().toEpochMilli() : clock.millis();
+      Entry e = new Entry(command, accepted, expected);
+      e.owned = owned;
+      entries.put(command.id(), e);
+      if (expected.isEmpty()) {
+        e.doneMillis = accepted;
+      }
+      List<PurgeAck> before = early.remove(command.id());
+      if (before != null) {
+        before.forEach(a -> e.acks.put(a.node(), a.applied()));
+        if (e.doneMillis < 0 && e.acks.keySet().containsAll(e.expected)) {
+          e.doneMillis = clock.millis();
+        }
+      }
+      if (e.owned && e.doneMillis >= 0) {
+        settled = snapshot(e);
+      }
+    }
+    if (settled != null) {
+      settledOwned.accept(command.tenant(), settled);
     }
   }
 
@@ -88,6 +123,8 @@ final class PurgeTracker {
   void ack(PurgeAck ack) {
     List<Waiter> release;
     PurgeStatus status;
+    boolean owned;
+    String tenant;
     synchronized (this) {
       Entry e = entries.get(ack.id());
       if (e == null) {
@@ -107,8 +144,13 @@ final class PurgeTracker {
       release = new ArrayList<>(e.waiters);
       e.waiters.clear();
       status = snapshot(e);
+      owned = e.owned;
+      tenant = e.command.tenant();
     }
     release.forEach(w -> w.context().runOnContext(v -> w.promise().tryComplete(status)));
+    if (owned) {
+      settledOwned.accept(tenant, status);
+    }
   }
 
   /** The purge's status, empty when unknown or when it belongs to another tenant. */
@@ -137,12 +179,23 @@ final class PurgeTracker {
       e.waiters.add(new Waiter(context, promise));
     }
     long timer = context.owner().setTimer(settings.waitTimeout().toMillis(), t -> {
+      PurgeStatus partial = null;
+      String tenant = null;
       synchronized (this) {
         Entry e = entries.get(id);
         if (e != null) {
           e.waiters.removeIf(w -> w.promise() == promise);
-          promise.tryComplete(snapshot(e, true));
+          PurgeStatus now = snapshot(e, true);
+          promise.tryComplete(now);
+          if (e.owned && e.doneMillis < 0 && !e.reportedPartial) {
+            e.reportedPartial = true;
+            partial = now;
+            tenant = e.command.tenant();
+          }
         }
+      }
+      if (partial != null) {
+        settledOwned.accept(tenant, partial);
       }
     });
     return promise.future().onComplete(r -> context.owner().cancelTimer(timer));

@@ -99,7 +99,7 @@ public final class PurgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    tracker = new PurgeTracker(ctx.clock(), settings);
+    tracker = new PurgeTracker(ctx.clock(), settings, this::storeStatus);
     edges = new LiveEdges(ctx.clock(), settings.edgeExpiry());
     limiter = new PurgeRateLimiter(ctx.store().access(), ctx.clock(), settings.rateCapacity(), settings.rateWindow());
     MessageConsumer<NodeHeartbeat> beats = vertx.eventBus().consumer(Addresses.NODE_HEARTBEAT,
@@ -158,11 +158,33 @@ public final class PurgeVerticle extends VerticleBase {
     String tenant = rc.pathParam("t");
     String id = rc.pathParam("id");
     Optional<PurgeStatus> status = tracker.status(tenant, id);
-    if (status.isEmpty()) {
-      rc.fail(ApiException.notFound("no purge '" + id + "' for this tenant (or it is older than the retention)"));
+    if (status.isPresent()) {
+      json(rc, 200, status.get());
       return;
     }
-    json(rc, 200, status.get());
+    // accepted before this instance started (or evicted from its memory): the settled status
+    ctx.store().purgeStatuses().get(tenant, id)
+        .onSuccess(stored -> {
+          if (stored.isEmpty()) {
+            rc.fail(ApiException.notFound("no purge '" + id + "' for this tenant (or it is older than the retention)"));
+          } else {
+            rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(stored.get());
+          }
+        })
+        .onFailure(rc::fail);
+  }
+
+  /** Keeps a settled status of a purge this instance accepted, for instances that did not see it. */
+  private void storeStatus(String tenant, PurgeStatus status) {
+    String json;
+    try {
+      json = RecordCodec.MAPPER.writeValueAsString(status);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ctx.store().purgeStatuses().put(tenant, status.id(), json, settings.statusRetention())
+        .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "purge status " + status.id() + " (tenant " + tenant
+            + ") not stored; other instances answer 404 for it after it leaves this one's memory: " + e.getMessage()));
   }
 
   private static PurgeRequest decode(RoutingContext rc) {
@@ -212,7 +234,7 @@ public final class PurgeVerticle extends VerticleBase {
       PurgeCommand command = new PurgeCommand(stored.id(), stored.seq(), tenant, stored.scope(), stored.targets(),
           stored.soft(), Instant.now(ctx.clock()));
       Set<String> expected = edges.live();
-      tracker.track(command, expected);
+      tracker.trackOwned(command, expected);
       vertx.eventBus().publish(Addresses.PURGE, command);
       audit(caller, tenant, "purge.accept", describe(command), "accepted");
       return command;

@@ -134,6 +134,49 @@ abstract class PurgeApiTest {
     assertThat(r.statusCode()).isEqualTo(404);
   }
 
+  /**
+   * A purge service started after a purge (a restart, a deploy) still answers its status, from the
+   * store: done right away, and partial once the wait bound passed with an edge missing.
+   */
+  @Test
+  void settledStatusesAreAnsweredByAnInstanceStartedLater() throws Exception {
+    String done = post(T1, new JsonObject().put("all", true)).bodyAsJsonObject().getString("id");
+    vertx.eventBus().publish(Addresses.NODE_HEARTBEAT,
+        new dev.kasoku.common.bus.Messages.NodeHeartbeat("edge-stuck", List.of("cache-edge"), Instant.now()));
+    Thread.sleep(100);
+    String partial = post(T1, new JsonObject().put("all", true)).bodyAsJsonObject().getString("id");
+    Thread.sleep(600); // past the 300 ms wait bound
+
+    ApiRouter api2 = ApiRouter.load(vertx).await(10, TimeUnit.SECONDS);
+    ServiceContext ctx2 = new ServiceContext(ConfigLoader.load(Map.of("KASOKU_NODE_ID", "purge-2")), store,
+        new Health(), api2, Clock.systemUTC());
+    Vertx other = Vertx.vertx(); // its own bus: it has heard of neither purge
+    RecordCodec.registerAll(other);
+    try {
+      other.deployVerticle(new PurgeVerticle(ctx2, PurgeSettings.defaults())).await(10, TimeUnit.SECONDS);
+      HttpServer server2 = other.createHttpServer().requestHandler(api2.build()).listen(0, "127.0.0.1")
+          .await(30, TimeUnit.SECONDS);
+      JsonObject doneStatus = getStatus(server2.actualPort(), T1, done);
+      JsonObject partialStatus = getStatus(server2.actualPort(), T1, partial);
+
+      assertThat(doneStatus.getString("status")).isEqualTo("done");
+      assertThat(partialStatus.getString("status")).isEqualTo("partial");
+      assertThat(partialStatus.getJsonArray("missing").getList()).containsExactly("edge-stuck");
+      HttpResponse<Buffer> foreign = client.get(server2.actualPort(), "127.0.0.1", "/v1/tenants/t2/purge/" + done)
+          .bearerTokenAuthentication(keys.get(T2)).send().await(30, TimeUnit.SECONDS);
+      assertThat(foreign.statusCode()).isEqualTo(404);
+    } finally {
+      other.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private JsonObject getStatus(int port, String tenant, String id) throws Exception {
+    HttpResponse<Buffer> r = client.get(port, "127.0.0.1", "/v1/tenants/" + tenant + "/purge/" + id)
+        .bearerTokenAuthentication(keys.get(tenant)).send().await(30, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject();
+  }
+
   @Test
   void malformedPurgesAreRefusedWith400AndNothingIsLogged() throws Exception {
     List<JsonObject> bad = new ArrayList<>();

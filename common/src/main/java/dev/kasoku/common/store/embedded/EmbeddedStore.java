@@ -7,6 +7,7 @@ import dev.kasoku.common.store.ApiKeyStore;
 import dev.kasoku.common.store.HostnameConflictException;
 import dev.kasoku.common.store.NotificationStore;
 import dev.kasoku.common.store.PurgeLog;
+import dev.kasoku.common.store.PurgeStatusStore;
 import dev.kasoku.common.store.SiteStore;
 import dev.kasoku.common.store.StatsStore;
 import dev.kasoku.common.store.Store;
@@ -113,6 +114,7 @@ public final class EmbeddedStore implements Store {
   private final EmbeddedPurgeLog purgeLog = new EmbeddedPurgeLog(this);
   private final EmbeddedStats stats = new EmbeddedStats(this);
   private final EmbeddedNotifications notifications = new EmbeddedNotifications(this);
+  private final EmbeddedPurgeStatuses purgeStatuses = new EmbeddedPurgeStatuses(this);
   private final EmbeddedAccess access = new EmbeddedAccess(this);
 
   private EmbeddedStore(Vertx vertx, Path dir, Clock clock) {
@@ -332,6 +334,11 @@ public final class EmbeddedStore implements Store {
   @Override
   public StatsStore stats() {
     return stats;
+  }
+
+  @Override
+  public PurgeStatusStore purgeStatuses() {
+    return purgeStatuses;
   }
 
   @Override

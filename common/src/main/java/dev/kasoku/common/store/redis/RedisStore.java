@@ -7,6 +7,7 @@ import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.ApiKeyStore;
 import dev.kasoku.common.store.NotificationStore;
 import dev.kasoku.common.store.PurgeLog;
+import dev.kasoku.common.store.PurgeStatusStore;
 import dev.kasoku.common.store.SiteStore;
 import dev.kasoku.common.store.StatsStore;
 import dev.kasoku.common.store.Store;
@@ -97,6 +98,7 @@ public final class RedisStore implements Store {
   private final RedisPurgeLog purgeLog = new RedisPurgeLog(this);
   private final RedisStats stats = new RedisStats(this);
   private final RedisNotifications notifications = new RedisNotifications(this);
+  private final RedisPurgeStatuses purgeStatuses = new RedisPurgeStatuses(this);
   private final RedisAccess access = new RedisAccess(this);
 
   /**
@@ -303,6 +305,11 @@ public final class RedisStore implements Store {
   @Override
   public StatsStore stats() {
     return stats;
+  }
+
+  @Override
+  public PurgeStatusStore purgeStatuses() {
+    return purgeStatuses;
   }
 
   @Override
