@@ -176,21 +176,33 @@ public final class MemoryStorage implements Storage {
     }
   }
 
-  /** Keys detached from a tag by one purge, waiting to be reclaimed. */
+  /**
+   * Keys detached from a tag by one purge, waiting to be reclaimed. The sets are no longer reachable
+   * from the index, so nothing else changes them while they are walked here.
+   */
   private static final class Reclaim {
     final String tagKey;
-    final Iterator<String> keys;
-    int left;
+    private final Set<String> fresh;
+    private final Set<String> stale;
+    private Iterator<String> keys;
+    private boolean walkingStale;
 
     Reclaim(String tagKey, Set<String> fresh, Set<String> stale) {
       this.tagKey = tagKey;
-      List<String> all = new ArrayList<>(fresh.size() + (stale == null ? 0 : stale.size()));
-      all.addAll(fresh);
-      if (stale != null) {
-        all.addAll(stale);
+      this.fresh = fresh;
+      this.stale = stale;
+    }
+
+    /** The next key, or null when done; iterators are made on first use, not when the purge is applied. */
+    String next() {
+      if (keys == null) {
+        keys = fresh.iterator();
       }
-      this.keys = all.iterator();
-      this.left = all.size();
+      if (!keys.hasNext() && !walkingStale && stale != null) {
+        walkingStale = true;
+        keys = stale.iterator();
+      }
+      return keys.hasNext() ? keys.next() : null;
     }
   }
 
@@ -474,15 +486,15 @@ public final class MemoryStorage implements Storage {
     int done = 0;
     while (!reclaims.isEmpty() && done < maxKeys) {
       Reclaim r = reclaims.peekFirst();
-      while (r.keys.hasNext() && done < maxKeys) {
-        reclaimKey(r.tagKey, r.keys.next());
-        r.left--;
+      String key = null;
+      while (done < maxKeys && (key = r.next()) != null) {
+        reclaimKey(r.tagKey, key);
         done++;
         if ((done & 63) == 0 && System.nanoTime() - deadline > 0) {
           maxKeys = done;
         }
       }
-      if (!r.keys.hasNext()) {
+      if (key == null) {
         reclaims.pollFirst();
         tags.computeIfPresent(r.tagKey, (t, st) -> {
           if (--st.pending == 0 && st.marked()) {
