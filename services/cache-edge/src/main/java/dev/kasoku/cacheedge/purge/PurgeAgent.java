@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each applied purge is acked on {@code kasoku.purge.ack} (published, so every purge instance
  * sees it) with the number of stored objects it removed or marked stale ("all" is applied as a
- * generation bump in O(1) and reports 0). The agent also publishes this edge's
+ * generation bump in O(1) and reports 0; a tag purge reports the objects its marker hid). The agent also publishes this edge's
  * {@link NodeHeartbeat}, from which the purge service knows which edges must ack. Everything runs on
  * this verticle's context, so no state here needs locking.
  *

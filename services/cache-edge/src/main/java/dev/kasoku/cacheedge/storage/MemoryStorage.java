@@ -41,7 +41,8 @@ import java.util.function.Predicate;
  * and, in the same atomic step on the tag's index entry, detaches the keys indexed so far and hands
  * them to a reclaim queue; the count it reports is the size of what it detached (objects not yet
  * stale for a soft purge, every object for a hard one), so a second purge of the same tag counts
- * only what was stored since. From then on {@link #get} treats an entry carrying the tag and older
+ * only what was stored since (an object another tag's purge already hid, but that is not reclaimed
+ * yet, is still counted: the count is exact once reclaim has caught up). From then on {@link #get} treats an entry carrying the tag and older
  * than the marker as gone (hard: a miss, and the entry is removed there and then) or as stale (soft:
  * returned {@linkplain StoredObject#markedStale() marked stale}, exactly what an eager soft purge
  * stores, so the next request revalidates and may be served stale-while-revalidate meanwhile). An
@@ -513,7 +514,11 @@ public final class MemoryStorage implements Storage {
     return pendingReclaim.get();
   }
 
-  /** Removes (hard) or marks stale (soft) the entry under the key if the tag's markers hide it. */
+  /**
+   * Removes (hard) or marks stale (soft) the entry under the key if the tag's markers hide it; an
+   * entry that stays (marked stale now, already stale, or stored after the marker) is filed under
+   * the tag again, so a later hard purge of the tag finds it.
+   */
   private void reclaimKey(String tagKey, String key) {
     TagState st = tags.get(tagKey); // present: this job's pending count keeps it
     for (int attempt = 0; attempt < RECLAIM_ATTEMPTS; attempt++) {
@@ -525,22 +530,22 @@ public final class MemoryStorage implements Storage {
         if (cache.asMap().remove(key, e)) {
           return;
         }
-      } else if (st.soft > e.seq && !e.object.forcedStale()) {
-        Entry marked = markStale(key, e);
-        if (marked != null) {
-          // detached from this tag by the purge, it stays under the tag as a stale object
-          tags.computeIfPresent(tagKey, (t, s) -> {
-            if (policy.getIfPresentQuietly(key) == marked) {
-              s.add(key, true);
-            }
-            return s;
-          });
-          return;
-        }
-      } else {
-        // stored after the marker (and indexed by its store), or already stale
-        return;
+        continue;
       }
+      if (st.soft > e.seq && !e.object.forcedStale()) {
+        e = markStale(key, e);
+        if (e == null) {
+          continue;
+        }
+      }
+      Entry kept = e;
+      tags.computeIfPresent(tagKey, (t, s) -> {
+        if (policy.getIfPresentQuietly(key) == kept) {
+          s.add(key, kept.object.forcedStale());
+        }
+        return s;
+      });
+      return;
     }
   }
 

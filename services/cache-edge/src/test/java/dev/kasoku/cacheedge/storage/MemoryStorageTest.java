@@ -332,6 +332,74 @@ class MemoryStorageTest {
     assertThat(storage.stats().taggedKeys()).isZero();
   }
 
+  /**
+   * Stores, lookups, tag purges and reclaim steps from several threads at once: afterwards the tag
+   * index holds exactly the stored objects carrying the tag (a purge counts each once, none is
+   * left behind for a marker to be dropped over) and no marker or pending key remains.
+   */
+  @Test
+  void tagIndexStaysExactUnderConcurrentStoresPurgesAndReclaim() throws Exception {
+    storage = new MemoryStorage(64 << 20, 64 * 1024, 32);
+    int keys = 300;
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Thread> writers = new ArrayList<>();
+    for (int w = 0; w < 3; w++) {
+      int seed = w;
+      Thread t = new Thread(() -> {
+        java.util.Random random = new java.util.Random(seed);
+        while (!stop.get()) {
+          String key = "c" + random.nextInt(keys);
+          int shape = random.nextInt(4);
+          StoredObject o = switch (shape) {
+            case 0 -> plain(key, 50);
+            case 1 -> plain(key, 50, "bulk");
+            case 2 -> plain(key, 50, "bulk", "other");
+            default -> plain(key, 50, "other");
+          };
+          storage.put(random.nextInt(5) == 0 ? o.markedStale() : o);
+          storage.get("c" + random.nextInt(keys));
+        }
+      });
+      t.start();
+      writers.add(t);
+    }
+    java.util.Random random = new java.util.Random(42);
+    for (int i = 0; i < 2000; i++) {
+      storage.invalidate(new Selection.Tag("acme", random.nextBoolean() ? "bulk" : "other"), random.nextBoolean());
+      storage.reclaim(1 + random.nextInt(50), Long.MAX_VALUE);
+    }
+    stop.set(true);
+    for (Thread t : writers) {
+      t.join();
+    }
+    reclaimAll();
+    assertThat(storage.stats().tagMarkers()).isZero();
+    assertThat(storage.stats().pendingReclaim()).isZero();
+
+    int carrying = 0;
+    int fresh = 0;
+    for (int i = 0; i < keys; i++) {
+      StoredObject o = storage.get("c" + i);
+      if (o != null && o.tags().contains("bulk")) {
+        carrying++;
+        fresh += o.forcedStale() ? 0 : 1;
+      }
+    }
+    assertThat(storage.invalidate(new Selection.Tag("acme", "bulk"), true)).as("soft: the fresh ones").isEqualTo(fresh);
+    reclaimAll();
+    assertThat(storage.invalidate(new Selection.Tag("acme", "bulk"), false)).as("hard: all").isEqualTo(carrying);
+    reclaimAll();
+    for (int i = 0; i < keys; i++) {
+      StoredObject o = storage.get("c" + i);
+      assertThat(o == null || !o.tags().contains("bulk")).isTrue();
+    }
+    storage.invalidate(new Selection.Tenant("acme"), false);
+    var stats = storage.stats();
+    assertThat(stats.entries()).isZero();
+    assertThat(stats.taggedKeys()).isZero();
+    assertThat(stats.tagMarkers()).isZero();
+  }
+
   @Test
   void bodyOverTheLimitIsNeverKept() {
     storage = new MemoryStorage(1 << 20, 1000, 32);
