@@ -303,6 +303,19 @@ class MemoryStorageTest {
   }
 
   @Test
+  void objectMarkedStaleByAPrefixPurgeIsStillFoundByItsTag() {
+    storage = new MemoryStorage(64 << 20, 64 * 1024, 32);
+    storage.put(plain("a", 10, "x"));
+    assertThat(storage.invalidate(new Selection.Prefix("acme", "www.example.com", "/a"), true)).isEqualTo(1);
+    assertThat(storage.invalidate(new Selection.Tag("acme", "x"), true)).as("already stale").isZero();
+    assertThat(storage.invalidate(new Selection.Tag("acme", "x"), false)).isEqualTo(1);
+    assertThat(storage.get("a")).isNull();
+    reclaimAll();
+    assertThat(storage.stats().entries()).isZero();
+    assertThat(storage.stats().taggedKeys()).isZero();
+  }
+
+  @Test
   void purgeOfATagNothingCarriesLeavesNoMarker() {
     storage = new MemoryStorage(64 << 20, 64 * 1024, 32);
     storage.put(plain("a", 10, "y"));
