@@ -491,7 +491,7 @@ public final class MemoryStorage implements Storage {
       while (done < maxKeys && (key = r.next()) != null) {
         reclaimKey(r.tagKey, key);
         done++;
-        if ((done & 63) == 0 && System.nanoTime() - deadline > 0) {
+        if ((done & 15) == 0 && System.nanoTime() - deadline > 0) {
           maxKeys = done;
         }
       }
