@@ -43,9 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each applied purge is acked on {@code kasoku.purge.ack} (published, so every purge instance
  * sees it) with the number of stored objects it removed or marked stale ("all" is applied as a
- * generation bump in O(1) and reports 0; a tag purge reports the objects its marker hid). The agent also publishes this edge's
- * {@link NodeHeartbeat}, from which the purge service knows which edges must ack. Everything runs on
- * this verticle's context, so no state here needs locking.
+ * generation bump in O(1) and reports 0; a tag purge reports the objects its marker hid). The agent
+ * also publishes this edge's {@link NodeHeartbeat}, from which the purge service knows which edges
+ * must ack. Everything runs on this verticle's context, so no state here needs locking.
  *
  * <p>A tag purge is applied as a marker in the storage (O(1), see {@code MemoryStorage}) and acked at
  * once; the objects it hides are then reclaimed by {@link Storage#reclaim} in steps of at most

@@ -42,11 +42,12 @@ import java.util.function.Predicate;
  * them to a reclaim queue; the count it reports is the size of what it detached (objects not yet
  * stale for a soft purge, every object for a hard one), so a second purge of the same tag counts
  * only what was stored since (an object another tag's purge already hid, but that is not reclaimed
- * yet, is still counted: the count is exact once reclaim has caught up). From then on {@link #get} treats an entry carrying the tag and older
- * than the marker as gone (hard: a miss, and the entry is removed there and then) or as stale (soft:
- * returned {@linkplain StoredObject#markedStale() marked stale}, exactly what an eager soft purge
- * stores, so the next request revalidates and may be served stale-while-revalidate meanwhile). An
- * object stored after the purge has a higher number and is served normally.
+ * yet, is still counted: the count is exact once reclaim has caught up). From then on {@link #get}
+ * treats an entry carrying the tag and older than the marker as gone (hard: a miss, and the entry is
+ * removed there and then) or as stale (soft: returned {@linkplain StoredObject#markedStale() marked
+ * stale}, exactly what an eager soft purge stores, so the next request revalidates and may be served
+ * stale-while-revalidate meanwhile). An object stored after the purge has a higher number and is
+ * served normally. Purges by key, prefix, host or tenant skip entries a marker already hides.
  *
  * <p>{@link #reclaim} does the eager work afterwards in bounded steps (a few thousand keys or a
  * couple of milliseconds each, whichever comes first): it removes the hidden objects (hard) or
@@ -79,6 +80,10 @@ public final class MemoryStorage implements Storage {
   private static final String[] NO_TAGS = new String[0];
   /** Attempts to reclaim one key whose entry keeps changing under the reclaimer. */
   private static final int RECLAIM_ATTEMPTS = 4;
+  /** What the tag markers make of an entry ({@link #hiddenBy}). */
+  private static final int VISIBLE = 0;
+  private static final int SOFT = 1;
+  private static final int HARD = 2;
 
   private final PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
   private final Cache<String, Entry> cache;
@@ -255,10 +260,6 @@ public final class MemoryStorage implements Storage {
     }
     return hidden == SOFT && !o.forcedStale() ? o.markedStale() : o;
   }
-
-  private static final int VISIBLE = 0;
-  private static final int SOFT = 1;
-  private static final int HARD = 2;
 
   /** Whether a tag marker newer than the entry hides it (hard) or makes it stale (soft). */
   private int hiddenBy(Entry e) {
