@@ -4,8 +4,10 @@ import com.hazelcast.config.Config;
 import dev.kasoku.bench.BenchObjects;
 import dev.kasoku.cacheedge.CacheEdgeVerticle;
 import dev.kasoku.cacheedge.EdgeSettings;
+import dev.kasoku.cacheedge.purge.PurgeAgent;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
+import dev.kasoku.common.bus.Messages.PurgeScope;
 import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.cluster.ClusterNode;
 import dev.kasoku.common.config.ConfigLoader;
@@ -29,6 +31,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.File;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,8 +64,9 @@ import org.HdrHistogram.Histogram;
  *       call (microseconds);</li>
  *   <li><b>throughput</b>: purges sent without waiting by {@code CONCURRENCY} clients for
  *       {@code SECONDS}: accepted purges per second, then how many were done (acked by all three);</li>
- *   <li><b>tag purge</b>: one purge of the tag carried by {@code TAGGED} objects on every edge, and
- *       the count each edge reports.</li>
+ *   <li><b>tag purge</b>: one purge of the tag carried by {@code TAGGED} objects on every edge, the
+ *       count each edge reports, each edge's own apply time (its purge agent's measurement), and how
+ *       long and how much process CPU the lazy reclaim that follows took on each edge.</li>
  * </ol>
  * Run (Redis on 127.0.0.1:6379, db 15 and a random key root, deleted afterwards):
  * <pre>
@@ -102,7 +106,38 @@ public final class PurgeBench {
     vertx.deployVerticle(edge).await(60, TimeUnit.SECONDS);
     fill(edge.purge().storage(), Integer.parseInt(a[7]));
     System.out.println("READY " + a[5] + " " + edge.purge().storage().stats().entries());
-    // runs until the driver kills this process
+    watchTagPurges(a[5], edge.purge().agent(), edge.purge().storage());
+  }
+
+  /**
+   * Until the driver kills this process: after each tag purge, prints the agent's own apply time
+   * (from receiving the purge to handing it to the storage, on the agent's event loop) and, once
+   * the storage has reclaimed the objects it hid, how long that took and the process CPU it used.
+   */
+  private static void watchTagPurges(String nodeId, PurgeAgent agent, Storage storage) throws InterruptedException {
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    String seen = null;
+    while (true) {
+      PurgeAgent.LastApply last = agent.lastApply();
+      if (last != null && last.scope() == PurgeScope.TAG && !last.id().equals(seen)) {
+        seen = last.id();
+        long cpu0 = os.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        System.out.printf("TAG-APPLY %s: purge %s applied in %.3f ms (%d objects)%n", nodeId, last.id(),
+            last.nanos() / 1e6, last.affected());
+        if (last.affected() == 0) {
+          continue; // the driver's readiness probe
+        }
+        while (storage.pendingReclaim() > 0) {
+          Thread.sleep(5);
+        }
+        System.out.printf("TAG-RECLAIMED %s: within %d ms of the apply being seen, process CPU meanwhile %d ms, %d "
+                + "entries left%n",
+            nodeId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+            TimeUnit.NANOSECONDS.toMillis(os.getProcessCpuTime() - cpu0), storage.stats().entries());
+      }
+      Thread.sleep(5);
+    }
   }
 
   private static void fill(Storage storage, int tagged) {
@@ -280,12 +315,16 @@ public final class PurgeBench {
     System.out.printf("tag purge of %d tagged objects per edge: status=%s tookMs=%s (202->last ack), client round "
         + "trip %d ms, applied per edge %s%n", tagged, s.getString("status"), s.getValue("tookMs"), roundTripMs,
         s.getJsonObject("acked").encode());
-    Thread.sleep(1000);
+    // each edge's own measurement of the apply step and of the lazy reclaim that follows it
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     for (int i = 0; i < 3; i++) {
-      // the edge's own measurement of the apply step (its purge agent logs applies of 20 ms and more)
-      Files.readAllLines(logs.resolve("edge-" + i + ".log")).stream()
-          .filter(l -> l.contains("applied on") && l.contains("TAG"))
-          .forEach(l -> System.out.println("  " + l.substring(l.indexOf("purge "))));
+      Path log = logs.resolve("edge-" + i + ".log");
+      while (!Files.readString(log).contains("TAG-RECLAIMED") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      Files.readAllLines(log).stream()
+          .filter(l -> l.startsWith("TAG-") || l.contains("applied on") && l.contains("TAG"))
+          .forEach(l -> System.out.println("  " + l));
     }
   }
 

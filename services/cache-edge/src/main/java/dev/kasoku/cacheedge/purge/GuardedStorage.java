@@ -76,6 +76,16 @@ public final class GuardedStorage implements Storage {
   }
 
   @Override
+  public boolean reclaim(int maxKeys, long maxNanos) {
+    return delegate.reclaim(maxKeys, maxNanos);
+  }
+
+  @Override
+  public long pendingReclaim() {
+    return delegate.pendingReclaim();
+  }
+
+  @Override
   public long generation(String tenant) {
     return delegate.generation(tenant);
   }

@@ -48,9 +48,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each applied purge is acked on {@code kasoku.purge.ack} (published, so every purge instance
  * sees it) with the number of stored objects it removed or marked stale ("all" is applied as a
- * generation bump in O(1) and reports 0). The agent also publishes this edge's
- * {@link NodeHeartbeat}, from which the purge service knows which edges must ack. Everything runs on
- * this verticle's context, so no state here needs locking.
+ * generation bump in O(1) and reports 0; a tag purge reports the objects its marker hid). The agent
+ * also publishes this edge's {@link NodeHeartbeat}, from which the purge service knows which edges
+ * must ack. Everything runs on this verticle's context, so no state here needs locking.
+ *
+ * <p>A tag purge is applied as a marker in the storage (O(1), see {@code MemoryStorage}) and acked at
+ * once; the objects it hides are then reclaimed by {@link Storage#reclaim} in steps of at most
+ * {@link #RECLAIM_KEYS} objects or {@link #RECLAIM_STEP_NANOS}, run on this context with a
+ * {@link #RECLAIM_PAUSE_MS} pause between steps, so the event loop this agent shares with others
+ * is never held for long. The periodic log check also restarts reclaim if anything is pending.
  */
 public final class PurgeAgent extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(PurgeAgent.class.getName());
@@ -59,6 +65,12 @@ public final class PurgeAgent extends VerticleBase {
   static final int REPLAY_BATCH = 1000;
   /** Applying a purge that takes this long is logged (it held this agent's event loop). */
   static final long SLOW_APPLY_MS = 20;
+  /** At most this many objects reclaimed per step. */
+  static final int RECLAIM_KEYS = 4096;
+  /** A reclaim step stops after about this long. */
+  static final long RECLAIM_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /** Pause between reclaim steps, leaving the event loop to other work. */
+  static final long RECLAIM_PAUSE_MS = 1;
 
   /**
    * @param checkInterval how often the purge log is read for purges the bus did not deliver (≤ 1 s)
@@ -106,6 +118,11 @@ public final class PurgeAgent extends VerticleBase {
   private final AtomicLong appliedCount = new AtomicLong();
   private final AtomicLong gapsRecovered = new AtomicLong();
   private volatile long lastAppliedSeq;
+  private volatile LastApply lastApply;
+  private boolean reclaiming;
+
+  /** The most recent purge applied: what it was, how many objects it affected, how long applying took. */
+  public record LastApply(String id, PurgeScope scope, long affected, long nanos) {}
 
   public PurgeAgent(PurgeLog log, Storage storage, PurgeGuard guard, UrlKeys urlKeys, String node, Clock clock,
                     Settings settings) {
@@ -136,7 +153,10 @@ public final class PurgeAgent extends VerticleBase {
         });
     return initial.compose(v -> {
       consumer = vertx.eventBus().consumer(Addresses.PURGE, m -> onCommand(m.body()));
-      vertx.setPeriodic(settings.checkInterval().toMillis(), t -> replay());
+      vertx.setPeriodic(settings.checkInterval().toMillis(), t -> {
+        replay();
+        reclaimSoon();
+      });
       heartbeat();
       vertx.setPeriodic(settings.heartbeatInterval().toMillis(), t -> heartbeat());
       return consumer.completion();
@@ -146,6 +166,11 @@ public final class PurgeAgent extends VerticleBase {
   /** The highest purge sequence applied by this edge (for health output and tests). */
   public long lastAppliedSeq() {
     return lastAppliedSeq;
+  }
+
+  /** The most recent purge applied (null before the first); for benchmarks and diagnostics. */
+  public LastApply lastApply() {
+    return lastApply;
   }
 
   /** Purges applied since start, whichever path brought them. */
@@ -290,14 +315,41 @@ public final class PurgeAgent extends VerticleBase {
       }
       default -> throw new IllegalStateException(scope.name());
     }
-    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    long tookNanos = System.nanoTime() - started;
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(tookNanos);
     if (tookMs >= SLOW_APPLY_MS) {
       LOG.log(System.Logger.Level.INFO, "purge " + id + " (" + scope + ", tenant " + tenant + ") applied on " + node
           + " in " + tookMs + " ms: " + affected + " objects");
     }
+    lastApply = new LastApply(id, scope, affected, tookNanos);
     appliedCount.incrementAndGet();
     lastAppliedSeq = Math.max(lastAppliedSeq, seq);
     vertx.eventBus().publish(Addresses.PURGE_ACK, new PurgeAck(id, node, affected));
+    reclaimSoon();
+  }
+
+  /** Starts reclaim steps unless they are running or there is nothing to reclaim. */
+  private void reclaimSoon() {
+    if (!reclaiming && storage.pendingReclaim() > 0) {
+      reclaiming = true;
+      vertx.setTimer(RECLAIM_PAUSE_MS, t -> reclaimStep());
+    }
+  }
+
+  private void reclaimStep() {
+    boolean more;
+    try {
+      more = storage.reclaim(RECLAIM_KEYS, RECLAIM_STEP_NANOS);
+    } catch (RuntimeException e) {
+      reclaiming = false;
+      LOG.log(System.Logger.Level.ERROR, "purge reclaim step failed on " + node + "; retried at the next check", e);
+      return;
+    }
+    if (more) {
+      vertx.setTimer(RECLAIM_PAUSE_MS, t -> reclaimStep());
+    } else {
+      reclaiming = false;
+    }
   }
 
   private void heartbeat() {

@@ -2,15 +2,20 @@ package dev.kasoku.cacheedge.storage;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import io.netty.buffer.PooledByteBufAllocator;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -25,25 +30,187 @@ import java.util.function.Predicate;
  * bounded per URL, oldest pushed out first) and the tag index (tenant + Surrogate-Key tag → keys),
  * which holds entries only for objects that carry tags. The listener runs on the thread that caused
  * the removal ({@code executor(Runnable::run)}), so when {@code put} or {@code invalidate} returns,
- * the indexes and the released memory already reflect it.
+ * the indexes and the released memory already reflect it. A tagged object is indexed right after it
+ * is stored, and only while the cache still holds it, so an object evicted at admission leaves
+ * nothing behind; the listener reads the key's current entry under the tag's lock before unindexing,
+ * so a late notification for a replaced object never unindexes its successor.
+ *
+ * <p><b>Tag purge in O(1): markers, then lazy reclaim.</b> Every stored entry carries a sequence
+ * number from a storage-local counter (not the wall clock, so two events in one millisecond are
+ * still ordered). Purging a tag takes the next number as the tag's <em>marker</em> (hard or soft)
+ * and, in the same atomic step on the tag's index entry, detaches the keys indexed so far and hands
+ * them to a reclaim queue; the count it reports is the size of what it detached (objects not yet
+ * stale for a soft purge, every object for a hard one), so a second purge of the same tag counts
+ * only what was stored since (an object another tag's purge already hid, but that is not reclaimed
+ * yet, is still counted: the count is exact once reclaim has caught up). From then on {@link #get}
+ * treats an entry carrying the tag and older than the marker as gone (hard: a miss, and the entry is
+ * removed there and then) or as stale (soft: returned {@linkplain StoredObject#markedStale() marked
+ * stale}, exactly what an eager soft purge stores, so the next request revalidates and may be served
+ * stale-while-revalidate meanwhile). An object stored after the purge has a higher number and is
+ * served normally. Purges by key, prefix, host or tenant skip entries a marker already hides.
+ *
+ * <p>{@link #reclaim} does the eager work afterwards in bounded steps (a few thousand keys or a
+ * couple of milliseconds each, whichever comes first): it removes the hidden objects (hard) or
+ * replaces them by their stale-marked copy (soft) and moves them to the tag's stale keys, so memory,
+ * the Vary index and the tag index are freed as before, only later. The purge agent runs these steps
+ * on its own context with a pause between them, so no step holds an event loop for long. Once every
+ * key detached for a tag has been reclaimed, the tag's markers are dropped (each object they hid is
+ * gone or carries its own stale mark), so markers are bounded by the tags purged during the last
+ * reclaim and never accumulate. Each lookup of a tagged object pays one map read per tag, and only
+ * while some tag has a marker.
+ *
+ * <p><b>Stores racing a purge.</b> A store that completes before the purge is applied is covered by
+ * it (indexed, hence detached, or checked against the marker when it indexes itself). A store that
+ * takes its number before the purge and indexes itself after checks the marker there and hides its
+ * own object; should the marker already be dropped, the highest dropped marker says so and the object
+ * is removed (conservative: at worst one extra origin fetch). Fetches that <em>started</em> before a
+ * purge are the purge guard's concern ({@code purge.GuardedStorage}), as before.
+ *
+ * <p>Purge by host and prefix still scan the cache, and purge of a whole tenant stays a generation
+ * bump: a host marker would need a host index over every object, which tags do not.
  *
  * <p><b>Memory.</b> The budget counts body capacity plus an estimate of the head; the cache holds one
  * reference on each body and drops it in the listener, so an evicted body's memory returns to the
- * pool as soon as no reader is streaming it (see {@link Body}).
+ * pool as soon as no reader is streaming it (see {@link Body}). Objects hidden by a marker stay in
+ * the budget (and stay evictable) until they are reclaimed.
  */
 public final class MemoryStorage implements Storage {
   /** Default bound on stored variants of one URL. */
   public static final int DEFAULT_MAX_VARIANTS = 32;
+  private static final String[] NO_TAGS = new String[0];
+  /** Attempts to reclaim one key whose entry keeps changing under the reclaimer. */
+  private static final int RECLAIM_ATTEMPTS = 4;
+  /** What the tag markers make of an entry ({@link #hiddenBy}). */
+  private static final int VISIBLE = 0;
+  private static final int SOFT = 1;
+  private static final int HARD = 2;
 
   private final PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
-  private final Cache<String, StoredObject> cache;
+  private final Cache<String, Entry> cache;
+  private final Policy<String, Entry> policy;
   private final long budget;
   private final long maxObject;
   private final int maxVariants;
   private final Map<String, VaryEntry> varies = new ConcurrentHashMap<>();
-  private final Map<String, Set<String>> tagIndex = new ConcurrentHashMap<>();
+  private final Map<String, TagState> tags = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> generations = new ConcurrentHashMap<>();
   private final AtomicLong evictions = new AtomicLong();
+  /** Numbers entries and tag markers: a later number means a later event. */
+  private final AtomicLong sequence = new AtomicLong();
+  /** The highest marker dropped so far (see "Stores racing a purge"). */
+  private final AtomicLong droppedMarkers = new AtomicLong();
+  /** Tags with a marker: lookups skip the marker check while there are none. */
+  private final AtomicInteger markedTags = new AtomicInteger();
+  /** Keys detached by tag purges and not yet reclaimed; guarded by {@code this}. */
+  private final ArrayDeque<Reclaim> reclaims = new ArrayDeque<>();
+  private final AtomicLong pendingReclaim = new AtomicLong();
+
+  /** What the cache holds: the object, when it was stored, and its tag index keys. */
+  private static final class Entry {
+    final StoredObject object;
+    final long seq;
+    final String[] tagKeys;
+
+    Entry(StoredObject object, long seq, String[] tagKeys) {
+      this.object = object;
+      this.seq = seq;
+      this.tagKeys = tagKeys;
+    }
+
+    boolean carries(String tagKey) {
+      for (String t : tagKeys) {
+        if (t.equals(tagKey)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /**
+   * One tenant's tag: the keys of stored objects carrying it (split by whether they are marked stale,
+   * so a soft purge counts and detaches only the others) and its markers. Mutated only inside
+   * {@code tags.compute} for its key; markers are read by lookups without that lock.
+   */
+  private static final class TagState {
+    Set<String> fresh = new HashSet<>();
+    Set<String> stale;
+    volatile long hard;
+    volatile long soft;
+    /** Reclaim jobs of this tag still queued: its markers stay until none is. */
+    int pending;
+
+    void add(String key, boolean forcedStale) {
+      if (forcedStale) {
+        fresh.remove(key);
+        if (stale == null) {
+          stale = new HashSet<>();
+        }
+        stale.add(key);
+      } else {
+        if (stale != null) {
+          stale.remove(key);
+        }
+        fresh.add(key);
+      }
+    }
+
+    /** Files the key where its current entry belongs, if it is indexed here at all. */
+    void move(String key, boolean forcedStale) {
+      if (fresh.contains(key) || stale != null && stale.contains(key)) {
+        add(key, forcedStale);
+      }
+    }
+
+    void remove(String key) {
+      fresh.remove(key);
+      if (stale != null && stale.remove(key) && stale.isEmpty()) {
+        stale = null;
+      }
+    }
+
+    int keys() {
+      return fresh.size() + (stale == null ? 0 : stale.size());
+    }
+
+    boolean marked() {
+      return hard != 0 || soft != 0;
+    }
+
+    boolean unused() {
+      return keys() == 0 && !marked() && pending == 0;
+    }
+  }
+
+  /**
+   * Keys detached from a tag by one purge, waiting to be reclaimed. The sets are no longer reachable
+   * from the index, so nothing else changes them while they are walked here.
+   */
+  private static final class Reclaim {
+    final String tagKey;
+    private final Set<String> fresh;
+    private final Set<String> stale;
+    private Iterator<String> keys;
+    private boolean walkingStale;
+
+    Reclaim(String tagKey, Set<String> fresh, Set<String> stale) {
+      this.tagKey = tagKey;
+      this.fresh = fresh;
+      this.stale = stale;
+    }
+
+    /** The next key, or null when done; iterators are made on first use, not when the purge is applied. */
+    String next() {
+      if (keys == null) {
+        keys = fresh.iterator();
+      }
+      if (!keys.hasNext() && !walkingStale && stale != null) {
+        walkingStale = true;
+        keys = stale.iterator();
+      }
+      return keys.hasNext() ? keys.next() : null;
+    }
+  }
 
   /** Variants stored for one URL, oldest first, and the Vary names they were keyed on. */
   private static final class VaryEntry {
@@ -68,20 +235,50 @@ public final class MemoryStorage implements Storage {
     this.maxVariants = maxVariants;
     this.cache = Caffeine.newBuilder()
         .maximumWeight(budgetBytes)
-        .weigher((String k, StoredObject v) -> v.weight())
+        .weigher((String k, Entry v) -> v.object.weight())
         .executor(Runnable::run)
         .removalListener(this::onRemoval)
         .build();
+    this.policy = cache.policy();
   }
 
   @Override
   public StoredObject get(String fullKey) {
-    StoredObject o = cache.getIfPresent(fullKey);
-    if (o != null && !generations.isEmpty() && o.generation() < generation(o.tenant())) {
-      cache.asMap().remove(fullKey, o);
+    Entry e = cache.getIfPresent(fullKey);
+    if (e == null) {
       return null;
     }
-    return o;
+    StoredObject o = e.object;
+    if (!generations.isEmpty() && o.generation() < generation(o.tenant())) {
+      cache.asMap().remove(fullKey, e);
+      return null;
+    }
+    int hidden = hiddenBy(e);
+    if (hidden == HARD) {
+      cache.asMap().remove(fullKey, e);
+      return null;
+    }
+    return hidden == SOFT && !o.forcedStale() ? o.markedStale() : o;
+  }
+
+  /** Whether a tag marker newer than the entry hides it (hard) or makes it stale (soft). */
+  private int hiddenBy(Entry e) {
+    if (e.tagKeys.length == 0 || markedTags.get() == 0) {
+      return VISIBLE;
+    }
+    int hidden = VISIBLE;
+    for (String tk : e.tagKeys) {
+      TagState st = tags.get(tk);
+      if (st != null) {
+        if (st.hard > e.seq) {
+          return HARD;
+        }
+        if (st.soft > e.seq) {
+          hidden = SOFT;
+        }
+      }
+    }
+    return hidden;
   }
 
   @Override
@@ -118,40 +315,76 @@ public final class MemoryStorage implements Storage {
       // the URL stopped varying: drop its variants
       invalidate(new Selection.Key(object.tenant(), object.primaryKey()), false);
     }
-    // index first: the put may evict the new entry at once (admission), and the listener must then
-    // find its tags to unindex them
-    for (String tag : object.tags()) {
-      tagIndex.computeIfAbsent(tagKey(object.tenant(), tag), t -> ConcurrentHashMap.newKeySet()).add(key);
+    String[] tagKeys = NO_TAGS;
+    if (!object.tags().isEmpty()) {
+      tagKeys = new String[object.tags().size()];
+      for (int i = 0; i < tagKeys.length; i++) {
+        tagKeys[i] = tagKey(object.tenant(), object.tags().get(i));
+      }
     }
-    cache.put(key, object);
+    Entry entry = new Entry(object, sequence.incrementAndGet(), tagKeys);
+    cache.put(key, entry);
+    if (tagKeys.length > 0) {
+      index(key, entry);
+    }
   }
 
-  private void onRemoval(String key, StoredObject old, RemovalCause cause) {
+  /**
+   * Files a just stored entry under its tags, if the cache still holds it, and applies any marker
+   * newer than the entry that the purge could not apply because the entry was not indexed yet.
+   */
+  private void index(String key, Entry entry) {
+    boolean[] hidden = new boolean[2]; // [hard, soft]
+    for (String tk : entry.tagKeys) {
+      tags.compute(tk, (t, st) -> {
+        if (policy.getIfPresentQuietly(key) != entry) {
+          return st;
+        }
+        if (st == null) {
+          st = new TagState();
+        }
+        st.add(key, entry.object.forcedStale());
+        hidden[0] |= st.hard > entry.seq;
+        hidden[1] |= st.soft > entry.seq;
+        return st;
+      });
+    }
+    if (hidden[0] || entry.seq < droppedMarkers.get()) {
+      cache.asMap().remove(key, entry);
+    } else if (hidden[1] && !entry.object.forcedStale()) {
+      markStale(key, entry);
+    }
+  }
+
+  private void onRemoval(String key, Entry old, RemovalCause cause) {
     if (old == null) {
       return;
     }
     if (cause.wasEvicted()) {
       evictions.incrementAndGet();
     }
-    for (String tag : old.tags()) {
-      String tk = tagKey(old.tenant(), tag);
-      tagIndex.computeIfPresent(tk, (t, keys) -> {
-        StoredObject now = cause == RemovalCause.REPLACED ? cache.asMap().get(key) : null;
-        if (now == null || !now.tags().contains(tag)) {
-          keys.remove(key);
+    StoredObject o = old.object;
+    for (String tk : old.tagKeys) {
+      tags.computeIfPresent(tk, (t, st) -> {
+        // under the tag's lock: a successor stored meanwhile is already in the cache, or indexes itself after
+        Entry now = policy.getIfPresentQuietly(key);
+        if (now != null && now.carries(tk)) {
+          st.move(key, now.object.forcedStale());
+        } else {
+          st.remove(key);
         }
-        return keys.isEmpty() ? null : keys;
+        return st.unused() ? null : st;
       });
     }
-    if (!old.secondaryKey().isEmpty() && cause != RemovalCause.REPLACED) {
-      varies.computeIfPresent(old.primaryKey(), (pk, e) -> {
-        if (e.sameFields(old.vary())) {
-          e.secondaries.remove(old.secondaryKey());
+    if (!o.secondaryKey().isEmpty() && cause != RemovalCause.REPLACED) {
+      varies.computeIfPresent(o.primaryKey(), (pk, e) -> {
+        if (e.sameFields(o.vary())) {
+          e.secondaries.remove(o.secondaryKey());
         }
         return e.secondaries.isEmpty() ? null : e;
       });
     }
-    old.body().release();
+    o.body().release();
   }
 
   @Override
@@ -166,6 +399,9 @@ public final class MemoryStorage implements Storage {
 
   @Override
   public int invalidate(Selection selection, boolean soft) {
+    if (selection instanceof Selection.Tag t) {
+      return mark(tagKey(t.tenant(), t.tag()), soft);
+    }
     List<String> keys = new ArrayList<>();
     if (selection instanceof Selection.Key k) {
       keys.add(k.primaryKey());
@@ -174,11 +410,6 @@ public final class MemoryStorage implements Storage {
         e.secondaries.forEach(s -> keys.add(StoredObject.fullKey(pk, s)));
         return e;
       });
-    } else if (selection instanceof Selection.Tag t) {
-      Set<String> tagged = tagIndex.get(tagKey(t.tenant(), t.tag()));
-      if (tagged != null) {
-        keys.addAll(tagged);
-      }
     } else if (selection instanceof Selection.Prefix p) {
       scan(keys, o -> p.host().equals(o.host()) && o.path() != null && o.path().startsWith(p.pathPrefix()));
     } else if (selection instanceof Selection.Host h) {
@@ -188,32 +419,169 @@ public final class MemoryStorage implements Storage {
     }
     int n = 0;
     for (String key : keys) {
-      StoredObject o = cache.getIfPresent(key);
-      if (o == null || !o.tenant().equals(selection.tenant())) {
+      Entry e = cache.getIfPresent(key);
+      if (e == null || !e.object.tenant().equals(selection.tenant())) {
         continue;
       }
-      if (selection instanceof Selection.Tag t && !o.tags().contains(t.tag())) {
+      int hidden = hiddenBy(e);
+      if (hidden == HARD) {
+        // already gone for lookups: not affected by this purge, removed now that it is in hand
+        cache.asMap().remove(key, e);
         continue;
       }
       if (soft) {
-        if (!o.forcedStale() && o.body().tryRetain()) {
-          // the replaced entry's listener drops its body reference: the new one needs its own
-          if (cache.asMap().replace(key, o, o.markedStale())) {
-            n++;
-          } else {
-            o.body().release();
-          }
+        if (!e.object.forcedStale() && hidden == VISIBLE && markStale(key, e) != null) {
+          n++;
         }
-      } else if (cache.asMap().remove(key, o)) {
+      } else if (cache.asMap().remove(key, e)) {
         n++;
       }
     }
     return n;
   }
 
+  /**
+   * Sets the tag's marker and detaches its keys for reclaim, atomically with respect to stores
+   * indexing themselves under the tag.
+   *
+   * @return how many stored objects the marker affects
+   */
+  private synchronized int mark(String tagKey, boolean soft) {
+    int[] affected = new int[1];
+    tags.compute(tagKey, (t, st) -> {
+      long marker = sequence.incrementAndGet();
+      if (st == null) {
+        // nothing indexed: only a store still indexing itself could carry the tag, and it checks this
+        dropped(marker);
+        return null;
+      }
+      if (!st.marked()) {
+        markedTags.incrementAndGet();
+      }
+      if (soft) {
+        st.soft = marker;
+      } else {
+        st.hard = marker;
+      }
+      Set<String> fresh = st.fresh;
+      Set<String> stale = soft ? null : st.stale;
+      st.fresh = new HashSet<>();
+      if (!soft) {
+        st.stale = null;
+      }
+      affected[0] = fresh.size() + (stale == null ? 0 : stale.size());
+      if (affected[0] > 0) {
+        st.pending++;
+        reclaims.addLast(new Reclaim(t, fresh, stale));
+        pendingReclaim.addAndGet(affected[0]);
+      } else if (st.pending == 0) {
+        dropMarkers(st);
+      }
+      return st.unused() ? null : st;
+    });
+    return affected[0];
+  }
+
+  @Override
+  public synchronized boolean reclaim(int maxKeys, long maxNanos) {
+    long deadline = System.nanoTime() + maxNanos;
+    int done = 0;
+    while (!reclaims.isEmpty() && done < maxKeys) {
+      Reclaim r = reclaims.peekFirst();
+      String key = null;
+      while (done < maxKeys && (key = r.next()) != null) {
+        reclaimKey(r.tagKey, key);
+        done++;
+        if ((done & 15) == 0 && System.nanoTime() - deadline > 0) {
+          maxKeys = done;
+        }
+      }
+      if (key == null) {
+        reclaims.pollFirst();
+        tags.computeIfPresent(r.tagKey, (t, st) -> {
+          if (--st.pending == 0 && st.marked()) {
+            dropMarkers(st);
+          }
+          return st.unused() ? null : st;
+        });
+      }
+    }
+    pendingReclaim.addAndGet(-done);
+    return !reclaims.isEmpty();
+  }
+
+  @Override
+  public long pendingReclaim() {
+    return pendingReclaim.get();
+  }
+
+  /**
+   * Removes (hard) or marks stale (soft) the entry under the key if the tag's markers hide it; an
+   * entry that stays (marked stale now, already stale, or stored after the marker) is filed under
+   * the tag again, so a later hard purge of the tag finds it.
+   */
+  private void reclaimKey(String tagKey, String key) {
+    TagState st = tags.get(tagKey); // present: this job's pending count keeps it
+    for (int attempt = 0; attempt < RECLAIM_ATTEMPTS; attempt++) {
+      Entry e = policy.getIfPresentQuietly(key);
+      if (e == null || !e.carries(tagKey)) {
+        return;
+      }
+      if (st.hard > e.seq) {
+        if (cache.asMap().remove(key, e)) {
+          return;
+        }
+        continue;
+      }
+      if (st.soft > e.seq && !e.object.forcedStale()) {
+        e = markStale(key, e);
+        if (e == null) {
+          continue;
+        }
+      }
+      Entry kept = e;
+      tags.computeIfPresent(tagKey, (t, s) -> {
+        if (policy.getIfPresentQuietly(key) == kept) {
+          s.add(key, kept.object.forcedStale());
+        }
+        return s;
+      });
+      return;
+    }
+  }
+
+  /**
+   * Replaces the entry by its stale-marked copy, same sequence number; null when the entry changed
+   * meanwhile or its body is already being freed.
+   */
+  private Entry markStale(String key, Entry e) {
+    // the replaced entry's listener drops its body reference: the new one needs its own
+    if (!e.object.body().tryRetain()) {
+      return null;
+    }
+    Entry marked = new Entry(e.object.markedStale(), e.seq, e.tagKeys);
+    if (cache.asMap().replace(key, e, marked)) {
+      return marked;
+    }
+    e.object.body().release();
+    return null;
+  }
+
+  /** Every object the tag's markers hid is gone or marked stale itself: the markers can go. */
+  private void dropMarkers(TagState st) {
+    dropped(Math.max(st.hard, st.soft));
+    st.hard = 0;
+    st.soft = 0;
+    markedTags.decrementAndGet();
+  }
+
+  private void dropped(long marker) {
+    droppedMarkers.accumulateAndGet(marker, Math::max);
+  }
+
   private void scan(List<String> out, Predicate<StoredObject> match) {
-    cache.asMap().forEach((k, o) -> {
-      if (match.test(o)) {
+    cache.asMap().forEach((k, e) -> {
+      if (match.test(e.object)) {
         out.add(k);
       }
     });
@@ -241,12 +609,17 @@ public final class MemoryStorage implements Storage {
   public StorageStats stats() {
     cache.cleanUp();
     long tagged = 0;
-    for (Set<String> s : tagIndex.values()) {
-      tagged += s.size();
+    long indexedTags = 0;
+    for (TagState s : tags.values()) {
+      int n = s.keys();
+      tagged += n;
+      if (n > 0) {
+        indexedTags++;
+      }
     }
-    long weighted = cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
-    return new StorageStats(cache.estimatedSize(), weighted, budget, tagged, tagIndex.size(), varies.size(),
-        evictions.get());
+    long weighted = policy.eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    return new StorageStats(cache.estimatedSize(), weighted, budget, tagged, indexedTags, varies.size(),
+        evictions.get(), pendingReclaim.get(), markedTags.get());
   }
 
   /** Direct memory in use by bodies (for tests and metrics). */
@@ -258,6 +631,10 @@ public final class MemoryStorage implements Storage {
   public void close() {
     cache.invalidateAll();
     cache.cleanUp();
+    synchronized (this) {
+      reclaims.clear();
+      pendingReclaim.set(0);
+    }
   }
 
   private static String tagKey(String tenant, String tag) {

@@ -50,11 +50,30 @@ public interface Storage {
 
   /**
    * Removes (or, when {@code soft}, marks stale so the next request revalidates) the selected
-   * objects.
+   * objects. From the moment it returns, lookups no longer return a removed object, and return a
+   * soft-purged one {@linkplain StoredObject#forcedStale() marked stale}; an implementation may leave
+   * reclaiming their memory to {@link #reclaim}.
    *
    * @return how many stored objects were affected
    */
   int invalidate(Selection selection, boolean soft);
+
+  /**
+   * Does some of the work a purge left for later (for a tag purge: removing, or marking stale, the
+   * objects its marker already hides) and returns promptly: after at most {@code maxKeys} objects or
+   * about {@code maxNanos}, whichever comes first. The purge agent calls it repeatedly on its own
+   * context until it returns false; lookups never depend on it having run.
+   *
+   * @return whether work remains
+   */
+  default boolean reclaim(int maxKeys, long maxNanos) {
+    return false;
+  }
+
+  /** Objects a purge already hides but whose memory is not reclaimed yet. */
+  default long pendingReclaim() {
+    return 0;
+  }
 
   /** The tenant's current generation; objects stored under an older one are gone. */
   long generation(String tenant);
@@ -78,7 +97,14 @@ public interface Storage {
   /** Frees all memory; the storage cannot be used afterwards. */
   void close();
 
-  /** Sizes for metrics and tests. */
+  /**
+   * Sizes for metrics and tests.
+   *
+   * @param taggedKeys keys in the tag index (not counting keys detached by a purge for reclaim)
+   * @param tags tags with at least one indexed key
+   * @param pendingReclaim objects hidden by a purge and not yet reclaimed ({@link #pendingReclaim()})
+   * @param tagMarkers tags whose purge marker is still needed
+   */
   record StorageStats(long entries, long weightedBytes, long budgetBytes, long taggedKeys, long tags,
-                      long varyingUrls, long evictions) {}
+                      long varyingUrls, long evictions, long pendingReclaim, long tagMarkers) {}
 }

@@ -1,10 +1,12 @@
 package dev.kasoku.cacheedge.purge;
 
 import static dev.kasoku.cacheedge.purge.TestObjects.lookup;
+import static dev.kasoku.cacheedge.purge.TestObjects.object;
 import static dev.kasoku.cacheedge.purge.TestObjects.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.cacheedge.storage.MemoryStorage;
+import dev.kasoku.cacheedge.storage.StoredObject;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.PurgeAck;
 import dev.kasoku.common.bus.Messages.PurgeCommand;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -204,6 +207,54 @@ class PurgeAgentTest {
     assertThat(lookup(storage, "t1", A, "/x", "")).isNotNull()
         .satisfies(o -> assertThat(o.forcedStale()).isTrue())
         ;
+  }
+
+  @Test
+  void tagPurgeIsAckedWithTheCountAndItsObjectsAreReclaimedInTheBackground() throws Exception {
+    long now = System.currentTimeMillis();
+    List<StoredObject> tagged = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      tagged.add(put(storage, "t1", A, "/p/" + i, List.of("bulk", "p" + i), "", now));
+    }
+    put(storage, "t1", A, "/keep", List.of("other"), "", now);
+
+    PurgeCommand c = purge("t1", PurgeScope.TAG, List.of("bulk"), false);
+    assertThat(acks.poll(5, TimeUnit.SECONDS)).isEqualTo(new PurgeAck(c.id(), "edge-1", 20_000));
+    assertThat(lookup(storage, "t1", A, "/p/123", "")).isNull();
+
+    // the agent reclaims in steps on its own context, with no further purge to prompt it
+    awaitTrue(() -> memory.stats().pendingReclaim() == 0 && memory.stats().entries() == 1, "the objects are reclaimed");
+    assertThat(memory.stats().tagMarkers()).isZero();
+    assertThat(memory.stats().taggedKeys()).isEqualTo(1);
+    assertThat(tagged).allSatisfy(o -> assertThat(o.body().isFreed()).isTrue());
+    assertThat(lookup(storage, "t1", A, "/keep", "")).isNotNull();
+  }
+
+  @Test
+  void fetchStartedBeforeATagPurgeIsNotStoredFreshWhenItFinishesAfter() throws Exception {
+    long before = System.currentTimeMillis() - 100;
+    put(storage, "t1", A, "/old", List.of("product"), "", before);
+    StoredObject hardRacer = object(storage, "t1", A, "/h", List.of("product"), "", before);
+    StoredObject softRacer = object(storage, "t1", A, "/s", List.of("article"), "", before);
+
+    purge("t1", PurgeScope.TAG, List.of("product"), false);
+    purge("t1", PurgeScope.TAG, List.of("article"), true);
+    assertThat(acks.poll(5, TimeUnit.SECONDS).applied()).isEqualTo(1);
+    assertThat(acks.poll(5, TimeUnit.SECONDS).applied()).isZero();
+    storage.put(hardRacer);
+    storage.put(softRacer);
+
+    assertThat(lookup(storage, "t1", A, "/h", "")).as("hard: not stored").isNull();
+    assertThat(lookup(storage, "t1", A, "/s", "")).as("soft: stored stale").isNotNull()
+        .satisfies(o -> assertThat(o.forcedStale()).isTrue());
+    awaitTrue(() -> memory.stats().pendingReclaim() == 0, "reclaimed");
+    assertThat(lookup(storage, "t1", A, "/old", "")).isNull();
+    assertThat(lookup(storage, "t1", A, "/s", "").forcedStale()).isTrue();
+
+    // fetched after the purge: stored and served normally
+    put(storage, "t1", A, "/h", List.of("product"), "", System.currentTimeMillis() + 1);
+    assertThat(lookup(storage, "t1", A, "/h", "")).isNotNull()
+        .satisfies(o -> assertThat(o.forcedStale()).isFalse());
   }
 
   /** What the purge service does: durable append, then publish. */
