@@ -604,11 +604,13 @@ final class EdgeRequest {
     MultiMap out = resp.headers();
     String method = canon.method();
     int status = o.status();
-    if (status < 300 || status == 304) {
-      Conditionals.Outcome c = Conditionals.evaluate(method, req.headers(), o.headers());
+    // the stored head is decoded into a MultiMap only when the request has preconditions
+    if ((status < 300 || status == 304) && Conditionals.hasConditionals(req.headers())) {
+      MultiMap storedHeaders = o.headers();
+      Conditionals.Outcome c = Conditionals.evaluate(method, req.headers(), storedHeaders);
       if (c == Conditionals.Outcome.NOT_MODIFIED) {
         resp.setStatusCode(304);
-        Conditionals.copyNotModifiedFields(o.headers(), out);
+        Conditionals.copyNotModifiedFields(storedHeaders, out);
         addEdgeHeaders(o, now);
         end(resp.end());
         return null;
@@ -645,7 +647,7 @@ final class EdgeRequest {
           return null;
         }
         case MULTIPART -> {
-          Ranges.Multipart mp = Ranges.multipart(rr.ranges(), o.headers().get(HttpHeaders.CONTENT_TYPE), length,
+          Ranges.Multipart mp = Ranges.multipart(rr.ranges(), o.header("content-type"), length,
               Ranges.newBoundary());
           resp.setStatusCode(206);
           out.set(HttpHeaders.CONTENT_TYPE, mp.contentType());
@@ -690,14 +692,12 @@ final class EdgeRequest {
 
   /** Stored header fields minus framing, Age and the fields consumed by the edge. */
   private static void copyStoredHeaders(StoredObject o, MultiMap out) {
-    for (var e : o.headers()) {
-      String n = e.getKey();
-      if (n.equalsIgnoreCase("content-length") || n.equalsIgnoreCase("transfer-encoding")
-          || n.equalsIgnoreCase("age") || consumed(n)) {
-        continue;
+    o.forEachHeader((n, v) -> {
+      if (!n.equalsIgnoreCase("content-length") && !n.equalsIgnoreCase("transfer-encoding")
+          && !n.equalsIgnoreCase("age") && !consumed(n)) {
+        out.add(n, v);
       }
-      out.add(n, e.getValue());
-    }
+    });
   }
 
   private static boolean consumed(String name) {
@@ -714,7 +714,7 @@ final class EdgeRequest {
     out.set("Age", Long.toString(Math.max(0, o.freshness().currentAgeMillis(now) / 1000)));
     out.set(CacheStatus.HEADER, cacheStatus.value());
     String via = edge.via(req.version());
-    String prev = o.headers().get("via");
+    String prev = o.header("via");
     out.set("Via", prev == null ? via : prev + ", " + via);
   }
 

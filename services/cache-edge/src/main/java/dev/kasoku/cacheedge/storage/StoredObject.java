@@ -3,60 +3,207 @@ package dev.kasoku.cacheedge.storage;
 import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import io.vertx.core.MultiMap;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * One stored response: the key it is stored under, the response head, its {@link Freshness}
  * computed once when it arrived (so a hit is a few comparisons, not a header parse), and its
- * {@link Body}. Immutable once stored: {@code headers} is never modified after construction (it is
- * read concurrently by every event loop), and a 304 update or a soft purge stores a new instance
- * sharing the body ({@link #withHead}, {@link #markedStale}).
+ * {@link Body}. Immutable once stored; a 304 update or a soft purge stores a new instance sharing
+ * the body ({@link #withHead}, {@link #markedStale}).
  *
- * @param primaryKey the cache key without the Vary part (tenant, site, method class, host, URI)
- * @param secondaryKey the Vary part ({@link VaryKey#NONE} when the response has no Vary)
- * @param tenant owning tenant
- * @param host the normalised request host (purge by host)
- * @param path the canonical path and query (purge by prefix)
- * @param status response status
- * @param headers the stored response fields (policy {@code Headers.storedHeaders}); never mutated
- * @param vary the response's Vary ({@code VaryKey.of}); empty when none
- * @param freshness lifetime, age and stale windows
- * @param tags Surrogate-Key tags (purge by tag)
- * @param generation the tenant's storage generation when stored
- * @param forcedStale set by a soft purge: treated as stale (served while revalidating)
- * @param body the bytes
+ * <h2>Why the head is one byte array</h2>
+ * A full cache holds around a million small objects, and young-collection pause time grows with
+ * the number of live heap objects the collector has to scan, not with their bytes. Kept as a
+ * {@code MultiMap}, a typical head of nine fields is about 45 heap objects (an entry, a name
+ * {@code String} and a value {@code String} per field, each string with its own array); packed
+ * here it is one {@code byte[]}. The fields are decoded when they are read: {@link #headers()}
+ * builds a fresh {@code MultiMap} per call (for the rare paths: 304 merges, revalidation),
+ * {@link #forEachHeader} and {@link #header} read the array directly for the hit path. Well-known
+ * field names are one byte referring to a shared constant, so decoding them allocates nothing.
+ *
+ * <p>Format: a charset byte ({@code 0}: every name and value is ISO-8859-1, one byte per char,
+ * which is what an HTTP parser produces, obs-text included; {@code 1}: UTF-8, for heads built in
+ * code with characters beyond U+00FF), then per field, in order: a name code (1..n: {@code
+ * NAMES[code - 1]}, exact case; 0: a literal name follows as length + bytes) and the value as
+ * length + bytes, lengths as unsigned LEB128 varints. An empty head is the empty array.
+ *
+ * <p><b>Shared strings.</b> The path is normally the uri at the end of the primary key ({@link
+ * dev.kasoku.cacheedge.policy.CacheKey#primaryKey}); it is then not kept but cut from the key on
+ * demand. Tenant and host strings are few and repeat across objects, so they go through a small
+ * bounded canonicalising map and every object of one host shares one string.
+ *
+ * <p>Identity: two instances are equal only if they are the same instance (the storage's
+ * conditional {@code remove}/{@code replace} rely on that).
  */
-public record StoredObject(
-    String primaryKey,
-    String secondaryKey,
-    String tenant,
-    String host,
-    String path,
-    int status,
-    MultiMap headers,
-    VaryKey vary,
-    Freshness freshness,
-    List<String> tags,
-    long generation,
-    boolean forcedStale,
-    Body body) {
-
+public final class StoredObject {
   /** Separates the primary from the secondary part of a full key. */
   public static final char KEY_SEPARATOR = '\u0001';
-  /** Fixed per-entry overhead charged to the budget besides headers and body (objects, index). */
-  static final int ENTRY_OVERHEAD = 320;
+  /**
+   * Fixed per-entry memory charged to the budget besides the key's and head's bytes, tags and the
+   * body's capacity: this object, its {@link Freshness}, the key String and the head array's
+   * headers, {@link Body} with the pooled buffer's objects, the cache's nodes, and the allocator's
+   * slack. Measured with {@code EdgeMemoryBench} (100,000 to 1M objects of 1 KiB: 707 to 724 B of heap
+   * per object, 207 B of it key and head bytes, and 4 to 25 B of direct-memory slack beyond the
+   * body; see docs/performance.md), so that the budget is what the objects really occupy.
+   */
+  static final int ENTRY_OVERHEAD = 520;
+  /** Heap of one more String besides its characters (the String and its array's header). */
+  static final int STRING_OVERHEAD = 40;
 
-  public StoredObject {
-    Objects.requireNonNull(primaryKey, "primaryKey");
-    Objects.requireNonNull(secondaryKey, "secondaryKey");
-    Objects.requireNonNull(tenant, "tenant");
-    Objects.requireNonNull(headers, "headers");
-    Objects.requireNonNull(vary, "vary");
-    Objects.requireNonNull(freshness, "freshness");
-    tags = List.copyOf(tags);
-    Objects.requireNonNull(body, "body");
+  private static final byte LATIN1 = 0;
+  private static final byte UTF8 = 1;
+  private static final byte[] EMPTY_HEAD = new byte[0];
+  /** Field names stored as one byte; exact case matters (names are kept as the origin sent them). */
+  private static final String[] NAMES = {
+      "Accept-Ranges", "Access-Control-Allow-Origin", "Age", "Cache-Control", "Content-Disposition",
+      "Content-Encoding", "Content-Language", "Content-Length", "Content-Location", "Content-Range",
+      "Content-Security-Policy", "Content-Type", "Date", "ETag", "Etag", "Expires", "Last-Modified",
+      "Link", "Location", "Server", "Set-Cookie", "Strict-Transport-Security", "Surrogate-Control",
+      "Surrogate-Key", "Vary", "Via", "X-Cache", "X-Content-Type-Options", "X-Frame-Options",
+      "X-Powered-By", "X-XSS-Protection", "CDN-Cache-Control", "Timing-Allow-Origin",
+      "Cross-Origin-Resource-Policy", "Referrer-Policy", "Permissions-Policy", "Alt-Svc", "Pragma",
+      "accept-ranges", "access-control-allow-origin", "age", "cache-control", "content-disposition",
+      "content-encoding", "content-language", "content-length", "content-location", "content-range",
+      "content-security-policy", "content-type", "date", "etag", "expires", "last-modified", "link",
+      "location", "server", "set-cookie", "strict-transport-security", "surrogate-control",
+      "surrogate-key", "vary", "via", "x-cache", "x-content-type-options", "x-frame-options",
+      "x-powered-by", "x-xss-protection", "cdn-cache-control", "timing-allow-origin",
+      "cross-origin-resource-policy", "referrer-policy", "permissions-policy", "alt-svc", "pragma"};
+  private static final Map<String, Integer> NAME_CODES;
+  /** Bound on canonicalised tenant and host strings; beyond it strings are simply kept as given. */
+  static final int MAX_CANONICAL = 4096;
+  private static final Map<String, String> CANONICAL = new ConcurrentHashMap<>();
+
+  /** The {@code path} field of an object whose path was given as null. */
+  private static final String NO_PATH = new String("");
+
+  static {
+    Map<String, Integer> codes = new java.util.HashMap<>();
+    for (int i = 0; i < NAMES.length; i++) {
+      codes.put(NAMES[i], i + 1);
+    }
+    NAME_CODES = Map.copyOf(codes);
+  }
+
+  private final String primaryKey;
+  private final String secondaryKey;
+  private final String tenant;
+  private final String host;
+  /**
+   * Null when the path is the uri at the end of {@link #primaryKey} (see {@link #path()}),
+   * {@link #NO_PATH} when it was given as null.
+   */
+  private final String path;
+  private final int status;
+  private final byte[] head;
+  private final VaryKey vary;
+  private final Freshness freshness;
+  private final List<String> tags;
+  private final long generation;
+  private final boolean forcedStale;
+  private final Body body;
+
+  /**
+   * @param primaryKey the cache key without the Vary part (tenant, site, method class, host, URI)
+   * @param secondaryKey the Vary part ({@link VaryKey#NONE} when the response has no Vary)
+   * @param tenant owning tenant
+   * @param host the normalised request host (purge by host)
+   * @param path the canonical path and query (purge by prefix)
+   * @param status response status
+   * @param headers the stored response fields (policy {@code Headers.storedHeaders}); copied
+   * @param vary the response's Vary ({@code VaryKey.of}); empty when none
+   * @param freshness lifetime, age and stale windows
+   * @param tags Surrogate-Key tags (purge by tag)
+   * @param generation the tenant's storage generation when stored
+   * @param forcedStale set by a soft purge: treated as stale (served while revalidating)
+   * @param body the bytes
+   */
+  public StoredObject(String primaryKey, String secondaryKey, String tenant, String host, String path,
+                      int status, MultiMap headers, VaryKey vary, Freshness freshness, List<String> tags,
+                      long generation, boolean forcedStale, Body body) {
+    this(Objects.requireNonNull(primaryKey, "primaryKey"), secondaryKey,
+        canonical(Objects.requireNonNull(tenant, "tenant")),
+        host == null ? null : canonical(host),
+        path == null ? NO_PATH : isKeyUri(primaryKey, path) ? null : path, status,
+        encode(Objects.requireNonNull(headers, "headers")), vary, freshness, tags, generation,
+        forcedStale, body);
+  }
+
+  /** {@code pathField} as the field holds it; {@code tenant} and {@code host} canonical already. */
+  private StoredObject(String primaryKey, String secondaryKey, String tenant, String host,
+                       String pathField, int status, byte[] head, VaryKey vary, Freshness freshness,
+                       List<String> tags, long generation, boolean forcedStale, Body body) {
+    this.primaryKey = primaryKey;
+    this.secondaryKey = Objects.requireNonNull(secondaryKey, "secondaryKey").isEmpty() ? VaryKey.NONE : secondaryKey;
+    this.tenant = Objects.requireNonNull(tenant, "tenant");
+    this.host = host;
+    this.path = pathField;
+    this.status = status;
+    this.head = head;
+    this.vary = Objects.requireNonNull(vary, "vary");
+    this.freshness = Objects.requireNonNull(freshness, "freshness");
+    this.tags = List.copyOf(tags);
+    this.generation = generation;
+    this.forcedStale = forcedStale;
+    this.body = Objects.requireNonNull(body, "body");
+  }
+
+  public String primaryKey() {
+    return primaryKey;
+  }
+
+  public String secondaryKey() {
+    return secondaryKey;
+  }
+
+  public String tenant() {
+    return tenant;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  /** The canonical path and query; null only if it was given as null. */
+  public String path() {
+    if (path != null) {
+      return path == NO_PATH ? null : path;
+    }
+    int start = keyUriStart(primaryKey);
+    return start < 0 ? null : primaryKey.substring(start);
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public VaryKey vary() {
+    return vary;
+  }
+
+  public Freshness freshness() {
+    return freshness;
+  }
+
+  public List<String> tags() {
+    return tags;
+  }
+
+  public long generation() {
+    return generation;
+  }
+
+  public boolean forcedStale() {
+    return forcedStale;
+  }
+
+  public Body body() {
+    return body;
   }
 
   /** The key the storage files this object under. */
@@ -68,11 +215,80 @@ public record StoredObject(
     return secondaryKey.isEmpty() ? primaryKey : primaryKey + KEY_SEPARATOR + secondaryKey;
   }
 
-  /** Bytes charged to the storage budget. */
+  /**
+   * The stored fields as a new case-insensitive {@code MultiMap} (decoded per call: callers may
+   * modify it). On the hit path prefer {@link #forEachHeader} and {@link #header}.
+   */
+  public MultiMap headers() {
+    MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    forEachHeader(out::add);
+    return out;
+  }
+
+  /** Calls {@code action} with each stored field in order, names in the case they were stored. */
+  public void forEachHeader(BiConsumer<String, String> action) {
+    byte[] h = head;
+    if (h.length == 0) {
+      return;
+    }
+    boolean latin1 = h[0] == LATIN1;
+    int[] pos = {1};
+    while (pos[0] < h.length) {
+      String name = readName(h, pos, latin1);
+      action.accept(name, readString(h, pos, latin1));
+    }
+  }
+
+  /**
+   * The first stored value of field {@code name} (ASCII case-insensitive, as {@code MultiMap#get}),
+   * or null; decodes only that value.
+   */
+  public String header(String name) {
+    byte[] h = head;
+    if (h.length == 0) {
+      return null;
+    }
+    boolean latin1 = h[0] == LATIN1;
+    int[] pos = {1};
+    while (pos[0] < h.length) {
+      int code = h[pos[0]++] & 0xFF;
+      boolean match;
+      if (code != 0) {
+        match = NAMES[code - 1].equalsIgnoreCase(name);
+      } else if (latin1) {
+        int len = readLength(h, pos);
+        match = latin1EqualsIgnoreCase(h, pos[0], len, name);
+        pos[0] += len;
+      } else {
+        match = readString(h, pos, false).equalsIgnoreCase(name);
+      }
+      if (match) {
+        return readString(h, pos, latin1);
+      }
+      int valueLength = readLength(h, pos); // not folded into "+=": that would read pos[0] first
+      pos[0] += valueLength;
+    }
+    return null;
+  }
+
+  /** Bytes of the encoded head (for tests and the weight). */
+  int headBytes() {
+    return head.length;
+  }
+
+  /**
+   * Bytes charged to the storage budget: what the object holds on the heap (keys, head, tags, the
+   * fixed per-entry objects) plus the body's direct memory.
+   */
   public int weight() {
-    long w = ENTRY_OVERHEAD + body.capacity() + 2L * (primaryKey.length() + secondaryKey.length());
-    for (Map.Entry<String, String> e : headers) {
-      w += 2L * (e.getKey().length() + e.getValue().length()) + 48;
+    // keys are ASCII (CacheKey percent-encodes), so one byte per char in a compact String
+    long w = ENTRY_OVERHEAD + body.capacity() + head.length + primaryKey.length();
+    if (!secondaryKey.isEmpty()) {
+      // the secondary key and the full key the cache holds (primary, separator, secondary)
+      w += 2L * secondaryKey.length() + primaryKey.length() + 1 + 2L * STRING_OVERHEAD;
+    }
+    if (path != null && path != NO_PATH) {
+      w += 2L * path.length() + STRING_OVERHEAD;
     }
     for (String t : tags) {
       w += 2L * t.length() + 64;
@@ -82,13 +298,191 @@ public record StoredObject(
 
   /** The same object with a new head and freshness (a 304 update); shares the body. */
   public StoredObject withHead(MultiMap newHeaders, Freshness newFreshness, List<String> newTags) {
-    return new StoredObject(primaryKey, secondaryKey, tenant, host, path, status, newHeaders, vary,
-        newFreshness, newTags, generation, false, body);
+    return new StoredObject(primaryKey, secondaryKey, tenant, host, path, status,
+        encode(Objects.requireNonNull(newHeaders, "headers")), vary, newFreshness, newTags, generation,
+        false, body);
   }
 
-  /** The same object marked stale by a soft purge; shares the body. */
+  /** The same object marked stale by a soft purge; shares the body and the head. */
   public StoredObject markedStale() {
-    return new StoredObject(primaryKey, secondaryKey, tenant, host, path, status, headers, vary,
+    return new StoredObject(primaryKey, secondaryKey, tenant, host, path, status, head, vary,
         freshness, tags, generation, true, body);
+  }
+
+  @Override
+  public String toString() {
+    return "StoredObject[" + key().replace(KEY_SEPARATOR, '|') + ", status=" + status + ", stale="
+        + forcedStale + ", body=" + body.length() + "]";
+  }
+
+  // --- head encoding -------------------------------------------------------------------------
+
+  static byte[] encode(MultiMap headers) {
+    if (headers.isEmpty()) {
+      return EMPTY_HEAD;
+    }
+    boolean latin1 = true;
+    int size = 1;
+    for (Map.Entry<String, String> e : headers) {
+      if (!isLatin1(e.getKey()) || !isLatin1(e.getValue())) {
+        latin1 = false;
+        break;
+      }
+      String name = e.getKey();
+      String value = e.getValue();
+      size += 1 + (NAME_CODES.containsKey(name) ? 0 : varintSize(name.length()) + name.length())
+          + varintSize(value.length()) + value.length();
+    }
+    if (!latin1) {
+      return encodeUtf8(headers);
+    }
+    byte[] out = new byte[size];
+    int p = 0;
+    out[p++] = LATIN1;
+    for (Map.Entry<String, String> e : headers) {
+      String name = e.getKey();
+      String value = e.getValue();
+      Integer code = NAME_CODES.get(name);
+      if (code != null) {
+        out[p++] = (byte) (int) code;
+      } else {
+        out[p++] = 0;
+        p = putLatin1(out, p, name);
+      }
+      p = putLatin1(out, p, value);
+    }
+    return out;
+  }
+
+  private static byte[] encodeUtf8(MultiMap headers) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+    out.write(UTF8);
+    for (Map.Entry<String, String> e : headers) {
+      Integer code = NAME_CODES.get(e.getKey());
+      if (code != null) {
+        out.write(code);
+      } else {
+        out.write(0);
+        putBytes(out, e.getKey().getBytes(StandardCharsets.UTF_8));
+      }
+      putBytes(out, e.getValue().getBytes(StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
+  }
+
+  private static void putBytes(java.io.ByteArrayOutputStream out, byte[] b) {
+    int n = b.length;
+    while (n >= 0x80) {
+      out.write((n & 0x7F) | 0x80);
+      n >>>= 7;
+    }
+    out.write(n);
+    out.write(b, 0, b.length);
+  }
+
+  private static int varintSize(int n) {
+    return n < 1 << 7 ? 1 : n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
+  }
+
+  private static int putLatin1(byte[] out, int p, String s) {
+    int n = s.length();
+    int v = n;
+    while (v >= 0x80) {
+      out[p++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out[p++] = (byte) v;
+    for (int i = 0; i < n; i++) {
+      out[p++] = (byte) s.charAt(i);
+    }
+    return p;
+  }
+
+  private static boolean isLatin1(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) > 0xFF) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String readName(byte[] h, int[] pos, boolean latin1) {
+    int code = h[pos[0]++] & 0xFF;
+    return code != 0 ? NAMES[code - 1] : readString(h, pos, latin1);
+  }
+
+  private static String readString(byte[] h, int[] pos, boolean latin1) {
+    int len = readLength(h, pos);
+    String s = new String(h, pos[0], len, latin1 ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+    pos[0] += len;
+    return s;
+  }
+
+  private static int readLength(byte[] h, int[] pos) {
+    int n = 0;
+    int shift = 0;
+    int b;
+    do {
+      b = h[pos[0]++];
+      n |= (b & 0x7F) << shift;
+      shift += 7;
+    } while ((b & 0x80) != 0);
+    return n;
+  }
+
+  private static boolean latin1EqualsIgnoreCase(byte[] h, int from, int len, String name) {
+    if (len != name.length()) {
+      return false;
+    }
+    for (int i = 0; i < len; i++) {
+      int a = h[from + i] & 0xFF;
+      int b = name.charAt(i);
+      if (a != b && asciiLower(a) != asciiLower(b)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int asciiLower(int c) {
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+  }
+
+  // --- shared strings ------------------------------------------------------------------------
+
+  /** The one instance of {@code s} shared by every object (while the bounded map has room). */
+  static String canonical(String s) {
+    String c = CANONICAL.get(s);
+    if (c != null) {
+      return c;
+    }
+    if (CANONICAL.size() >= MAX_CANONICAL) {
+      return s;
+    }
+    c = CANONICAL.putIfAbsent(s, s);
+    return c == null ? s : c;
+  }
+
+  /**
+   * Start of the uri in a primary key ({@code tenant ':' site ':' methodClass ':' host uri}): the
+   * first '/' after the third ':' (the ids and the method class contain no ':', the host no '/').
+   * -1 when the key does not have that form.
+   */
+  static int keyUriStart(String key) {
+    int i = -1;
+    for (int colons = 0; colons < 3; colons++) {
+      i = key.indexOf(':', i + 1);
+      if (i < 0) {
+        return -1;
+      }
+    }
+    return key.indexOf('/', i + 1);
+  }
+
+  private static boolean isKeyUri(String key, String path) {
+    int start = keyUriStart(key);
+    return start >= 0 && key.length() - start == path.length()
+        && key.regionMatches(start, path, 0, path.length());
   }
 }

@@ -1,0 +1,167 @@
+package dev.kasoku.cacheedge.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.cacheedge.policy.CacheControl;
+import dev.kasoku.cacheedge.policy.CacheKey;
+import dev.kasoku.cacheedge.policy.CompiledSite;
+import dev.kasoku.cacheedge.policy.Freshness;
+import dev.kasoku.cacheedge.policy.TargetedControls;
+import dev.kasoku.cacheedge.policy.VaryKey;
+import dev.kasoku.common.site.SiteConfig;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The compact stored head: fields round-trip exactly, and derived or shared strings stay right. */
+class StoredObjectTest {
+  private static final CompiledSite SITE = CompiledSite.compile("acme", "www",
+      SiteConfig.parse("{\"hostnames\":[\"www.example.com\"],\"origins\":[{\"url\":\"http://o.example.com\"}]}"));
+  private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+  private final MemoryStorage storage = new MemoryStorage(1 << 20, 1 << 16, 32);
+
+  @AfterEach
+  void tearDown() {
+    storage.close();
+  }
+
+  private StoredObject object(String primaryKey, String host, String path, MultiMap headers) {
+    BodyWriter w = storage.newBody(4);
+    w.append(Buffer.buffer("body"));
+    Freshness f = Freshness.compute(200, headers, TargetedControls.ofCacheControl(CacheControl.of(headers)),
+        SITE, SITE.ruleFor("/"), NOW, NOW);
+    return new StoredObject(primaryKey, VaryKey.NONE, "acme", host, path, 200, headers,
+        VaryKey.of(headers), f, List.of(), 0, false, w.finish());
+  }
+
+  private static List<Map.Entry<String, String>> entries(MultiMap m) {
+    List<Map.Entry<String, String>> out = new ArrayList<>();
+    m.forEach(e -> out.add(Map.entry(e.getKey(), e.getValue())));
+    return out;
+  }
+
+  private static List<Map.Entry<String, String>> visited(StoredObject o) {
+    List<Map.Entry<String, String>> out = new ArrayList<>();
+    o.forEachHeader((n, v) -> out.add(Map.entry(n, v)));
+    return out;
+  }
+
+  @Test
+  void multiValuedFieldsKeepTheirOrderAndTheCaseOfTheirNames() {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap()
+        .add("Set-Cookie", "a=1")
+        .add("content-type", "text/html")
+        .add("X-Custom-Thing", "one")
+        .add("set-cookie", "b=2")
+        .add("x-custom-thing", "two")
+        .add("ETag", "\"v1\"")
+        .add("Cache-Control", "max-age=60");
+    StoredObject o = object("k", "www.example.com", "/p", h);
+
+    assertThat(entries(o.headers())).containsExactlyElementsOf(entries(h));
+    assertThat(visited(o)).containsExactlyElementsOf(entries(h));
+    assertThat(o.headers().getAll("SET-COOKIE")).containsExactly("a=1", "b=2");
+    assertThat(o.header("set-cookie")).isEqualTo("a=1");
+    assertThat(o.header("X-CUSTOM-THING")).isEqualTo("one");
+    assertThat(o.header("etag")).isEqualTo("\"v1\"");
+    assertThat(o.header("missing")).isNull();
+  }
+
+  @Test
+  void obsTextBytesRoundTripAsIso88591() {
+    String obs = "caf\u00e9 \u00ff\u0080";
+    MultiMap h = MultiMap.caseInsensitiveMultiMap().add("X-Obs", obs).add("Content-Disposition", "x; f=\u00e9");
+    StoredObject o = object("k", "www.example.com", "/p", h);
+
+    assertThat(o.headers().get("x-obs")).isEqualTo(obs);
+    assertThat(o.header("content-disposition")).isEqualTo("x; f=\u00e9");
+    // one byte per char: what the HTTP parser produced, nothing widened to UTF-8
+    assertThat(o.headBytes()).isEqualTo(1 + (1 + 1 + 5 + 1 + obs.length()) + (1 + 1 + 6));
+  }
+
+  @Test
+  void charactersBeyondLatin1SurviveAsWell() {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap().add("X-Note", "\u65e5\u672c").add("Via", "1.1 a");
+    StoredObject o = object("k", "www.example.com", "/p", h);
+
+    assertThat(entries(o.headers())).containsExactlyElementsOf(entries(h));
+    assertThat(o.header("x-note")).isEqualTo("\u65e5\u672c");
+    assertThat(o.header("via")).isEqualTo("1.1 a");
+  }
+
+  @Test
+  void longValuesUseMultiByteLengths() {
+    String longValue = "v".repeat(20_000);
+    MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Link", longValue).add("Date", "d");
+    StoredObject o = object("k", "www.example.com", "/p", h);
+
+    assertThat(o.header("link")).isEqualTo(longValue);
+    assertThat(o.header("date")).isEqualTo("d");
+  }
+
+  @Test
+  void anEmptyHeadDecodesToAnEmptyMap() {
+    StoredObject o = object("k", "www.example.com", "/p", MultiMap.caseInsensitiveMultiMap());
+
+    assertThat(o.headers().isEmpty()).isTrue();
+    assertThat(o.header("date")).isNull();
+    assertThat(visited(o)).isEmpty();
+    assertThat(o.headBytes()).isZero();
+  }
+
+  @Test
+  void headersReturnsAFreshMapEachCall() {
+    StoredObject o = object("k", "www.example.com", "/p", MultiMap.caseInsensitiveMultiMap().add("Age", "5"));
+    o.headers().set("Age", "99");
+
+    assertThat(o.header("age")).isEqualTo("5");
+  }
+
+  @Test
+  void pathIsCutFromAPrimaryKeyThatEndsWithIt() {
+    String key = CacheKey.canonicalize(SITE, "GET", "www.example.com:8443", "/a/b?x=1").primaryKey();
+    StoredObject o = object(key, "www.example.com:8443", "/a/b?x=1", MultiMap.caseInsensitiveMultiMap());
+
+    assertThat(o.path()).isEqualTo("/a/b?x=1");
+    assertThat(o.weight()).isLessThan(object(key, "www.example.com:8443", "/other",
+        MultiMap.caseInsensitiveMultiMap()).weight());
+  }
+
+  @Test
+  void pathThatIsNotTheKeysUriIsKeptAsGiven() {
+    String key = CacheKey.canonicalize(SITE, "GET", "www.example.com", "/a").primaryKey();
+
+    assertThat(object(key, "www.example.com", "/b", MultiMap.caseInsensitiveMultiMap()).path()).isEqualTo("/b");
+    assertThat(object("acme:a", "www.example.com", "/a", MultiMap.caseInsensitiveMultiMap()).path()).isEqualTo("/a");
+    assertThat(object(key, "www.example.com", null, MultiMap.caseInsensitiveMultiMap()).path()).isNull();
+  }
+
+  @Test
+  void hostsOfDifferentObjectsShareOneString() {
+    StoredObject a = object("k1", new String("www.example.com"), "/1", MultiMap.caseInsensitiveMultiMap());
+    StoredObject b = object("k2", new String("www.example.com"), "/2", MultiMap.caseInsensitiveMultiMap());
+
+    assertThat(a.host()).isSameAs(b.host()).isEqualTo("www.example.com");
+  }
+
+  @Test
+  void aSoftPurgeAndA304KeepPathAndHead() {
+    String key = CacheKey.canonicalize(SITE, "GET", "www.example.com", "/a").primaryKey();
+    StoredObject o = object(key, "www.example.com", "/a", MultiMap.caseInsensitiveMultiMap().add("ETag", "\"1\""));
+    StoredObject stale = o.markedStale();
+    StoredObject updated = o.withHead(MultiMap.caseInsensitiveMultiMap().add("ETag", "\"2\""), o.freshness(), List.of("t"));
+
+    assertThat(stale.forcedStale()).isTrue();
+    assertThat(stale.path()).isEqualTo("/a");
+    assertThat(stale.header("etag")).isEqualTo("\"1\"");
+    assertThat(updated.path()).isEqualTo("/a");
+    assertThat(updated.header("etag")).isEqualTo("\"2\"");
+    assertThat(updated.tags()).containsExactly("t");
+    assertThat(stale).isNotEqualTo(o);
+  }
+}
