@@ -55,8 +55,11 @@ public final class PurgeGuard {
         case HOST -> o.host() != null && targets.contains(o.host());
         case PREFIX -> targets.stream().anyMatch(t -> {
           int slash = t.indexOf('/');
-          return o.host() != null && o.path() != null && o.host().equals(t.substring(0, slash))
-              && o.path().startsWith(t.substring(slash));
+          if (o.host() == null || !o.host().equals(t.substring(0, slash))) {
+            return false;
+          }
+          String path = o.path(); // cut from the key on each call
+          return path != null && path.startsWith(t.substring(slash));
         });
       };
     }

@@ -411,7 +411,13 @@ public final class MemoryStorage implements Storage {
         return e;
       });
     } else if (selection instanceof Selection.Prefix p) {
-      scan(keys, o -> p.host().equals(o.host()) && o.path() != null && o.path().startsWith(p.pathPrefix()));
+      scan(keys, o -> {
+        if (!p.host().equals(o.host())) {
+          return false;
+        }
+        String path = o.path(); // cut from the key on each call
+        return path != null && path.startsWith(p.pathPrefix());
+      });
     } else if (selection instanceof Selection.Host h) {
       scan(keys, o -> h.host().equals(o.host()));
     } else {
