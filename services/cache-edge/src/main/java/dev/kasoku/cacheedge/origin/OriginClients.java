@@ -28,7 +28,8 @@ import java.util.Map;
  * {@link OriginGuard}, and the client connects to exactly that address while the Host header and TLS
  * SNI carry the origin's name and the certificate is verified against it with the JVM trust store. A
  * name that re-resolves to a forbidden address between the config check and the request therefore
- * cannot slip through (DNS rebinding).
+ * cannot slip through (DNS rebinding). An origin whose host is a literal address is parsed and judged
+ * once (per origin, per verticle): neither the address nor the guard's verdict on it can change.
  *
  * <p>Used from its verticle's event loop only (not thread-safe by design).
  */

@@ -12,7 +12,7 @@ import java.util.Set;
  * Header handling between client, cache and origin.
  *
  * <h2>Towards the origin</h2>
- * {@link #prepareOriginRequest} removes, from a copy the engine made of the client's headers:
+ * {@link #copyForOrigin} copies the client's fields into the origin request's, leaving out:
  * hop-by-hop fields (RFC 9110 §7.6.1) and every field named in Connection (except the ones framing
  * needs); every {@code Proxy-*} field (including {@code Proxy}, the httpoxy vector); fields that
  * rewrite the request at common origin frameworks and so would make the origin's answer depend on
@@ -20,11 +20,16 @@ import java.util.Set;
  * X-Original-URL, X-Rewrite-URL, method overrides ...); the client's conditionals when the engine
  * fills the cache; then sets our own X-Forwarded-For / X-Forwarded-Proto / Forwarded / Via. Incoming
  * X-Forwarded-For and Forwarded are kept (appended to) only when the peer is a trusted proxy.
+ * {@link #prepareOriginRequest} does the same in place, on a copy.
  *
  * <h2>Towards the client</h2>
- * {@link #prepareClientResponse} removes hop-by-hop fields and the fields addressed to us only
+ * {@link #copyForClient} (or {@link #prepareClientResponse}, in place) leaves out hop-by-hop fields
+ * and the fields addressed to us only
  * ({@link #CONSUMED_RESPONSE_HEADERS}: Surrogate-Key, Surrogate-Control, CDN-Cache-Control,
  * Kasoku-CDN-Cache-Control). Every other field passes untouched.
+ *
+ * <p>Both directions run on every forwarded request, so they are one pass over the fields with a
+ * case-insensitive set lookup per name, not a copy followed by some forty removals.
  *
  * <h2>In the store</h2>
  * {@link #storedHeaders} keeps everything except hop-by-hop fields and the field names of a
