@@ -184,10 +184,15 @@ public final class Headers {
   }
 
   private static boolean isProxyField(String name) {
-    return name.length() >= 5 && name.regionMatches(true, 0, "proxy", 0, 5);
+    char c = name.isEmpty() ? ' ' : name.charAt(0);
+    return (c == 'p' || c == 'P') && name.length() >= 5 && name.regionMatches(true, 0, "proxy", 0, 5);
   }
 
-  /** The fields a Connection header names (minus the protected ones), or null when there are none. */
+  /**
+   * The fields a Connection header names that {@code h} has (minus the protected ones), or null when
+   * there are none: the usual {@code keep-alive} or {@code close}, naming no field present, cost no
+   * map.
+   */
   private static MultiMap connectionNamed(MultiMap h) {
     List<String> connection = h.getAll("connection");
     if (connection.isEmpty()) {
@@ -195,14 +200,20 @@ public final class Headers {
     }
     MultiMap named = null;
     for (String line : connection) {
-      for (String name : line.split(",")) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
-        if (!n.isEmpty() && !CONNECTION_PROTECTED.contains(n)) {
-          if (named == null) {
-            named = MultiMap.caseInsensitiveMultiMap();
-          }
-          named.add(n, "");
+      int n = line.length();
+      int i = 0;
+      while (i < n) {
+        int comma = line.indexOf(',', i);
+        int end = comma < 0 ? n : comma;
+        String name = line.substring(i, end).trim();
+        i = end + 1;
+        if (name.isEmpty() || !h.contains(name) || CONNECTION_PROTECTED.contains(name.toLowerCase(Locale.ROOT))) {
+          continue;
         }
+        if (named == null) {
+          named = MultiMap.caseInsensitiveMultiMap();
+        }
+        named.add(name, "");
       }
     }
     return named;
