@@ -384,10 +384,34 @@ final class EdgeRequest {
   }
 
   private Step sendToOrigin() {
-    MultiMap h = HttpHeaders.headers();
-    h.addAll(req.headers());
-    Headers.prepareOriginRequest(h, forwarding(), mode != Mode.PASS);
-    h.remove(HttpHeaders.HOST); // set from the origin's name by the client
+    origin = rt.health().choose(site.origins(), null);
+    if (origin == null) {
+      return originFailed(new OriginException(OriginException.Kind.CONNECT, "site has no origin"));
+    }
+    requestTime = rt.clock().instant();
+    originStartNanos = System.nanoTime();
+    rt.originRequests().incrementAndGet();
+    open(true).compose(creq -> {
+      originRequestHeaders(creq.headers());
+      return hasBody ? creq.send(req) : creq.send();
+    }).onComplete(ar -> {
+      if (ar.succeeded()) {
+        onOriginResponse(ar.result());
+      } else {
+        go(originFailed(OriginException.of(ar.cause())));
+      }
+    });
+    return null;
+  }
+
+  /**
+   * The origin request's fields, written straight into the open request's headers: the client's
+   * fields minus what must not be forwarded, then ours (forwarding fields, validators of a
+   * revalidation). Host comes from the origin's name (set by the client from the request options).
+   */
+  private void originRequestHeaders(MultiMap h) {
+    Headers.copyForOrigin(req.headers(), h, forwarding(), mode != Mode.PASS);
+    h.remove(HttpHeaders.HOST);
     h.remove(HttpHeaders.EXPECT);
     if (mode != Mode.PASS) {
       h.remove("range"); // a fill needs the whole object; ranges are cut from it
@@ -396,34 +420,18 @@ final class EdgeRequest {
     if (mode == Mode.REVALIDATE && stored != null) {
       Conditionals.addRevalidationHeaders(stored.headers(), h);
     }
-    origin = rt.health().choose(site.origins(), null);
-    if (origin == null) {
-      return originFailed(new OriginException(OriginException.Kind.CONNECT, "site has no origin"));
-    }
-    requestTime = rt.clock().instant();
-    originStartNanos = System.nanoTime();
-    rt.originRequests().incrementAndGet();
-    open(h, true).compose(creq -> hasBody ? creq.send(req) : creq.send())
-        .onComplete(ar -> {
-          if (ar.succeeded()) {
-            onOriginResponse(ar.result());
-          } else {
-            go(originFailed(OriginException.of(ar.cause())));
-          }
-        });
-    return null;
   }
 
   /** Opens a request on the chosen origin; a connect failure fails over once to another origin. */
-  private Future<HttpClientRequest> open(MultiMap h, boolean mayRetry) {
-    return edge.clients().open(site.tenant(), origin, req.method(), canon.uri(), h).recover(t -> {
+  private Future<HttpClientRequest> open(boolean mayRetry) {
+    return edge.clients().open(site.tenant(), origin, req.method(), canon.uri(), null).recover(t -> {
       OriginException oe = OriginException.of(t);
       if (oe.kind() == OriginException.Kind.CONNECT || oe.kind() == OriginException.Kind.TIMEOUT) {
         rt.health().failure(origin);
         Origin other = mayRetry ? rt.health().choose(site.origins(), origin) : null;
         if (other != null && other != origin) {
           origin = other;
-          return open(h, false);
+          return open(false);
         }
       }
       return Future.failedFuture(oe);
@@ -769,8 +777,7 @@ final class EdgeRequest {
       return fillThenServeRange(r);
     }
     MultiMap out = resp.headers();
-    out.addAll(r.headers());
-    Headers.prepareClientResponse(out);
+    Headers.copyForClient(r.headers(), out);
     resp.setStatusCode(status);
     if (r.statusMessage() != null) {
       resp.setStatusMessage(r.statusMessage());
@@ -783,6 +790,10 @@ final class EdgeRequest {
     if (!noBody && !out.contains(HttpHeaders.CONTENT_LENGTH)) {
       resp.setChunked(true);
     }
+    // the chunk that completes a declared length goes out with the end of the response: one write
+    // and one flush instead of two (the origin's end follows it in the same decode)
+    long declared = noBody ? -1 : contentLength(r.headers());
+    Buffer[] last = new Buffer[1];
     r.handler(data -> {
       originBytes += data.length();
       if (writer != null && !writer.append(data)) {
@@ -795,6 +806,10 @@ final class EdgeRequest {
         }
       }
       if (!clientGone && !noBody) {
+        if (declared >= 0 && originBytes >= declared) {
+          last[0] = data;
+          return;
+        }
         resp.write(data);
         if (resp.writeQueueFull()) {
           r.pause();
@@ -824,7 +839,7 @@ final class EdgeRequest {
       if (clientGone) {
         finish();
       } else {
-        end(resp.end());
+        end(last[0] == null ? resp.end() : resp.end(last[0]));
       }
     });
     return null;

@@ -28,7 +28,8 @@ import java.util.Map;
  * {@link OriginGuard}, and the client connects to exactly that address while the Host header and TLS
  * SNI carry the origin's name and the certificate is verified against it with the JVM trust store. A
  * name that re-resolves to a forbidden address between the config check and the request therefore
- * cannot slip through (DNS rebinding).
+ * cannot slip through (DNS rebinding). An origin whose host is a literal address is parsed and judged
+ * once (per origin, per verticle): neither the address nor the guard's verdict on it can change.
  *
  * <p>Used from its verticle's event loop only (not thread-safe by design).
  */
@@ -43,6 +44,7 @@ public final class OriginClients {
   private final long connectTimeoutMs;
   private final long readTimeoutMs;
   private final Map<String, HttpClientAgent> clients = new HashMap<>();
+  private final Map<String, Literal> literals = new HashMap<>();
 
   public OriginClients(Vertx vertx, OriginGuard guard, long connectTimeoutMs, long readTimeoutMs) {
     this.vertx = vertx;
@@ -56,41 +58,85 @@ public final class OriginClients {
    * caller writes the body (if any) and ends it.
    *
    * @param uri the canonical path and query (the origin's base path is put in front)
+   * @param headers the request's fields, or null when the caller fills {@link HttpClientRequest#headers()}
+   *     itself once the request is open (which saves copying them)
    */
   public Future<HttpClientRequest> open(String tenant, Origin origin, HttpMethod method, String uri,
                                         MultiMap headers) {
-    return resolve(origin.host()).compose(address -> {
-      if (!guard.permits(address)) {
-        return Future.failedFuture(new OriginException(Kind.FORBIDDEN_ADDRESS,
-            "origin " + origin.host() + " resolves to a forbidden address " + address.getHostAddress()));
+    Literal literal = literal(origin);
+    if (literal != null) {
+      if (!literal.permitted()) {
+        return Future.failedFuture(forbidden(origin, literal.address()));
       }
-      RequestOptions options = new RequestOptions()
-          .setServer(SocketAddress.inetSocketAddress(origin.port(), address.getHostAddress()))
-          .setHost(origin.host())
-          .setPort(origin.port())
-          .setSsl(origin.ssl())
-          .setMethod(method)
-          .setURI(origin.basePath() + uri)
-          .setHeaders(headers)
-          .setFollowRedirects(false)
-          .setConnectTimeout(connectTimeoutMs)
-          .setIdleTimeout(readTimeoutMs);
-      return client(tenant).request(options).recover(t -> Future.failedFuture(OriginException.of(t)));
-    });
+      return request(tenant, origin, literal.server(), method, uri, headers);
+    }
+    return resolve(origin.host()).compose(address -> guard.permits(address)
+        ? request(tenant, origin, SocketAddress.inetSocketAddress(origin.port(), address.getHostAddress()), method,
+            uri, headers)
+        : Future.failedFuture(forbidden(origin, address)));
+  }
+
+  private static OriginException forbidden(Origin origin, InetAddress address) {
+    return new OriginException(Kind.FORBIDDEN_ADDRESS,
+        "origin " + origin.host() + " resolves to a forbidden address " + address.getHostAddress());
+  }
+
+  private Future<HttpClientRequest> request(String tenant, Origin origin, SocketAddress server, HttpMethod method,
+                                            String uri, MultiMap headers) {
+    RequestOptions options = new RequestOptions()
+        .setServer(server)
+        .setHost(origin.host())
+        .setPort(origin.port())
+        .setSsl(origin.ssl())
+        .setMethod(method)
+        .setURI(origin.basePath().isEmpty() ? uri : origin.basePath() + uri)
+        .setFollowRedirects(false)
+        .setConnectTimeout(connectTimeoutMs)
+        .setIdleTimeout(readTimeoutMs);
+    if (headers != null) {
+      options.setHeaders(headers);
+    }
+    return client(tenant).request(options).recover(t -> Future.failedFuture(OriginException.of(t)));
+  }
+
+  /**
+   * The origin's address when its host is a literal address: parsed, and judged by the guard, once
+   * per origin (neither can change; a name is resolved and judged on every request instead, see
+   * {@link #open}). Null for a name.
+   */
+  private Literal literal(Origin origin) {
+    Literal l = literals.get(origin.id());
+    if (l == null) {
+      String host = origin.host();
+      if (literals.size() >= MAX_LITERALS) {
+        literals.clear(); // origins come and go with site changes: keep this bounded
+      }
+      l = NAME;
+      if (looksLiteral(host)) {
+        InetAddress a = Cidr.parseLiteral(host);
+        if (a != null) {
+          l = new Literal(a, SocketAddress.inetSocketAddress(origin.port(), a.getHostAddress()), guard.permits(a));
+        }
+      }
+      literals.put(origin.id(), l);
+    }
+    return l == NAME ? null : l;
+  }
+
+  private record Literal(InetAddress address, SocketAddress server, boolean permitted) {}
+
+  private static final Literal NAME = new Literal(null, null, false);
+  private static final int MAX_LITERALS = 4096;
+
+  private static boolean looksLiteral(String host) {
+    char first = host.isEmpty() ? 'x' : host.charAt(0);
+    return (first >= '0' && first <= '9') || host.indexOf(':') >= 0;
   }
 
   private Future<InetAddress> resolve(String host) {
-    char first = host.isEmpty() ? 'x' : host.charAt(0);
-    if ((first >= '0' && first <= '9') || host.indexOf(':') >= 0) {
-      // looks like a literal: parse it without any lookup (InetAddress.getByName would fall back to a
-      // blocking DNS query for malformed literals such as 999.1.1.1)
-      InetAddress literal = Cidr.parseLiteral(host);
-      if (literal != null) {
-        return Future.succeededFuture(literal);
-      }
-      if (host.indexOf(':') >= 0) {
-        return Future.failedFuture(new OriginException(Kind.UNRESOLVED, "bad origin address " + host));
-      }
+    if (host.indexOf(':') >= 0) {
+      // an IPv6 literal that literal() could not parse: not a name either
+      return Future.failedFuture(new OriginException(Kind.UNRESOLVED, "bad origin address " + host));
     }
     return ((VertxInternal) vertx).nameResolver().resolve(host)
         .recover(t -> Future.failedFuture(new OriginException(Kind.UNRESOLVED, "cannot resolve " + host)));

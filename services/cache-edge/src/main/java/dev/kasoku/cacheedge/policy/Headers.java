@@ -12,7 +12,7 @@ import java.util.Set;
  * Header handling between client, cache and origin.
  *
  * <h2>Towards the origin</h2>
- * {@link #prepareOriginRequest} removes, from a copy the engine made of the client's headers:
+ * {@link #copyForOrigin} copies the client's fields into the origin request's, leaving out:
  * hop-by-hop fields (RFC 9110 §7.6.1) and every field named in Connection (except the ones framing
  * needs); every {@code Proxy-*} field (including {@code Proxy}, the httpoxy vector); fields that
  * rewrite the request at common origin frameworks and so would make the origin's answer depend on
@@ -20,11 +20,16 @@ import java.util.Set;
  * X-Original-URL, X-Rewrite-URL, method overrides ...); the client's conditionals when the engine
  * fills the cache; then sets our own X-Forwarded-For / X-Forwarded-Proto / Forwarded / Via. Incoming
  * X-Forwarded-For and Forwarded are kept (appended to) only when the peer is a trusted proxy.
+ * {@link #prepareOriginRequest} does the same in place, on a copy.
  *
  * <h2>Towards the client</h2>
- * {@link #prepareClientResponse} removes hop-by-hop fields and the fields addressed to us only
+ * {@link #copyForClient} (or {@link #prepareClientResponse}, in place) leaves out hop-by-hop fields
+ * and the fields addressed to us only
  * ({@link #CONSUMED_RESPONSE_HEADERS}: Surrogate-Key, Surrogate-Control, CDN-Cache-Control,
  * Kasoku-CDN-Cache-Control). Every other field passes untouched.
+ *
+ * <p>Both directions run on every forwarded request, so they are one pass over the fields with a
+ * case-insensitive set lookup per name, not a copy followed by some forty removals.
  *
  * <h2>In the store</h2>
  * {@link #storedHeaders} keeps everything except hop-by-hop fields and the field names of a
@@ -111,39 +116,131 @@ public final class Headers {
                            String protocolVersion, String nodeId) {}
 
   /**
-   * Turns a copy of the client's headers into the origin request's headers, in place.
+   * Turns a copy of the client's headers into the origin request's headers, in place (the same
+   * result as {@link #copyForOrigin} into an empty map).
    *
    * @param h a mutable copy of the client's request headers
    * @param fwd how the request reached us
    * @param stripConditionals true on a cache fill (we need a full response to store)
    */
   public static void prepareOriginRequest(MultiMap h, Forwarding fwd, boolean stripConditionals) {
-    removeHopByHop(h);
-    for (String name : NEVER_FORWARDED_REQUEST_HEADERS) {
-      h.remove(name);
-    }
-    if (stripConditionals) {
-      for (String name : CONDITIONAL_REQUEST_HEADERS) {
-        h.remove(name);
+    MultiMap client = MultiMap.caseInsensitiveMultiMap().addAll(h);
+    h.clear();
+    copyForOrigin(client, h, fwd, stripConditionals);
+  }
+
+  /**
+   * Adds to {@code out} the client's fields that may go to the origin, then our forwarding fields:
+   * one pass over the client's fields with a lookup per name, instead of copying everything and
+   * removing some forty names one by one (this runs on every forwarded request).
+   *
+   * @param client the client's request headers (not modified)
+   * @param out the origin request's headers
+   * @param fwd how the request reached us
+   * @param stripConditionals true on a cache fill (we need a full response to store)
+   */
+  public static void copyForOrigin(MultiMap client, MultiMap out, Forwarding fwd, boolean stripConditionals) {
+    MultiMap connectionNamed = connectionNamed(client);
+    client.forEach((name, value) -> {
+      if (!DROPPED_TOWARDS_ORIGIN.contains(name) && !isProxyField(name)
+          && !(stripConditionals && CONDITIONALS.contains(name))
+          && (connectionNamed == null || !connectionNamed.contains(name))) {
+        out.add(name, value);
+      }
+    });
+    addForwarding(client, out, fwd, connectionNamed);
+  }
+
+  /**
+   * Adds to {@code out} the origin response's fields that may go to the client: everything but
+   * hop-by-hop fields, fields named in Connection, {@code Proxy-*} and the consumed fields.
+   */
+  public static void copyForClient(MultiMap origin, MultiMap out) {
+    MultiMap connectionNamed = connectionNamed(origin);
+    origin.forEach((name, value) -> {
+      if (!DROPPED_TOWARDS_CLIENT.contains(name) && !isProxyField(name)
+          && (connectionNamed == null || !connectionNamed.contains(name))) {
+        out.add(name, value);
+      }
+    });
+  }
+
+  /** Case-insensitive name sets, read-only after class initialisation (safe to share). */
+  private static final MultiMap DROPPED_TOWARDS_ORIGIN = nameSet(HOP_BY_HOP, NEVER_FORWARDED_REQUEST_HEADERS,
+      // recomputed by addForwarding from the client's fields
+      List.of("x-forwarded-for", "forwarded", "via"));
+  private static final MultiMap DROPPED_TOWARDS_CLIENT = nameSet(HOP_BY_HOP, CONSUMED_RESPONSE_HEADERS);
+  private static final MultiMap CONDITIONALS = nameSet(CONDITIONAL_REQUEST_HEADERS);
+
+  @SafeVarargs
+  private static MultiMap nameSet(java.util.Collection<String>... names) {
+    MultiMap m = MultiMap.caseInsensitiveMultiMap();
+    for (java.util.Collection<String> c : names) {
+      for (String n : c) {
+        m.add(n, "");
       }
     }
-    addForwarding(h, fwd);
+    return m;
+  }
+
+  private static boolean isProxyField(String name) {
+    char c = name.isEmpty() ? ' ' : name.charAt(0);
+    return (c == 'p' || c == 'P') && name.length() >= 5 && name.regionMatches(true, 0, "proxy", 0, 5);
+  }
+
+  /**
+   * The fields a Connection header names that {@code h} has (minus the protected ones), or null when
+   * there are none: the usual {@code keep-alive} or {@code close}, naming no field present, cost no
+   * map.
+   */
+  private static MultiMap connectionNamed(MultiMap h) {
+    List<String> connection = h.getAll("connection");
+    if (connection.isEmpty()) {
+      return null;
+    }
+    MultiMap named = null;
+    for (String line : connection) {
+      int n = line.length();
+      int i = 0;
+      while (i < n) {
+        int comma = line.indexOf(',', i);
+        int end = comma < 0 ? n : comma;
+        String name = line.substring(i, end).trim();
+        i = end + 1;
+        if (name.isEmpty() || !h.contains(name) || CONNECTION_PROTECTED.contains(name.toLowerCase(Locale.ROOT))) {
+          continue;
+        }
+        if (named == null) {
+          named = MultiMap.caseInsensitiveMultiMap();
+        }
+        named.add(name, "");
+      }
+    }
+    return named;
   }
 
   /** Sets X-Forwarded-For, X-Forwarded-Proto, Forwarded and Via for {@code fwd}. */
   public static void addForwarding(MultiMap h, Forwarding fwd) {
+    addForwarding(h, h, fwd, null);
+  }
+
+  /**
+   * Sets in {@code out} our forwarding fields, continuing those of {@code client} where allowed
+   * (never a field the client's Connection named: that one was dropped as hop-by-hop).
+   */
+  private static void addForwarding(MultiMap client, MultiMap out, Forwarding fwd, MultiMap connectionNamed) {
     String ip = fwd.clientIp();
-    String xff = fwd.peerIsTrustedProxy() ? join(h.getAll("x-forwarded-for")) : null;
-    h.set("x-forwarded-for", xff == null || xff.isBlank() ? ip : xff + ", " + ip);
-    h.set("x-forwarded-proto", fwd.https() ? "https" : "http");
-    String fwdPrev = fwd.peerIsTrustedProxy() ? join(h.getAll("forwarded")) : null;
+    String xff = fwd.peerIsTrustedProxy() ? join(client, "x-forwarded-for", connectionNamed) : null;
+    out.set("x-forwarded-for", xff == null || xff.isBlank() ? ip : xff + ", " + ip);
+    out.set("x-forwarded-proto", fwd.https() ? "https" : "http");
+    String fwdPrev = fwd.peerIsTrustedProxy() ? join(client, "forwarded", connectionNamed) : null;
     String forIp = ip.indexOf(':') >= 0 ? "\"[" + ip + "]\"" : ip;
     String element = "for=" + forIp + ";host=" + quoteIfNeeded(fwd.host()) + ";proto="
         + (fwd.https() ? "https" : "http");
-    h.set("forwarded", fwdPrev == null || fwdPrev.isBlank() ? element : fwdPrev + ", " + element);
+    out.set("forwarded", fwdPrev == null || fwdPrev.isBlank() ? element : fwdPrev + ", " + element);
     String via = viaValue(fwd.protocolVersion(), fwd.nodeId());
-    String prevVia = join(h.getAll("via"));
-    h.set("via", prevVia == null || prevVia.isBlank() ? via : prevVia + ", " + via);
+    String prevVia = join(client, "via", connectionNamed);
+    out.set("via", prevVia == null || prevVia.isBlank() ? via : prevVia + ", " + via);
   }
 
   /** A Via element: {@code 1.1 <node> (Kasoku)}. */
@@ -155,6 +252,10 @@ public final class Headers {
     return host.indexOf(':') >= 0 ? '"' + host + '"' : host;
   }
 
+  private static String join(MultiMap h, String name, MultiMap connectionNamed) {
+    return connectionNamed != null && connectionNamed.contains(name) ? null : join(h.getAll(name));
+  }
+
   private static String join(List<String> lines) {
     if (lines.isEmpty()) {
       return null;
@@ -164,10 +265,9 @@ public final class Headers {
 
   /** Removes hop-by-hop and consumed fields from a response about to go to a client, in place. */
   public static void prepareClientResponse(MultiMap h) {
-    removeHopByHop(h);
-    for (String name : CONSUMED_RESPONSE_HEADERS) {
-      h.remove(name);
-    }
+    MultiMap origin = MultiMap.caseInsensitiveMultiMap().addAll(h);
+    h.clear();
+    copyForClient(origin, h);
   }
 
   /**

@@ -16,7 +16,7 @@
  *       / STALE), {@link dev.kasoku.cacheedge.policy.Conditionals#evaluate} (304/412),
  *       {@link dev.kasoku.cacheedge.policy.Ranges#evaluate} (206/416), Age from
  *       {@link dev.kasoku.cacheedge.policy.Freshness#ageSeconds}.</li>
- *   <li>Origin request: {@link dev.kasoku.cacheedge.policy.Headers#prepareOriginRequest}, plus
+ *   <li>Origin request: {@link dev.kasoku.cacheedge.policy.Headers#copyForOrigin}, plus
  *       {@link dev.kasoku.cacheedge.policy.Conditionals#addRevalidationHeaders} when
  *       revalidating.</li>
  *   <li>Origin response: {@link dev.kasoku.cacheedge.policy.TargetedControls#select} →
@@ -25,7 +25,7 @@
  *       {@link dev.kasoku.cacheedge.policy.Headers#storedHeaders} with tags from
  *       {@link dev.kasoku.cacheedge.policy.Headers#surrogateKeys}; a 304 merges with
  *       {@link dev.kasoku.cacheedge.policy.Headers#updateFrom304} and recomputes Freshness.</li>
- *   <li>Client response: {@link dev.kasoku.cacheedge.policy.Headers#prepareClientResponse}, Age,
+ *   <li>Client response: {@link dev.kasoku.cacheedge.policy.Headers#copyForClient}, Age,
  *       {@link dev.kasoku.cacheedge.policy.CacheStatus}.</li>
  * </ol>
  */

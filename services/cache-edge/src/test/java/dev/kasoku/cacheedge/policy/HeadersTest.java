@@ -85,6 +85,25 @@ class HeadersTest {
     assertThat(h.get("forwarded")).isEqualTo("for=1.2.3.4, for=10.0.0.1;host=h;proto=http");
   }
 
+  /**
+   * A field the client's Connection names is hop-by-hop: even from a trusted proxy it is dropped,
+   * not continued (the one-pass copy must not read it back when composing the forwarding fields).
+   */
+  @Test
+  void connectionNamedForwardingFieldsAreNotContinued() {
+    Headers.Forwarding trusted = new Headers.Forwarding("10.0.0.1", true, false, "h", "1.1", "edge-1");
+    MultiMap client = headers("Connection", "X-Forwarded-For, via", "X-Forwarded-For", "1.2.3.4",
+        "Via", "1.0 hop", "Forwarded", "for=1.2.3.4", "Accept", "*/*");
+    MultiMap out = headers();
+    Headers.copyForOrigin(client, out, trusted, false);
+    assertThat(out.get("x-forwarded-for")).isEqualTo("10.0.0.1");
+    assertThat(out.get("via")).isEqualTo("1.1 edge-1 (Kasoku)");
+    assertThat(out.get("forwarded")).isEqualTo("for=1.2.3.4, for=10.0.0.1;host=h;proto=http");
+    assertThat(out.get("accept")).isEqualTo("*/*");
+    assertThat(out.contains("connection")).isFalse();
+    assertThat(client.get("x-forwarded-for")).isEqualTo("1.2.3.4"); // the client's fields are not modified
+  }
+
   /** RFC 7239 §6: an IPv6 address is bracketed and quoted. */
   @Test
   void ipv6ClientIsQuotedInForwarded() {
