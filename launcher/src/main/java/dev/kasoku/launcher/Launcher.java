@@ -249,6 +249,7 @@ public final class Launcher {
     LOG.log(Level.INFO, "Kasoku started in " + took.toMillis() + " ms: node " + config.nodeId()
         + ", store " + resources.store.kind()
         + ", event bus " + (node.clustered() ? "clustered (" + node.members().size() + " members)" : "local")
+        + ", transport " + (node.vertx().isNativeTransportEnabled() ? "epoll" : "nio")
         + ", api http://" + config.bindAddress() + ":" + apiPort());
   }
 

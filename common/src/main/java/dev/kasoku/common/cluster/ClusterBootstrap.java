@@ -78,9 +78,18 @@ public final class ClusterBootstrap {
     return startClustered(settings, hazelcast);
   }
 
+  /**
+   * The options every Kasoku Vert.x starts from: the native (epoll) transport where the platform has
+   * it, which costs fewer system calls and less garbage per read and write than NIO; elsewhere
+   * Vert.x falls back to NIO by itself ({@code Vertx#isNativeTransportEnabled} says which).
+   */
+  public static VertxOptions baseOptions() {
+    return new VertxOptions().setPreferNativeTransport(true);
+  }
+
   /** A single-process Vert.x with the local event bus. */
   public static ClusterNode startLocal() {
-    Vertx vertx = Vertx.builder().with(new VertxOptions()).build();
+    Vertx vertx = Vertx.builder().with(baseOptions()).build();
     RecordCodec.registerAll(vertx);
     return new ClusterNode(vertx, null);
   }
@@ -103,7 +112,7 @@ public final class ClusterBootstrap {
 
   /** The Vert.x options of a clustered member: the event bus listens where peers can reach it. */
   public static VertxOptions vertxOptions(KasokuConfig.ClusterSettings settings) {
-    return new VertxOptions().setEventBusOptions(new EventBusOptions()
+    return baseOptions().setEventBusOptions(new EventBusOptions()
         .setHost(settings.host())
         .setPort(settings.eventBusPort()));
   }

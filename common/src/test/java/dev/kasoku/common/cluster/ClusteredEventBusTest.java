@@ -94,6 +94,18 @@ class ClusteredEventBusTest {
     assertThat(received.values()).allMatch(second::equals);
   }
 
+  /** On Linux x86_64 (this build's CI) every Kasoku Vert.x runs on Netty's epoll transport, clustered or not. */
+  @Test
+  void nodesUseTheNativeTransportOnLinux() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+        && System.getProperty("os.arch").matches("amd64|x86_64"), "epoll is bundled for Linux x86_64 only");
+    ClusterNode local = ClusterBootstrap.startLocal();
+    nodes.add(local);
+    assertThat(local.vertx().isNativeTransportEnabled()).isTrue();
+    assertThat(ClusterBootstrap.vertxOptions(new KasokuConfig.ClusterSettings(true, "127.0.0.1", 5701,
+        List.of(), java.util.Optional.empty(), 0)).getPreferNativeTransport()).isTrue();
+  }
+
   @Test
   void localNodeIsAlwaysReadyAndHasCodecs() throws Exception {
     ClusterNode local = ClusterBootstrap.startLocal();

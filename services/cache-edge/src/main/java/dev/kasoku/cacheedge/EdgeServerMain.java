@@ -1,6 +1,7 @@
 package dev.kasoku.cacheedge;
 
 import dev.kasoku.common.bus.RecordCodec;
+import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.Health;
@@ -45,7 +46,7 @@ public final class EdgeServerMain {
     String json = args.length > 2 ? Files.readString(Path.of(args[2]))
         : "{\"hostnames\":[\"" + host + "\"],\"origins\":[{\"url\":\"" + args[1] + "\"}]}";
     KasokuConfig config = ConfigLoader.fromEnvironment();
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.builder().with(ClusterBootstrap.baseOptions()).build();
     RecordCodec.registerAll(vertx);
     Store store = StoreFactory.open(vertx, config).await();
     store.sites().put("bench", "bench", List.of(host), json, "edge-server-main", Clock.systemUTC().instant()).await();
