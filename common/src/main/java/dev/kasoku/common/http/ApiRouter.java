@@ -1,6 +1,7 @@
 package dev.kasoku.common.http;
 
 import dev.kasoku.common.config.KasokuConfig;
+import dev.kasoku.common.http.impl.ContractValidator;
 import dev.kasoku.common.security.Access;
 import dev.kasoku.common.security.AccessControl;
 import dev.kasoku.common.store.Store;
@@ -15,7 +16,6 @@ import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
-import io.vertx.openapi.validation.RequestValidator;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,7 +55,7 @@ public final class ApiRouter {
     this.vertx = vertx;
     this.builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
     this.extra = Router.router(vertx);
-    RequestValidator validator = RequestValidator.create(vertx, contract);
+    ContractValidator validator = new ContractValidator(vertx, contract);
     RequestExtractor extractor = RequestExtractor.withBodyHandler();
     for (Operation op : contract.operations()) {
       Object rule = op.getExtensions().get(Access.EXTENSION);
@@ -164,10 +164,10 @@ public final class ApiRouter {
     ac.admit(ctx, access).onSuccess(p -> ctx.next()).onFailure(ctx::fail);
   }
 
-  private static Handler<RoutingContext> validation(RequestExtractor extractor, RequestValidator validator,
+  private static Handler<RoutingContext> validation(RequestExtractor extractor, ContractValidator validator,
                                                     Operation op) {
     return ctx -> extractor.extractValidatableRequest(ctx, op)
-        .compose(request -> validator.validate(request, op.getOperationId()))
+        .compose(request -> validator.validate(request, op.getOperationId(), Math.max(0, ctx.body().length())))
         .onSuccess(validated -> {
           ctx.put(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST, validated);
           ctx.next();

@@ -14,10 +14,12 @@ import dev.kasoku.common.model.SiteVersion;
 import dev.kasoku.common.model.Tenant;
 import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.model.User;
+import dev.kasoku.common.testing.MutableClock;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -47,8 +49,22 @@ public abstract class StoreContractTest {
   protected String tenantB;
   protected final Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
 
-  /** Opens a new, empty store (blocking is fine: this runs on the JUnit thread). */
-  protected abstract Store openStore(Vertx vertx);
+  /**
+   * Opens a new, empty store whose time is {@code clock} (blocking is fine: this runs on the JUnit
+   * thread). Every store opened is cleaned up by {@link #cleanUp}.
+   */
+  protected abstract Store openStore(Vertx vertx, Clock clock);
+
+  /** Opens a new, empty store on the system clock. */
+  protected Store openStore(Vertx vertx) {
+    return openStore(vertx, Clock.systemUTC());
+  }
+
+  /** Replaces this test's store by a new, empty one on the given clock. */
+  protected void reopenWith(Clock clock) {
+    result(store.close());
+    store = openStore(vertx, clock);
+  }
 
   /** Removes everything the test wrote; the store is already closed. */
   protected abstract void cleanUp();
@@ -600,6 +616,88 @@ public abstract class StoreContractTest {
     assertThat(result(store.access().getCounter(tenantA, "login:alice"))).isZero();
     // a new window starts at 1
     assertThat(result(store.access().incrementCounter(tenantA, "login:alice", ttl))).isEqualTo(1);
+  }
+
+  // --- token buckets --------------------------------------------------------------------------
+
+  @Test
+  void tokenBucketGrantsItsCapacityThenRefusesWithTheWaitForTheNextToken() {
+    MutableClock clock = new MutableClock(t0);
+    reopenWith(clock);
+    TokenBucket bucket = new TokenBucket(3, Duration.ofMillis(2500));
+    for (int i = 2; i >= 0; i--) {
+      TokenBucket.Take take = result(store.access().takeToken(tenantA, "purge", bucket));
+      assertThat(take.granted()).isTrue();
+      assertThat(take.remaining()).isEqualTo(i);
+      assertThat(take.retryIn()).isZero();
+    }
+    TokenBucket.Take refused = result(store.access().takeToken(tenantA, "purge", bucket));
+    assertThat(refused.granted()).isFalse();
+    assertThat(refused.retryIn()).isEqualTo(Duration.ofMillis(2500));
+    assertThat(refused.retryAfterSeconds()).isEqualTo(3);
+    clock.advance(Duration.ofMillis(2000));
+    refused = result(store.access().takeToken(tenantA, "purge", bucket));
+    assertThat(refused.granted()).isFalse();
+    assertThat(refused.retryIn()).isEqualTo(Duration.ofMillis(500));
+    // whole seconds, rounded up, never 0
+    assertThat(refused.retryAfterSeconds()).isEqualTo(1);
+    // other tenants and other names have their own buckets
+    assertThat(result(store.access().takeToken(tenantB, "purge", bucket)).granted()).isTrue();
+    assertThat(result(store.access().takeToken(tenantA, "other", bucket)).granted()).isTrue();
+  }
+
+  @Test
+  void tokenBucketRefillsOneTokenPerIntervalUpToItsCapacity() {
+    MutableClock clock = new MutableClock(t0);
+    reopenWith(clock);
+    TokenBucket bucket = new TokenBucket(4, Duration.ofSeconds(1));
+    for (int i = 0; i < 4; i++) {
+      assertThat(result(store.access().takeToken(null, "bucket-test", bucket)).granted()).isTrue();
+    }
+    assertThat(result(store.access().takeToken(null, "bucket-test", bucket)).granted()).isFalse();
+    // 2.5 intervals: two tokens, and the half interval is not lost
+    clock.advance(Duration.ofMillis(2500));
+    assertThat(result(store.access().takeToken(null, "bucket-test", bucket)).granted()).isTrue();
+    assertThat(result(store.access().takeToken(null, "bucket-test", bucket)).granted()).isTrue();
+    TokenBucket.Take empty = result(store.access().takeToken(null, "bucket-test", bucket));
+    assertThat(empty.granted()).isFalse();
+    assertThat(empty.retryIn()).isEqualTo(Duration.ofMillis(500));
+    clock.advance(Duration.ofMillis(500));
+    assertThat(result(store.access().takeToken(null, "bucket-test", bucket)).granted()).isTrue();
+    // a long pause fills the bucket to its capacity, not beyond
+    clock.advance(Duration.ofHours(1));
+    for (int i = 3; i >= 0; i--) {
+      assertThat(result(store.access().takeToken(null, "bucket-test", bucket)).remaining()).isEqualTo(i);
+    }
+    assertThat(result(store.access().takeToken(null, "bucket-test", bucket)).granted()).isFalse();
+    // a clock that went back adds nothing and takes nothing away
+    clock.advance(Duration.ofSeconds(-30));
+    TokenBucket.Take back = result(store.access().takeToken(null, "bucket-test", bucket));
+    assertThat(back.granted()).isFalse();
+    assertThat(back.retryIn()).isPositive();
+  }
+
+  @Test
+  void concurrentTakersNeverGetMoreTokensThanTheBucketHolds() {
+    MutableClock clock = new MutableClock(t0);
+    reopenWith(clock);
+    TokenBucket bucket = new TokenBucket(25, Duration.ofMinutes(1));
+    List<Future<TokenBucket.Take>> takes = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      takes.add(store.access().takeToken(tenantA, "purge", bucket));
+    }
+    result(Future.all(takes));
+    assertThat(takes.stream().filter(f -> f.result().granted()).count()).isEqualTo(25);
+    assertThat(takes.stream().map(f -> f.result().remaining()).filter(r -> r == 0).count()).isEqualTo(176);
+  }
+
+  @Test
+  void aTenantsBucketIsInItsNamespaceAndErasedWithIt() {
+    result(store.tenants().createTenant(tenant(tenantA)));
+    result(store.access().takeToken(tenantA, "purge", new TokenBucket(10, Duration.ofMinutes(1))));
+    assertThat(namespaceOf(tenantA)).isNotEmpty();
+    result(store.eraseTenant(tenantA));
+    assertThat(namespaceOf(tenantA)).isEmpty();
   }
 
   @Test

@@ -29,7 +29,11 @@ public final class TempStores {
   }
 
   public static EmbeddedStore embedded(Vertx vertx, Path dir) {
-    return Await.result(EmbeddedStore.open(vertx, dir, Clock.systemUTC()));
+    return embedded(vertx, dir, Clock.systemUTC());
+  }
+
+  public static EmbeddedStore embedded(Vertx vertx, Path dir, Clock clock) {
+    return Await.result(EmbeddedStore.open(vertx, dir, clock));
   }
 
   public static void deleteRecursively(Path dir) {

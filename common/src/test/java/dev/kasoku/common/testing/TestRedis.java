@@ -36,7 +36,11 @@ public final class TestRedis {
   }
 
   public static RedisStore store(Vertx vertx, String root) {
-    return new RedisStore(vertx, url(), root, Duration.ofSeconds(5), Clock.systemUTC());
+    return store(vertx, root, Clock.systemUTC());
+  }
+
+  public static RedisStore store(Vertx vertx, String root, Clock clock) {
+    return new RedisStore(vertx, url(), root, Duration.ofSeconds(5), clock);
   }
 
   /** Deletes every key under the root (with its own short-lived connections). */

@@ -101,7 +101,7 @@ public final class PurgeVerticle extends VerticleBase {
   public Future<?> start() {
     tracker = new PurgeTracker(ctx.clock(), settings, this::storeStatus);
     edges = new LiveEdges(ctx.clock(), settings.edgeExpiry());
-    limiter = new PurgeRateLimiter(ctx.store().access(), ctx.clock(), settings.rateCapacity(), settings.rateWindow());
+    limiter = new PurgeRateLimiter(ctx.store().access(), settings.rateCapacity(), settings.rateWindow());
     MessageConsumer<NodeHeartbeat> beats = vertx.eventBus().consumer(Addresses.NODE_HEARTBEAT,
         m -> edges.heard(m.body()));
     MessageConsumer<PurgeCommand> commands = vertx.eventBus().consumer(Addresses.PURGE,

@@ -1,6 +1,8 @@
 package dev.kasoku.common.store.embedded;
 
 import dev.kasoku.common.store.AccessStore;
+import dev.kasoku.common.store.TokenBucket;
+import dev.kasoku.common.store.impl.TokenBuckets;
 import dev.kasoku.common.store.impl.StoreJson;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -13,7 +15,8 @@ import org.h2.mvstore.MVMap;
 /**
  * Access state in one map per scope: {@code t:<tenant>:access}, or {@code g:access} for the
  * platform. Keys: {@code allowlist} → JSON array; {@code c:<name>} → {@code "<count>:<expiresAtMs>"};
- * {@code m:<name>} → expiry millis as a string. Expiry is judged against the store's clock on every
+ * {@code m:<name>} → expiry millis as a string; {@code b:<name>} → token bucket
+ * {@code "<tokens>:<lastMs>:<fullAtMs>"} (swept once full again). Expiry is judged against the store's clock on every
  * read, and expired entries are swept by the store's housekeeping.
  */
 final class EmbeddedAccess implements AccessStore {
@@ -93,6 +96,24 @@ final class EmbeddedAccess implements AccessStore {
   }
 
   @Override
+  public Future<TokenBucket.Take> takeToken(String tenant, String name, TokenBucket bucket) {
+    String map = mapName(tenant);
+    // read-modify-write under the store's single writer: no other write interleaves
+    return db.write(() -> {
+      long now = db.clock().millis();
+      MVMap<String, String> m = db.map(map);
+      String key = "b:" + name;
+      TokenBuckets.Step step = TokenBuckets.take(TokenBuckets.State.decode(m.get(key)), bucket, now);
+      if (step.fullAtMillis() > now) {
+        m.put(key, step.state().encode() + ":" + step.fullAtMillis());
+      } else {
+        m.remove(key);
+      }
+      return step.take();
+    });
+  }
+
+  @Override
   public Future<Void> putMarker(String tenant, String name, Instant expiresAt) {
     String map = mapName(tenant);
     return db.write(() -> {
@@ -160,7 +181,9 @@ final class EmbeddedAccess implements AccessStore {
       for (Map.Entry<String, String> e : EmbeddedStore.<String>withPrefix(m, "")) {
         String k = e.getKey();
         long expires = k.startsWith("c:") ? parseCounter(e.getValue())[1]
-            : k.startsWith("m:") ? Long.parseLong(e.getValue()) : Long.MAX_VALUE;
+            : k.startsWith("m:") ? Long.parseLong(e.getValue())
+            : k.startsWith("b:") ? Long.parseLong(e.getValue().substring(e.getValue().lastIndexOf(':') + 1))
+            : Long.MAX_VALUE;
         if (expires <= nowMillis) {
           expired.add(k);
         }

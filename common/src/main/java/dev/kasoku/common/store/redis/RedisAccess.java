@@ -4,17 +4,20 @@ import static dev.kasoku.common.store.redis.RedisStore.cmd;
 import static dev.kasoku.common.store.redis.RedisStore.str;
 
 import dev.kasoku.common.store.AccessStore;
+import dev.kasoku.common.store.TokenBucket;
 import dev.kasoku.common.store.impl.StoreJson;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Access state as plain keys with Redis expiry: {@code <scope>allowlist} (JSON array),
  * {@code <scope>ctr:<name>} (INCR; PEXPIRE set by the first increment, in the same script) and
- * {@code <scope>mark:<name>} (value = expiry millis, SET ... PXAT), where the scope is
+ * {@code <scope>mark:<name>} (value = expiry millis, SET ... PXAT), {@code <scope>bucket:<name>}
+ * (token bucket {@code tokens:last}, expiring when it would be full again), where the scope is
  * {@code <root>:t:<tenant>:} or {@code <root>:access:} for the platform.
  */
 final class RedisAccess implements AccessStore {
@@ -25,6 +28,50 @@ final class RedisAccess implements AccessStore {
         redis.call('PEXPIRE', KEYS[1], ARGV[1])
       end
       return v
+      """);
+  /**
+   * The step of {@code TokenBuckets.take} (common/store/impl), which the embedded store runs in Java:
+   * keep the two identical. Integer arithmetic only (Lua numbers are doubles, exact below 2^53).
+   */
+  private static final LuaScript TAKE_TOKEN = new LuaScript("""
+      -- KEYS[1] bucket; ARGV: 1 now ms, 2 capacity, 3 refill interval ms
+      local now = tonumber(ARGV[1])
+      local capacity = tonumber(ARGV[2])
+      local interval = tonumber(ARGV[3])
+      local tokens = capacity
+      local last = now
+      local state = redis.call('GET', KEYS[1])
+      if state then
+        local colon = string.find(state, ':', 1, true)
+        tokens = math.min(tonumber(string.sub(state, 1, colon - 1)), capacity)
+        last = tonumber(string.sub(state, colon + 1))
+        if now > last then
+          local gained = math.floor((now - last) / interval)
+          if tokens + gained >= capacity then
+            tokens = capacity
+            last = now
+          else
+            tokens = tokens + gained
+            last = last + gained * interval
+          end
+        end
+      end
+      local granted = 0
+      if tokens >= 1 then
+        tokens = tokens - 1
+        granted = 1
+      end
+      local wait = 0
+      if granted == 0 then
+        wait = math.max(1, last + interval - now)
+      end
+      local full_in = last + (capacity - tokens) * interval - now
+      if full_in > 0 then
+        redis.call('SET', KEYS[1], string.format('%d:%d', tokens, last), 'PX', full_in)
+      else
+        redis.call('DEL', KEYS[1])
+      end
+      return {granted, tokens, wait}
       """);
   private final RedisStore store;
 
@@ -64,6 +111,16 @@ final class RedisAccess implements AccessStore {
   @Override
   public Future<Void> deleteCounter(String tenant, String name) {
     return store.send(cmd(Command.DEL, scoped(tenant, "ctr:" + name))).mapEmpty();
+  }
+
+  @Override
+  public Future<TokenBucket.Take> takeToken(String tenant, String name, TokenBucket bucket) {
+    List<String> args = new ArrayList<>(3);
+    args.add(Long.toString(store.clock().millis()));
+    args.add(Long.toString(bucket.capacity()));
+    args.add(Long.toString(bucket.intervalMillis()));
+    return store.eval(TAKE_TOKEN, List.of(scoped(tenant, "bucket:" + name)), args)
+        .map(r -> new TokenBucket.Take(r.get(0).toLong() == 1, r.get(1).toLong(), Duration.ofMillis(r.get(2).toLong())));
   }
 
   @Override

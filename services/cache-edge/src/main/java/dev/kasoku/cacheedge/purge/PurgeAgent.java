@@ -117,6 +117,7 @@ public final class PurgeAgent extends VerticleBase {
   private MessageConsumer<PurgeCommand> consumer;
   private final AtomicLong appliedCount = new AtomicLong();
   private final AtomicLong gapsRecovered = new AtomicLong();
+  private final AtomicLong logRecordsRead = new AtomicLong();
   private volatile long lastAppliedSeq;
   private volatile LastApply lastApply;
   private boolean reclaiming;
@@ -178,6 +179,11 @@ public final class PurgeAgent extends VerticleBase {
     return appliedCount.get();
   }
 
+  /** Purge records read back from the log by the periodic check (those the bus had not brought, and any read with them). */
+  public long logRecordsRead() {
+    return logRecordsRead.get();
+  }
+
   /**
    * Stops taking purges from the bus (messages are buffered by Vert.x), leaving the log replay as the
    * only path: an operator's diagnostic, and how tests show that a lost message only delays a purge.
@@ -204,7 +210,13 @@ public final class PurgeAgent extends VerticleBase {
     appliedAbove.add(c.seq());
   }
 
-  /** Reads the log past the watermark and applies what the bus did not bring; repeats while full. */
+  /**
+   * Applies what the bus did not bring. First the log's last sequence: when every sequence from
+   * the watermark up to a point has been applied from the bus, the watermark moves there without
+   * reading those records again (they are applied, whatever the log holds for them). Only the rest,
+   * usually the few purges whose message is still on its way, is read from the log; repeats while
+   * a read comes back full.
+   */
   private void replay() {
     if (replaying) {
       return;
@@ -219,12 +231,20 @@ public final class PurgeAgent extends VerticleBase {
           .onComplete(ar -> replaying = false);
       return;
     }
-    long from = watermark;
-    log.readAfter(from, REPLAY_BATCH)
-        .compose(records -> records.isEmpty() || records.get(0).seq() == from + 1
-            ? Future.succeededFuture(records)
-            : checkGap(from).map(records))
+    log.lastSeq()
+        .compose(last -> {
+          advanceOverApplied(last);
+          if (watermark >= last) {
+            return Future.succeededFuture(List.<PurgeRecord>of());
+          }
+          long from = watermark;
+          return log.readAfter(from, REPLAY_BATCH)
+              .compose(records -> records.isEmpty() || records.get(0).seq() == from + 1
+                  ? Future.succeededFuture(records)
+                  : checkGap(from).map(records));
+        })
         .onSuccess(records -> {
+          logRecordsRead.addAndGet(records.size());
           for (PurgeRecord r : records) {
             if (r.seq() > watermark && !appliedAbove.contains(r.seq())) {
               apply(r.id(), r.seq(), r.tenant(), r.scope(), r.targets(), r.soft());
@@ -266,6 +286,21 @@ public final class PurgeAgent extends VerticleBase {
   /** How often this edge dropped its whole cache because it fell behind the purge log's retention. */
   public long gapsRecovered() {
     return gapsRecovered.get();
+  }
+
+  /** Moves the watermark over the run of sequences right above it that were all applied, up to {@code last}. */
+  private void advanceOverApplied(long last) {
+    long next = watermark + 1;
+    for (long seq : appliedAbove) {
+      if (seq != next || seq > last) {
+        break;
+      }
+      next++;
+    }
+    if (next - 1 > watermark) {
+      watermark = next - 1;
+      appliedAbove.headSet(watermark, true).clear();
+    }
   }
 
   private void apply(String id, long seq, String tenant, PurgeScope scope, List<String> targets, boolean soft) {
