@@ -21,6 +21,7 @@ import dev.kasoku.config.ConfigVerticle;
 import dev.kasoku.logging.LoggingVerticle;
 import dev.kasoku.metrics.MetricsVerticle;
 import dev.kasoku.purge.PurgeVerticle;
+import io.netty.channel.unix.Errors;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -203,12 +204,22 @@ public final class Launcher {
       return vertx.createHttpServer(options)
           .requestHandler(request -> r.router.handle(request))
           .listen()
-          .recover(e -> Future.failedFuture(e instanceof BindException
+          .recover(e -> Future.failedFuture(addressInUse(e)
               ? new StartupException("cannot listen on " + r.config.bindAddress() + ":" + r.config.apiPort()
                   + " (KASOKU_API_PORT): " + e.getMessage(), e)
               : e))
           .onSuccess(server -> r.apiServer = server);
     }
+  }
+
+  /**
+   * A listen that failed because the port is taken: {@link BindException} with NIO, Netty's
+   * {@code NativeIoException} ("bind(..) failed ... Address already in use") with epoll.
+   */
+  static boolean addressInUse(Throwable e) {
+    return e instanceof BindException
+        || e instanceof Errors.NativeIoException && e.getMessage() != null
+            && e.getMessage().contains("Address already in use");
   }
 
   /** The API listener's actual port (differs from the configured one when that is 0). */

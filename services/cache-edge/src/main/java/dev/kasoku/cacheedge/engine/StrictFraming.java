@@ -1,6 +1,8 @@
 package dev.kasoku.cacheedge.engine;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpMessage;
@@ -8,6 +10,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.HttpServerConnection;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import java.util.List;
 
 /**
  * Refuses HTTP/1.1 requests that carry both {@code Content-Length} and {@code Transfer-Encoding}.
@@ -53,8 +56,15 @@ public final class StrictFraming {
     }
   }
 
-  /** Vert.x's request decoder, with both-lengths treated as malformed instead of as chunked. */
+  /**
+   * Vert.x's request decoder, with both-lengths treated as malformed instead of as chunked. Once it
+   * refused a request it decodes nothing more from the connection (which Vert.x closes after the
+   * 400): bytes pipelined behind the refused request, such as a smuggled second request, would
+   * otherwise be decoded and dispatched before the close.
+   */
   static final class Decoder extends VertxHttpRequestDecoder {
+    private boolean refused;
+
     Decoder(HttpServerOptions options) {
       super(options);
     }
@@ -64,6 +74,16 @@ public final class StrictFraming {
       super.handleTransferEncodingChunkedWithContentLength(message);
       message.setDecoderResult(DecoderResult.failure(
           new IllegalArgumentException("both Content-Length and Transfer-Encoding")));
+      refused = true;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+      if (refused) {
+        in.skipBytes(in.readableBytes());
+        return;
+      }
+      super.decode(ctx, in, out);
     }
   }
 }

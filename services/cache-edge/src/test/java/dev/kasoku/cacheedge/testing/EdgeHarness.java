@@ -4,6 +4,7 @@ import dev.kasoku.cacheedge.CacheEdgeVerticle;
 import dev.kasoku.cacheedge.EdgeSettings;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
 import dev.kasoku.common.bus.RecordCodec;
+import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.Health;
@@ -83,7 +84,7 @@ public final class EdgeHarness implements AutoCloseable {
    * sites without a certificate get the edge's default self-signed one.
    */
   public EdgeHarness(UnaryOperator<EdgeSettings> tweak, boolean https) {
-    vertx = Vertx.vertx();
+    vertx = Vertx.builder().with(ClusterBootstrap.baseOptions()).build(); // the production transport
     RecordCodec.registerAll(vertx);
     dir = TempStores.newDirectory();
     store = TempStores.embedded(vertx, dir);
