@@ -27,7 +27,7 @@
 #   KEYS [10000]  BENCH_DIST [zipf]  BENCH_ZIPF_S [0.99]
 #   CACHE_MEMORY [2g]  cache budget of every server (Varnish -s malloc, nginx max_size, KASOKU_EDGE_MEMORY)
 #   MEM_KEYS [1000000]  objects of the memory scenario
-#   FULL_KEYS [1200000]  FULL_FILL [300s]  key space of the full scenario, and the most a fill may take
+#   FULL_KEYS [1600000]  FULL_FILL [300s]  key space of the full scenario, and the most a fill may take
 #   EDGE_JAVA_OPTS ["-Xms4g -Xmx4g -XX:+AlwaysPreTouch"]
 #   SKIP_BUILD [0]  set to 1 to reuse bench/target/kasoku-bench.jar as it is
 #   KEEP_WORKDIR [0]       set to 1 to keep the temporary directory (configs, logs) for inspection
@@ -47,7 +47,7 @@ KEYS="${KEYS:-10000}"
 export BENCH_DIST="${BENCH_DIST:-zipf}"
 export BENCH_ZIPF_S="${BENCH_ZIPF_S:-0.99}"
 CACHE_MEMORY="${CACHE_MEMORY:-2g}"
-FULL_KEYS="${FULL_KEYS:-1200000}"
+FULL_KEYS="${FULL_KEYS:-1600000}"
 FULL_FILL="${FULL_FILL:-300s}"
 MEM_KEYS="${MEM_KEYS:-1000000}"
 EDGE_JAVA_OPTS="${EDGE_JAVA_OPTS:--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
