@@ -199,8 +199,8 @@ public final class MemoryStorage implements Storage {
       this.stale = stale;
     }
 
-    /** The next key, or null when done; iterators are made on first use, not when the purge is applied. */
-    String next() {
+    /** Whether a key is left; iterators are made on first use, not when the purge is applied. */
+    boolean hasNext() {
       if (keys == null) {
         keys = fresh.iterator();
       }
@@ -208,7 +208,11 @@ public final class MemoryStorage implements Storage {
         walkingStale = true;
         keys = stale.iterator();
       }
-      return keys.hasNext() ? keys.next() : null;
+      return keys.hasNext();
+    }
+
+    String next() {
+      return keys.next();
     }
   }
 
@@ -494,15 +498,16 @@ public final class MemoryStorage implements Storage {
     int done = 0;
     while (!reclaims.isEmpty() && done < maxKeys) {
       Reclaim r = reclaims.peekFirst();
-      String key = null;
-      while (done < maxKeys && (key = r.next()) != null) {
-        reclaimKey(r.tagKey, key);
+      while (done < maxKeys && r.hasNext()) {
+        reclaimKey(r.tagKey, r.next());
         done++;
         if ((done & 15) == 0 && System.nanoTime() - deadline > 0) {
           maxKeys = done;
         }
       }
-      if (key == null) {
+      // a job whose last key this step reclaimed completes now, so pendingReclaim reaching 0 means
+      // its markers are gone too
+      if (!r.hasNext()) {
         reclaims.pollFirst();
         tags.computeIfPresent(r.tagKey, (t, st) -> {
           if (--st.pending == 0 && st.marked()) {
