@@ -88,21 +88,26 @@ final class BackgroundRevalidation {
         });
   }
 
+  /**
+   * The stored object with its head updated by a 304 (RFC 9111 §4.3.4) and its freshness recomputed;
+   * shares the body, so the caller retains it first.
+   */
+  static StoredObject refreshed(StoredObject stored, MultiMap notModified, EdgeSite site, CanonicalRequest canon,
+                                Instant requestTime, Instant responseTime) {
+    MultiMap h = stored.headers(); // a fresh copy
+    Headers.updateFrom304(h, notModified, responseTime);
+    Freshness fr = Freshness.compute(stored.status(), h, TargetedControls.select(h), site.compiled(), canon.rule(),
+        requestTime, responseTime);
+    return stored.withHead(h, fr, Headers.surrogateKeys(h));
+  }
+
   private void onResponse(HttpClientResponse r) {
     Instant responseTime = rt.clock().instant();
     int status = r.statusCode();
-    if (status >= 500) {
-      rt.health().failure(origin);
-    } else {
-      rt.health().success(origin);
-    }
+    rt.health().answered(origin, status);
     if (status == 304) {
-      MultiMap h = HttpHeaders.headers().addAll(stale.headers());
-      Headers.updateFrom304(h, r.headers(), responseTime);
-      Freshness fr = Freshness.compute(stale.status(), h, TargetedControls.select(h), site.compiled(), canon.rule(),
-          requestTime, responseTime);
       if (stale.body().tryRetain()) {
-        rt.storage().put(stale.withHead(h, fr, Headers.surrogateKeys(h)));
+        rt.storage().put(refreshed(stale, r.headers(), site, canon, requestTime, responseTime));
       }
       r.end();
       flight.land(Collapser.Outcome.STORED);

@@ -474,11 +474,7 @@ final class EdgeRequest {
     originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
     Instant responseTime = rt.clock().instant();
     int status = r.statusCode();
-    if (status >= 500) {
-      rt.health().failure(origin);
-    } else {
-      rt.health().success(origin);
-    }
+    rt.health().answered(origin, status);
     if (mode == Mode.REVALIDATE && status == 304 && stored != null) {
       updateFrom304(r, responseTime);
       r.end(); // a 304 has no body; let the connection go back to the pool
@@ -512,13 +508,9 @@ final class EdgeRequest {
 
   /** RFC 9111 §4.3.4: a 304 refreshes the stored head; the body is kept. */
   private void updateFrom304(HttpClientResponse r, Instant responseTime) {
-    MultiMap h = HttpHeaders.headers();
-    h.addAll(stored.headers());
-    Headers.updateFrom304(h, r.headers(), responseTime);
-    TargetedControls tc = TargetedControls.select(h);
-    Freshness fr = Freshness.compute(stored.status(), h, tc, site.compiled(), canon.rule(), requestTime, responseTime);
     if (stored.body().tryRetain()) {
-      StoredObject updated = stored.withHead(h, fr, Headers.surrogateKeys(h));
+      StoredObject updated = BackgroundRevalidation.refreshed(stored, r.headers(), site, canon, requestTime,
+          responseTime);
       storage.put(updated); // the replaced entry drops its own body reference
       stored = updated;
     }

@@ -36,6 +36,15 @@ public final class OriginHealth {
     return s == null || s.downUntil <= clock.millis();
   }
 
+  /** Records an origin's answer: a 5xx counts as a failure, anything else as a success. */
+  public void answered(Origin o, int status) {
+    if (status >= 500) {
+      failure(o);
+    } else {
+      success(o);
+    }
+  }
+
   public void success(Origin o) {
     State s = states.get(o.id());
     if (s != null) {
