@@ -11,15 +11,13 @@ import dev.kasoku.common.model.HostBinding;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.service.ServiceContext;
+import dev.kasoku.common.store.impl.StoreJson;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -176,13 +174,7 @@ public final class PurgeVerticle extends VerticleBase {
 
   /** Keeps a settled status of a purge this instance accepted, for instances that did not see it. */
   private void storeStatus(String tenant, PurgeStatus status) {
-    String json;
-    try {
-      json = RecordCodec.MAPPER.writeValueAsString(status);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    ctx.store().purgeStatuses().put(tenant, status.id(), json, settings.statusRetention())
+    ctx.store().purgeStatuses().put(tenant, status.id(), StoreJson.encode(status), settings.statusRetention())
         .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "purge status " + status.id() + " (tenant " + tenant
             + ") not stored; other instances answer 404 for it after it leaves this one's memory: " + e.getMessage()));
   }
@@ -263,12 +255,6 @@ public final class PurgeVerticle extends VerticleBase {
   }
 
   private static void json(RoutingContext rc, int status, Object body) {
-    byte[] bytes;
-    try {
-      bytes = RecordCodec.MAPPER.writeValueAsBytes(body);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Buffer.buffer(bytes));
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(StoreJson.encode(body));
   }
 }
