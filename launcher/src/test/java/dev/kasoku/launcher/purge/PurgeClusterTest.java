@@ -16,6 +16,7 @@ import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.testing.FreePorts;
+import dev.kasoku.common.testing.TestCredentials;
 import dev.kasoku.common.testing.TestRedis;
 import dev.kasoku.launcher.purge.PurgeFixtures.Resp;
 import dev.kasoku.purge.PurgeSettings;
@@ -83,8 +84,8 @@ class PurgeClusterTest {
     side = Vertx.vertx();
     origin = new TestOriginServer(side);
     Store setup = TestRedis.store(side, root);
-    key1 = PurgeFixtures.tenant(setup, T1, TenantRole.PURGER);
-    key2 = PurgeFixtures.tenant(setup, T2, TenantRole.PURGER);
+    key1 = TestCredentials.apiKey(setup, T1, TenantRole.PURGER);
+    key2 = TestCredentials.apiKey(setup, T2, TenantRole.PURGER);
     PurgeFixtures.site(setup, T1, "www", H1, origin.url());
     PurgeFixtures.site(setup, T2, "www", H2, origin.url());
     setup.close().await(5, TimeUnit.SECONDS);

@@ -1,8 +1,5 @@
 package dev.kasoku.launcher.purge;
 
-import dev.kasoku.common.model.Tenant;
-import dev.kasoku.common.model.TenantRole;
-import dev.kasoku.common.security.ApiKeys;
 import dev.kasoku.common.store.Store;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -27,15 +24,6 @@ final class PurgeFixtures {
       String cs = cacheStatus();
       return cs != null && cs.contains("; hit");
     }
-  }
-
-  /** Creates the tenant and returns a new API key of the given role. */
-  static String tenant(Store store, String tenant, TenantRole role) throws Exception {
-    store.tenants().createTenant(new Tenant(tenant, tenant, "standard", List.of(), Instant.now()))
-        .await(5, TimeUnit.SECONDS);
-    ApiKeys.Generated key = ApiKeys.generate(tenant, "deploy", role, Instant.now());
-    store.apiKeys().create(key.stored()).await(5, TimeUnit.SECONDS);
-    return key.key();
   }
 
   /** A site of the tenant serving {@code host} from the origin. */

@@ -14,6 +14,7 @@ import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.testing.TempStores;
+import dev.kasoku.common.testing.TestCredentials;
 import dev.kasoku.purge.PurgeVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -48,7 +49,7 @@ class PurgeMonolithicTest {
     HttpClient http = vertx.createHttpClient();
     WebClient web = WebClient.create(vertx);
     try {
-      String key = PurgeFixtures.tenant(store, "solo", TenantRole.PURGER);
+      String key = TestCredentials.apiKey(store, "solo", TenantRole.PURGER);
       PurgeFixtures.site(store, "solo", "www", "www.solo.test", origin.url());
       KasokuConfig config = ConfigLoader.load(Map.of("KASOKU_NODE_ID", "local", "KASOKU_EDGE_PORT", "0",
           "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8",

@@ -5,12 +5,12 @@ import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.ApiRouter;
 import dev.kasoku.common.http.Health;
-import dev.kasoku.common.model.Tenant;
 import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.security.ApiKeys;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.testing.Await;
+import dev.kasoku.common.testing.TestCredentials;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -83,8 +82,7 @@ public final class ConfigApiFixture implements AutoCloseable {
 
   /** Creates a tenant and returns an API key of that role for it. */
   public String tenantKey(String tenant, TenantRole role) {
-    Await.result(store.tenants().createTenant(new Tenant(tenant, tenant, "standard", List.of(), Instant.now())));
-    return key(tenant, role);
+    return TestCredentials.apiKey(store, tenant, role);
   }
 
   /** Another key for an existing tenant. */

@@ -14,6 +14,7 @@ import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
+import dev.kasoku.common.testing.TestCredentials;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -59,8 +60,8 @@ abstract class PurgeApiTest {
     vertx = Vertx.vertx();
     RecordCodec.registerAll(vertx);
     store = openStore(vertx);
-    keys.put(T1, TestTenants.create(store, T1, TenantRole.PURGER));
-    keys.put(T2, TestTenants.create(store, T2, TenantRole.PURGER));
+    keys.put(T1, TestCredentials.apiKey(store, T1, TenantRole.PURGER));
+    keys.put(T2, TestCredentials.apiKey(store, T2, TenantRole.PURGER));
     store.sites().put(T1, "www", List.of("www.t1.example", "img.t1.example"), "{}", "test", Instant.now())
         .await(30, TimeUnit.SECONDS);
     store.sites().put(T2, "www", List.of("www.t2.example"), "{}", "test", Instant.now()).await(30, TimeUnit.SECONDS);

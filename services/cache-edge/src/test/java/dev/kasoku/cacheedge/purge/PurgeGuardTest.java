@@ -7,10 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
 import dev.kasoku.cacheedge.storage.StoredObject;
 import dev.kasoku.common.bus.Messages.PurgeScope;
-import java.time.Clock;
+import dev.kasoku.common.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The "no resurrection" rule, at the storage boundary, with a fixed clock. */
 class PurgeGuardTest {
   private static final long T0 = 1_700_000_000_000L;
-  private final MutableClock clock = new MutableClock(T0);
+  private final MutableClock clock = new MutableClock(Instant.ofEpochMilli(T0));
   private final PurgeGuard guard = new PurgeGuard(clock, Duration.ofMinutes(10));
   private final MemoryStorage memory = new MemoryStorage(64L << 20, 1 << 20, 8);
   private final GuardedStorage storage = new GuardedStorage(memory, guard);
@@ -32,10 +31,10 @@ class PurgeGuardTest {
   @Test
   void fetchStartedBeforeAMatchingHardPurgeIsNotStored() {
     StoredObject fetched = object(storage, "t1", "a.example", "/x", List.of(), "", T0 - 50);
-    clock.set(T0);
+    clock.set(Instant.ofEpochMilli(T0));
     guard.applied("t1", PurgeScope.URL, List.of("a.example/x"), Set.of(TestObjects.key("t1", "a.example", "/x")),
         false);
-    clock.set(T0 + 100);
+    clock.set(Instant.ofEpochMilli(T0 + 100));
     storage.put(fetched);
 
     assertThat(lookup(storage, "t1", "a.example", "/x", "")).isNull();
@@ -56,7 +55,7 @@ class PurgeGuardTest {
   @Test
   void fetchStartedAfterThePurgeIsStoredFresh() {
     guard.applied("t1", PurgeScope.TAG, List.of("product-1"), Set.of(), false);
-    clock.set(T0 + 10);
+    clock.set(Instant.ofEpochMilli(T0 + 10));
     storage.put(object(storage, "t1", "a.example", "/x", List.of("product-1"), "", T0 + 5));
     assertThat(lookup(storage, "t1", "a.example", "/x", "").forcedStale()).isFalse();
   }
@@ -77,42 +76,9 @@ class PurgeGuardTest {
   void fetchOlderThanTheRetentionIsTreatedAsHardPurged() {
     StoredObject ancient = object(storage, "t1", "a.example", "/x", List.of(), "", T0 - 1);
     guard.applied("t9", PurgeScope.ALL, List.of(), Set.of(), false);
-    clock.set(T0 + Duration.ofMinutes(11).toMillis());
+    clock.set(Instant.ofEpochMilli(T0 + Duration.ofMinutes(11).toMillis()));
     guard.applied("t9", PurgeScope.ALL, List.of(), Set.of(), false);
     storage.put(ancient);
     assertThat(lookup(storage, "t1", "a.example", "/x", "")).isNull();
-  }
-
-  /** A clock the test moves by hand. */
-  static final class MutableClock extends Clock {
-    private volatile long millis;
-
-    MutableClock(long millis) {
-      this.millis = millis;
-    }
-
-    void set(long value) {
-      millis = value;
-    }
-
-    @Override
-    public long millis() {
-      return millis;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis);
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
   }
 }

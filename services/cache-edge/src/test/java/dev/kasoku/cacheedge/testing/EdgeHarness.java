@@ -11,6 +11,7 @@ import dev.kasoku.common.http.Health;
 import dev.kasoku.common.net.Cidr;
 import dev.kasoku.common.store.embedded.EmbeddedStore;
 import dev.kasoku.common.testing.Await;
+import dev.kasoku.common.testing.MutableClock;
 import dev.kasoku.common.testing.TempStores;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
