@@ -63,8 +63,8 @@ final class BackgroundRevalidation {
   }
 
   private void run(Headers.Forwarding fwd) {
-    MultiMap h = HttpHeaders.headers().addAll(clientHeaders);
-    Headers.prepareOriginRequest(h, fwd, true);
+    MultiMap h = HttpHeaders.headers();
+    Headers.copyForOrigin(clientHeaders, h, fwd, true);
     h.remove(HttpHeaders.HOST);
     h.remove("range");
     h.remove("if-range");
