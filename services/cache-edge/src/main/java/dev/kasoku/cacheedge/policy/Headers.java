@@ -20,10 +20,9 @@ import java.util.Set;
  * X-Original-URL, X-Rewrite-URL, method overrides ...); the client's conditionals when the engine
  * fills the cache; then sets our own X-Forwarded-For / X-Forwarded-Proto / Forwarded / Via. Incoming
  * X-Forwarded-For and Forwarded are kept (appended to) only when the peer is a trusted proxy.
- * {@link #prepareOriginRequest} does the same in place, on a copy.
  *
  * <h2>Towards the client</h2>
- * {@link #copyForClient} (or {@link #prepareClientResponse}, in place) leaves out hop-by-hop fields
+ * {@link #copyForClient} leaves out hop-by-hop fields
  * and the fields addressed to us only
  * ({@link #CONSUMED_RESPONSE_HEADERS}: Surrogate-Key, Surrogate-Control, CDN-Cache-Control,
  * Kasoku-CDN-Cache-Control). Every other field passes untouched.
@@ -114,20 +113,6 @@ public final class Headers {
    */
   public record Forwarding(String clientIp, boolean peerIsTrustedProxy, boolean https, String host,
                            String protocolVersion, String nodeId) {}
-
-  /**
-   * Turns a copy of the client's headers into the origin request's headers, in place (the same
-   * result as {@link #copyForOrigin} into an empty map).
-   *
-   * @param h a mutable copy of the client's request headers
-   * @param fwd how the request reached us
-   * @param stripConditionals true on a cache fill (we need a full response to store)
-   */
-  public static void prepareOriginRequest(MultiMap h, Forwarding fwd, boolean stripConditionals) {
-    MultiMap client = MultiMap.caseInsensitiveMultiMap().addAll(h);
-    h.clear();
-    copyForOrigin(client, h, fwd, stripConditionals);
-  }
 
   /**
    * Adds to {@code out} the client's fields that may go to the origin, then our forwarding fields:
@@ -261,13 +246,6 @@ public final class Headers {
       return null;
     }
     return lines.size() == 1 ? lines.get(0) : String.join(", ", lines);
-  }
-
-  /** Removes hop-by-hop and consumed fields from a response about to go to a client, in place. */
-  public static void prepareClientResponse(MultiMap h) {
-    MultiMap origin = MultiMap.caseInsensitiveMultiMap().addAll(h);
-    h.clear();
-    copyForClient(origin, h);
   }
 
   /**
