@@ -11,7 +11,7 @@ package dev.kasoku.cacheedge.policy;
  */
 public final class CacheStatus {
   public static final String CACHE_NAME = "Kasoku";
-  public static final String HEADER = "Cache-Status";
+  public static final CharSequence HEADER = io.netty.util.AsciiString.cached("Cache-Status");
 
   /** RFC 9211 §2.2 forward reasons. */
   public enum Fwd {
