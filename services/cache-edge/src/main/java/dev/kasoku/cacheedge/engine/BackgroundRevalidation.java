@@ -14,7 +14,8 @@ import dev.kasoku.cacheedge.storage.Body;
 import dev.kasoku.cacheedge.storage.BodyWriter;
 import dev.kasoku.cacheedge.storage.StoredObject;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpClientResponse;
+import dev.kasoku.cacheedge.origin.OriginClients;
+import dev.kasoku.cacheedge.origin.OriginResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import java.time.Instant;
@@ -63,7 +64,7 @@ final class BackgroundRevalidation {
   }
 
   private void run(Headers.Forwarding fwd) {
-    MultiMap h = HttpHeaders.headers();
+    MultiMap h = OriginClients.newHeaders();
     Headers.copyForOrigin(clientHeaders, h, fwd, true);
     h.remove(HttpHeaders.HOST);
     h.remove("range");
@@ -76,8 +77,7 @@ final class BackgroundRevalidation {
     }
     requestTime = rt.clock().instant();
     rt.originRequests().incrementAndGet();
-    edge.clients().open(site.tenant(), origin, HttpMethod.GET, canon.uri(), h)
-        .compose(req -> req.send())
+    edge.clients().send(site.tenant(), origin, HttpMethod.GET, canon.uri(), h, null)
         .onComplete(ar -> {
           if (ar.failed()) {
             rt.health().failure(origin);
@@ -101,7 +101,7 @@ final class BackgroundRevalidation {
     return stored.withHead(h, fr, Headers.surrogateKeys(h));
   }
 
-  private void onResponse(HttpClientResponse r) {
+  private void onResponse(OriginResponse r) {
     Instant responseTime = rt.clock().instant();
     int status = r.statusCode();
     rt.health().answered(origin, status);
@@ -109,7 +109,7 @@ final class BackgroundRevalidation {
       if (stale.body().tryRetain()) {
         rt.storage().put(refreshed(stale, r.headers(), site, canon, requestTime, responseTime));
       }
-      r.end();
+      r.discard();
       flight.land(Collapser.Outcome.STORED);
       return;
     }
@@ -118,20 +118,20 @@ final class BackgroundRevalidation {
     Storability.Decision d = Storability.decide("GET", clientHeaders, CacheControl.of(clientHeaders), status,
         r.headers(), tc, fr, site.compiled(), canon.rule());
     if (!d.store() || status >= 500) {
-      r.request().reset();
+      r.reset();
       flight.land(Collapser.Outcome.FETCH_YOURSELF);
       return;
     }
     String cl = r.headers().get(HttpHeaders.CONTENT_LENGTH);
     BodyWriter w = rt.storage().newBody(cl == null ? -1 : parse(cl));
     if (!w.alive()) {
-      r.request().reset();
+      r.reset();
       flight.land(Collapser.Outcome.FETCH_YOURSELF);
       return;
     }
     r.handler(data -> {
       if (!w.append(data)) {
-        r.request().reset();
+        r.reset();
       }
     });
     r.exceptionHandler(t -> {

@@ -1,7 +1,9 @@
 package dev.kasoku.cacheedge.engine;
 
 import dev.kasoku.cacheedge.origin.Origin;
+import dev.kasoku.cacheedge.origin.OriginClients;
 import dev.kasoku.cacheedge.origin.OriginException;
+import dev.kasoku.cacheedge.origin.OriginResponse;
 import dev.kasoku.cacheedge.policy.CacheControl;
 import dev.kasoku.cacheedge.policy.CacheKey;
 import dev.kasoku.cacheedge.policy.CacheStatus;
@@ -25,8 +27,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -107,7 +107,7 @@ final class EdgeRequest {
   private Mode mode;
   private Origin origin;
   private Instant requestTime;
-  private HttpClientResponse originResponse;
+  private OriginResponse originResponse;
   private BodyWriter writer;
   private Storability.Decision decision;
   private long originStartNanos;
@@ -391,10 +391,9 @@ final class EdgeRequest {
     requestTime = rt.clock().instant();
     originStartNanos = System.nanoTime();
     rt.originRequests().incrementAndGet();
-    open(true).compose(creq -> {
-      originRequestHeaders(creq.headers());
-      return hasBody ? creq.send(req) : creq.send();
-    }).onComplete(ar -> {
+    MultiMap h = OriginClients.newHeaders();
+    originRequestHeaders(h);
+    send(h, true).onComplete(ar -> {
       if (ar.succeeded()) {
         onOriginResponse(ar.result());
       } else {
@@ -405,37 +404,41 @@ final class EdgeRequest {
   }
 
   /**
-   * The origin request's fields, written straight into the open request's headers: the client's
-   * fields minus what must not be forwarded, then ours (forwarding fields, validators of a
-   * revalidation). Host comes from the origin's name (set by the client from the request options).
+   * The origin request's fields: the client's fields minus what must not be forwarded, then ours
+   * (forwarding fields, validators of a revalidation). Host comes from the origin's name (set by the
+   * client).
    */
   private void originRequestHeaders(MultiMap h) {
     Headers.copyForOrigin(req.headers(), h, forwarding(), mode != Mode.PASS);
     h.remove(HttpHeaders.HOST);
     h.remove(HttpHeaders.EXPECT);
     if (mode != Mode.PASS) {
-      h.remove("range"); // a fill needs the whole object; ranges are cut from it
-      h.remove("if-range");
+      h.remove(Headers.RANGE); // a fill needs the whole object; ranges are cut from it
+      h.remove(Headers.IF_RANGE);
     }
     if (mode == Mode.REVALIDATE && stored != null) {
       Conditionals.addRevalidationHeaders(stored.headers(), h);
     }
   }
 
-  /** Opens a request on the chosen origin; a connect failure fails over once to another origin. */
-  private Future<HttpClientRequest> open(boolean mayRetry) {
-    return edge.clients().open(site.tenant(), origin, req.method(), canon.uri(), null).recover(t -> {
-      OriginException oe = OriginException.of(t);
-      if (oe.kind() == OriginException.Kind.CONNECT || oe.kind() == OriginException.Kind.TIMEOUT) {
-        rt.health().failure(origin);
-        Origin other = mayRetry ? rt.health().choose(site.origins(), origin) : null;
-        if (other != null && other != origin) {
-          origin = other;
-          return open(false);
-        }
-      }
-      return Future.failedFuture(oe);
-    });
+  /**
+   * Sends the request to the chosen origin; when no connection could be made (the origin never saw
+   * the request) it fails over once to another origin.
+   */
+  private Future<OriginResponse> send(MultiMap h, boolean mayRetry) {
+    return edge.clients().send(site.tenant(), origin, req.method(), canon.uri(), h, hasBody ? req : null)
+        .recover(t -> {
+          OriginException oe = OriginException.of(t);
+          if (oe.unsent() && (oe.kind() == OriginException.Kind.CONNECT || oe.kind() == OriginException.Kind.TIMEOUT)) {
+            rt.health().failure(origin);
+            Origin other = mayRetry ? rt.health().choose(site.origins(), origin) : null;
+            if (other != null && other != origin) {
+              origin = other;
+              return send(h, false);
+            }
+          }
+          return Future.failedFuture(oe);
+        });
   }
 
   /** No response from the origin: stale-if-error when allowed, else 502/504. */
@@ -469,7 +472,7 @@ final class EdgeRequest {
     return true;
   }
 
-  private void onOriginResponse(HttpClientResponse r) {
+  private void onOriginResponse(OriginResponse r) {
     originResponse = r;
     originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
     Instant responseTime = rt.clock().instant();
@@ -477,7 +480,7 @@ final class EdgeRequest {
     rt.health().answered(origin, status);
     if (mode == Mode.REVALIDATE && status == 304 && stored != null) {
       updateFrom304(r, responseTime);
-      r.end(); // a 304 has no body; let the connection go back to the pool
+      r.discard(); // a 304 has no body; let the connection go back to the pool
       originResponse = null;
       landFlight(Collapser.Outcome.STORED);
       logStatus = "hit";
@@ -487,7 +490,7 @@ final class EdgeRequest {
       return;
     }
     if (status >= 500 && serveStaleOnError()) {
-      r.request().reset();
+      r.reset();
       originResponse = null;
       landFlight(Collapser.Outcome.FETCH_YOURSELF);
       go(Step.DELIVER);
@@ -507,7 +510,7 @@ final class EdgeRequest {
   }
 
   /** RFC 9111 §4.3.4: a 304 refreshes the stored head; the body is kept. */
-  private void updateFrom304(HttpClientResponse r, Instant responseTime) {
+  private void updateFrom304(OriginResponse r, Instant responseTime) {
     if (stored.body().tryRetain()) {
       StoredObject updated = BackgroundRevalidation.refreshed(stored, r.headers(), site, canon, requestTime,
           responseTime);
@@ -517,7 +520,7 @@ final class EdgeRequest {
   }
 
   /** Storability, then a body writer when the response is to be stored. */
-  private void decideStore(HttpClientResponse r, Instant responseTime) {
+  private void decideStore(OriginResponse r, Instant responseTime) {
     int status = r.statusCode();
     TargetedControls tc = TargetedControls.select(r.headers());
     Freshness fr = Freshness.compute(status, r.headers(), tc, site.compiled(), canon.rule(), requestTime, responseTime);
@@ -553,7 +556,7 @@ final class EdgeRequest {
   private TargetedControls pendingControls;
 
   /** RFC 9111 §4.4: a successful unsafe method invalidates the URL and its Location/Content-Location. */
-  private void invalidateAfterUnsafe(HttpClientResponse r) {
+  private void invalidateAfterUnsafe(OriginResponse r) {
     String m = canon.method();
     if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") || m.equals("TRACE")) {
       return;
@@ -626,9 +629,9 @@ final class EdgeRequest {
     addEdgeHeaders(o, now);
     Body body = o.body();
     long length = body.length();
-    String range = req.headers().get("range");
+    String range = req.headers().get(Headers.RANGE);
     if (range != null && status == 200 && method.equals("GET")
-        && Conditionals.ifRangeAllows(req.headers().get("if-range"), o.headers())) {
+        && Conditionals.ifRangeAllows(req.headers().get(Headers.IF_RANGE), o.headers())) {
       Ranges.Result rr = Ranges.evaluate(range, length);
       switch (rr.kind()) {
         case UNSATISFIABLE -> {
@@ -711,11 +714,11 @@ final class EdgeRequest {
 
   private void addEdgeHeaders(StoredObject o, Instant now) {
     MultiMap out = resp.headers();
-    out.set("Age", Long.toString(Math.max(0, o.freshness().currentAgeMillis(now) / 1000)));
+    out.set(Headers.AGE, Long.toString(Math.max(0, o.freshness().currentAgeMillis(now) / 1000)));
     out.set(CacheStatus.HEADER, cacheStatus.value());
     String via = edge.via(req.version());
     String prev = o.header("via");
-    out.set("Via", prev == null ? via : prev + ", " + via);
+    out.set(Headers.VIA, prev == null ? via : prev + ", " + via);
   }
 
   /** Writes buffers with back-pressure and ends the response; finish() then releases the body. */
@@ -746,17 +749,17 @@ final class EdgeRequest {
 
   /** Streams the origin's response to the client while (maybe) storing it. */
   private Step streamFromOrigin() {
-    HttpClientResponse r = originResponse;
+    OriginResponse r = originResponse;
     if (clientGone && writer == null) {
-      r.request().reset(); // the client left before the head arrived and nothing is being stored
+      r.reset(); // the client left before the head arrived and nothing is being stored
       finish();
       return null;
     }
     int status = r.statusCode();
-    boolean wantsRange = status == 200 && mode != Mode.PASS && req.headers().contains("range");
+    boolean wantsRange = status == 200 && mode != Mode.PASS && req.headers().contains(Headers.RANGE);
     if (wantsRange && writer == null && decision != null && "too-big".equals(decision.reason())) {
       // declared too big to store: let the origin answer the range itself
-      r.request().reset();
+      r.reset();
       originResponse = null;
       mode = Mode.PASS;
       cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
@@ -776,8 +779,8 @@ final class EdgeRequest {
     }
     out.set(CacheStatus.HEADER, cacheStatus.value());
     String via = edge.via(req.version());
-    String prev = out.get("via");
-    out.set("Via", prev == null ? via : prev + ", " + via);
+    String prev = out.get(Headers.VIA);
+    out.set(Headers.VIA, prev == null ? via : prev + ", " + via);
     boolean noBody = canon.method().equals("HEAD") || status == 204 || status == 304 || status < 200;
     if (!noBody && !out.contains(HttpHeaders.CONTENT_LENGTH)) {
       resp.setChunked(true);
@@ -793,7 +796,7 @@ final class EdgeRequest {
         decision = new Storability.Decision(false, "too-big");
         landFlight(Collapser.Outcome.FETCH_YOURSELF);
         if (clientGone) {
-          r.request().reset();
+          r.reset();
           return;
         }
       }
@@ -842,13 +845,13 @@ final class EdgeRequest {
    * stored, then the range is cut from the stored copy. When it turns out too big to store, the
    * request is passed to the origin with its Range instead; nothing was sent to the client yet.
    */
-  private Step fillThenServeRange(HttpClientResponse r) {
+  private Step fillThenServeRange(OriginResponse r) {
     r.handler(data -> {
       originBytes += data.length();
       if (writer != null && !writer.append(data)) {
         writer = null;
         landFlight(Collapser.Outcome.FETCH_YOURSELF);
-        r.request().reset();
+        r.reset();
         originResponse = null;
         if (!clientGone) {
           cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
@@ -900,7 +903,7 @@ final class EdgeRequest {
 
   private Boolean rangeFromFill;
 
-  private StoredObject newStoredObject(HttpClientResponse r, Body body) {
+  private StoredObject newStoredObject(OriginResponse r, Body body) {
     MultiMap headers = Headers.storedHeaders(r.headers(), pendingControls.directives());
     VaryKey vary = VaryKey.of(r.headers());
     String secondary = vary.isEmpty() ? VaryKey.NONE : vary.secondaryKey(req.headers());
@@ -960,7 +963,7 @@ final class EdgeRequest {
     discardWriter();
     landFlight(Collapser.Outcome.FETCH_YOURSELF);
     if (originResponse != null) {
-      originResponse.request().reset();
+      originResponse.reset();
     }
     if (!resp.headWritten() && !resp.ended()) {
       synthStatus = status;
@@ -984,7 +987,7 @@ final class EdgeRequest {
     clientGone = true;
     if (originResponse != null) {
       if (writer == null) {
-        originResponse.request().reset(); // nobody needs the rest of a pass-through
+        originResponse.reset(); // nobody needs the rest of a pass-through
       } else {
         originResponse.resume(); // keep filling for the others, without back-pressure
       }
@@ -1029,7 +1032,7 @@ final class EdgeRequest {
     }
     long totalMs = (System.nanoTime() - startNanos) / 1_000_000;
     SocketAddress peer = req.remoteAddress();
-    String reqId = req.headers().get("x-request-id");
+    String reqId = req.headers().get(Headers.X_REQUEST_ID);
     if (reqId == null || reqId.length() > 128) {
       reqId = rt.settings().nodeId() + "-" + Long.toString(IDS.incrementAndGet(), 36);
     }

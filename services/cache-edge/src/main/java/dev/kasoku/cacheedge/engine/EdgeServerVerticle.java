@@ -74,6 +74,10 @@ public final class EdgeServerVerticle extends VerticleBase {
         .setHandle100ContinueAutomatically(true)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
+        // the edge does not terminate WebSockets: without these Vert.x puts a WebSocket extension
+        // handler in every connection's pipeline that inspects each request and response
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
         .setIdleTimeout(120)
         .setIdleTimeoutUnit(TimeUnit.SECONDS)

@@ -27,14 +27,29 @@ public final class OriginException extends VertxException {
   }
 
   private final Kind kind;
+  private final boolean unsent;
 
   public OriginException(Kind kind, String message) {
+    this(kind, message, false);
+  }
+
+  /**
+   * @param unsent true when no byte of the request reached the origin (no connection could be made):
+   *     the request may then be sent to another origin without risk of running it twice
+   */
+  public OriginException(Kind kind, String message, boolean unsent) {
     super(message, true);
     this.kind = kind;
+    this.unsent = unsent;
   }
 
   public Kind kind() {
     return kind;
+  }
+
+  /** True when the origin never saw the request (the connection failed): safe to send elsewhere. */
+  public boolean unsent() {
+    return unsent;
   }
 
   /** Classifies any failure from the HTTP client. */
