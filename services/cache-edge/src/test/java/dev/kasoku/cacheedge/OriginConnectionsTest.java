@@ -6,14 +6,22 @@ import dev.kasoku.cacheedge.testing.EdgeHarness;
 import dev.kasoku.cacheedge.testing.EdgeHarness.Resp;
 import dev.kasoku.cacheedge.testing.TestOrigin;
 import dev.kasoku.common.testing.Await;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -212,5 +220,91 @@ class OriginConnectionsTest {
     site(rawOrigin((s, cr) -> s.write("SSH-2.0-OpenSSH_9.6\r\n\r\n"), new CopyOnWriteArrayList<>()));
 
     assertThat(h.get("o.example.com", "/p").status()).isEqualTo(502);
+  }
+
+  /** An origin that answers {@code Connection: close} gets a new connection for the next request. */
+  @Test
+  void connectionTheOriginClosesIsNotReused() {
+    h = new EdgeHarness();
+    List<String> heads = new CopyOnWriteArrayList<>();
+    Set<Integer> conns = ConcurrentHashMap.newKeySet();
+    site(rawOrigin((s, cr) -> {
+      conns.add(cr[0]);
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nCache-Control: no-store\r\nConnection: close\r\n\r\nok");
+      s.close();
+    }, heads));
+
+    assertThat(h.get("o.example.com", "/a").text()).isEqualTo("ok");
+    assertThat(h.get("o.example.com", "/b").text()).isEqualTo("ok");
+    assertThat(conns).containsExactlyInAnyOrder(1, 2);
+    assertThat(heads).hasSize(2); // no request was lost and sent again
+  }
+
+  /** A large upload is streamed to the origin (with back-pressure) and arrives whole. */
+  @Test
+  void largeRequestBodyArrivesWhole() throws Exception {
+    h = new EdgeHarness();
+    byte[] body = randomBytes(8 << 20);
+    AtomicReference<String> received = new AtomicReference<>();
+    // a plain server (TestOrigin reads the body itself before its handler runs)
+    HttpServer origin = h.vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+      received.set(sha256(b.getBytes()));
+      req.response().end("stored");
+    }));
+    Await.result(origin.listen(0, "127.0.0.1"));
+    site(origin.actualPort());
+
+    Resp r = h.send(HttpMethod.PUT, "o.example.com", "/upload", Buffer.buffer(body));
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(received.get()).isEqualTo(sha256(body));
+  }
+
+  /**
+   * A client that stops reading holds the origin response back (the edge stops reading from the
+   * origin instead of buffering), and the time it holds back does not count as the origin being
+   * silent: paused for longer than the read timeout, it still gets every byte.
+   */
+  @Test
+  void slowClientGetsALargePassThroughWholeAndItsPauseIsNotAnOriginTimeout() throws Exception {
+    h = new EdgeHarness(s -> s.withTimeouts(2000, 1000, 800));
+    byte[] body = randomBytes(32 << 20);
+    TestOrigin o = h.origin().handle(req -> req.response().putHeader("Cache-Control", "no-store")
+        .end(Buffer.buffer(body)));
+    h.site("o.example.com", o, null);
+
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    AtomicLong bytes = new AtomicLong();
+    Promise<Integer> done = Promise.promise();
+    h.client.request(HttpMethod.GET, h.port(), "127.0.0.1", "/big")
+        .compose(req -> req.putHeader("Host", "o.example.com").send())
+        .onSuccess(resp -> {
+          resp.pause(); // hold back for longer than the read timeout
+          resp.handler(b -> {
+            bytes.addAndGet(b.length());
+            md.update(b.getBytes());
+          });
+          resp.exceptionHandler(done::tryFail);
+          resp.endHandler(v -> done.tryComplete(resp.statusCode()));
+          h.vertx.setTimer(2000, t -> resp.resume());
+        }).onFailure(done::tryFail);
+
+    assertThat(Await.result(done.future())).isEqualTo(200);
+    assertThat(bytes.get()).isEqualTo(body.length);
+    assertThat(HexFormat.of().formatHex(md.digest())).isEqualTo(sha256(body));
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    new Random(n).nextBytes(b);
+    return b;
+  }
+
+  private static String sha256(byte[] b) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }
