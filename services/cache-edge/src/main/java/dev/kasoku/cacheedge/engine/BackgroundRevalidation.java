@@ -1,6 +1,8 @@
 package dev.kasoku.cacheedge.engine;
 
 import dev.kasoku.cacheedge.origin.Origin;
+import dev.kasoku.cacheedge.origin.OriginClients;
+import dev.kasoku.cacheedge.origin.OriginResponse;
 import dev.kasoku.cacheedge.policy.CacheControl;
 import dev.kasoku.cacheedge.policy.CanonicalRequest;
 import dev.kasoku.cacheedge.policy.Conditionals;
@@ -14,8 +16,6 @@ import dev.kasoku.cacheedge.storage.Body;
 import dev.kasoku.cacheedge.storage.BodyWriter;
 import dev.kasoku.cacheedge.storage.StoredObject;
 import io.vertx.core.MultiMap;
-import dev.kasoku.cacheedge.origin.OriginClients;
-import dev.kasoku.cacheedge.origin.OriginResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import java.time.Instant;
@@ -67,8 +67,8 @@ final class BackgroundRevalidation {
     MultiMap h = OriginClients.newHeaders();
     Headers.copyForOrigin(clientHeaders, h, fwd, true);
     h.remove(HttpHeaders.HOST);
-    h.remove("range");
-    h.remove("if-range");
+    h.remove(Headers.RANGE);
+    h.remove(Headers.IF_RANGE);
     Conditionals.addRevalidationHeaders(stale.headers(), h);
     origin = rt.health().choose(site.origins(), null);
     if (origin == null) {

@@ -265,6 +265,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
   /** Stops forwarding a client body the origin no longer reads; the rest is read and dropped. */
   private static void abandonBody(OriginRequest r) {
     r.body.handler(data -> { });
+    // the exchange is already settled: a client that breaks off its upload now changes nothing
     r.body.exceptionHandler(t -> { });
     r.body.endHandler(v -> { });
     r.body.resume();
