@@ -64,7 +64,7 @@ final class BackgroundRevalidation {
   }
 
   private void run(Headers.Forwarding fwd) {
-    MultiMap h = OriginClients.newHeaders();
+    MultiMap h = OriginClients.newHeaders(false); // clientHeaders is a validating copy
     Headers.copyForOrigin(clientHeaders, h, fwd, true);
     h.remove(HttpHeaders.HOST);
     h.remove(Headers.RANGE);

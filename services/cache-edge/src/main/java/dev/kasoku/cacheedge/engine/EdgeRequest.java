@@ -391,7 +391,7 @@ final class EdgeRequest {
     requestTime = rt.clock().instant();
     originStartNanos = System.nanoTime();
     rt.originRequests().incrementAndGet();
-    MultiMap h = OriginClients.newHeaders();
+    MultiMap h = OriginClients.newHeaders(req.version() == HttpVersion.HTTP_2);
     originRequestHeaders(h);
     send(h, true).onComplete(ar -> {
       if (ar.succeeded()) {

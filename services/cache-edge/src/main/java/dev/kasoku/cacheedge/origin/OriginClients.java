@@ -91,17 +91,23 @@ public final class OriginClients {
     this.sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> sweep());
   }
 
-  /** A header map for {@link #send} (Host is set by the client from the origin). */
-  public static MultiMap newHeaders() {
-    // no validation pass: every value comes from a parsed request or response line, or from us
-    return HeadersMultiMap.caseInsensitive();
+  /**
+   * A header map for {@link #send} (Host is set by the client from the origin).
+   *
+   * @param validate check every name and value added (no CR, LF or NUL can reach the origin's
+   *     request): needed when the fields come from an HTTP/2 client, whose header block is not
+   *     parsed into lines; fields from an HTTP/1.x request were validated by the request decoder
+   *     already and a second pass would cost on every forwarded request
+   */
+  public static MultiMap newHeaders(boolean validate) {
+    return validate ? HeadersMultiMap.httpHeaders() : HeadersMultiMap.caseInsensitive();
   }
 
   /**
    * Sends a request to the origin on a pooled connection of the tenant's.
    *
    * @param uri the canonical path and query (the origin's base path is put in front)
-   * @param headers the request's fields, from {@link #newHeaders} (others are copied into one)
+   * @param headers the request's fields, from {@link #newHeaders} (others are copied into a validating one)
    * @param body the client's body, paused (it is resumed once the request is on a connection), or null
    * @return the response head; a failure is an {@link OriginException}, {@link OriginException#unsent}
    *     when the origin never saw the request
@@ -113,7 +119,7 @@ public final class OriginClients {
     if (headers instanceof HeadersMultiMap m) {
       h = m;
     } else {
-      h = HeadersMultiMap.caseInsensitive();
+      h = HeadersMultiMap.httpHeaders();
       h.addAll(headers);
     }
     OriginRequest r = new OriginRequest(io.netty.handler.codec.http.HttpMethod.valueOf(method.name()),
