@@ -294,6 +294,19 @@ class OriginConnectionsTest {
     assertThat(HexFormat.of().formatHex(md.digest())).isEqualTo(sha256(body));
   }
 
+  /** Header values with bytes above 0x7F (UTF-8 file names, say) reach the client byte for byte. */
+  @Test
+  void nonAsciiHeaderValuesPassThroughUnchanged() {
+    h = new EdgeHarness();
+    site(rawOrigin((s, cr) -> s.write(Buffer.buffer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nCache-Control: no-store\r\n"
+        + "Content-Disposition: attachment; filename=\"").appendBytes("\u00fc.txt".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .appendString("\"\r\n\r\nok")), new CopyOnWriteArrayList<>()));
+
+    String raw = h.raw("GET /f HTTP/1.1\r\nHost: o.example.com\r\n\r\n", false, 1000);
+
+    assertThat(raw).startsWith("HTTP/1.1 200").contains("filename=\"\u00fc.txt\""); // read back as UTF-8
+  }
+
   private static byte[] randomBytes(int n) {
     byte[] b = new byte[n];
     new Random(n).nextBytes(b);
