@@ -29,4 +29,24 @@ public interface TenantStore {
 
   /** {@code false} when it did not exist. */
   Future<Boolean> deleteUser(String tenant, String username);
+
+  /** What {@link #updateUserKeepingAnAdmin} and {@link #deleteUserKeepingAnAdmin} did. */
+  enum AdminGuard {
+    DONE,
+    /** No such user: nothing was written. */
+    NOT_FOUND,
+    /** The change would have left the tenant without an admin user: nothing was written. */
+    LAST_ADMIN
+  }
+
+  /**
+   * Replaces a stored user unless it is an admin, the replacement is not, and no other user of its
+   * tenant is an admin. The check and the write are one atomic step (a Lua script, or the embedded
+   * store's single writer), so two admins demoting each other at the same moment cannot both
+   * succeed and leave the tenant with nobody to administer it.
+   */
+  Future<AdminGuard> updateUserKeepingAnAdmin(User user);
+
+  /** Deletes a user unless it is its tenant's last admin; atomic like {@link #updateUserKeepingAnAdmin}. */
+  Future<AdminGuard> deleteUserKeepingAnAdmin(String tenant, String username);
 }

@@ -205,6 +205,73 @@ public abstract class StoreContractTest {
     assertThat(result(store.tenants().getUser(tenantA, "alice"))).isEmpty();
   }
 
+  private User withRole(String tenant, String username, TenantRole role) {
+    return new User(tenant, username, role, "$argon2id$x", 1, t0, t0);
+  }
+
+  @Test
+  void theLastAdminCanBeNeitherDemotedNorDeleted() {
+    result(store.tenants().createUser(withRole(tenantA, "alice", TenantRole.ADMIN)));
+    result(store.tenants().createUser(withRole(tenantA, "bob", TenantRole.EDITOR)));
+    result(store.tenants().createUser(withRole(tenantB, "carol", TenantRole.ADMIN))); // another tenant's admin
+
+    assertThat(result(store.tenants().updateUserKeepingAnAdmin(withRole(tenantA, "alice", TenantRole.VIEWER))))
+        .isEqualTo(TenantStore.AdminGuard.LAST_ADMIN);
+    assertThat(result(store.tenants().deleteUserKeepingAnAdmin(tenantA, "alice")))
+        .isEqualTo(TenantStore.AdminGuard.LAST_ADMIN);
+    assertThat(result(store.tenants().getUser(tenantA, "alice"))).map(User::role).contains(TenantRole.ADMIN);
+
+    // changes that keep an admin go through: a non-admin's role, the admin's own password
+    assertThat(result(store.tenants().updateUserKeepingAnAdmin(withRole(tenantA, "bob", TenantRole.VIEWER))))
+        .isEqualTo(TenantStore.AdminGuard.DONE);
+    assertThat(result(store.tenants().updateUserKeepingAnAdmin(
+        new User(tenantA, "alice", TenantRole.ADMIN, "$argon2id$y", 2, t0, t0))))
+        .isEqualTo(TenantStore.AdminGuard.DONE);
+    assertThat(result(store.tenants().getUser(tenantA, "alice"))).map(User::credentialsVersion).contains(2L);
+
+    // with a second admin, the first may go
+    assertThat(result(store.tenants().updateUserKeepingAnAdmin(withRole(tenantA, "bob", TenantRole.ADMIN))))
+        .isEqualTo(TenantStore.AdminGuard.DONE);
+    assertThat(result(store.tenants().deleteUserKeepingAnAdmin(tenantA, "alice")))
+        .isEqualTo(TenantStore.AdminGuard.DONE);
+    assertThat(result(store.tenants().getUser(tenantA, "alice"))).isEmpty();
+
+    assertThat(result(store.tenants().updateUserKeepingAnAdmin(withRole(tenantA, "zed", TenantRole.ADMIN))))
+        .isEqualTo(TenantStore.AdminGuard.NOT_FOUND);
+    assertThat(result(store.tenants().deleteUserKeepingAnAdmin(tenantA, "zed")))
+        .isEqualTo(TenantStore.AdminGuard.NOT_FOUND);
+    assertThat(result(store.tenants().getUser(tenantA, "zed"))).isEmpty();
+  }
+
+  /**
+   * Regression: the last-admin check used to read the user list, then write. Two admins demoting
+   * (or deleting) each other at the same moment could both pass the check and leave the tenant
+   * with no admin. Now exactly one of them wins, every time.
+   */
+  @Test
+  void twoAdminsRemovingEachOtherAtOnceLeaveOneAdmin() {
+    for (int round = 0; round < 20; round++) {
+      String a = "a" + round;
+      String b = "b" + round;
+      String tenant = round % 2 == 0 ? tenantA : tenantB;
+      for (User u : result(store.tenants().listUsers(tenant))) {
+        result(store.tenants().deleteUser(tenant, u.username()));
+      }
+      result(store.tenants().createUser(withRole(tenant, a, TenantRole.ADMIN)));
+      result(store.tenants().createUser(withRole(tenant, b, TenantRole.ADMIN)));
+
+      Future<TenantStore.AdminGuard> first = store.tenants().updateUserKeepingAnAdmin(withRole(tenant, a, TenantRole.EDITOR));
+      Future<TenantStore.AdminGuard> second = round % 4 < 2
+          ? store.tenants().updateUserKeepingAnAdmin(withRole(tenant, b, TenantRole.VIEWER))
+          : store.tenants().deleteUserKeepingAnAdmin(tenant, b);
+
+      assertThat(List.of(result(first), result(second)))
+          .containsExactlyInAnyOrder(TenantStore.AdminGuard.DONE, TenantStore.AdminGuard.LAST_ADMIN);
+      assertThat(result(store.tenants().listUsers(tenant)).stream().filter(u -> u.role() == TenantRole.ADMIN))
+          .hasSize(1);
+    }
+  }
+
   // --- API keys -------------------------------------------------------------------------------
 
   @Test

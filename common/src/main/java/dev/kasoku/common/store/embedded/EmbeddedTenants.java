@@ -2,6 +2,7 @@ package dev.kasoku.common.store.embedded;
 
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.model.Tenant;
+import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.model.User;
 import dev.kasoku.common.store.TenantStore;
 import dev.kasoku.common.store.impl.StoreJson;
@@ -92,6 +93,54 @@ final class EmbeddedTenants implements TenantStore {
       MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(tenant, USERS));
       return m != null && m.remove(username) != null;
     });
+  }
+
+  @Override
+  public Future<AdminGuard> updateUserKeepingAnAdmin(User user) {
+    String json = StoreJson.encode(user);
+    return db.write(() -> {
+      MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(user.tenant(), USERS));
+      String current = m == null ? null : m.get(user.username());
+      if (current == null) {
+        return AdminGuard.NOT_FOUND;
+      }
+      if (user.role() != TenantRole.ADMIN && isAdmin(current) && !anotherAdmin(m, user.username())) {
+        return AdminGuard.LAST_ADMIN;
+      }
+      m.put(user.username(), json);
+      return AdminGuard.DONE;
+    });
+  }
+
+  @Override
+  public Future<AdminGuard> deleteUserKeepingAnAdmin(String tenant, String username) {
+    Ids.requireValid(tenant);
+    return db.write(() -> {
+      MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(tenant, USERS));
+      String current = m == null ? null : m.get(username);
+      if (current == null) {
+        return AdminGuard.NOT_FOUND;
+      }
+      if (isAdmin(current) && !anotherAdmin(m, username)) {
+        return AdminGuard.LAST_ADMIN;
+      }
+      m.remove(username);
+      return AdminGuard.DONE;
+    });
+  }
+
+  // runs on the single writer: no other write can come between this read and the caller's write
+  private static boolean anotherAdmin(MVMap<String, String> users, String except) {
+    for (Map.Entry<String, String> e : users.entrySet()) {
+      if (!e.getKey().equals(except) && isAdmin(e.getValue())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isAdmin(String json) {
+    return StoreJson.decode(json, User.class).role() == TenantRole.ADMIN;
   }
 
   private MVMap<String, String> users(String tenant) {

@@ -6,6 +6,7 @@ import static dev.kasoku.common.store.redis.RedisStore.str;
 
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.model.Tenant;
+import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.model.User;
 import dev.kasoku.common.store.TenantStore;
 import dev.kasoku.common.store.impl.StoreJson;
@@ -26,6 +27,36 @@ final class RedisTenants implements TenantStore {
         return 1
       end
       return 0
+      """);
+  /*
+   * KEYS[1] users hash; ARGV[1] username; ARGV[2] the new JSON, or '' to delete; ARGV[3] '1' when the
+   * new user is an admin. Returns 0 no such user, 2 last admin (nothing written), 1 written. Roles
+   * are read from the stored JSON ("role":"ADMIN", Jackson's enum name).
+   */
+  private static final LuaScript KEEPING_AN_ADMIN = new LuaScript("""
+      local current = redis.call('HGET', KEYS[1], ARGV[1])
+      if not current then
+        return 0
+      end
+      if ARGV[3] ~= '1' and cjson.decode(current)['role'] == 'ADMIN' then
+        local all = redis.call('HGETALL', KEYS[1])
+        local another = false
+        for i = 1, #all, 2 do
+          if all[i] ~= ARGV[1] and cjson.decode(all[i + 1])['role'] == 'ADMIN' then
+            another = true
+            break
+          end
+        end
+        if not another then
+          return 2
+        end
+      end
+      if ARGV[2] == '' then
+        redis.call('HDEL', KEYS[1], ARGV[1])
+      else
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+      end
+      return 1
       """);
   private final RedisStore store;
 
@@ -77,6 +108,24 @@ final class RedisTenants implements TenantStore {
   public Future<Boolean> updateUser(User user) {
     return store.eval(REPLACE, List.of(store.tenantKey(user.tenant(), USERS)),
         List.of(user.username(), StoreJson.encode(user))).map(r -> r.toLong() == 1);
+  }
+
+  @Override
+  public Future<AdminGuard> updateUserKeepingAnAdmin(User user) {
+    return store.eval(KEEPING_AN_ADMIN, List.of(store.tenantKey(user.tenant(), USERS)),
+        List.of(user.username(), StoreJson.encode(user), user.role() == TenantRole.ADMIN ? "1" : "0"))
+        .map(r -> guard(r.toLong()));
+  }
+
+  @Override
+  public Future<AdminGuard> deleteUserKeepingAnAdmin(String tenant, String username) {
+    Ids.requireValid(tenant);
+    return store.eval(KEEPING_AN_ADMIN, List.of(store.tenantKey(tenant, USERS)), List.of(username, "", "0"))
+        .map(r -> guard(r.toLong()));
+  }
+
+  private static AdminGuard guard(long code) {
+    return code == 1 ? AdminGuard.DONE : code == 2 ? AdminGuard.LAST_ADMIN : AdminGuard.NOT_FOUND;
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.model.User;
 import dev.kasoku.common.security.Principal;
 import dev.kasoku.common.store.Store;
+import dev.kasoku.common.store.TenantStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -29,9 +30,9 @@ import java.util.Optional;
  * gate uses the stored role, not the token's). A new user's credentials version starts at a random
  * value so a token of a deleted user can never match a later user of the same name.
  *
- * <p>The tenant's last admin user cannot be deleted or demoted (409). The check reads the user list
- * then writes; two admins demoting each other at the same instant could both pass it (the store has
- * no transactions) — an accepted, documented limit.
+ * <p>The tenant's last admin user cannot be deleted or demoted (409). The store checks and writes
+ * in one atomic step ({@code TenantStore#updateUserKeepingAnAdmin}), so two admins demoting or
+ * deleting each other at the same instant cannot both succeed.
  */
 public final class UserHandlers {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -109,8 +110,6 @@ public final class UserHandlers {
     UpdateUser req = Replies.body(ctx, UpdateUser.class);
     return find(ctx).compose(user -> {
       TenantRole role = req.role() == null ? user.role() : TenantRole.parse(req.role());
-      Future<Void> allowed = user.role() == TenantRole.ADMIN && role != TenantRole.ADMIN
-          ? requireAnotherAdmin(user) : Future.succeededFuture();
       Future<Optional<String>> newHash;
       if (req.password() == null) {
         newHash = Future.succeededFuture(Optional.empty());
@@ -119,15 +118,15 @@ public final class UserHandlers {
         if (!problems.isEmpty()) {
           return Future.failedFuture(ApiException.validation(problems));
         }
-        newHash = allowed.compose(v -> hasher.hash(req.password())).map(Optional::of);
+        newHash = hasher.hash(req.password()).map(Optional::of);
       }
-      return allowed.compose(v -> newHash).compose(hash -> {
+      return newHash.compose(hash -> {
         User updated = new User(user.tenant(), user.username(), role, hash.orElse(user.passwordHash()),
             hash.isPresent() ? user.credentialsVersion() + 1 : user.credentialsVersion(), user.createdAt(),
             clock.instant());
-        return store.tenants().updateUser(updated).compose(done -> {
-          if (!done) {
-            return Future.failedFuture(ApiException.notFound("no such user"));
+        return store.tenants().updateUserKeepingAnAdmin(updated).compose(outcome -> {
+          if (outcome != TenantStore.AdminGuard.DONE) {
+            return Future.failedFuture(refused(user, outcome));
           }
           changed(user);
           String what = (req.role() != null ? "role=" + role.id() : "") + (hash.isPresent() ? " password" : "");
@@ -140,11 +139,10 @@ public final class UserHandlers {
 
   public Future<?> delete(RoutingContext ctx) {
     Principal p = Principal.of(ctx);
-    return find(ctx).compose(user -> (user.role() == TenantRole.ADMIN ? requireAnotherAdmin(user) : Future.<Void>succeededFuture())
-        .compose(v -> store.tenants().deleteUser(user.tenant(), user.username()))
-        .compose(deleted -> {
-          if (!deleted) {
-            return Future.failedFuture(ApiException.notFound("no such user"));
+    return find(ctx).compose(user -> store.tenants().deleteUserKeepingAnAdmin(user.tenant(), user.username())
+        .compose(outcome -> {
+          if (outcome != TenantStore.AdminGuard.DONE) {
+            return Future.failedFuture(refused(user, outcome));
           }
           changed(user);
           audit.record(ctx, p.actor(), user.tenant(), "user.delete", user.username(), Audit.SUCCESS);
@@ -160,11 +158,10 @@ public final class UserHandlers {
         : Future.failedFuture(ApiException.notFound("no such user")));
   }
 
-  private Future<Void> requireAnotherAdmin(User user) {
-    return store.tenants().listUsers(user.tenant()).compose(users -> users.stream()
-        .anyMatch(u -> u.role() == TenantRole.ADMIN && !u.username().equals(user.username()))
-        ? Future.succeededFuture()
-        : Future.failedFuture(ApiException.conflict("'" + user.username() + "' is the tenant's last admin")));
+  private static ApiException refused(User user, TenantStore.AdminGuard outcome) {
+    return outcome == TenantStore.AdminGuard.LAST_ADMIN
+        ? ApiException.conflict("'" + user.username() + "' is the tenant's last admin")
+        : ApiException.notFound("no such user");
   }
 
   private void changed(User user) {
