@@ -30,6 +30,14 @@ public interface TenantStore {
   /** {@code false} when it did not exist. */
   Future<Boolean> deleteUser(String tenant, String username);
 
+  /**
+   * Replaces the stored user with {@code replacement} only if it is still exactly {@code expected}
+   * (compare-and-set); {@code false}, and nothing written, when it changed or went away meanwhile.
+   * For writes computed from an earlier read that must not undo a change made since (a password
+   * hash upgraded at login must not bring back a role or password an admin just changed).
+   */
+  Future<Boolean> replaceUser(User expected, User replacement);
+
   /** What {@link #updateUserKeepingAnAdmin} and {@link #deleteUserKeepingAnAdmin} did. */
   enum AdminGuard {
     DONE,

@@ -205,6 +205,23 @@ public abstract class StoreContractTest {
     assertThat(result(store.tenants().getUser(tenantA, "alice"))).isEmpty();
   }
 
+  @Test
+  void replaceUserWritesOnlyOverTheVersionItWasComputedFrom() {
+    User read = withRole(tenantA, "alice", TenantRole.EDITOR);
+    result(store.tenants().createUser(read));
+    User changedMeanwhile = new User(tenantA, "alice", TenantRole.VIEWER, "$argon2id$new", 2, t0, t0);
+    result(store.tenants().updateUser(changedMeanwhile));
+
+    User upgraded = new User(tenantA, "alice", TenantRole.EDITOR, "$argon2id$rehashed", 1, t0, t0);
+    assertThat(result(store.tenants().replaceUser(read, upgraded))).isFalse();
+    assertThat(result(store.tenants().getUser(tenantA, "alice"))).contains(changedMeanwhile);
+
+    User upgradedCurrent = new User(tenantA, "alice", TenantRole.VIEWER, "$argon2id$rehashed", 2, t0, t0);
+    assertThat(result(store.tenants().replaceUser(changedMeanwhile, upgradedCurrent))).isTrue();
+    assertThat(result(store.tenants().getUser(tenantA, "alice"))).contains(upgradedCurrent);
+    assertThat(result(store.tenants().replaceUser(withRole(tenantA, "zed", TenantRole.EDITOR), upgraded))).isFalse();
+  }
+
   private User withRole(String tenant, String username, TenantRole role) {
     return new User(tenant, username, role, "$argon2id$x", 1, t0, t0);
   }

@@ -96,6 +96,16 @@ final class EmbeddedTenants implements TenantStore {
   }
 
   @Override
+  public Future<Boolean> replaceUser(User expected, User replacement) {
+    String before = StoreJson.encode(expected);
+    String after = StoreJson.encode(replacement);
+    return db.write(() -> {
+      MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(expected.tenant(), USERS));
+      return m != null && m.replace(expected.username(), before, after);
+    });
+  }
+
+  @Override
   public Future<AdminGuard> updateUserKeepingAnAdmin(User user) {
     String json = StoreJson.encode(user);
     return db.write(() -> {

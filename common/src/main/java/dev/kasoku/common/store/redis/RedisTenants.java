@@ -58,6 +58,14 @@ final class RedisTenants implements TenantStore {
       end
       return 1
       """);
+  private static final LuaScript COMPARE_AND_SET = new LuaScript("""
+      -- KEYS[1] hash; ARGV[1] field; ARGV[2] expected value; ARGV[3] new value
+      if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+        return 1
+      end
+      return 0
+      """);
   private final RedisStore store;
 
   RedisTenants(RedisStore store) {
@@ -108,6 +116,12 @@ final class RedisTenants implements TenantStore {
   public Future<Boolean> updateUser(User user) {
     return store.eval(REPLACE, List.of(store.tenantKey(user.tenant(), USERS)),
         List.of(user.username(), StoreJson.encode(user))).map(r -> r.toLong() == 1);
+  }
+
+  @Override
+  public Future<Boolean> replaceUser(User expected, User replacement) {
+    return store.eval(COMPARE_AND_SET, List.of(store.tenantKey(expected.tenant(), USERS)),
+        List.of(expected.username(), StoreJson.encode(expected), StoreJson.encode(replacement))).map(r -> r.toLong() == 1);
   }
 
   @Override

@@ -142,9 +142,14 @@ public final class SessionHandlers {
     });
   }
 
+  /**
+   * Re-hashes a password stored with older parameters. Compare-and-set: if the user changed while
+   * the hash was computed (an admin changed the role or the password), the upgrade is dropped rather
+   * than writing back what was read before (it happens again at the next login).
+   */
   private void upgradeHash(User user, String password) {
     hasher.hash(password)
-        .compose(h -> store.tenants().updateUser(new User(user.tenant(), user.username(), user.role(), h,
+        .compose(h -> store.tenants().replaceUser(user, new User(user.tenant(), user.username(), user.role(), h,
             user.credentialsVersion(), user.createdAt(), clock.instant())))
         .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "could not upgrade the password hash of a user of tenant "
             + user.tenant(), e));
