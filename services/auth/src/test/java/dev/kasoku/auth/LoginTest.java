@@ -3,12 +3,15 @@ package dev.kasoku.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.auth.impl.LoginThrottle;
+import dev.kasoku.auth.impl.PasswordHasher;
 import dev.kasoku.auth.testing.AuditCollector;
 import dev.kasoku.auth.testing.AuthNode;
 import dev.kasoku.auth.testing.AuthSuite;
 import dev.kasoku.auth.testing.Http;
 import dev.kasoku.common.bus.Messages.AuditEvent;
+import dev.kasoku.common.model.User;
 import dev.kasoku.common.security.Tokens;
+import dev.kasoku.common.testing.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -69,6 +72,39 @@ public abstract class LoginTest extends AuthSuite {
     assertThat(Duration.between(clock.instant(), expires)).isBetween(Tokens.TTL.minusSeconds(2), Tokens.TTL);
     assertThat(c.get("/v1/tenants/" + tenant.id() + "/sites", r.json().getString("token")).status()).isEqualTo(501);
     c.close();
+  }
+
+  /**
+   * A password stored with other Argon2id parameters is re-hashed with the current ones after a
+   * successful login (a compare-and-set on the user as read, see SessionHandlers#upgradeHash), and
+   * the role and credentials version are kept.
+   */
+  @Test
+  void aPasswordHashedWithOtherParametersIsUpgradedAtLogin() throws Exception {
+    String user = newUser();
+    User before = Await.result(store.tenants().getUser(tenant.id(), user)).orElseThrow();
+    String old = Await.result(new PasswordHasher(vertx, new PasswordHasher.Params(2048, 1, 1)).hash(PASSWORD));
+    Await.result(store.tenants().updateUser(new User(before.tenant(), before.username(), before.role(), old,
+        before.credentialsVersion(), before.createdAt(), before.updatedAt())));
+
+    Http c = fromOwnAddress();
+    assertThat(c.post("/v1/auth/login", null, login(tenant.id(), user, PASSWORD)).status()).isEqualTo(200);
+    c.close();
+
+    User after = before;
+    for (int i = 0; i < 100; i++) { // the upgrade runs after the answer
+      after = Await.result(store.tenants().getUser(tenant.id(), user)).orElseThrow();
+      if (!after.passwordHash().equals(old)) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(after.passwordHash()).isNotEqualTo(old).isNotEqualTo(before.passwordHash());
+    assertThat(after.role()).isEqualTo(before.role());
+    assertThat(after.credentialsVersion()).isEqualTo(before.credentialsVersion());
+    Http again = fromOwnAddress();
+    assertThat(again.post("/v1/auth/login", null, login(tenant.id(), user, PASSWORD)).status()).isEqualTo(200);
+    again.close();
   }
 
   @Test
