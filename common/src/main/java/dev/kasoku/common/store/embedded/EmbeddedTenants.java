@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.h2.mvstore.MVMap;
 
 /** Tenants in {@code g:tenants} (id → JSON); users in {@code t:<tenant>:users} (username → JSON). */
@@ -108,33 +109,29 @@ final class EmbeddedTenants implements TenantStore {
   @Override
   public Future<AdminGuard> updateUserKeepingAnAdmin(User user) {
     String json = StoreJson.encode(user);
-    return db.write(() -> {
-      MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(user.tenant(), USERS));
-      String current = m == null ? null : m.get(user.username());
-      if (current == null) {
-        return AdminGuard.NOT_FOUND;
-      }
-      if (user.role() != TenantRole.ADMIN && isAdmin(current) && !anotherAdmin(m, user.username())) {
-        return AdminGuard.LAST_ADMIN;
-      }
-      m.put(user.username(), json);
-      return AdminGuard.DONE;
-    });
+    return keepingAnAdmin(user.tenant(), user.username(), user.role() == TenantRole.ADMIN,
+        m -> m.put(user.username(), json));
   }
 
   @Override
   public Future<AdminGuard> deleteUserKeepingAnAdmin(String tenant, String username) {
     Ids.requireValid(tenant);
+    return keepingAnAdmin(tenant, username, false, m -> m.remove(username));
+  }
+
+  /** Runs {@code change} on the tenant's users unless it would remove the tenant's last admin. */
+  private Future<AdminGuard> keepingAnAdmin(String tenant, String username, boolean staysAdmin,
+                                            Consumer<MVMap<String, String>> change) {
     return db.write(() -> {
       MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(tenant, USERS));
       String current = m == null ? null : m.get(username);
       if (current == null) {
         return AdminGuard.NOT_FOUND;
       }
-      if (isAdmin(current) && !anotherAdmin(m, username)) {
+      if (!staysAdmin && isAdmin(current) && !anotherAdmin(m, username)) {
         return AdminGuard.LAST_ADMIN;
       }
-      m.remove(username);
+      change.accept(m);
       return AdminGuard.DONE;
     });
   }
