@@ -66,10 +66,7 @@ final class BackgroundRevalidation {
   private void run(Headers.Forwarding fwd) {
     MultiMap h = OriginClients.newHeaders(false); // clientHeaders is a validating copy
     Headers.copyForOrigin(clientHeaders, h, fwd, true);
-    h.remove(HttpHeaders.HOST);
-    h.remove(Headers.RANGE);
-    h.remove(Headers.IF_RANGE);
-    Conditionals.addRevalidationHeaders(stale.headers(), h);
+    forFill(h, stale);
     origin = rt.health().choose(site.origins(), null);
     if (origin == null) {
       flight.land(Collapser.Outcome.FETCH_YOURSELF);
@@ -86,6 +83,19 @@ final class BackgroundRevalidation {
             onResponse(ar.result());
           }
         });
+  }
+
+  /**
+   * Makes origin request fields (from {@link Headers#copyForOrigin}) ask for a whole object to store:
+   * no range (ranges are cut from the stored copy), and the validators of {@code revalidating} when
+   * it is not null.
+   */
+  static void forFill(MultiMap h, StoredObject revalidating) {
+    h.remove(Headers.RANGE);
+    h.remove(Headers.IF_RANGE);
+    if (revalidating != null) {
+      Conditionals.addRevalidationHeaders(revalidating.headers(), h);
+    }
   }
 
   /**

@@ -410,14 +410,8 @@ final class EdgeRequest {
    */
   private void originRequestHeaders(MultiMap h) {
     Headers.copyForOrigin(req.headers(), h, forwarding(), mode != Mode.PASS);
-    h.remove(HttpHeaders.HOST);
-    h.remove(HttpHeaders.EXPECT);
     if (mode != Mode.PASS) {
-      h.remove(Headers.RANGE); // a fill needs the whole object; ranges are cut from it
-      h.remove(Headers.IF_RANGE);
-    }
-    if (mode == Mode.REVALIDATE && stored != null) {
-      Conditionals.addRevalidationHeaders(stored.headers(), h);
+      BackgroundRevalidation.forFill(h, mode == Mode.REVALIDATE ? stored : null);
     }
   }
 

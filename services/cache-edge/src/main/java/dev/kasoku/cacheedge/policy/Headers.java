@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Header handling between client, cache and origin.
@@ -21,12 +22,12 @@ import java.util.Set;
  * rewrite the request at common origin frameworks and so would make the origin's answer depend on
  * something the cache key does not contain ({@link #NEVER_FORWARDED_REQUEST_HEADERS}: X-Forwarded-Host,
  * X-Original-URL, X-Rewrite-URL, method overrides ...); the client's conditionals when the engine
- * fills the cache; then sets our own X-Forwarded-For / X-Forwarded-Proto / Forwarded / Via. Incoming
+ * fills the cache; Host (the origin request carries the origin's name) and Expect (the edge answers
+ * it); then sets our own X-Forwarded-For / X-Forwarded-Proto / Forwarded / Via. Incoming
  * X-Forwarded-For and Forwarded are kept (appended to) only when the peer is a trusted proxy.
  *
  * <h2>Towards the client</h2>
- * {@link #copyForClient} leaves out hop-by-hop fields
- * and the fields addressed to us only
+ * {@link #copyForClient} leaves out hop-by-hop fields and the fields addressed to us only
  * ({@link #CONSUMED_RESPONSE_HEADERS}: Surrogate-Key, Surrogate-Control, CDN-Cache-Control,
  * Kasoku-CDN-Cache-Control). Every other field passes untouched.
  *
@@ -146,32 +147,10 @@ public final class Headers {
    */
   public static void copyForOrigin(MultiMap client, MultiMap out, Forwarding fwd, boolean stripConditionals) {
     MultiMap connectionNamed = connectionNamed(client);
-    if (client instanceof HttpHeaders parsed) {
-      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = parsed.iteratorCharSequence(); it.hasNext(); ) {
-        Map.Entry<CharSequence, CharSequence> e = it.next();
-        if (towardsOrigin(e.getKey(), stripConditionals, connectionNamed)) {
-          out.add(e.getKey(), e.getValue());
-        }
-      }
-    } else {
-      client.forEach((name, value) -> {
-        if (towardsOrigin(name, stripConditionals, connectionNamed)) {
-          out.add(name, value);
-        }
-      });
-    }
-    addForwarding(client, out, fwd, connectionNamed);
-  }
-
-  private static boolean towardsOrigin(CharSequence name, boolean stripConditionals, MultiMap connectionNamed) {
-    return !DROPPED_TOWARDS_ORIGIN.contains(name) && !isProxyField(name)
+    copyWhere(client, out, name -> !DROPPED_TOWARDS_ORIGIN.contains(name) && !isProxyField(name)
         && !(stripConditionals && CONDITIONALS.contains(name))
-        && (connectionNamed == null || !connectionNamed.contains(name));
-  }
-
-  private static boolean towardsClient(CharSequence name, MultiMap connectionNamed) {
-    return !DROPPED_TOWARDS_CLIENT.contains(name) && !isProxyField(name)
-        && (connectionNamed == null || !connectionNamed.contains(name));
+        && (connectionNamed == null || !connectionNamed.contains(name)));
+    addForwarding(client, out, fwd, connectionNamed);
   }
 
   /**
@@ -180,16 +159,22 @@ public final class Headers {
    */
   public static void copyForClient(MultiMap origin, MultiMap out) {
     MultiMap connectionNamed = connectionNamed(origin);
-    if (origin instanceof HttpHeaders parsed) {
+    copyWhere(origin, out, name -> !DROPPED_TOWARDS_CLIENT.contains(name) && !isProxyField(name)
+        && (connectionNamed == null || !connectionNamed.contains(name)));
+  }
+
+  /** Adds to {@code out} the fields of {@code from} whose name {@code keep} accepts, in order. */
+  private static void copyWhere(MultiMap from, MultiMap out, Predicate<CharSequence> keep) {
+    if (from instanceof HttpHeaders parsed) {
       for (Iterator<Map.Entry<CharSequence, CharSequence>> it = parsed.iteratorCharSequence(); it.hasNext(); ) {
         Map.Entry<CharSequence, CharSequence> e = it.next();
-        if (towardsClient(e.getKey(), connectionNamed)) {
+        if (keep.test(e.getKey())) {
           out.add(e.getKey(), e.getValue());
         }
       }
     } else {
-      origin.forEach((name, value) -> {
-        if (towardsClient(name, connectionNamed)) {
+      from.forEach((name, value) -> {
+        if (keep.test(name)) {
           out.add(name, value);
         }
       });
@@ -199,7 +184,9 @@ public final class Headers {
   /** Case-insensitive name sets, read-only after class initialisation (safe to share). */
   private static final MultiMap DROPPED_TOWARDS_ORIGIN = nameSet(HOP_BY_HOP, NEVER_FORWARDED_REQUEST_HEADERS,
       // recomputed by addForwarding from the client's fields
-      List.of("x-forwarded-for", "forwarded", "via"));
+      List.of("x-forwarded-for", "forwarded", "via"),
+      // Host is the origin's (set by the origin client); Expect was answered by the edge itself
+      List.of("host", "expect"));
   private static final MultiMap DROPPED_TOWARDS_CLIENT = nameSet(HOP_BY_HOP, CONSUMED_RESPONSE_HEADERS);
   private static final MultiMap CONDITIONALS = nameSet(CONDITIONAL_REQUEST_HEADERS);
 
@@ -248,11 +235,6 @@ public final class Headers {
       }
     }
     return named;
-  }
-
-  /** Sets X-Forwarded-For, X-Forwarded-Proto, Forwarded and Via for {@code fwd}. */
-  public static void addForwarding(MultiMap h, Forwarding fwd) {
-    addForwarding(h, h, fwd, null);
   }
 
   /**
