@@ -120,6 +120,8 @@ final class EdgeRequest {
   private String synthText;
   private boolean clientGone;
   private boolean finished;
+  /** See {@link #clientIp()}: null until asked, "" when the peer address is unknown. */
+  private String clientIp;
 
   EdgeRequest(EdgeServerVerticle edge, HttpServerRequest req) {
     this.edge = edge;
@@ -372,9 +374,17 @@ final class EdgeRequest {
     return sendToOrigin();
   }
 
+  /** The client's address as text, formatted once per request (forwarding fields and the access log). */
+  private String clientIp() {
+    if (clientIp == null) {
+      SocketAddress peer = req.remoteAddress();
+      clientIp = peer == null || peer.hostAddress() == null ? "" : peer.hostAddress();
+    }
+    return clientIp.isEmpty() ? null : clientIp;
+  }
+
   private Headers.Forwarding forwarding() {
-    SocketAddress peer = req.remoteAddress();
-    String ip = peer == null || peer.hostAddress() == null ? "unknown" : peer.hostAddress();
+    String ip = clientIp() == null ? "unknown" : clientIp();
     String proto = switch (req.version()) {
       case HTTP_1_0 -> "1.0";
       case HTTP_2 -> "2";
@@ -1025,14 +1035,13 @@ final class EdgeRequest {
       stored.body().release();
     }
     long totalMs = (System.nanoTime() - startNanos) / 1_000_000;
-    SocketAddress peer = req.remoteAddress();
     String reqId = req.headers().get(Headers.X_REQUEST_ID);
     if (reqId == null || reqId.length() > 128) {
       reqId = rt.settings().nodeId() + "-" + Long.toString(IDS.incrementAndGet(), 36);
     }
     AccessLogRecord rec = new AccessLogRecord(Instant.ofEpochMilli(rt.clock().millis()),
         site == null ? null : site.tenant(), site == null ? null : site.site(),
-        hostNorm, peer == null ? null : peer.hostAddress(), req.method().name(),
+        hostNorm, clientIp(), req.method().name(),
         canon == null ? truncate(req.uri()) : canon.uri(), protocol(), resp.getStatusCode(),
         resp.bytesWritten(), logStatus, originMs, totalMs, truncate(req.headers().get(HttpHeaders.USER_AGENT)),
         truncate(req.headers().get(HttpHeaders.REFERER)), rt.settings().nodeId(), reqId);
