@@ -12,8 +12,10 @@ import java.util.Locale;
  * @param port the port
  * @param basePath a path prefix to put before every forwarded path ("" when none)
  * @param weight relative share of traffic among healthy origins (at least 1)
+ * @param hostHeader the Host field of requests to it: the name (an IPv6 literal in brackets), with
+ *     the port when it is not the scheme's default
  */
-public record Origin(String id, boolean ssl, String host, int port, String basePath, int weight) {
+public record Origin(String id, boolean ssl, String host, int port, String basePath, int weight, String hostHeader) {
 
   /** Parses {@code http(s)://host[:port][/base]}; anything else is refused. */
   public static Origin parse(String tenant, String url, int weight) {
@@ -35,7 +37,8 @@ public record Origin(String id, boolean ssl, String host, int port, String baseP
     if (base.endsWith("/")) {
       base = base.substring(0, base.length() - 1);
     }
+    String authority = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
     return new Origin(tenant + "|" + scheme + "://" + host + ":" + port + base, ssl, host, port, base,
-        Math.max(1, weight));
+        Math.max(1, weight), port == (ssl ? 443 : 80) ? authority : authority + ':' + port);
   }
 }

@@ -123,7 +123,7 @@ public final class OriginClients {
       h.addAll(headers);
     }
     OriginRequest r = new OriginRequest(io.netty.handler.codec.http.HttpMethod.valueOf(method.name()),
-        origin.basePath().isEmpty() ? uri : origin.basePath() + uri, hostHeader(origin), h, body, promise);
+        origin.basePath().isEmpty() ? uri : origin.basePath() + uri, origin.hostHeader(), h, body, promise);
     Literal literal = literal(origin);
     if (literal != null) {
       if (!literal.permitted()) {
@@ -143,12 +143,6 @@ public final class OriginClients {
       }
     });
     return promise.future();
-  }
-
-  private static String hostHeader(Origin origin) {
-    String host = origin.host().indexOf(':') >= 0 ? "[" + origin.host() + "]" : origin.host();
-    boolean defaultPort = origin.port() == (origin.ssl() ? 443 : 80);
-    return defaultPort ? host : host + ':' + origin.port();
   }
 
   private static OriginException forbidden(Origin origin, InetAddress address) {

@@ -72,7 +72,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
   private boolean gone;
   private boolean timerArmed;
   private long lastActivity;
-  private int exchanges;
+  private boolean reused;
   /** When it went back to the pool (nanoTime), for the keep-alive sweep. */
   long idleSince;
 
@@ -97,7 +97,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   /** True when this connection carried an exchange before the current one. */
   boolean reused() {
-    return exchanges > 0;
+    return reused;
   }
 
   // ---------------------------------------------------------------- request
@@ -229,7 +229,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
     boolean reusable = keepAlive && requestWritten && !closing && channel.isActive();
     current = null;
     response = null;
-    exchanges++;
+    reused = true;
     if (r.body != null && !requestWritten) {
       abandonBody(r);
     }
