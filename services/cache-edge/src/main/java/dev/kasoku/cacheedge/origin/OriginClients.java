@@ -22,7 +22,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -249,23 +248,9 @@ public final class OriginClients {
     return readTimeoutMs;
   }
 
-  /** Drops a tenant's connections (tenant deleted). */
-  public Future<Void> closeTenant(String tenant) {
-    for (Iterator<Map.Entry<PoolKey, OriginPool>> it = pools.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<PoolKey, OriginPool> e = it.next();
-      if (e.getKey().tenant().equals(tenant)) {
-        e.getValue().closeAll();
-        it.remove();
-      }
-    }
-    return Future.succeededFuture();
-  }
-
   public Future<Void> close() {
     vertx.cancelTimer(sweepTimer);
-    for (OriginPool p : new ArrayList<>(pools.values())) {
-      p.closeAll();
-    }
+    pools.values().forEach(OriginPool::closeAll); // closing is asynchronous: the map is not touched
     pools.clear();
     return Future.succeededFuture();
   }
