@@ -7,7 +7,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 
-/** Log lines carry UTC timestamps with millisecond precision, one record per line (CONTROLS 12.4.4). */
+/** Log lines carry UTC timestamps with millisecond precision, one record per line (12.4.4). */
 class LogFormatTest {
   private final LogFormat format = new LogFormat();
 
@@ -31,5 +31,25 @@ class LogFormatTest {
     assertThat(out).startsWith("2026-01-31T12:00:00.000Z SEVERE x - start-up failed" + System.lineSeparator()
         + "java.lang.IllegalStateException: outer");
     assertThat(out).contains("\tat dev.kasoku.launcher.LogFormatTest").contains("Caused by: java.io.IOException: inner");
+  }
+
+  /** Regression: the edge's start line said "listening on port 8,080" (MessageFormat's locale grouping). */
+  @Test
+  void numbersArePrintedAsPlainDigits() {
+    LogRecord r = new LogRecord(Level.INFO, "listening on port {0}, {1} objects, {2} ms, ratio {3}");
+    r.setParameters(new Object[] {8080, 1_234_567L, 1500.0, 0.25});
+    r.setInstant(Instant.parse("2026-01-31T12:00:00Z"));
+    r.setLoggerName("x");
+    assertThat(format.format(r)).endsWith(" - listening on port 8080, 1234567 objects, 1500 ms, ratio 0.25"
+        + System.lineSeparator());
+  }
+
+  @Test
+  void aMessageThatIsNotAPatternIsWrittenAsItIs() {
+    LogRecord r = new LogRecord(Level.INFO, "a brace { that opens nothing");
+    r.setParameters(new Object[] {1});
+    r.setInstant(Instant.parse("2026-01-31T12:00:00Z"));
+    r.setLoggerName("x");
+    assertThat(format.format(r)).endsWith(" - a brace { that opens nothing" + System.lineSeparator());
   }
 }

@@ -12,7 +12,7 @@ import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.cluster.ClusterNode;
 import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.config.KasokuConfig;
-import dev.kasoku.common.http.ApiRouter;
+import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.model.Tenant;
 import dev.kasoku.common.model.TenantRole;

@@ -1,31 +1,42 @@
 package dev.kasoku.common.bus;
 
 /**
- * Every event-bus address Kasoku uses, in one place (DESIGN.md, "Event-bus addresses"). No address
- * literal appears anywhere else in the code.
+ * Every event-bus address Kasoku uses, each bound to its message type, in one place. No address
+ * literal appears anywhere else in the code: services send, publish and subscribe through these
+ * {@link Channel}s (an architecture test in the launcher module checks it). docs/architecture.md
+ * lists them with who sends and who consumes.
  */
 public final class Addresses {
   private Addresses() {}
 
   /** publish: {@link Messages.PurgeCommand} to every edge. */
-  public static final String PURGE = "kasoku.purge";
+  public static final Channel<Messages.PurgeCommand> PURGE =
+      new Channel<>("kasoku.purge", Messages.PurgeCommand.class);
   /** publish: {@link Messages.PurgeAck} from an edge to every purge instance (each tracks every purge). */
-  public static final String PURGE_ACK = "kasoku.purge.ack";
+  public static final Channel<Messages.PurgeAck> PURGE_ACK =
+      new Channel<>("kasoku.purge.ack", Messages.PurgeAck.class);
   /** publish: {@link Messages.ConfigChanged} to every edge. */
-  public static final String CONFIG_CHANGED = "kasoku.config.changed";
+  public static final Channel<Messages.ConfigChanged> CONFIG_CHANGED =
+      new Channel<>("kasoku.config.changed", Messages.ConfigChanged.class);
   /** publish: {@link Messages.TenantDeleted} to every service. */
-  public static final String TENANT_DELETED = "kasoku.tenant.deleted";
+  public static final Channel<Messages.TenantDeleted> TENANT_DELETED =
+      new Channel<>("kasoku.tenant.deleted", Messages.TenantDeleted.class);
   /** send: {@link Messages.AccessLogBatch} from edges, load-balanced over logging instances. */
-  public static final String LOG_ACCESS = "kasoku.log.access";
+  public static final Channel<Messages.AccessLogBatch> LOG_ACCESS =
+      new Channel<>("kasoku.log.access", Messages.AccessLogBatch.class);
   /** send: {@link Messages.CounterDeltas} from edges, load-balanced over metrics instances. */
-  public static final String METRICS_EDGE = "kasoku.metrics.edge";
+  public static final Channel<Messages.CounterDeltas> METRICS_EDGE =
+      new Channel<>("kasoku.metrics.edge", Messages.CounterDeltas.class);
   /** send: {@link Messages.AuditEvent} from every control-plane service. */
-  public static final String AUDIT = "kasoku.audit";
+  public static final Channel<Messages.AuditEvent> AUDIT =
+      new Channel<>("kasoku.audit", Messages.AuditEvent.class);
   /**
    * publish: {@link Messages.AccessChanged} — a token, user, API key, allow-list or tenant changed;
    * every node drops what its request verification cached about it.
    */
-  public static final String ACCESS_CHANGED = "kasoku.access.changed";
+  public static final Channel<Messages.AccessChanged> ACCESS_CHANGED =
+      new Channel<>("kasoku.access.changed", Messages.AccessChanged.class);
   /** publish: a {@link Messages.NodeHeartbeat}; lets services list the live nodes of each role. */
-  public static final String NODE_HEARTBEAT = "kasoku.node.heartbeat";
+  public static final Channel<Messages.NodeHeartbeat> NODE_HEARTBEAT =
+      new Channel<>("kasoku.node.heartbeat", Messages.NodeHeartbeat.class);
 }

@@ -42,7 +42,7 @@ public final class Messages {
   /** A tenant was deleted: every service erases what it holds of it. */
   public record TenantDeleted(String tenant) {}
 
-  /** One access-log line (the fields of API.md, "Access-log record"). */
+  /** One access-log line (what the tenant downloads from the logs operation of docs/openapi.yaml). */
   public record AccessLogRecord(Instant ts, String tenant, String site, String host, String clientIp,
                                 String method, String path, String protocol, int status, long bytes,
                                 String cacheStatus, long originMs, long totalMs, String userAgent,
@@ -69,9 +69,12 @@ public final class Messages {
     }
   }
 
-  /** One control-plane action for the audit trail. {@code tenant} is null for platform actions. */
+  /**
+   * One control-plane action for the audit trail. {@code tenant} is null for platform actions;
+   * {@code requestId} names the API request that caused it (null when no request did).
+   */
   public record AuditEvent(Instant ts, String actor, String tenant, String action, String target,
-                           String sourceIp, String outcome) {}
+                           String sourceIp, String outcome, String requestId) {}
 
   /** What an {@link AccessChanged} notice is about. */
   public enum AccessScope {

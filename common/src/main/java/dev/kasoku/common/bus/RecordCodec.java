@@ -1,8 +1,6 @@
 package dev.kasoku.common.bus;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
@@ -18,15 +16,9 @@ import java.io.UncheckedIOException;
  * fields are ignored on decode), which matters during a rolling upgrade.
  *
  * <p>Local delivery passes the instance through untouched: records are immutable. The codec is
- * stateless apart from the thread-safe {@link ObjectMapper}.
+ * stateless; it encodes with {@link Json#MAPPER}, the same JSON the store writes.
  */
 public final class RecordCodec<T extends Record> implements MessageCodec<T, T> {
-  /** Shared mapper: thread-safe once configured. */
-  public static final ObjectMapper MAPPER = new ObjectMapper()
-      .findAndRegisterModules()
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
   private final Class<T> type;
 
   public RecordCodec(Class<T> type) {
@@ -73,7 +65,7 @@ public final class RecordCodec<T extends Record> implements MessageCodec<T, T> {
 
   byte[] encode(T value) {
     try {
-      return MAPPER.writeValueAsBytes(value);
+      return Json.MAPPER.writeValueAsBytes(value);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot encode " + type.getSimpleName(), e);
     }
@@ -81,7 +73,7 @@ public final class RecordCodec<T extends Record> implements MessageCodec<T, T> {
 
   T decode(byte[] json) {
     try {
-      return MAPPER.readValue(json, type);
+      return Json.MAPPER.readValue(json, type);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot decode " + type.getSimpleName(), e);
     }

@@ -43,7 +43,8 @@ public final class Problems {
       body.put("requestId", requestId);
     }
     e.headers().forEach(resp::putHeader);
-    resp.setStatusCode(e.status()).putHeader("Content-Type", CONTENT_TYPE).end(body.toBuffer());
+    resp.setStatusCode(e.status()).putHeader("Content-Type", CONTENT_TYPE)
+        .putHeader(Replies.CACHE_CONTROL, Replies.NO_STORE).end(body.toBuffer());
   }
 
   /** Maps any failure to an {@link ApiException}: ours, validation, HTTP, store outage or a bug. */

@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * One stored version of a site's configuration.
  *
- * @param configJson the site config document as the config service validated it (API.md, "Site
+ * @param configJson the site config document as the config service validated it (docs/openapi.yaml, "Site
  *     config"); secrets inside it are already encrypted by the config service
  * @param hostnames the normalised hostnames this version claims (denormalised for the index)
  */

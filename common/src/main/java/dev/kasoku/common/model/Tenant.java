@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param id stable id used in URLs and store keys ([a-z0-9-], see {@link Ids})
  * @param name display name
- * @param plan the plan / service code (CONTROLS.md 8.2.2)
+ * @param plan the plan / service code (docs/security-controls.md, 8.2.2 labelling)
  * @param features features enabled for the tenant
  * @param createdAt creation time (UTC)
  */

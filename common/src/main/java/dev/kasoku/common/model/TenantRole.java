@@ -3,7 +3,7 @@ package dev.kasoku.common.model;
 import java.util.Locale;
 
 /**
- * A tenant user's or API key's role, strongest first (API.md, "Who may call"). Each role includes
+ * A tenant user's or API key's role, strongest first (docs/quickstart-auth.md, roles). Each role includes
  * everything the roles after it may do.
  */
 public enum TenantRole {

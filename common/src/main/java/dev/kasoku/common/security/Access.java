@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * Who may call one API operation, as the contract declares it in the operation's
  * {@value #EXTENSION} extension (docs/openapi.yaml). The contract is the single table of
- * authorisation: {@link dev.kasoku.common.http.ApiRouter} reads it for every operation and refuses
+ * authorisation: {@link dev.kasoku.common.api.ApiRouter} reads it for every operation and refuses
  * to start when an operation lacks it, so a new endpoint cannot be added without saying who may
  * call it.
  *

@@ -2,7 +2,6 @@ package dev.kasoku.common.security;
 
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessChanged;
-import dev.kasoku.common.bus.Messages.AuditEvent;
 import dev.kasoku.common.bus.Messages.TenantDeleted;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.ApiException;
@@ -17,7 +16,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,7 +29,7 @@ import java.util.Optional;
 /**
  * The one gate every API request passes, whichever service serves it: credential → principal,
  * then the operation's {@link Access} rule, the tenant match and the tenant's IP allow-list.
- * {@link dev.kasoku.common.http.ApiRouter} installs it in front of every contract operation, before
+ * {@link dev.kasoku.common.api.ApiRouter} installs it in front of every contract operation, before
  * body validation, so an operation whose service is not even running is still guarded.
  *
  * <p><b>Credentials.</b> {@code Authorization: Bearer <credential>} where the credential is an API
@@ -40,7 +38,7 @@ import java.util.Optional;
  * unknown, revoked or expired credential is 401 with one generic message.
  *
  * <p><b>Decisions.</b> Operator rules admit only the operator. Tenant rules refuse the operator with
- * 403 (staff do not read customers' data: CONTROLS 9.4.4, 15.1.1); a caller of another tenant gets
+ * 403 (staff do not read customers' data: docs/security-controls.md, 9.4.4 and 15.1.1); a caller of another tenant gets
  * exactly the 404 a tenant that does not exist gets ({@link #noSuchTenant()}), so tenant ids cannot
  * be probed; then the tenant's allow-list (403) and the role ({@code TenantRole.atLeast}, 403). The
  * allow-list applies to every non-public call of a tenant's principal, whatever the operation.
@@ -84,9 +82,9 @@ public final class AccessControl {
     this.tokens = new Tokens(vertx,
         () -> vertx.executeBlocking(() -> SecretKeys.derive(SecretKeys.master(config), SecretKeys.TOKEN_SIGNING)),
         clock);
-    MessageConsumer<AccessChanged> changes = vertx.eventBus().consumer(Addresses.ACCESS_CHANGED,
+    MessageConsumer<AccessChanged> changes = Addresses.ACCESS_CHANGED.consumer(vertx.eventBus(),
         m -> forget(m.body()));
-    MessageConsumer<TenantDeleted> deletions = vertx.eventBus().consumer(Addresses.TENANT_DELETED,
+    MessageConsumer<TenantDeleted> deletions = Addresses.TENANT_DELETED.consumer(vertx.eventBus(),
         m -> forgetAll());
     this.ready = Future.all(changes.completion(), deletions.completion());
   }
@@ -112,38 +110,25 @@ public final class AccessControl {
   }
 
   /**
-   * Decides one request: completes with the principal (null for public operations) and stores it
-   * and the source address on the context, or fails with the 401/403/404 ApiException.
+   * Decides one request: completes with its {@link Caller} (whose principal is null for public
+   * operations), which it also stores on the context for the handlers, or fails with the
+   * 401/403/404 ApiException. From the moment the credential is verified the context holds the
+   * caller, so that whoever records a refusal knows who was refused.
    */
-  public Future<Principal> admit(RoutingContext ctx, Access access) {
+  public Future<Caller> admit(RoutingContext ctx, Access access) {
     String source = SourceAddress.of(ctx.request(), config.trustedProxies());
-    ctx.put(SourceAddress.CONTEXT_KEY, source);
+    String requestId = RequestIds.get(ctx);
+    Caller anonymous = new Caller(null, source, requestId);
+    ctx.put(Caller.CONTEXT_KEY, anonymous);
     if (access.kind() == Access.Kind.PUBLIC) {
-      return Future.succeededFuture(null);
+      return Future.succeededFuture(anonymous);
     }
-    Principal[] caller = new Principal[1];
     return authenticate(ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION))
         .compose(p -> {
-          caller[0] = p;
-          return authorize(ctx, access, p, source);
-        })
-        .onSuccess(p -> ctx.put(Principal.CONTEXT_KEY, p))
-        .onFailure(e -> auditRefusal(ctx, caller[0], source, e));
-  }
-
-  /**
-   * A refused attempt to change something is an audit event too (action {@code access.denied}):
-   * the tenant of the caller sees the attempts made with its credentials. Refused reads are not
-   * recorded (they change nothing, and would let anyone flood the trail).
-   */
-  private void auditRefusal(RoutingContext ctx, Principal p, String source, Throwable e) {
-    HttpMethod method = ctx.request().method();
-    if (method == HttpMethod.GET || method == HttpMethod.HEAD || !(e instanceof ApiException api)) {
-      return;
-    }
-    vertx.eventBus().send(Addresses.AUDIT, new AuditEvent(clock.instant(), p == null ? "anonymous" : p.actor(),
-        p == null ? null : p.tenant(), "access.denied", method.name() + " " + ctx.request().path(), source,
-        "failure:" + api.status()), RequestIds.deliveryOptions(ctx));
+          Caller caller = new Caller(p, source, requestId);
+          ctx.put(Caller.CONTEXT_KEY, caller);
+          return authorize(ctx, access, p, source).map(caller);
+        });
   }
 
   /** Whether the source may act for the tenant (its allow-list is empty or contains the source). */

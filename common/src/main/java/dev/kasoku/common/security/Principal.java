@@ -1,13 +1,12 @@
 package dev.kasoku.common.security;
 
 import dev.kasoku.common.model.TenantRole;
-import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Who is calling, as {@link AccessControl} established it for the current request. Handlers read it
- * with {@link #of(RoutingContext)}; it is absent only on {@code public} operations.
+ * The identity a credential proved, as {@link AccessControl} established it. Handlers reach it
+ * through the request's {@link Caller}; it is absent only on {@code public} operations.
  *
  * @param kind what kind of credential was presented
  * @param tenant the caller's tenant; null for the operator
@@ -19,9 +18,6 @@ import java.util.Objects;
  */
 public record Principal(Kind kind, String tenant, TenantRole role, String id, String tokenId,
                         Instant expiresAt) {
-  /** Routing-context key under which the gate stores the principal. */
-  public static final String CONTEXT_KEY = "kasoku.principal";
-
   /** How the caller authenticated. */
   public enum Kind { USER, API_KEY, OPERATOR }
 
@@ -36,15 +32,6 @@ public record Principal(Kind kind, String tenant, TenantRole role, String id, St
 
   public static Principal operator() {
     return new Principal(Kind.OPERATOR, null, null, "operator", null, null);
-  }
-
-  /** The request's principal; throws when the operation is public (no principal was established). */
-  public static Principal of(RoutingContext ctx) {
-    Principal p = ctx.get(CONTEXT_KEY);
-    if (p == null) {
-      throw new IllegalStateException("no principal on this request: the operation is public");
-    }
-    return p;
   }
 
   /** The actor as written in audit events: {@code user:<name>}, {@code api-key:<id>}, {@code operator}. */

@@ -3,7 +3,6 @@ package dev.kasoku.common.security;
 import dev.kasoku.common.net.Cidr;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,16 +17,8 @@ import java.util.List;
  */
 public final class SourceAddress {
   public static final String FORWARDED_FOR = "X-Forwarded-For";
-  /** Routing-context key under which the API gate stores the request's source address. */
-  public static final String CONTEXT_KEY = "kasoku.source";
 
   private SourceAddress() {}
-
-  /** The source address the API gate established for this request ("" outside the API router). */
-  public static String get(RoutingContext ctx) {
-    String s = ctx.get(CONTEXT_KEY);
-    return s == null ? "" : s;
-  }
 
   /** The client's address as text (an IP literal, or whatever an untrusted hop wrote). */
   public static String of(HttpServerRequest request, List<Cidr> trustedProxies) {

@@ -3,7 +3,7 @@ package dev.kasoku.common.service;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.store.Store;
-import dev.kasoku.common.http.ApiRouter;
+import dev.kasoku.common.api.ApiRouter;
 import java.time.Clock;
 import java.util.Objects;
 

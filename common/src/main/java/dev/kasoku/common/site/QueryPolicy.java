@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * How a site rule treats the query string in the cache key (and, identically, in the request
  * forwarded to the origin): {@code "keep"} (default, parameters sorted by name), {@code "ignore"},
- * {@code {"only": [...]}} or {@code {"except": [...]}} (API.md, "Site config").
+ * {@code {"only": [...]}} or {@code {"except": [...]}} (docs/openapi.yaml, schema SiteConfig).
  *
  * <p>JSON shape: a string for keep/ignore, an object with exactly one key for only/except. A value
  * of any other shape decodes to {@link Mode#INVALID} so that {@link SiteConfig#validate()} can report

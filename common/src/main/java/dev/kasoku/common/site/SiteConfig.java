@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * A site's configuration document, exactly the JSON of API.md ("Site config"), decoded once at the
+ * A site's configuration document, exactly the JSON of docs/openapi.yaml (schema SiteConfig), decoded once at the
  * boundary (config API, edge routing table) into records.
  *
  * <p>Durations stay in their JSON text form ("90s", "1h", "7d") so that a stored document round-trips
@@ -28,7 +28,7 @@ import java.util.regex.PatternSyntaxException;
  * JSON path, so an editor fixes a document in one round trip. Unknown keys are rejected by
  * {@link #parse} (a typo such as {@code "defaultTTL"} must not silently mean "no TTL").
  *
- * <p>Fields beyond API.md (additive, allowed by API.md): {@code shareSetCookie} (default false: a
+ * <p>Fields beyond the documented public contract (additive: a client that does not send them gets the defaults): {@code shareSetCookie} (default false: a
  * response carrying Set-Cookie is never stored for sharing) and {@code maxObjectSize} (a byte size
  * such as "64m" overriding the edge's default object size limit for this site).
  */

@@ -48,7 +48,7 @@ class RecordCodecTest {
   @Test
   void localDeliveryHandsOverTheSameImmutableInstance(Vertx vertx, VertxTestContext test) {
     RecordCodec.registerAll(vertx);
-    AuditEvent event = new AuditEvent(Instant.now(), "u", "acme", "user.create", "bob", "127.0.0.1", "ok");
+    AuditEvent event = new AuditEvent(Instant.now(), "u", "acme", "user.create", "bob", "127.0.0.1", "ok", "req-1");
     vertx.eventBus().<AuditEvent>consumer("test.audit", msg -> test.verify(() -> {
       assertThat(msg.body()).isSameAs(event);
       test.completeNow();

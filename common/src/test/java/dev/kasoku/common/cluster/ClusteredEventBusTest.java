@@ -69,7 +69,7 @@ class ClusteredEventBusTest {
     ConcurrentMap<String, Messages.ConfigChanged> received = new ConcurrentHashMap<>();
     List<MessageConsumer<Messages.ConfigChanged>> consumers = new ArrayList<>();
     for (ClusterNode n : nodes) {
-      consumers.add(n.vertx().eventBus().<Messages.ConfigChanged>consumer(Addresses.CONFIG_CHANGED,
+      consumers.add(n.vertx().eventBus().<Messages.ConfigChanged>consumer(Addresses.CONFIG_CHANGED.address(),
           m -> received.put(n.nodeId(), m.body())));
     }
     Future.all(consumers.stream().map(MessageConsumer::completion).toList()).await(10, TimeUnit.SECONDS);
@@ -114,8 +114,8 @@ class ClusteredEventBusTest {
     assertThat(local.readiness().succeeded()).isTrue();
     Messages.TenantDeleted sent = new Messages.TenantDeleted("t9");
     Future<Messages.TenantDeleted> got = Future.future(p -> local.vertx().eventBus()
-        .<Messages.TenantDeleted>consumer(Addresses.TENANT_DELETED, m -> p.tryComplete(m.body()))
-        .completion().onSuccess(v -> local.vertx().eventBus().publish(Addresses.TENANT_DELETED, sent)));
+        .<Messages.TenantDeleted>consumer(Addresses.TENANT_DELETED.address(), m -> p.tryComplete(m.body()))
+        .completion().onSuccess(v -> Addresses.TENANT_DELETED.publish(local.vertx().eventBus(), sent)));
     assertThat(got.await(5, TimeUnit.SECONDS)).isEqualTo(sent);
   }
 
@@ -126,7 +126,7 @@ class ClusteredEventBusTest {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting until " + what);
       }
-      from.vertx().eventBus().publish(Addresses.CONFIG_CHANGED, msg);
+      Addresses.CONFIG_CHANGED.publish(from.vertx().eventBus(), msg);
       Thread.sleep(100);
     }
   }

@@ -8,7 +8,7 @@ import dev.kasoku.cacheedge.EdgeSettings;
 import dev.kasoku.common.bus.RecordCodec;
 import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.config.KasokuConfig;
-import dev.kasoku.common.http.ApiRouter;
+import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.service.ServiceContext;

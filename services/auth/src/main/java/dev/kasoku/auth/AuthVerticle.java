@@ -2,7 +2,7 @@ package dev.kasoku.auth;
 
 import dev.kasoku.auth.impl.AllowlistHandlers;
 import dev.kasoku.auth.impl.ApiKeyHandlers;
-import dev.kasoku.auth.impl.Audit;
+import dev.kasoku.common.audit.AuditTrail;
 import dev.kasoku.auth.impl.LoginThrottle;
 import dev.kasoku.auth.impl.OperatorBootstrap;
 import dev.kasoku.auth.impl.PasswordHasher;
@@ -12,7 +12,7 @@ import dev.kasoku.auth.impl.TenantHandlers;
 import dev.kasoku.auth.impl.UserHandlers;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.TenantDeleted;
-import dev.kasoku.common.http.ApiRouter;
+import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.security.AccessControl;
 import dev.kasoku.common.service.ServiceContext;
 import io.vertx.core.Future;
@@ -59,7 +59,7 @@ public final class AuthVerticle extends VerticleBase {
     ApiRouter api = ctx.api();
     AccessControl access = api.accessControl();
     hasher = new PasswordHasher(vertx, hashParams);
-    Audit audit = new Audit(vertx.eventBus(), ctx.clock());
+    AuditTrail audit = new AuditTrail(vertx.eventBus(), ctx.clock());
     Future<String> dummyHash = hasher.hash(UUID.randomUUID().toString());
 
     TenantHandlers tenants = new TenantHandlers(vertx, ctx.store(), audit, ctx.clock());
@@ -84,8 +84,7 @@ public final class AuthVerticle extends VerticleBase {
     attach(api, "getIpAllowlist", allowlist::get);
     attach(api, "putIpAllowlist", allowlist::put);
 
-    MessageConsumer<TenantDeleted> erasure = vertx.eventBus().consumer(Addresses.TENANT_DELETED,
-        m -> tenants.erase(m.body().tenant()));
+    MessageConsumer<TenantDeleted> erasure = Addresses.TENANT_DELETED.consumer(vertx.eventBus(), m -> tenants.erase(m.body().tenant()));
     // The operator bootstrap needs the store; a store that is down at start must not stop the process
     // (it stays alive and not ready, and serves once the store is back), so it is retried in the
     // background and readiness reports it until it has succeeded.

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.kasoku.auth.testing.AuthNode;
 import dev.kasoku.auth.testing.AuthSuite;
 import dev.kasoku.auth.testing.Http;
-import dev.kasoku.common.http.ApiRouter;
+import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.security.Access;
 import dev.kasoku.common.testing.Await;

@@ -102,7 +102,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
     Storage storage = purge.storage();
     SiteTable sites = new SiteTable(store.sites());
     runtime = new EdgeRuntime(s, storage, sites, clock);
-    MessageConsumer<Messages.ConfigChanged> consumer = vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, m -> {
+    MessageConsumer<Messages.ConfigChanged> consumer = Addresses.CONFIG_CHANGED.consumer(vertx.eventBus(), m -> {
       if (m.body().version() == 0) {
         // site deleted: its cached objects go with it (a re-created site must not see them)
         for (String host : sites.hostnamesOf(m.body().tenant(), m.body().site())) {
@@ -111,7 +111,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
       }
       sites.reload().onFailure(t -> LOG.log(Level.WARNING, "site reload failed: {0}", t.getMessage()));
     });
-    MessageConsumer<Messages.TenantDeleted> tenantDeleted = vertx.eventBus().consumer(Addresses.TENANT_DELETED, m -> {
+    MessageConsumer<Messages.TenantDeleted> tenantDeleted = Addresses.TENANT_DELETED.consumer(vertx.eventBus(), m -> {
       // the tenant's objects are gone at once; its sites leave the table with the reload
       storage.bumpGeneration(m.body().tenant());
       sites.reload().onFailure(t -> LOG.log(Level.WARNING, "site reload failed: {0}", t.getMessage()));

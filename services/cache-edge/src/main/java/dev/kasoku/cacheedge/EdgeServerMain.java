@@ -6,7 +6,7 @@ import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.store.Store;
-import dev.kasoku.common.store.StoreFactory;
+import dev.kasoku.common.store.factory.StoreFactory;
 import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -28,7 +28,7 @@ import java.util.List;
  *   bench.local http://127.0.0.1:9000
  * </pre>
  *
- * With a site JSON file (API.md "Site config"), that document is stored as is (its hostnames must
+ * With a site JSON file (docs/openapi.yaml, schema SiteConfig), that document is stored as is (its hostnames must
  * include HOSTNAME); otherwise the site is {@code {"hostnames":[HOSTNAME],"origins":[{"url":ORIGIN_URL}]}}
  * with default rules (origin Cache-Control honoured). The site is stored under tenant and site
  * {@code bench}.

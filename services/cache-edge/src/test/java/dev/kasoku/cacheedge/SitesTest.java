@@ -55,7 +55,7 @@ class SitesTest {
     h.site("cfg.example.com", first, null);
     String json = "{\"hostnames\":[\"cfg.example.com\"],\"origins\":[{\"url\":\"" + second.url() + "\"}]}";
     Await.result(h.store.sites().put("acme", "cfg-example-com", List.of("cfg.example.com"), json, "t", h.clock.instant()));
-    h.vertx.eventBus().publish(Addresses.CONFIG_CHANGED, new Messages.ConfigChanged("acme", "cfg-example-com", 2));
+    Addresses.CONFIG_CHANGED.publish(h.vertx.eventBus(), new Messages.ConfigChanged("acme", "cfg-example-com", 2));
 
     long deadline = System.currentTimeMillis() + 5000;
     String body;

@@ -27,11 +27,11 @@ class TelemetryTest {
     h = new EdgeHarness();
     List<Messages.AccessLogRecord> records = new CopyOnWriteArrayList<>();
     Promise<Messages.CounterDeltas> deltas = Promise.promise();
-    Await.result(h.vertx.eventBus().<Messages.AccessLogBatch>consumer(Addresses.LOG_ACCESS, m -> {
+    Await.result(h.vertx.eventBus().<Messages.AccessLogBatch>consumer(Addresses.LOG_ACCESS.address(), m -> {
       records.addAll(m.body().records());
       m.reply(null);
     }).completion());
-    Await.result(h.vertx.eventBus().<Messages.CounterDeltas>consumer(Addresses.METRICS_EDGE, m -> {
+    Await.result(h.vertx.eventBus().<Messages.CounterDeltas>consumer(Addresses.METRICS_EDGE.address(), m -> {
       deltas.tryComplete(m.body());
       m.reply(null);
     }).completion());

@@ -1,16 +1,16 @@
 package dev.kasoku.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kasoku.common.audit.AuditTrail;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
 import dev.kasoku.common.http.ApiException;
+import dev.kasoku.common.http.Replies;
 import dev.kasoku.common.net.OriginAddressPolicy;
+import dev.kasoku.common.security.Caller;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.NotificationStore;
 import dev.kasoku.common.tls.SiteKeys;
-import dev.kasoku.config.impl.Callers;
 import dev.kasoku.config.impl.SiteDocuments;
 import dev.kasoku.config.impl.SiteService;
 import io.vertx.core.Future;
@@ -21,7 +21,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.function.Function;
 
 /**
- * Entry verticle of the config service: customers' site configuration (API.md, site endpoints).
+ * Entry verticle of the config service: customers' site configuration (the site
+ * endpoints of docs/openapi.yaml).
  *
  * <p>It attaches handlers to the contract's site and notification operations (the contract has
  * already validated the request's shape; {@link SiteDocuments} checks the meaning) and erases a
@@ -30,7 +31,6 @@ import java.util.function.Function;
  */
 public final class ConfigVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(ConfigVerticle.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** Notifications returned by one call (the store keeps up to {@link NotificationStore#MAX_ENTRIES}). */
   public static final int NOTIFICATION_PAGE = 100;
 
@@ -46,14 +46,15 @@ public final class ConfigVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> SiteKeys.sealer(ctx.config())).compose(sealer -> {
       SiteDocuments documents = new SiteDocuments(
           new OriginAddressPolicy(ctx.config().allowedOriginNetworks()), sealer, ctx.clock());
-      SiteService sites = new SiteService(ctx.store(), vertx.eventBus(), documents, ctx.clock());
+      SiteService sites = new SiteService(ctx.store(), vertx.eventBus(), documents,
+          new AuditTrail(vertx.eventBus(), ctx.clock()), ctx.clock());
 
       ctx.api().operation("listSites").addHandler(json(rc -> sites.list(tenant(rc)), 200));
       ctx.api().operation("getSite").addHandler(json(rc -> sites.get(tenant(rc), site(rc)), 200));
       ctx.api().operation("putSite").addHandler(json(rc ->
           sites.put(tenant(rc), site(rc), body(rc), caller(rc)), 200));
       ctx.api().operation("deleteSite").addHandler(rc -> sites.delete(tenant(rc), site(rc), caller(rc))
-          .onSuccess(v -> rc.response().setStatusCode(204).end())
+          .compose(v -> Replies.noContent(rc))
           .onFailure(rc::fail));
       ctx.api().operation("listSiteVersions").addHandler(json(rc -> sites.versions(tenant(rc), site(rc)), 200));
       ctx.api().operation("restoreSiteVersion").addHandler(json(rc ->
@@ -61,8 +62,7 @@ public final class ConfigVerticle extends VerticleBase {
       ctx.api().operation("listNotifications").addHandler(json(rc ->
           sites.notifications(tenant(rc), NOTIFICATION_PAGE), 200));
 
-      MessageConsumer<Messages.TenantDeleted> tenantDeleted = vertx.eventBus().consumer(Addresses.TENANT_DELETED,
-          msg -> sites.eraseTenant(msg.body().tenant())
+      MessageConsumer<Messages.TenantDeleted> tenantDeleted = Addresses.TENANT_DELETED.consumer(vertx.eventBus(), msg -> sites.eraseTenant(msg.body().tenant())
               .onSuccess(n -> LOG.log(System.Logger.Level.INFO, "tenant " + msg.body().tenant() + ": "
                   + n + " sites erased"))
               .onFailure(e -> LOG.log(System.Logger.Level.ERROR, "tenant " + msg.body().tenant()
@@ -81,16 +81,7 @@ public final class ConfigVerticle extends VerticleBase {
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }
-      result.onSuccess(body -> {
-        try {
-          rc.response().setStatusCode(status)
-              .putHeader("Content-Type", "application/json")
-              .putHeader("Cache-Control", "no-store")
-              .end(JSON.writeValueAsString(body));
-        } catch (JsonProcessingException e) {
-          rc.fail(e);
-        }
-      }).onFailure(rc::fail);
+      result.compose(body -> Replies.json(rc, status, body)).onFailure(rc::fail);
     };
   }
 
@@ -111,14 +102,10 @@ public final class ConfigVerticle extends VerticleBase {
   }
 
   private static JsonNode body(RoutingContext rc) {
-    try {
-      return JSON.readTree(rc.body().buffer() == null ? "null" : rc.body().asString());
-    } catch (JsonProcessingException e) {
-      throw ApiException.badRequest("the body is not valid JSON");
-    }
+    return Replies.bodyTree(rc);
   }
 
-  private static SiteService.Caller caller(RoutingContext rc) {
-    return new SiteService.Caller(Callers.actor(rc), Callers.sourceIp(rc));
+  private static Caller caller(RoutingContext rc) {
+    return Caller.of(rc);
   }
 }

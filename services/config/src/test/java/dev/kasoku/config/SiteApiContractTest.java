@@ -61,8 +61,8 @@ public abstract class SiteApiContractTest {
     dataDir = TempStores.newDirectory();
     store = openStore(vertx, dataDir);
     api = ConfigApiFixture.start(vertx, store, ConfigApiFixture.config(dataDir, Map.of()), Clock.systemUTC());
-    vertx.eventBus().<Messages.ConfigChanged>consumer(Addresses.CONFIG_CHANGED, m -> changes.add(m.body()));
-    vertx.eventBus().<Messages.AuditEvent>consumer(Addresses.AUDIT, m -> audits.add(m.body()));
+    vertx.eventBus().<Messages.ConfigChanged>consumer(Addresses.CONFIG_CHANGED.address(), m -> changes.add(m.body()));
+    vertx.eventBus().<Messages.AuditEvent>consumer(Addresses.AUDIT.address(), m -> audits.add(m.body()));
     tenant = newTenant();
     editor = api.tenantKey(tenant, TenantRole.EDITOR);
   }
@@ -264,7 +264,7 @@ public abstract class SiteApiContractTest {
     String h = host("gone");
     api.put(tenant, "a", editor, site(h));
     api.put(tenant, "b", editor, site(host("gone2")));
-    vertx.eventBus().publish(Addresses.TENANT_DELETED, new Messages.TenantDeleted(tenant));
+    Addresses.TENANT_DELETED.publish(vertx.eventBus(), new Messages.TenantDeleted(tenant));
     awaitUntil(() -> changes.contains(new Messages.ConfigChanged(tenant, "a", 0))
         && changes.contains(new Messages.ConfigChanged(tenant, "b", 0)));
     assertThat(Await.result(store.sites().listCurrent(tenant))).isEmpty();

@@ -23,7 +23,7 @@ public record PurgeSettings(Duration waitTimeout, Duration edgeExpiry, int rateC
   public static final Duration DEFAULT_RATE_WINDOW = Duration.ofMinutes(1);
   public static final Duration DEFAULT_STATUS_RETENTION = Duration.ofHours(1);
   public static final int DEFAULT_MAX_TRACKED = 200_000;
-  /** Most targets one purge may name (API.md). */
+  /** Most targets one purge may name (the purge body's limit in docs/openapi.yaml). */
   public static final int MAX_TARGETS = 1000;
 
   public PurgeSettings {

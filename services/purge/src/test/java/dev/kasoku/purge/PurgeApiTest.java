@@ -8,7 +8,7 @@ import dev.kasoku.common.bus.Messages.PurgeCommand;
 import dev.kasoku.common.bus.Messages.PurgeScope;
 import dev.kasoku.common.bus.RecordCodec;
 import dev.kasoku.common.config.ConfigLoader;
-import dev.kasoku.common.http.ApiRouter;
+import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.model.TenantRole;
@@ -71,9 +71,9 @@ abstract class PurgeApiTest {
     PurgeSettings settings = PurgeSettings.defaults().withWaitTimeout(Duration.ofMillis(300))
         .withRate(RATE, Duration.ofMinutes(1));
     vertx.deployVerticle(new PurgeVerticle(ctx, settings)).await(10, TimeUnit.SECONDS);
-    vertx.eventBus().<PurgeCommand>consumer(Addresses.PURGE, m -> published.add(m.body())).completion()
+    vertx.eventBus().<PurgeCommand>consumer(Addresses.PURGE.address(), m -> published.add(m.body())).completion()
         .await(30, TimeUnit.SECONDS);
-    vertx.eventBus().<AuditEvent>consumer(Addresses.AUDIT, m -> audit.add(m.body())).completion()
+    vertx.eventBus().<AuditEvent>consumer(Addresses.AUDIT.address(), m -> audit.add(m.body())).completion()
         .await(30, TimeUnit.SECONDS);
     server = vertx.createHttpServer().requestHandler(api.build()).listen(0, "127.0.0.1").await(30, TimeUnit.SECONDS);
     client = WebClient.create(vertx);
@@ -142,8 +142,7 @@ abstract class PurgeApiTest {
   @Test
   void settledStatusesAreAnsweredByAnInstanceStartedLater() throws Exception {
     String done = post(T1, new JsonObject().put("all", true)).bodyAsJsonObject().getString("id");
-    vertx.eventBus().publish(Addresses.NODE_HEARTBEAT,
-        new dev.kasoku.common.bus.Messages.NodeHeartbeat("edge-stuck", List.of("cache-edge"), Instant.now()));
+    Addresses.NODE_HEARTBEAT.publish(vertx.eventBus(), new dev.kasoku.common.bus.Messages.NodeHeartbeat("edge-stuck", List.of("cache-edge"), Instant.now()));
     Thread.sleep(100);
     String partial = post(T1, new JsonObject().put("all", true)).bodyAsJsonObject().getString("id");
     Thread.sleep(600); // past the 300 ms wait bound
@@ -288,8 +287,7 @@ abstract class PurgeApiTest {
   @Test
   void waitAnswersPartialNamingTheLiveEdgeThatDidNotAck() throws Exception {
     // an edge that announces itself but never applies anything (e.g. it is wedged)
-    vertx.eventBus().publish(Addresses.NODE_HEARTBEAT,
-        new dev.kasoku.common.bus.Messages.NodeHeartbeat("edge-stuck", List.of("cache-edge"), Instant.now()));
+    Addresses.NODE_HEARTBEAT.publish(vertx.eventBus(), new dev.kasoku.common.bus.Messages.NodeHeartbeat("edge-stuck", List.of("cache-edge"), Instant.now()));
     long start = System.nanoTime();
     HttpResponse<Buffer> r = client.post(server.actualPort(), "127.0.0.1", "/v1/tenants/t1/purge")
         .addQueryParam("wait", "true").bearerTokenAuthentication(keys.get(T1)).sendJsonObject(new JsonObject().put("all", true)).await(30, TimeUnit.SECONDS);

@@ -3,7 +3,7 @@ package dev.kasoku.common.store.embedded;
 import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.TokenBucket;
 import dev.kasoku.common.store.impl.TokenBuckets;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,14 +42,14 @@ final class EmbeddedAccess implements AccessStore {
     return db.read(() -> {
       MVMap<String, String> m = db.existing(name);
       String json = m == null ? null : m.get(ALLOWLIST);
-      return json == null ? List.of() : List.of(StoreJson.decode(json, String[].class));
+      return json == null ? List.of() : List.of(Json.decode(json, String[].class));
     });
   }
 
   @Override
   public Future<Void> putAllowlist(String tenant, List<String> cidrs) {
     String name = mapName(tenant);
-    String json = StoreJson.encode(List.copyOf(cidrs));
+    String json = Json.encode(List.copyOf(cidrs));
     return db.write(() -> {
       db.<String, String>map(name).put(ALLOWLIST, json);
       return null;

@@ -3,7 +3,7 @@ package dev.kasoku.common.store.embedded;
 import dev.kasoku.common.model.ApiKey;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.store.ApiKeyStore;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,7 +26,7 @@ final class EmbeddedApiKeys implements ApiKeyStore {
 
   @Override
   public Future<Boolean> create(ApiKey key) {
-    String json = StoreJson.encode(key);
+    String json = Json.encode(key);
     return db.write(() -> {
       MVMap<String, String> index = db.map(EmbeddedStore.G_APIKEYS);
       if (index.putIfAbsent(key.id(), key.tenant()) != null) {
@@ -47,7 +47,7 @@ final class EmbeddedApiKeys implements ApiKeyStore {
       }
       MVMap<String, String> keys = db.existing(EmbeddedStore.tenantMap(tenant, KEYS));
       String json = keys == null ? null : keys.get(id);
-      return Optional.ofNullable(json).map(j -> StoreJson.decode(j, ApiKey.class));
+      return Optional.ofNullable(json).map(j -> Json.decode(j, ApiKey.class));
     });
   }
 
@@ -58,7 +58,7 @@ final class EmbeddedApiKeys implements ApiKeyStore {
       List<ApiKey> out = new ArrayList<>();
       for (Map.Entry<String, String> e : EmbeddedStore.<String>withPrefix(
           db.existing(EmbeddedStore.tenantMap(tenant, KEYS)), "")) {
-        out.add(StoreJson.decode(e.getValue(), ApiKey.class));
+        out.add(Json.decode(e.getValue(), ApiKey.class));
       }
       out.sort(Comparator.comparing(ApiKey::createdAt).thenComparing(ApiKey::id));
       return out;

@@ -3,7 +3,7 @@ package dev.kasoku.common.store.embedded;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.model.Notification;
 import dev.kasoku.common.store.NotificationStore;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,7 @@ final class EmbeddedNotifications implements NotificationStore {
 
   @Override
   public Future<Void> append(Notification notification) {
-    String json = StoreJson.encode(notification);
+    String json = Json.encode(notification);
     return db.write(() -> {
       MVMap<Long, String> feed = db.map(EmbeddedStore.tenantMap(notification.tenant(), FEED));
       Long newest = feed.firstKey();
@@ -51,7 +51,7 @@ final class EmbeddedNotifications implements NotificationStore {
       }
       for (Cursor<Long, String> c = feed.cursor(null); c.hasNext() && out.size() < limit; ) {
         c.next();
-        out.add(StoreJson.decode(c.getValue(), Notification.class));
+        out.add(Json.decode(c.getValue(), Notification.class));
       }
       return out;
     });

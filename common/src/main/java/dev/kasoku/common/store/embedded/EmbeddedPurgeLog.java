@@ -2,7 +2,7 @@ package dev.kasoku.common.store.embedded;
 
 import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.store.PurgeLog;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +28,7 @@ final class EmbeddedPurgeLog implements PurgeLog {
     return db.write(() -> {
       long seq = db.incrementMeta(EmbeddedStore.META_PURGE_SEQ);
       PurgeRecord stored = record.withSeq(seq);
-      db.<Long, String>map(EmbeddedStore.G_PURGES).put(seq, StoreJson.encode(stored));
+      db.<Long, String>map(EmbeddedStore.G_PURGES).put(seq, Json.encode(stored));
       db.<Long, Boolean>map(EmbeddedStore.tenantMap(record.tenant(), TENANT_INDEX)).put(seq, Boolean.TRUE);
       return stored;
     });
@@ -47,7 +47,7 @@ final class EmbeddedPurgeLog implements PurgeLog {
       }
       for (Cursor<Long, String> c = log.cursor(afterSeq + 1); c.hasNext() && out.size() < limit; ) {
         c.next();
-        out.add(StoreJson.decode(c.getValue(), PurgeRecord.class));
+        out.add(Json.decode(c.getValue(), PurgeRecord.class));
       }
       return out;
     });
@@ -69,7 +69,7 @@ final class EmbeddedPurgeLog implements PurgeLog {
       long through = 0;
       while (log != null && log.sizeAsLong() > keepNewest) {
         Long oldest = log.firstKey();
-        PurgeRecord r = StoreJson.decode(log.remove(oldest), PurgeRecord.class);
+        PurgeRecord r = Json.decode(log.remove(oldest), PurgeRecord.class);
         MVMap<Long, Boolean> index = db.existing(EmbeddedStore.tenantMap(r.tenant(), TENANT_INDEX));
         if (index != null) {
           index.remove(oldest);

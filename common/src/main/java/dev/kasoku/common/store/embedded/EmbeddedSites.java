@@ -4,7 +4,7 @@ import dev.kasoku.common.model.HostBinding;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.model.SiteVersion;
 import dev.kasoku.common.store.SiteStore;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,7 +54,7 @@ final class EmbeddedSites implements SiteStore {
       MVMap<String, String> versions = db.map(EmbeddedStore.tenantMap(tenant, VERSIONS));
       Long prev = current.get(site);
       if (prev != null) {
-        SiteVersion old = StoreJson.decode(versions.get(versionKey(site, prev)), SiteVersion.class);
+        SiteVersion old = Json.decode(versions.get(versionKey(site, prev)), SiteVersion.class);
         Set<String> keep = Set.copyOf(hosts);
         for (String h : old.hostnames()) {
           if (!keep.contains(h)) {
@@ -67,7 +67,7 @@ final class EmbeddedSites implements SiteStore {
       }
       long version = prev == null ? 1 : prev + 1;
       SiteVersion stored = new SiteVersion(tenant, site, version, author, at, hosts, configJson);
-      versions.put(versionKey(site, version), StoreJson.encode(stored));
+      versions.put(versionKey(site, version), Json.encode(stored));
       current.put(site, version);
       db.incrementMeta(EmbeddedStore.META_EPOCH);
       return stored;
@@ -93,7 +93,7 @@ final class EmbeddedSites implements SiteStore {
   private Optional<SiteVersion> load(String tenant, String site, long version) {
     MVMap<String, String> versions = db.existing(EmbeddedStore.tenantMap(tenant, VERSIONS));
     String json = versions == null ? null : versions.get(versionKey(site, version));
-    return Optional.ofNullable(json).map(j -> StoreJson.decode(j, SiteVersion.class));
+    return Optional.ofNullable(json).map(j -> Json.decode(j, SiteVersion.class));
   }
 
   @Override
@@ -103,7 +103,7 @@ final class EmbeddedSites implements SiteStore {
       List<SiteVersion> out = new ArrayList<>();
       for (Map.Entry<String, String> e : EmbeddedStore.<String>withPrefix(
           db.existing(EmbeddedStore.tenantMap(tenant, VERSIONS)), site + "/")) {
-        out.add(StoreJson.decode(e.getValue(), SiteVersion.class));
+        out.add(Json.decode(e.getValue(), SiteVersion.class));
       }
       return out;
     });
@@ -163,7 +163,7 @@ final class EmbeddedSites implements SiteStore {
       List<String> keys = new ArrayList<>();
       for (Map.Entry<String, String> e : EmbeddedStore.<String>withPrefix(versions, site + "/")) {
         keys.add(e.getKey());
-        for (String h : StoreJson.decode(e.getValue(), SiteVersion.class).hostnames()) {
+        for (String h : Json.decode(e.getValue(), SiteVersion.class).hostnames()) {
           index.remove(h, owner);
         }
       }

@@ -14,7 +14,7 @@ import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.StoreUnavailableException;
 import dev.kasoku.common.store.TenantStore;
 import dev.kasoku.common.store.impl.StatsBuckets;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -65,11 +65,11 @@ import org.h2.mvstore.MVStoreException;
  *       API-key id index, purge log, meta counters, platform access state). Everything of tenant
  *       {@code T} lives in maps named {@code t:T:*} (users, keys, sites, versions, stats,
  *       notifications, access state, its purge-log index), so a tenant's data can be listed by map
- *       name and dropped as a whole (CONTROLS 8.1.1, CLD.8.1.5).</li>
+ *       name and dropped as a whole (docs/security-controls.md, 8.1.1 and CLD.8.1.5).</li>
  *   <li><b>Secure disposal.</b> MVStore never overwrites in place: dropped data survives in old
  *       chunks until their space is reused. After {@link #eraseTenant} the whole file is therefore
  *       rewritten: live maps are copied into a fresh file, the fresh file atomically replaces the
- *       old one, and the old file is overwritten with zeros, fsynced and deleted (CONTROLS 11.2.7).
+ *       old one, and the old file is overwritten with zeros, fsynced and deleted (docs/security-controls.md, 11.2.7).
  *       A crash during that sequence is finished on the next open (see {@link #recoverFiles}).
  *       Overwriting cannot reach copies the file system or SSD firmware keep elsewhere (copy-on-write
  *       file systems, wear levelling); full-disk encryption covers that residue.</li>
@@ -221,7 +221,7 @@ public final class EmbeddedStore implements Store {
     return "t:" + Ids.requireValid(tenant) + ":";
   }
 
-  /** Names of the tenant's maps ({@code t:<tenant>:*}): the inventory of its data (CONTROLS 8.1.1). */
+  /** Names of the tenant's maps ({@code t:<tenant>:*}): the inventory of its data (docs/security-controls.md, 8.1.1). */
   public Future<List<String>> namespaceMaps(String tenant) {
     Ids.requireValid(tenant);
     return read(() -> tenantMaps(tenant));
@@ -404,7 +404,7 @@ public final class EmbeddedStore implements Store {
       for (Iterator<Long> it = purgeIndex.keyIterator(null); it.hasNext(); ) {
         Long seq = it.next();
         String json = log.get(seq);
-        if (json != null && tenant.equals(StoreJson.decode(json, PurgeRecord.class).tenant())) {
+        if (json != null && tenant.equals(Json.decode(json, PurgeRecord.class).tenant())) {
           log.remove(seq);
         }
       }

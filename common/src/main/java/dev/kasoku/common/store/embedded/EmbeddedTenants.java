@@ -5,7 +5,7 @@ import dev.kasoku.common.model.Tenant;
 import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.model.User;
 import dev.kasoku.common.store.TenantStore;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,7 @@ final class EmbeddedTenants implements TenantStore {
 
   @Override
   public Future<Boolean> createTenant(Tenant tenant) {
-    String json = StoreJson.encode(tenant);
+    String json = Json.encode(tenant);
     return db.write(() -> db.<String, String>map(EmbeddedStore.G_TENANTS).putIfAbsent(tenant.id(), json) == null);
   }
 
@@ -34,7 +34,7 @@ final class EmbeddedTenants implements TenantStore {
     return db.read(() -> {
       MVMap<String, String> m = db.existing(EmbeddedStore.G_TENANTS);
       String json = m == null ? null : m.get(id);
-      return Optional.ofNullable(json).map(j -> StoreJson.decode(j, Tenant.class));
+      return Optional.ofNullable(json).map(j -> Json.decode(j, Tenant.class));
     });
   }
 
@@ -43,7 +43,7 @@ final class EmbeddedTenants implements TenantStore {
     return db.read(() -> {
       List<Tenant> out = new ArrayList<>();
       for (Map.Entry<String, String> e : EmbeddedStore.<String>withPrefix(db.existing(EmbeddedStore.G_TENANTS), "")) {
-        out.add(StoreJson.decode(e.getValue(), Tenant.class));
+        out.add(Json.decode(e.getValue(), Tenant.class));
       }
       return out;
     });
@@ -51,7 +51,7 @@ final class EmbeddedTenants implements TenantStore {
 
   @Override
   public Future<Boolean> createUser(User user) {
-    String json = StoreJson.encode(user);
+    String json = Json.encode(user);
     return db.write(() -> users(user.tenant()).putIfAbsent(user.username(), json) == null);
   }
 
@@ -61,7 +61,7 @@ final class EmbeddedTenants implements TenantStore {
     return db.read(() -> {
       MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(tenant, USERS));
       String json = m == null ? null : m.get(username);
-      return Optional.ofNullable(json).map(j -> StoreJson.decode(j, User.class));
+      return Optional.ofNullable(json).map(j -> Json.decode(j, User.class));
     });
   }
 
@@ -72,7 +72,7 @@ final class EmbeddedTenants implements TenantStore {
       List<User> out = new ArrayList<>();
       for (Map.Entry<String, String> e : EmbeddedStore.<String>withPrefix(
           db.existing(EmbeddedStore.tenantMap(tenant, USERS)), "")) {
-        out.add(StoreJson.decode(e.getValue(), User.class));
+        out.add(Json.decode(e.getValue(), User.class));
       }
       return out;
     });
@@ -80,7 +80,7 @@ final class EmbeddedTenants implements TenantStore {
 
   @Override
   public Future<Boolean> updateUser(User user) {
-    String json = StoreJson.encode(user);
+    String json = Json.encode(user);
     return db.write(() -> {
       MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(user.tenant(), USERS));
       return m != null && m.replace(user.username(), json) != null;
@@ -98,8 +98,8 @@ final class EmbeddedTenants implements TenantStore {
 
   @Override
   public Future<Boolean> replaceUser(User expected, User replacement) {
-    String before = StoreJson.encode(expected);
-    String after = StoreJson.encode(replacement);
+    String before = Json.encode(expected);
+    String after = Json.encode(replacement);
     return db.write(() -> {
       MVMap<String, String> m = db.existing(EmbeddedStore.tenantMap(expected.tenant(), USERS));
       return m != null && m.replace(expected.username(), before, after);
@@ -108,7 +108,7 @@ final class EmbeddedTenants implements TenantStore {
 
   @Override
   public Future<AdminGuard> updateUserKeepingAnAdmin(User user) {
-    String json = StoreJson.encode(user);
+    String json = Json.encode(user);
     return keepingAnAdmin(user.tenant(), user.username(), user.role() == TenantRole.ADMIN,
         m -> m.put(user.username(), json));
   }
@@ -147,7 +147,7 @@ final class EmbeddedTenants implements TenantStore {
   }
 
   private static boolean isAdmin(String json) {
-    return StoreJson.decode(json, User.class).role() == TenantRole.ADMIN;
+    return Json.decode(json, User.class).role() == TenantRole.ADMIN;
   }
 
   private MVMap<String, String> users(String tenant) {

@@ -5,7 +5,7 @@ import static dev.kasoku.common.store.redis.RedisStore.str;
 
 import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.TokenBucket;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import java.time.Duration;
@@ -86,12 +86,12 @@ final class RedisAccess implements AccessStore {
   @Override
   public Future<List<String>> getAllowlist(String tenant) {
     return store.send(cmd(Command.GET, scoped(tenant, "allowlist")))
-        .map(r -> r == null ? List.<String>of() : List.of(StoreJson.decode(str(r), String[].class)));
+        .map(r -> r == null ? List.<String>of() : List.of(Json.decode(str(r), String[].class)));
   }
 
   @Override
   public Future<Void> putAllowlist(String tenant, List<String> cidrs) {
-    return store.send(cmd(Command.SET, scoped(tenant, "allowlist"), StoreJson.encode(List.copyOf(cidrs)))).mapEmpty();
+    return store.send(cmd(Command.SET, scoped(tenant, "allowlist"), Json.encode(List.copyOf(cidrs)))).mapEmpty();
   }
 
   @Override

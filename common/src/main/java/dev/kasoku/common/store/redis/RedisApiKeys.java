@@ -6,7 +6,7 @@ import static dev.kasoku.common.store.redis.RedisStore.str;
 
 import dev.kasoku.common.model.ApiKey;
 import dev.kasoku.common.store.ApiKeyStore;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import java.util.Comparator;
@@ -47,7 +47,7 @@ final class RedisApiKeys implements ApiKeyStore {
   @Override
   public Future<Boolean> create(ApiKey key) {
     return store.eval(CREATE, List.of(store.key(INDEX), store.tenantKey(key.tenant(), KEYS)),
-        List.of(key.id(), key.tenant(), StoreJson.encode(key))).map(r -> r.toLong() == 1);
+        List.of(key.id(), key.tenant(), Json.encode(key))).map(r -> r.toLong() == 1);
   }
 
   @Override
@@ -55,13 +55,13 @@ final class RedisApiKeys implements ApiKeyStore {
     return store.send(cmd(Command.HGET, store.key(INDEX), id)).compose(tenant -> tenant == null
         ? Future.succeededFuture(Optional.empty())
         : store.send(cmd(Command.HGET, store.tenantKey(tenant.toString(), KEYS), id))
-            .map(r -> Optional.ofNullable(str(r)).map(j -> StoreJson.decode(j, ApiKey.class))));
+            .map(r -> Optional.ofNullable(str(r)).map(j -> Json.decode(j, ApiKey.class))));
   }
 
   @Override
   public Future<List<ApiKey>> list(String tenant) {
     return store.send(cmd(Command.HGETALL, store.tenantKey(tenant, KEYS))).map(r -> hash(r).values().stream()
-        .map(j -> StoreJson.decode(j, ApiKey.class))
+        .map(j -> Json.decode(j, ApiKey.class))
         .sorted(Comparator.comparing(ApiKey::createdAt).thenComparing(ApiKey::id))
         .toList());
   }

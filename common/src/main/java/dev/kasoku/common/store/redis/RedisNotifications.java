@@ -5,7 +5,7 @@ import static dev.kasoku.common.store.redis.RedisStore.strings;
 
 import dev.kasoku.common.model.Notification;
 import dev.kasoku.common.store.NotificationStore;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import java.util.List;
@@ -28,7 +28,7 @@ final class RedisNotifications implements NotificationStore {
   @Override
   public Future<Void> append(Notification notification) {
     return store.eval(APPEND, List.of(store.tenantKey(notification.tenant(), FEED)),
-        List.of(StoreJson.encode(notification), Integer.toString(MAX_ENTRIES))).mapEmpty();
+        List.of(Json.encode(notification), Integer.toString(MAX_ENTRIES))).mapEmpty();
   }
 
   @Override
@@ -37,6 +37,6 @@ final class RedisNotifications implements NotificationStore {
       return Future.failedFuture(new IllegalArgumentException("limit must be positive: " + limit));
     }
     return store.send(cmd(Command.LRANGE, store.tenantKey(tenant, FEED), 0, Math.min(limit, MAX_ENTRIES) - 1))
-        .map(r -> strings(r).stream().map(j -> StoreJson.decode(j, Notification.class)).toList());
+        .map(r -> strings(r).stream().map(j -> Json.decode(j, Notification.class)).toList());
   }
 }

@@ -4,7 +4,7 @@ import static dev.kasoku.common.store.redis.RedisStore.cmd;
 
 import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.store.PurgeLog;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
@@ -63,7 +63,7 @@ final class RedisPurgeLog implements PurgeLog {
   public Future<PurgeRecord> append(PurgeRecord record) {
     PurgeRecord unnumbered = record.withSeq(0);
     return store.eval(APPEND, List.of(store.key(SEQ), store.key(STREAM)),
-        List.of(StoreJson.encode(unnumbered))).map(r -> record.withSeq(r.toLong()));
+        List.of(Json.encode(unnumbered))).map(r -> record.withSeq(r.toLong()));
   }
 
   @Override

@@ -10,7 +10,7 @@ import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.model.SiteVersion;
 import dev.kasoku.common.store.HostnameConflictException;
 import dev.kasoku.common.store.SiteStore;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.redis.client.Command;
@@ -131,7 +131,7 @@ final class RedisSites implements SiteStore {
       args.add(tenant + "/" + site);
       args.add(Long.toString(expected));
       args.add(Long.toString(expected + 1));
-      args.add(StoreJson.encode(next));
+      args.add(Json.encode(next));
       args.add(tenant);
       args.addAll(hosts);
       return store.eval(PUT, keys(tenant, site), args).map(r -> new Outcome(r.get(0).toString(), r.get(1).toString(), next));

@@ -13,7 +13,7 @@ import dev.kasoku.common.store.StatsStore;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.StoreUnavailableException;
 import dev.kasoku.common.store.TenantStore;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  * of tenant {@code T} lives under {@code <root>:t:T:}: users, keys, sites and their versions, stats,
  * notifications, access state and the index of its purge-log entries. Tenant ids cannot contain
  * {@code :} or glob characters ({@link Ids}), so {@code SCAN MATCH <root>:t:T:*} finds exactly one
- * tenant's data (CONTROLS 8.1.1) and {@link #eraseTenant} can remove it (CLD.8.1.5).
+ * tenant's data (docs/security-controls.md, 8.1.1) and {@link #eraseTenant} can remove it (CLD.8.1.5).
  *
  * <h2>Atomicity</h2>
  * A write that touches several keys is one Lua script ({@link LuaScript}: EVALSHA, EVAL when the
@@ -458,10 +458,10 @@ public final class RedisStore implements Store {
   }
 
   static SiteVersion decodeSite(String json) {
-    return StoreJson.decode(json, SiteVersion.class);
+    return Json.decode(json, SiteVersion.class);
   }
 
   static PurgeRecord decodePurge(String json, long seq) {
-    return StoreJson.decode(json, PurgeRecord.class).withSeq(seq);
+    return Json.decode(json, PurgeRecord.class).withSeq(seq);
   }
 }

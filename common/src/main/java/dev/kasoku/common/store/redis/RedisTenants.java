@@ -9,7 +9,7 @@ import dev.kasoku.common.model.Tenant;
 import dev.kasoku.common.model.TenantRole;
 import dev.kasoku.common.model.User;
 import dev.kasoku.common.store.TenantStore;
-import dev.kasoku.common.store.impl.StoreJson;
+import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import java.util.Comparator;
@@ -74,20 +74,20 @@ final class RedisTenants implements TenantStore {
 
   @Override
   public Future<Boolean> createTenant(Tenant tenant) {
-    return store.send(cmd(Command.HSETNX, store.key(TENANTS), tenant.id(), StoreJson.encode(tenant)))
+    return store.send(cmd(Command.HSETNX, store.key(TENANTS), tenant.id(), Json.encode(tenant)))
         .map(r -> r.toLong() == 1);
   }
 
   @Override
   public Future<Optional<Tenant>> getTenant(String id) {
     return store.send(cmd(Command.HGET, store.key(TENANTS), id))
-        .map(r -> Optional.ofNullable(str(r)).map(j -> StoreJson.decode(j, Tenant.class)));
+        .map(r -> Optional.ofNullable(str(r)).map(j -> Json.decode(j, Tenant.class)));
   }
 
   @Override
   public Future<List<Tenant>> listTenants() {
     return store.send(cmd(Command.HGETALL, store.key(TENANTS))).map(r -> hash(r).values().stream()
-        .map(j -> StoreJson.decode(j, Tenant.class))
+        .map(j -> Json.decode(j, Tenant.class))
         .sorted(Comparator.comparing(Tenant::id))
         .toList());
   }
@@ -95,19 +95,19 @@ final class RedisTenants implements TenantStore {
   @Override
   public Future<Boolean> createUser(User user) {
     return store.send(cmd(Command.HSETNX, store.tenantKey(user.tenant(), USERS), user.username(),
-        StoreJson.encode(user))).map(r -> r.toLong() == 1);
+        Json.encode(user))).map(r -> r.toLong() == 1);
   }
 
   @Override
   public Future<Optional<User>> getUser(String tenant, String username) {
     return store.send(cmd(Command.HGET, store.tenantKey(tenant, USERS), username))
-        .map(r -> Optional.ofNullable(str(r)).map(j -> StoreJson.decode(j, User.class)));
+        .map(r -> Optional.ofNullable(str(r)).map(j -> Json.decode(j, User.class)));
   }
 
   @Override
   public Future<List<User>> listUsers(String tenant) {
     return store.send(cmd(Command.HGETALL, store.tenantKey(tenant, USERS))).map(r -> hash(r).values().stream()
-        .map(j -> StoreJson.decode(j, User.class))
+        .map(j -> Json.decode(j, User.class))
         .sorted(Comparator.comparing(User::username))
         .toList());
   }
@@ -115,19 +115,19 @@ final class RedisTenants implements TenantStore {
   @Override
   public Future<Boolean> updateUser(User user) {
     return store.eval(REPLACE, List.of(store.tenantKey(user.tenant(), USERS)),
-        List.of(user.username(), StoreJson.encode(user))).map(r -> r.toLong() == 1);
+        List.of(user.username(), Json.encode(user))).map(r -> r.toLong() == 1);
   }
 
   @Override
   public Future<Boolean> replaceUser(User expected, User replacement) {
     return store.eval(COMPARE_AND_SET, List.of(store.tenantKey(expected.tenant(), USERS)),
-        List.of(expected.username(), StoreJson.encode(expected), StoreJson.encode(replacement))).map(r -> r.toLong() == 1);
+        List.of(expected.username(), Json.encode(expected), Json.encode(replacement))).map(r -> r.toLong() == 1);
   }
 
   @Override
   public Future<AdminGuard> updateUserKeepingAnAdmin(User user) {
     return store.eval(KEEPING_AN_ADMIN, List.of(store.tenantKey(user.tenant(), USERS)),
-        List.of(user.username(), StoreJson.encode(user), user.role() == TenantRole.ADMIN ? "1" : "0"))
+        List.of(user.username(), Json.encode(user), user.role() == TenantRole.ADMIN ? "1" : "0"))
         .map(r -> guard(r.toLong()));
   }
 

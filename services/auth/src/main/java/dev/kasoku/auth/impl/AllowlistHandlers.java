@@ -1,12 +1,14 @@
 package dev.kasoku.auth.impl;
 
+import dev.kasoku.common.audit.AuditTrail;
+import dev.kasoku.common.http.Replies;
+import dev.kasoku.common.security.Caller;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessChanged;
 import dev.kasoku.common.bus.Messages.AccessScope;
 import dev.kasoku.common.http.ApiException;
 import dev.kasoku.common.net.Cidr;
 import dev.kasoku.common.security.Principal;
-import dev.kasoku.common.security.SourceAddress;
 import dev.kasoku.common.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,9 +32,9 @@ public final class AllowlistHandlers {
 
   private final Vertx vertx;
   private final Store store;
-  private final Audit audit;
+  private final AuditTrail audit;
 
-  public AllowlistHandlers(Vertx vertx, Store store, Audit audit) {
+  public AllowlistHandlers(Vertx vertx, Store store, AuditTrail audit) {
     this.vertx = vertx;
     this.store = store;
     this.audit = audit;
@@ -45,7 +47,8 @@ public final class AllowlistHandlers {
 
   public Future<?> put(RoutingContext ctx) {
     String tenant = ctx.pathParam("t");
-    Principal p = Principal.of(ctx);
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
     PutAllowlist req = Replies.body(ctx, PutAllowlist.class);
     List<String> errors = new ArrayList<>();
     Set<String> normalised = new LinkedHashSet<>();
@@ -64,15 +67,15 @@ public final class AllowlistHandlers {
     if (!errors.isEmpty()) {
       return Future.failedFuture(ApiException.validation(errors));
     }
-    String source = SourceAddress.get(ctx);
+    String source = Caller.of(ctx).sourceIp();
     if (!parsed.isEmpty() && parsed.stream().noneMatch(c -> c.contains(source))) {
       return Future.failedFuture(ApiException.conflict("the allow-list does not contain your own address "
           + source + "; applying it would lock you out"));
     }
     List<String> stored = List.copyOf(normalised);
     return store.access().putAllowlist(tenant, stored).compose(v -> {
-      vertx.eventBus().publish(Addresses.ACCESS_CHANGED, new AccessChanged(AccessScope.ALLOWLIST, tenant, null));
-      audit.record(ctx, p.actor(), tenant, "ip-allowlist.put", String.join(",", stored), Audit.SUCCESS);
+      Addresses.ACCESS_CHANGED.publish(vertx.eventBus(), new AccessChanged(AccessScope.ALLOWLIST, tenant, null));
+      audit.record(caller, tenant, "ip-allowlist.put", String.join(",", stored), AuditTrail.SUCCESS);
       return Replies.json(ctx, 200, new JsonObject().put("cidrs", new JsonArray(stored)));
     });
   }

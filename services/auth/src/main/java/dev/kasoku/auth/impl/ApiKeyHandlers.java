@@ -1,5 +1,9 @@
 package dev.kasoku.auth.impl;
 
+import dev.kasoku.common.audit.AuditTrail;
+import dev.kasoku.common.http.Replies;
+import dev.kasoku.common.json.Timestamps;
+import dev.kasoku.common.security.Caller;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessChanged;
 import dev.kasoku.common.bus.Messages.AccessScope;
@@ -27,10 +31,10 @@ public final class ApiKeyHandlers {
 
   private final Vertx vertx;
   private final Store store;
-  private final Audit audit;
+  private final AuditTrail audit;
   private final Clock clock;
 
-  public ApiKeyHandlers(Vertx vertx, Store store, Audit audit, Clock clock) {
+  public ApiKeyHandlers(Vertx vertx, Store store, AuditTrail audit, Clock clock) {
     this.vertx = vertx;
     this.store = store;
     this.audit = audit;
@@ -47,7 +51,8 @@ public final class ApiKeyHandlers {
 
   public Future<?> create(RoutingContext ctx) {
     String tenant = ctx.pathParam("t");
-    Principal p = Principal.of(ctx);
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
     CreateKey req = Replies.body(ctx, CreateKey.class);
     ApiKeys.Generated key = ApiKeys.generate(tenant, req.name(), TenantRole.parse(req.role()), clock.instant());
     return store.apiKeys().create(key.stored()).compose(created -> {
@@ -55,7 +60,7 @@ public final class ApiKeyHandlers {
         // 16 random characters collided: astronomically unlikely, but never overwrite another key
         return Future.failedFuture(new IllegalStateException("generated API key id collided"));
       }
-      audit.record(ctx, p.actor(), tenant, "api-key.create", key.stored().id(), Audit.SUCCESS + ":role=" + req.role());
+      audit.record(caller, tenant, "api-key.create", key.stored().id(), AuditTrail.SUCCESS + ":role=" + req.role());
       return Replies.json(ctx, 201, view(key.stored()).put("key", key.key()));
     });
   }
@@ -63,13 +68,14 @@ public final class ApiKeyHandlers {
   public Future<?> delete(RoutingContext ctx) {
     String tenant = ctx.pathParam("t");
     String id = ctx.pathParam("k");
-    Principal p = Principal.of(ctx);
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
     return store.apiKeys().delete(tenant, id).compose(deleted -> {
       if (!deleted) {
         return Future.failedFuture(ApiException.notFound("no such API key"));
       }
-      vertx.eventBus().publish(Addresses.ACCESS_CHANGED, new AccessChanged(AccessScope.API_KEY, tenant, id));
-      audit.record(ctx, p.actor(), tenant, "api-key.delete", id, Audit.SUCCESS);
+      Addresses.ACCESS_CHANGED.publish(vertx.eventBus(), new AccessChanged(AccessScope.API_KEY, tenant, id));
+      audit.record(caller, tenant, "api-key.delete", id, AuditTrail.SUCCESS);
       return Replies.noContent(ctx);
     });
   }
@@ -80,6 +86,6 @@ public final class ApiKeyHandlers {
         .put("name", k.name())
         .put("role", k.role().id())
         .put("prefix", ApiKeys.PREFIX + k.id())
-        .put("createdAt", Replies.time(k.createdAt()));
+        .put("createdAt", Timestamps.format(k.createdAt()));
   }
 }

@@ -1,5 +1,9 @@
 package dev.kasoku.auth.impl;
 
+import dev.kasoku.common.audit.AuditTrail;
+import dev.kasoku.common.http.Replies;
+import dev.kasoku.common.json.Timestamps;
+import dev.kasoku.common.security.Caller;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessChanged;
 import dev.kasoku.common.bus.Messages.AccessScope;
@@ -8,7 +12,6 @@ import dev.kasoku.common.http.ProblemType;
 import dev.kasoku.common.model.User;
 import dev.kasoku.common.security.AccessControl;
 import dev.kasoku.common.security.Principal;
-import dev.kasoku.common.security.SourceAddress;
 import dev.kasoku.common.security.Tokens;
 import dev.kasoku.common.store.Store;
 import io.vertx.core.Future;
@@ -51,12 +54,12 @@ public final class SessionHandlers {
   private final AccessControl access;
   private final PasswordHasher hasher;
   private final LoginThrottle throttle;
-  private final Audit audit;
+  private final AuditTrail audit;
   private final Clock clock;
   private final Future<String> dummyHash;
 
   public SessionHandlers(Vertx vertx, Store store, AccessControl access, PasswordHasher hasher,
-                         LoginThrottle throttle, Audit audit, Clock clock, Future<String> dummyHash) {
+                         LoginThrottle throttle, AuditTrail audit, Clock clock, Future<String> dummyHash) {
     this.vertx = vertx;
     this.store = store;
     this.access = access;
@@ -71,13 +74,13 @@ public final class SessionHandlers {
     Login req = Replies.body(ctx, Login.class);
     String tenant = req.tenant();
     String username = req.username().toLowerCase(Locale.ROOT);
-    String source = SourceAddress.get(ctx);
+    String source = Caller.of(ctx).sourceIp();
     String actor = "user:" + username;
     return store.tenants().getTenant(tenant).compose(t -> {
       LoginThrottle.Subject subject = LoginThrottle.Subject.of(tenant, t.isPresent(), username, source);
       return throttle.lockedFor(subject).compose(locked -> {
         if (!locked.isZero()) {
-          audit.record(ctx, actor, tenant, "auth.login", username, "failure:locked");
+          audit.recordAs(actor, Caller.of(ctx), tenant, "auth.login", username, "failure:locked");
           return Future.failedFuture(lockedOut(locked));
         }
         Future<Optional<User>> user = t.isPresent()
@@ -94,15 +97,16 @@ public final class SessionHandlers {
   }
 
   public Future<?> logout(RoutingContext ctx) {
-    Principal p = Principal.of(ctx);
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
     if (p.kind() != Principal.Kind.USER) {
       return Future.failedFuture(ApiException.badRequest("logout ends a login token; an API key is revoked with "
           + "DELETE /v1/tenants/{t}/api-keys/{k}"));
     }
     return store.access().putMarker(p.tenant(), AccessControl.revokedMarker(p.tokenId()), p.expiresAt())
         .compose(v -> {
-          vertx.eventBus().publish(Addresses.ACCESS_CHANGED, new AccessChanged(AccessScope.TOKEN, p.tenant(), p.tokenId()));
-          audit.record(ctx, p.actor(), p.tenant(), "auth.logout", p.tokenId(), Audit.SUCCESS);
+          Addresses.ACCESS_CHANGED.publish(vertx.eventBus(), new AccessChanged(AccessScope.TOKEN, p.tenant(), p.tokenId()));
+          audit.record(caller, p.tenant(), "auth.logout", p.tokenId(), AuditTrail.SUCCESS);
           return Replies.noContent(ctx);
         });
   }
@@ -122,11 +126,12 @@ public final class SessionHandlers {
     return throttle.succeeded(subject)
         .compose(v -> access.tokens().issue(user.tenant(), user.username(), user.role(), user.credentialsVersion()))
         .compose(issued -> {
-          audit.record(ctx, "user:" + user.username(), user.tenant(), "auth.login", user.username(), Audit.SUCCESS);
+          audit.recordAs("user:" + user.username(), Caller.of(ctx), user.tenant(), "auth.login", user.username(),
+              AuditTrail.SUCCESS);
           return Replies.json(ctx, 200, new JsonObject()
               .put("token", issued.token())
               .put("tokenType", "Bearer")
-              .put("expiresAt", Replies.time(issued.expiresAt()))
+              .put("expiresAt", Timestamps.format(issued.expiresAt()))
               .put("expiresIn", Tokens.TTL.toSeconds()));
         });
   }
@@ -137,7 +142,7 @@ public final class SessionHandlers {
       if (counted.failed()) {
         LOG.log(System.Logger.Level.WARNING, "could not count a failed login for tenant " + tenant, counted.cause());
       }
-      audit.record(ctx, actor, tenant, "auth.login", username, outcome);
+      audit.recordAs(actor, Caller.of(ctx), tenant, "auth.login", username, outcome);
       return Future.failedFuture(ApiException.unauthorized(LOGIN_FAILED));
     });
   }

@@ -1,5 +1,9 @@
 package dev.kasoku.auth.impl;
 
+import dev.kasoku.common.audit.AuditTrail;
+import dev.kasoku.common.http.Replies;
+import dev.kasoku.common.json.Timestamps;
+import dev.kasoku.common.security.Caller;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessChanged;
 import dev.kasoku.common.bus.Messages.AccessScope;
@@ -38,10 +42,10 @@ public final class TenantHandlers {
 
   private final Vertx vertx;
   private final Store store;
-  private final Audit audit;
+  private final AuditTrail audit;
   private final Clock clock;
 
-  public TenantHandlers(Vertx vertx, Store store, Audit audit, Clock clock) {
+  public TenantHandlers(Vertx vertx, Store store, AuditTrail audit, Clock clock) {
     this.vertx = vertx;
     this.store = store;
     this.audit = audit;
@@ -50,7 +54,8 @@ public final class TenantHandlers {
 
   public Future<?> create(RoutingContext ctx) {
     CreateTenant req = Replies.body(ctx, CreateTenant.class);
-    Principal p = Principal.of(ctx);
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
     Instant now = clock.instant();
     String id = req.id() != null ? req.id() : slug(req.name()) + "-" + Ids.random(6);
     Tenant tenant = new Tenant(id, req.name(), req.plan() != null ? req.plan() : DEFAULT_PLAN, List.of(), now);
@@ -62,14 +67,14 @@ public final class TenantHandlers {
         .compose(stored -> stored
             ? Future.succeededFuture()
             : undo(id, new IllegalStateException("generated API key id collided")))
-        .onFailure(e -> audit.record(ctx, p.actor(), id, "tenant.create", id, "failure"))
+        .onFailure(e -> audit.record(caller, id, "tenant.create", id, "failure"))
         .compose(v -> {
-          audit.record(ctx, p.actor(), id, "tenant.create", id, Audit.SUCCESS);
+          audit.record(caller, id, "tenant.create", id, AuditTrail.SUCCESS);
           return Replies.json(ctx, 201, new JsonObject()
               .put("id", id)
               .put("name", tenant.name())
               .put("plan", tenant.plan())
-              .put("createdAt", Replies.time(now))
+              .put("createdAt", Timestamps.format(now))
               .put("adminApiKey", key.key())
               .put("adminApiKeyId", key.stored().id()));
         });
@@ -77,13 +82,14 @@ public final class TenantHandlers {
 
   public Future<?> delete(RoutingContext ctx) {
     String id = ctx.pathParam("t");
-    Principal p = Principal.of(ctx);
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
     return store.tenants().getTenant(id).compose(found -> {
       if (found.isEmpty()) {
         return Future.failedFuture(AccessControl.noSuchTenant());
       }
-      vertx.eventBus().publish(Addresses.TENANT_DELETED, new TenantDeleted(id));
-      audit.record(ctx, p.actor(), id, "tenant.delete", id, Audit.SUCCESS);
+      Addresses.TENANT_DELETED.publish(vertx.eventBus(), new TenantDeleted(id));
+      audit.record(caller, id, "tenant.delete", id, AuditTrail.SUCCESS);
       return Replies.json(ctx, 202, new JsonObject().put("id", id).put("status", "erasing"));
     });
   }
@@ -99,8 +105,7 @@ public final class TenantHandlers {
 
   private Future<Void> erase(String tenant, int attempt) {
     return store.eraseTenant(tenant)
-        .onSuccess(v -> vertx.eventBus().publish(Addresses.ACCESS_CHANGED,
-            new AccessChanged(AccessScope.TENANT, tenant, null)))
+        .onSuccess(v -> Addresses.ACCESS_CHANGED.publish(vertx.eventBus(), new AccessChanged(AccessScope.TENANT, tenant, null)))
         .recover(e -> {
           if (attempt >= ERASE_ATTEMPTS) {
             LOG.log(System.Logger.Level.ERROR, "erasing tenant " + tenant + " failed after " + attempt

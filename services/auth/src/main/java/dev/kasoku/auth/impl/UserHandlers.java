@@ -1,5 +1,9 @@
 package dev.kasoku.auth.impl;
 
+import dev.kasoku.common.audit.AuditTrail;
+import dev.kasoku.common.http.Replies;
+import dev.kasoku.common.json.Timestamps;
+import dev.kasoku.common.security.Caller;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessChanged;
 import dev.kasoku.common.bus.Messages.AccessScope;
@@ -57,10 +61,10 @@ public final class UserHandlers {
   private final Store store;
   private final PasswordHasher hasher;
   private final PasswordPolicy policy;
-  private final Audit audit;
+  private final AuditTrail audit;
   private final Clock clock;
 
-  public UserHandlers(Vertx vertx, Store store, PasswordHasher hasher, PasswordPolicy policy, Audit audit, Clock clock) {
+  public UserHandlers(Vertx vertx, Store store, PasswordHasher hasher, PasswordPolicy policy, AuditTrail audit, Clock clock) {
     this.vertx = vertx;
     this.store = store;
     this.hasher = hasher;
@@ -83,7 +87,8 @@ public final class UserHandlers {
 
   public Future<?> create(RoutingContext ctx) {
     String tenant = ctx.pathParam("t");
-    Principal p = Principal.of(ctx);
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
     CreateUser req = Replies.body(ctx, CreateUser.class);
     String username = req.username().toLowerCase(Locale.ROOT);
     List<String> problems = policy.problems(username, req.password());
@@ -96,17 +101,18 @@ public final class UserHandlers {
       User user = new User(tenant, username, role, hash, RANDOM.nextLong() & Long.MAX_VALUE, now, now);
       return store.tenants().createUser(user).compose(created -> {
         if (!created) {
-          audit.record(ctx, p.actor(), tenant, "user.create", username, "failure:exists");
+          audit.record(caller, tenant, "user.create", username, "failure:exists");
           return Future.failedFuture(ApiException.conflict("user '" + username + "' exists"));
         }
-        audit.record(ctx, p.actor(), tenant, "user.create", username, Audit.SUCCESS + ":role=" + role.id());
+        audit.record(caller, tenant, "user.create", username, AuditTrail.SUCCESS + ":role=" + role.id());
         return Replies.json(ctx, 201, view(user));
       });
     });
   }
 
   public Future<?> update(RoutingContext ctx) {
-    Principal p = Principal.of(ctx);
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
     UpdateUser req = Replies.body(ctx, UpdateUser.class);
     return find(ctx).compose(user -> {
       TenantRole role = req.role() == null ? user.role() : TenantRole.parse(req.role());
@@ -130,7 +136,7 @@ public final class UserHandlers {
           }
           changed(user);
           String what = (req.role() != null ? "role=" + role.id() : "") + (hash.isPresent() ? " password" : "");
-          audit.record(ctx, p.actor(), user.tenant(), "user.update", user.username(), Audit.SUCCESS + ":" + what.trim());
+          audit.record(caller, user.tenant(), "user.update", user.username(), AuditTrail.SUCCESS + ":" + what.trim());
           return Replies.json(ctx, 200, view(updated));
         });
       });
@@ -138,14 +144,15 @@ public final class UserHandlers {
   }
 
   public Future<?> delete(RoutingContext ctx) {
-    Principal p = Principal.of(ctx);
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
     return find(ctx).compose(user -> store.tenants().deleteUserKeepingAnAdmin(user.tenant(), user.username())
         .compose(outcome -> {
           if (outcome != TenantStore.AdminGuard.DONE) {
             return Future.failedFuture(refused(user, outcome));
           }
           changed(user);
-          audit.record(ctx, p.actor(), user.tenant(), "user.delete", user.username(), Audit.SUCCESS);
+          audit.record(caller, user.tenant(), "user.delete", user.username(), AuditTrail.SUCCESS);
           return Replies.noContent(ctx);
         }));
   }
@@ -165,14 +172,14 @@ public final class UserHandlers {
   }
 
   private void changed(User user) {
-    vertx.eventBus().publish(Addresses.ACCESS_CHANGED, new AccessChanged(AccessScope.USER, user.tenant(), user.username()));
+    Addresses.ACCESS_CHANGED.publish(vertx.eventBus(), new AccessChanged(AccessScope.USER, user.tenant(), user.username()));
   }
 
   static JsonObject view(User u) {
     return new JsonObject()
         .put("username", u.username())
         .put("role", u.role().id())
-        .put("createdAt", Replies.time(u.createdAt()))
-        .put("updatedAt", Replies.time(u.updatedAt()));
+        .put("createdAt", Timestamps.format(u.createdAt()))
+        .put("updatedAt", Timestamps.format(u.updatedAt()));
   }
 }

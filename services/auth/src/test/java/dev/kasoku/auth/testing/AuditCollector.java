@@ -15,7 +15,7 @@ public final class AuditCollector {
   private final MessageConsumer<AuditEvent> consumer;
 
   public AuditCollector(Vertx vertx) {
-    consumer = vertx.eventBus().consumer(Addresses.AUDIT, m -> events.add(m.body()));
+    consumer = Addresses.AUDIT.consumer(vertx.eventBus(), m -> events.add(m.body()));
     Await.result(consumer.completion());
   }
 

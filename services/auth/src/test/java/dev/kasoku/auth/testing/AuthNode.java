@@ -4,7 +4,7 @@ import dev.kasoku.auth.AuthVerticle;
 import dev.kasoku.auth.impl.PasswordHasher;
 import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.config.KasokuConfig;
-import dev.kasoku.common.http.ApiRouter;
+import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;

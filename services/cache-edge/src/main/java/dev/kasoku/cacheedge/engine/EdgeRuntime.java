@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What every edge server verticle of a process shares, created once by the entry verticle and
- * handed to each instance (the "resource created for sharing" of CONVENTIONS.md): the storage, the
+ * handed to each instance (a resource created for sharing: verticles share nothing else but the bus and the store): the storage, the
  * routing table, origin health, the collapsing table, the SSRF guard, the clock. Everything in here
  * is thread-safe; per-verticle state (origin connection pools, telemetry batches) lives in the
  * verticle.

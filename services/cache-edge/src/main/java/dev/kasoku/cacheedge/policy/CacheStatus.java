@@ -1,7 +1,7 @@
 package dev.kasoku.cacheedge.policy;
 
 /**
- * Builder of the {@code Cache-Status} field value (RFC 9211), cache name "Kasoku" (API.md).
+ * Builder of the {@code Cache-Status} field value (RFC 9211), cache name "Kasoku" (docs/caching.md, Cache-Status).
  *
  * <p>Examples: {@code Kasoku; hit; ttl=42}, {@code Kasoku; fwd=miss; fwd-status=200; stored;
  * ttl=60}, {@code Kasoku; fwd=stale; fwd-status=304; ttl=60}, {@code Kasoku; hit; ttl=-5;

@@ -58,7 +58,7 @@ public final class Headers {
   public static final List<String> CONDITIONAL_REQUEST_HEADERS = List.of(
       "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range");
 
-  /** Response fields addressed to the edge and consumed by it (API.md, "Edge response headers"). */
+  /** Response fields addressed to the edge and consumed by it (docs/caching.md, what the edge consumes). */
   public static final List<String> CONSUMED_RESPONSE_HEADERS = List.of(
       "surrogate-key", "surrogate-control", "cdn-cache-control", "kasoku-cdn-cache-control");
 

@@ -153,7 +153,7 @@ public final class PurgeAgent extends VerticleBase {
           return Future.succeededFuture();
         });
     return initial.compose(v -> {
-      consumer = vertx.eventBus().consumer(Addresses.PURGE, m -> onCommand(m.body()));
+      consumer = Addresses.PURGE.consumer(vertx.eventBus(), m -> onCommand(m.body()));
       vertx.setPeriodic(settings.checkInterval().toMillis(), t -> {
         replay();
         reclaimSoon();
@@ -359,7 +359,7 @@ public final class PurgeAgent extends VerticleBase {
     lastApply = new LastApply(id, scope, affected, tookNanos);
     appliedCount.incrementAndGet();
     lastAppliedSeq = Math.max(lastAppliedSeq, seq);
-    vertx.eventBus().publish(Addresses.PURGE_ACK, new PurgeAck(id, node, affected));
+    Addresses.PURGE_ACK.publish(vertx.eventBus(), new PurgeAck(id, node, affected));
     reclaimSoon();
   }
 
@@ -388,6 +388,6 @@ public final class PurgeAgent extends VerticleBase {
   }
 
   private void heartbeat() {
-    vertx.eventBus().publish(Addresses.NODE_HEARTBEAT, new NodeHeartbeat(node, List.of(ROLE), Instant.now(clock)));
+    Addresses.NODE_HEARTBEAT.publish(vertx.eventBus(), new NodeHeartbeat(node, List.of(ROLE), Instant.now(clock)));
   }
 }

@@ -1,6 +1,7 @@
 package dev.kasoku.cacheedge.telemetry;
 
 import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Channel;
 import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
@@ -37,7 +38,7 @@ public final class EdgeTelemetry {
   public static final int BATCH_RECORDS = 500;
   public static final int MAX_QUEUED = 20_000;
 
-  /** Counter names (the stats series of API.md). */
+  /** Counter names (the fields of the stats series the metrics service keeps). */
   public static final String REQUESTS = "requests", BYTES = "bytes", HITS = "hits", MISSES = "misses",
       STALE = "stale", PASSES = "pass", ERRORS = "errors", ORIGIN_BYTES = "originBytes",
       ORIGIN_MS = "originMs", ORIGIN_REQUESTS = "originRequests";
@@ -77,7 +78,7 @@ public final class EdgeTelemetry {
   /**
    * Records one finished request.
    *
-   * @param cacheStatus hit, miss, stale, pass or error (API.md access-log record)
+   * @param cacheStatus hit, miss, stale, pass or error (the access-log record's cacheStatus)
    */
   public void record(AccessLogRecord r, long originBytes, boolean originContacted) {
     if (queue.size() >= MAX_QUEUED) {
@@ -166,13 +167,13 @@ public final class EdgeTelemetry {
     send(Addresses.METRICS_EDGE, new CounterDeltas(node, start, rows), 0);
   }
 
-  private void send(String address, Object message, int records) {
-    vertx.eventBus().request(address, message, delivery).onFailure(t -> {
+  private <T extends Record> void send(Channel<T> channel, T message, int records) {
+    channel.request(vertx.eventBus(), message, delivery).onFailure(t -> {
       if (t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
         dropped.addAndGet(records);
       } else if (!(t instanceof ReplyException re2 && re2.failureType() == ReplyFailure.TIMEOUT)) {
         dropped.addAndGet(records);
-        LOG.log(Level.DEBUG, "telemetry send to {0} failed: {1}", address, t.getMessage());
+        LOG.log(Level.DEBUG, "telemetry send to {0} failed: {1}", channel.address(), t.getMessage());
       }
     });
   }

@@ -97,9 +97,8 @@ public final class CertificateBook {
           });
         })
         .compose(loaded -> {
-          changes = vertx.eventBus().consumer(Addresses.CONFIG_CHANGED, m -> onChange(m.body()));
-          tenantDeletions = vertx.eventBus().consumer(Addresses.TENANT_DELETED,
-              m -> enqueue(() -> install(table.withoutTenant(m.body().tenant()))));
+          changes = Addresses.CONFIG_CHANGED.consumer(vertx.eventBus(), m -> onChange(m.body()));
+          tenantDeletions = Addresses.TENANT_DELETED.consumer(vertx.eventBus(), m -> enqueue(() -> install(table.withoutTenant(m.body().tenant()))));
           pollTimer = vertx.setPeriodic(epochPoll.toMillis(), id -> pollEpoch());
           return Future.all(changes.completion(), tenantDeletions.completion()).mapEmpty();
         });

@@ -47,8 +47,7 @@ class PurgeAgentStoreDownAtStartTest {
       long now = System.currentTimeMillis();
       put(storage, "t1", A, "/bus", List.of(), "", now);
       put(storage, "t1", A, "/log", List.of(), "", now);
-      vertx.eventBus().publish(Addresses.PURGE,
-          new PurgeCommand("p-bus", 7, "t1", PurgeScope.URL, List.of(A + "/bus"), false, Instant.now()));
+      Addresses.PURGE.publish(vertx.eventBus(), new PurgeCommand("p-bus", 7, "t1", PurgeScope.URL, List.of(A + "/bus"), false, Instant.now()));
       awaitTrue(() -> lookup(storage, "t1", A, "/bus", "") == null, "the bus purge is applied without the log");
 
       redis.restart();

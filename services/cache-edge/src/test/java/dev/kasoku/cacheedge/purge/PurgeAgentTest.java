@@ -58,7 +58,7 @@ class PurgeAgentTest {
     memory = new MemoryStorage(64L << 20, 1 << 20, 8);
     PurgeGuard guard = new PurgeGuard(Clock.systemUTC());
     storage = new GuardedStorage(memory, guard);
-    vertx.eventBus().<PurgeAck>consumer(Addresses.PURGE_ACK, m -> acks.add(m.body())).completion()
+    vertx.eventBus().<PurgeAck>consumer(Addresses.PURGE_ACK.address(), m -> acks.add(m.body())).completion()
         .await(5, TimeUnit.SECONDS);
     agent = new PurgeAgent(store.purgeLog(), storage, guard, TestObjects.KEYS, "edge-1",
         Clock.systemUTC(), new PurgeAgent.Settings(CHECK, Duration.ofSeconds(1)));
@@ -284,7 +284,7 @@ class PurgeAgentTest {
     PurgeRecord stored = store.purgeLog().append(new PurgeRecord(0, "p" + System.nanoTime(), tenant, scope, targets,
         soft, "test", Instant.now())).await(5, TimeUnit.SECONDS);
     PurgeCommand c = new PurgeCommand(stored.id(), stored.seq(), tenant, scope, targets, soft, Instant.now());
-    vertx.eventBus().publish(Addresses.PURGE, c);
+    Addresses.PURGE.publish(vertx.eventBus(), c);
     return c;
   }
 

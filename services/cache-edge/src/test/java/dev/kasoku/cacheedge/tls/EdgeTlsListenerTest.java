@@ -162,7 +162,7 @@ class EdgeTlsListenerTest {
   void aNewCertificateIsServedWithoutRestartOnceTheChangeIsAnnounced() throws Exception {
     SelfSignedCertificates.Generated renewed = cert(hostA);
     long v = putSite(tenantA, "site", hostA, renewed);
-    vertx.eventBus().publish(Addresses.CONFIG_CHANGED, new Messages.ConfigChanged(tenantA, "site", v));
+    Addresses.CONFIG_CHANGED.publish(vertx.eventBus(), new Messages.ConfigChanged(tenantA, "site", v));
     awaitPeer(hostA, renewed.certificate(), Duration.ofSeconds(1));
     assertThat(TlsProbe.handshake(port(), hostB, List.of()).peer()).isEqualTo(certB.certificate());
   }
@@ -178,9 +178,9 @@ class EdgeTlsListenerTest {
   @Test
   void deletedSitesAndDeletedTenantsStopBeingServed() throws Exception {
     Await.result(store.sites().delete(tenantA, "site"));
-    vertx.eventBus().publish(Addresses.CONFIG_CHANGED, new Messages.ConfigChanged(tenantA, "site", 0));
+    Addresses.CONFIG_CHANGED.publish(vertx.eventBus(), new Messages.ConfigChanged(tenantA, "site", 0));
     awaitDefault(hostA);
-    vertx.eventBus().publish(Addresses.TENANT_DELETED, new Messages.TenantDeleted(tenantB));
+    Addresses.TENANT_DELETED.publish(vertx.eventBus(), new Messages.TenantDeleted(tenantB));
     awaitDefault(hostB);
   }
 
@@ -193,7 +193,7 @@ class EdgeTlsListenerTest {
             .put("privateKeyPem", sealer.seal(certA.privateKeyPem(), SiteKeys.context(tenantA, "site"))));
     long v = Await.result(store.sites().put(tenantB, "copy", List.of("copy" + hostB.substring(4)), doc.encode(),
         "test", Instant.now())).version();
-    vertx.eventBus().publish(Addresses.CONFIG_CHANGED, new Messages.ConfigChanged(tenantB, "copy", v));
+    Addresses.CONFIG_CHANGED.publish(vertx.eventBus(), new Messages.ConfigChanged(tenantB, "copy", v));
     Thread.sleep(300);
     assertThat(book.table().site(tenantB, "copy")).isEmpty();
     assertThat(TlsProbe.handshake(port(), "copy" + hostB.substring(4), List.of()).peer())

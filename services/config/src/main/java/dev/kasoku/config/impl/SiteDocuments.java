@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.kasoku.common.http.ApiException;
+import dev.kasoku.common.json.Timestamps;
 import dev.kasoku.common.model.SiteVersion;
 import dev.kasoku.common.net.OriginAddressPolicy;
 import dev.kasoku.common.site.Hostnames;
@@ -158,8 +159,8 @@ public final class SiteDocuments {
         t.put("issuer", s.issuer());
         ArrayNode sans = t.putArray("subjectAltNames");
         s.subjectAltNames().forEach(sans::add);
-        t.put("notBefore", ApiTime.format(s.notBefore()));
-        t.put("notAfter", ApiTime.format(s.notAfter()));
+        t.put("notBefore", Timestamps.format(s.notBefore()));
+        t.put("notAfter", Timestamps.format(s.notAfter()));
         t.put("sha256", s.sha256());
       });
     }

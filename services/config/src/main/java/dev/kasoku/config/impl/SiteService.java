@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kasoku.common.audit.AuditTrail;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
 import dev.kasoku.common.http.ApiException;
+import dev.kasoku.common.json.Timestamps;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.model.Notification;
 import dev.kasoku.common.model.SiteVersion;
+import dev.kasoku.common.security.Caller;
 import dev.kasoku.common.store.HostnameConflictException;
 import dev.kasoku.common.store.Store;
 import io.vertx.core.Future;
@@ -31,18 +34,17 @@ public final class SiteService {
   private static final System.Logger LOG = System.getLogger(SiteService.class.getName());
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-  /** Who did it, from where: the author of a version and the actor of its audit event. */
-  public record Caller(String actor, String sourceIp) {}
-
   private final Store store;
   private final EventBus bus;
   private final SiteDocuments documents;
+  private final AuditTrail audit;
   private final Clock clock;
 
-  public SiteService(Store store, EventBus bus, SiteDocuments documents, Clock clock) {
+  public SiteService(Store store, EventBus bus, SiteDocuments documents, AuditTrail audit, Clock clock) {
     this.store = store;
     this.bus = bus;
     this.documents = documents;
+    this.audit = audit;
     this.clock = clock;
   }
 
@@ -93,7 +95,7 @@ public final class SiteService {
         return Future.failedFuture(noSite(site));
       }
       // version 0 tells edges the site is gone: drop its routing entry, certificate and cached objects
-      bus.publish(Addresses.CONFIG_CHANGED, new Messages.ConfigChanged(tenant, site, 0));
+      Addresses.CONFIG_CHANGED.publish(bus, new Messages.ConfigChanged(tenant, site, 0));
       audit(caller, tenant, "site.delete", site, "success");
       notify(tenant, "site " + site + " deleted by " + caller.actor()
           + "; its hostnames are released and its cached objects purged");
@@ -120,7 +122,7 @@ public final class SiteService {
       ObjectNode out = JSON.objectNode();
       ArrayNode items = out.putArray("items");
       for (Notification n : list) {
-        items.addObject().put("id", n.id()).put("ts", ApiTime.format(n.ts())).put("kind", n.kind())
+        items.addObject().put("id", n.id()).put("ts", Timestamps.format(n.ts())).put("kind", n.kind())
             .put("message", n.message());
       }
       return out;
@@ -135,7 +137,7 @@ public final class SiteService {
   public Future<Integer> eraseTenant(String tenant) {
     return store.sites().listCurrent(tenant).compose(sites -> {
       List<Future<Boolean>> deletions = sites.stream().map(v -> store.sites().delete(tenant, v.site())
-          .onSuccess(found -> bus.publish(Addresses.CONFIG_CHANGED, new Messages.ConfigChanged(tenant, v.site(), 0))))
+          .onSuccess(found -> Addresses.CONFIG_CHANGED.publish(bus, new Messages.ConfigChanged(tenant, v.site(), 0))))
           .toList();
       return Future.all(deletions).map(ignored -> sites.size());
     });
@@ -153,7 +155,7 @@ public final class SiteService {
           return Future.failedFuture(e);
         })
         .map(stored -> {
-          bus.publish(Addresses.CONFIG_CHANGED, new Messages.ConfigChanged(tenant, site, stored.version()));
+          Addresses.CONFIG_CHANGED.publish(bus, new Messages.ConfigChanged(tenant, site, stored.version()));
           String target = site + "@" + stored.version();
           audit(caller, tenant, action, target, "success");
           notify(tenant, restoredFrom == null
@@ -168,7 +170,7 @@ public final class SiteService {
   ObjectNode describe(SiteVersion v, boolean withConfig) {
     ObjectNode out = JSON.objectNode();
     out.put("site", v.site()).put("version", v.version()).put("author", v.author())
-        .put("createdAt", ApiTime.format(v.createdAt()));
+        .put("createdAt", Timestamps.format(v.createdAt()));
     ArrayNode hosts = out.putArray("hostnames");
     v.hostnames().forEach(hosts::add);
     if (withConfig) {
@@ -184,8 +186,7 @@ public final class SiteService {
   }
 
   private void audit(Caller caller, String tenant, String action, String target, String outcome) {
-    bus.send(Addresses.AUDIT, new Messages.AuditEvent(clock.instant(), caller.actor(), tenant, action, target,
-        caller.sourceIp(), outcome));
+    audit.record(caller, tenant, action, target, outcome);
   }
 
   private static ApiException noSite(String site) {
