@@ -182,6 +182,7 @@ public final class Launcher {
   private static Future<HttpServer> listen(Resources r) {
     Router boot = Router.router(r.vertx());
     boot.route().handler(RequestIds.handler());
+    boot.route().handler(ApiRouter::noStore);
     r.health.mount(boot);
     boot.route().handler(ctx -> ctx.fail(new ApiException(ProblemType.UNAVAILABLE,
         "the process is starting; retry shortly", List.of(), Map.of("Retry-After", "1"))));

@@ -197,7 +197,8 @@ public final class ApiRouter {
         "failure:" + api.status());
   }
 
-  private static void noStore(RoutingContext ctx) {
+  /** Marks the answer {@code no-store} and passes on: the first handlers of every API router. */
+  public static void noStore(RoutingContext ctx) {
     ctx.response().putHeader(Replies.CACHE_CONTROL, Replies.NO_STORE);
     ctx.next();
   }

@@ -151,6 +151,8 @@ public abstract class AuthorizationTableTest extends AuthSuite {
           assertThat(r.headers().get("Content-Type")).as("problem+json for %s as %s", op.getOperationId(), caller)
               .startsWith("application/problem+json");
         }
+        assertThat(r.headers().get("Cache-Control")).as("Cache-Control of %s as %s (status %s)",
+            op.getOperationId(), caller, r.status()).isEqualTo("no-store");
         afterCall(op.getOperationId(), caller, r);
       }
     }
