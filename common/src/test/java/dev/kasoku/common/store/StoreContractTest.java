@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.common.bus.Messages.PurgeScope;
 import dev.kasoku.common.model.ApiKey;
+import dev.kasoku.common.model.AuditRecord;
+import dev.kasoku.common.store.AuditStore.Head;
 import dev.kasoku.common.model.HostBinding;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.model.Notification;
@@ -933,4 +935,95 @@ public abstract class StoreContractTest {
       return e;
     }
   }
+
+  // --- audit chains ---------------------------------------------------------------------------
+
+  /** A record on top of {@code on}; hashes are opaque to the store, so any distinct text will do. */
+  private static AuditRecord auditRecord(String tenant, Head on, Instant ts, String action) {
+    return new AuditRecord(on.seq() + 1, ts, tenant, "user:alice", action, "target", "127.0.0.1", "success",
+        "req-" + (on.seq() + 1), on.hash(), String.format("%064x", on.seq() + 1 + action.hashCode()));
+  }
+
+  @Test
+  void anAuditAppendMovesTheHeadOnlyFromTheHeadItWasBuiltOn() {
+    assertThat(result(store.audit().head(tenantA))).isEqualTo(Head.GENESIS);
+    AuditRecord first = auditRecord(tenantA, Head.GENESIS, t0, "user.create");
+    assertThat(result(store.audit().append(tenantA, Head.GENESIS, first))).isTrue();
+    Head head = result(store.audit().head(tenantA));
+    assertThat(head).isEqualTo(new Head(1, first.hash()));
+
+    AuditRecord stale = auditRecord(tenantA, Head.GENESIS, t0, "user.delete");
+    assertThat(result(store.audit().append(tenantA, Head.GENESIS, stale))).as("built on an old head").isFalse();
+    assertThat(result(store.audit().head(tenantA))).isEqualTo(head);
+    assertThat(result(store.audit().records(tenantA, null, null, 10))).containsExactly(first);
+  }
+
+  @Test
+  void concurrentAuditAppendsOnTheSameHeadNeverForkTheChain() {
+    List<Future<Boolean>> racers = IntStream.range(0, 20)
+        .mapToObj(i -> store.audit().append(tenantA, Head.GENESIS, auditRecord(tenantA, Head.GENESIS, t0, "race" + i)))
+        .toList();
+    result(Future.join(racers));
+    assertThat(racers.stream().filter(f -> f.succeeded() && f.result()).count()).isEqualTo(1);
+    assertThat(result(store.audit().records(tenantA, null, null, 100))).hasSize(1);
+  }
+
+  @Test
+  void auditChainsAreKeptPerTenantAndForThePlatform() {
+    AuditRecord a = auditRecord(tenantA, Head.GENESIS, t0, "site.put");
+    AuditRecord platform = auditRecord(null, Head.GENESIS, t0, "tenant.create");
+    assertThat(result(store.audit().append(tenantA, Head.GENESIS, a))).isTrue();
+    assertThat(result(store.audit().append(null, Head.GENESIS, platform))).isTrue();
+    assertThat(result(store.audit().records(tenantA, null, null, 10))).containsExactly(a);
+    assertThat(result(store.audit().records(null, null, null, 10))).containsExactly(platform);
+    assertThat(result(store.audit().records(tenantB, null, null, 10))).isEmpty();
+    assertThat(result(store.audit().chains())).contains(tenantA).doesNotContain(tenantB);
+  }
+
+  @Test
+  void auditRecordsAreReadInChainOrderWithinATimeRange() {
+    Head head = Head.GENESIS;
+    List<AuditRecord> written = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      AuditRecord r = auditRecord(tenantA, head, t0.plus(Duration.ofMinutes(i)), "a" + i);
+      assertThat(result(store.audit().append(tenantA, head, r))).isTrue();
+      written.add(r);
+      head = new Head(r.seq(), r.hash());
+    }
+    assertThat(result(store.audit().records(tenantA, t0.plus(Duration.ofMinutes(1)), t0.plus(Duration.ofMinutes(3)), 10)))
+        .containsExactly(written.get(1), written.get(2));
+    assertThat(result(store.audit().records(tenantA, null, null, 2))).containsExactly(written.get(0), written.get(1));
+  }
+
+  @Test
+  void trimmingAnAuditChainCutsItsOldestRecordsAndLeavesACheckpoint() {
+    Head head = Head.GENESIS;
+    List<AuditRecord> written = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      AuditRecord r = auditRecord(tenantA, head, t0.plus(Duration.ofHours(i)), "a" + i);
+      result(store.audit().append(tenantA, head, r));
+      written.add(r);
+      head = new Head(r.seq(), r.hash());
+    }
+    assertThat(result(store.audit().checkpoint(tenantA))).isEqualTo(Head.GENESIS);
+    assertThat(result(store.audit().trim(tenantA, t0.plus(Duration.ofMinutes(90))))).isEqualTo(2);
+    assertThat(result(store.audit().checkpoint(tenantA))).isEqualTo(new Head(2, written.get(1).hash()));
+    assertThat(result(store.audit().records(tenantA, null, null, 10))).containsExactly(written.get(2));
+    assertThat(result(store.audit().head(tenantA))).isEqualTo(head);
+    assertThat(result(store.audit().trim(tenantA, t0.plus(Duration.ofMinutes(90))))).as("nothing more to cut").isZero();
+  }
+
+  @Test
+  void erasingATenantErasesItsAuditChainButNotThePlatformChain() {
+    result(store.audit().append(tenantA, Head.GENESIS, auditRecord(tenantA, Head.GENESIS, t0, "site.put")));
+    AuditRecord platform = auditRecord(null, Head.GENESIS, t0, "tenant.create");
+    result(store.audit().append(null, Head.GENESIS, platform));
+    result(store.eraseTenant(tenantA));
+    assertThat(result(store.audit().head(tenantA))).isEqualTo(Head.GENESIS);
+    assertThat(result(store.audit().records(tenantA, null, null, 10))).isEmpty();
+    assertThat(result(store.audit().chains())).doesNotContain(tenantA);
+    assertThat(namespaceOf(tenantA)).isEmpty();
+    assertThat(result(store.audit().records(null, null, null, 10))).containsExactly(platform);
+  }
+
 }

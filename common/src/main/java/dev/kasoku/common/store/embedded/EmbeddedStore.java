@@ -5,6 +5,7 @@ import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.ApiKeyStore;
 import dev.kasoku.common.store.HostnameConflictException;
+import dev.kasoku.common.store.AuditStore;
 import dev.kasoku.common.store.NotificationStore;
 import dev.kasoku.common.store.PurgeLog;
 import dev.kasoku.common.store.PurgeStatusStore;
@@ -114,6 +115,7 @@ public final class EmbeddedStore implements Store {
   private final EmbeddedPurgeLog purgeLog = new EmbeddedPurgeLog(this);
   private final EmbeddedStats stats = new EmbeddedStats(this);
   private final EmbeddedNotifications notifications = new EmbeddedNotifications(this);
+  private final EmbeddedAudit audit = new EmbeddedAudit(this);
   private final EmbeddedPurgeStatuses purgeStatuses = new EmbeddedPurgeStatuses(this);
   private final EmbeddedAccess access = new EmbeddedAccess(this);
 
@@ -339,6 +341,11 @@ public final class EmbeddedStore implements Store {
   @Override
   public PurgeStatusStore purgeStatuses() {
     return purgeStatuses;
+  }
+
+  @Override
+  public AuditStore audit() {
+    return audit;
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.model.SiteVersion;
 import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.ApiKeyStore;
+import dev.kasoku.common.store.AuditStore;
 import dev.kasoku.common.store.NotificationStore;
 import dev.kasoku.common.store.PurgeLog;
 import dev.kasoku.common.store.PurgeStatusStore;
@@ -98,6 +99,7 @@ public final class RedisStore implements Store {
   private final RedisPurgeLog purgeLog = new RedisPurgeLog(this);
   private final RedisStats stats = new RedisStats(this);
   private final RedisNotifications notifications = new RedisNotifications(this);
+  private final RedisAudit audit = new RedisAudit(this);
   private final RedisPurgeStatuses purgeStatuses = new RedisPurgeStatuses(this);
   private final RedisAccess access = new RedisAccess(this);
 
@@ -313,6 +315,11 @@ public final class RedisStore implements Store {
   }
 
   @Override
+  public AuditStore audit() {
+    return audit;
+  }
+
+  @Override
   public NotificationStore notifications() {
     return notifications;
   }
@@ -356,6 +363,7 @@ public final class RedisStore implements Store {
         .compose(v -> purgeLog.eraseTenantEntries(tenant))
         .compose(v -> send(cmd(Command.HDEL, key(RedisTenants.TENANTS), tenant)))
         .compose(v -> send(cmd(Command.SREM, key(RedisSites.SITE_TENANTS), tenant)))
+        .compose(v -> send(cmd(Command.SREM, key(RedisAudit.CHAINS), tenant)))
         .compose(v -> send(cmd(Command.EXISTS, tenantKey(tenant, RedisSites.CURRENT))))
         .compose(hadSites -> deleteNamespace(tenant, "0")
             .compose(v -> hadSites.toLong() > 0 ? send(cmd(Command.INCR, key(RedisSites.EPOCH))) : Future.succeededFuture()))
