@@ -77,6 +77,8 @@ public abstract class AuthorizationTableTest extends AuthSuite {
     RULES.put("getStats", "tenant:viewer");
     RULES.put("listNotifications", "tenant:viewer");
     RULES.put("getAudit", "tenant:admin");
+    RULES.put("verifyAudit", "tenant:admin");
+    RULES.put("verifyAllAudit", "operator");
   }
 
   /** Operations the auth service serves: "allowed" must be a real 2xx there. */
