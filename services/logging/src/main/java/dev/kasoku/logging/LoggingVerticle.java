@@ -1,26 +1,39 @@
 package dev.kasoku.logging;
 
 import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AuditEvent;
+import dev.kasoku.common.bus.Messages.TenantDeleted;
+import dev.kasoku.common.http.ApiException;
 import dev.kasoku.common.service.ServiceContext;
+import dev.kasoku.logging.impl.AccessLogService;
 import dev.kasoku.logging.impl.AuditHandlers;
 import dev.kasoku.logging.impl.AuditService;
+import dev.kasoku.logging.impl.LogQuery;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 
 /**
- * Entry verticle of the logging service. Today it keeps the audit trail: it takes in the
- * {@link AuditEvent}s every control-plane service sends on {@code kasoku.audit} and appends each to
- * its tenant's hash chain (or the platform's), serves a tenant's records and the verification of
- * chains, and applies the audit retention every {@link LoggingSettings#sweepEvery}. Any number of
+ * Entry verticle of the logging service.
+ *
+ * <p><b>Access logs.</b> It takes in the edges' {@link AccessLogBatch}es on {@code kasoku.log.access}
+ * and answers a batch only once it is on this instance's disk ({@link AccessLogService}), serves
+ * {@code GET /v1/tenants/{t}/logs} from what this instance stored, erases a deleted tenant's files
+ * and the files older than {@link LoggingSettings#logRetention}. At start it checks and repairs every
+ * stored file before it takes in anything. Not built yet: the edge keeping unacknowledged batches and
+ * sending them again, downloads gathered from several logging instances, and log sinks.
+ *
+ * <p><b>Audit trail.</b> It takes in the {@link AuditEvent}s every control-plane service sends on
+ * {@code kasoku.audit} and appends each to its tenant's hash chain (or the platform's), serves a
+ * tenant's records and the verification of chains, and applies the audit retention. Any number of
  * instances may run: events are load-balanced over them and the store keeps every chain linear.
- * Access-log intake, storage and shipping are not built yet.
  */
 public final class LoggingVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(LoggingVerticle.class.getName());
   private final ServiceContext ctx;
   private final LoggingSettings settings;
+  private AccessLogService logs;
 
   public LoggingVerticle(ServiceContext ctx) {
     this(ctx, LoggingSettings.defaults());
@@ -35,11 +48,47 @@ public final class LoggingVerticle extends VerticleBase {
   public Future<?> start() {
     AuditService audit = new AuditService(vertx, ctx.store().audit(), ctx.clock(), settings);
     AuditHandlers handlers = new AuditHandlers(audit);
+    logs = new AccessLogService(vertx, ctx.config().logDir(), ctx.clock());
     MessageConsumer<AuditEvent> events = Addresses.AUDIT.consumer(vertx.eventBus(), m -> audit.intake(m.body()));
     ctx.api().operation("getAudit").addHandler(handlers::records);
     ctx.api().operation("verifyAudit").addHandler(handlers::verify);
     ctx.api().operation("verifyAllAudit").addHandler(handlers::verifyAll);
-    vertx.setPeriodic(settings.sweepEvery().toMillis(), t -> audit.sweep()
+    ctx.api().operation("getLogs").addHandler(rc -> {
+      LogQuery query;
+      try {
+        query = LogQuery.parse(rc.queryParams());
+      } catch (ApiException e) {
+        rc.fail(e);
+        return;
+      }
+      logs.download(rc, rc.pathParam("t"), query);
+    });
+    MessageConsumer<TenantDeleted> deletions = Addresses.TENANT_DELETED.consumer(vertx.eventBus(),
+        m -> logs.eraseTenant(m.body().tenant())
+            .onSuccess(n -> LOG.log(System.Logger.Level.INFO, "tenant " + m.body().tenant() + ": " + n
+                + " access-log files erased"))
+            .onFailure(e -> LOG.log(System.Logger.Level.ERROR, "tenant " + m.body().tenant()
+                + ": access-log erasure failed", e)));
+    vertx.setPeriodic(settings.sweepEvery().toMillis(), t -> sweep(audit));
+    ctx.health().register("role:logging", Future::succeededFuture);
+    // repair what a crash left before taking in anything new
+    return logs.recover().compose(recovered -> {
+      LOG.log(System.Logger.Level.INFO, "access-log store: {0} files checked, {1} repaired", recovered.files(),
+          recovered.repaired());
+      MessageConsumer<AccessLogBatch> intake = Addresses.LOG_ACCESS.consumer(vertx.eventBus(),
+          m -> logs.intake(m.body().records())
+              .onSuccess(m::reply)
+              .onFailure(e -> {
+                LOG.log(System.Logger.Level.WARNING, "access-log batch of " + m.body().records().size()
+                    + " records not stored (the edge keeps it): " + e.getMessage());
+                m.fail(500, "not stored: " + e.getMessage());
+              }));
+      return Future.all(events.completion(), deletions.completion(), intake.completion());
+    });
+  }
+
+  private void sweep(AuditService audit) {
+    audit.sweep()
         .onSuccess(cut -> {
           if (cut > 0) {
             LOG.log(System.Logger.Level.INFO, "audit retention: {0} records older than {1} cut", cut,
@@ -47,8 +96,19 @@ public final class LoggingVerticle extends VerticleBase {
           }
         })
         .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "audit retention sweep failed (retried in "
-            + settings.sweepEvery() + "): " + e.getMessage())));
-    ctx.health().register("role:logging", Future::succeededFuture);
-    return events.completion();
+            + settings.sweepEvery() + "): " + e.getMessage()));
+    logs.sweep(settings.logRetention())
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.log(System.Logger.Level.INFO, "access-log retention: {0} hour files older than {1} erased", n,
+                settings.logRetention());
+          }
+        })
+        .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "access-log retention sweep failed: " + e.getMessage()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return logs == null ? Future.succeededFuture() : logs.close();
   }
 }

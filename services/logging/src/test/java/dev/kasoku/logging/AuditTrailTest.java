@@ -83,7 +83,7 @@ public abstract class AuditTrailTest {
     ApiRouter api = Await.result(ApiRouter.load(vertx));
     ServiceContext ctx = new ServiceContext(config, store, new Health(), api, clock);
     Await.result(vertx.deployVerticle(new LoggingVerticle(ctx,
-        new LoggingSettings(Duration.ofDays(30), Duration.ofHours(1), 3))));
+        new LoggingSettings(Duration.ofDays(30), Duration.ofDays(30), Duration.ofHours(1), 3))));
     server = Await.result(vertx.createHttpServer().requestHandler(api.build()).listen(0, "127.0.0.1"));
     http = WebClient.create(vertx);
     trail = new AuditTrail(vertx.eventBus(), clock);
@@ -204,7 +204,7 @@ public abstract class AuditTrailTest {
   @Test
   void retentionCutsOldRecordsAndTheChainStillVerifiesFromItsCheckpoint() throws Exception {
     AuditService service = new AuditService(vertx, store.audit(), clock,
-        new LoggingSettings(Duration.ofDays(30), Duration.ofHours(1), 3));
+        new LoggingSettings(Duration.ofDays(30), Duration.ofDays(30), Duration.ofHours(1), 3));
     for (int day = 0; day < 40; day++) {
       trail.record(caller(tenantA, "alice"), tenantA, "site.put", "day" + day, AuditTrail.SUCCESS);
       int expected = day + 1;

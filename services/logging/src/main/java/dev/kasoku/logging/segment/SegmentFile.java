@@ -88,23 +88,47 @@ public final class SegmentFile {
 
   /** Calls {@code blocks} with the data (whole NDJSON lines) of every block that verifies, in file order. */
   public static void read(Path file, Consumer<byte[]> blocks) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (Cursor cursor = new Cursor(file)) {
+      for (byte[] data = cursor.next(); data != null; data = cursor.next()) {
+        blocks.accept(data);
+      }
+    }
+  }
+
+  /**
+   * Reads a file one block at a time (constant memory: one block), skipping blocks that do not
+   * verify. Blocks appended while the cursor is open are read too. Not thread-safe.
+   */
+  public static final class Cursor implements AutoCloseable {
+    private final FileChannel ch;
+    private long pos;
+
+    public Cursor(Path file) throws IOException {
+      this.ch = FileChannel.open(file, StandardOpenOption.READ);
+    }
+
+    /** The next block's data, or null at the end of the file. */
+    public byte[] next() throws IOException {
       long size = ch.size();
-      long pos = 0;
       while (pos < size) {
         byte[] block = readBlockAt(ch, pos, size);
-        if (block == null) {
-          long next = nextValidBlock(ch, pos + 1, size);
-          if (next < 0) {
-            return;
-          }
-          pos = next;
-          continue;
+        if (block != null) {
+          pos += block.length;
+          return SegmentFormat.open(block, 0, block.length);
         }
-        int length = SegmentFormat.announcedLength(block, 0, block.length);
-        blocks.accept(SegmentFormat.open(block, 0, length));
-        pos += length;
+        long next = nextValidBlock(ch, pos + 1, size);
+        if (next < 0) {
+          pos = size;
+          return null;
+        }
+        pos = next;
       }
+      return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+      ch.close();
     }
   }
 

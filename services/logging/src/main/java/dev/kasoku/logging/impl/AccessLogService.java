@@ -1,0 +1,170 @@
+package dev.kasoku.logging.impl;
+
+import dev.kasoku.common.bus.Messages.AccessLogRecord;
+import dev.kasoku.common.http.Replies;
+import dev.kasoku.common.json.Json;
+import dev.kasoku.logging.segment.SegmentFile;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Stored access logs of this logging instance: intake of the edges' batches, downloads, retention
+ * and tenant erasure, each on a worker (the disk is never touched from an event loop).
+ *
+ * <p>Writes run one at a time on their own single-thread executor, in arrival order; a batch is
+ * answered only after {@link AccessLogStore#write} forced it to disk. Downloads read on another
+ * executor, so a large download never delays intake, and stream block by block: a download holds one
+ * block in memory, and waits while the client's connection is full (back-pressure), whatever the
+ * size of the range.
+ */
+public final class AccessLogService {
+  /** How much formatted output one read step produces before it is written to the client. */
+  static final int CHUNK_BYTES = 64 * 1024;
+  private final Vertx vertx;
+  private final AccessLogStore store;
+  private final Clock clock;
+  private final WorkerExecutor writer;
+  private final WorkerExecutor readers;
+
+  public AccessLogService(Vertx vertx, Path logDir, Clock clock) {
+    this.vertx = vertx;
+    this.store = new AccessLogStore(logDir);
+    this.clock = clock;
+    this.writer = vertx.createSharedWorkerExecutor("kasoku-logging-writer", 1);
+    this.readers = vertx.createSharedWorkerExecutor("kasoku-logging-readers", 2);
+  }
+
+  /** Checks and repairs the stored files; completes before the first batch is taken in. */
+  public Future<AccessLogStore.Recovered> recover() {
+    return writer.executeBlocking(store::recoverAll, true);
+  }
+
+  /** Stores a batch durably; completes with the number of records stored once they are on disk. */
+  public Future<Integer> intake(List<AccessLogRecord> records) {
+    return writer.executeBlocking(() -> store.write(records, clock.instant()), true);
+  }
+
+  /** Deletes the files older than the retention; completes with how many. */
+  public Future<Integer> sweep(Duration retention) {
+    return writer.executeBlocking(() -> store.sweep(clock.instant().minus(retention)), true);
+  }
+
+  /** Erases the tenant's stored logs (overwritten, then deleted). */
+  public Future<Integer> eraseTenant(String tenant) {
+    return writer.executeBlocking(() -> store.eraseTenant(tenant), true);
+  }
+
+  public Future<?> close() {
+    return writer.<Void>executeBlocking(() -> {
+      store.close();
+      return null;
+    }, true).eventually(() -> Future.all(writer.close(), readers.close()));
+  }
+
+  /** Streams the tenant's records that the query selects, in storage order, hour by hour. */
+  public void download(RoutingContext rc, String tenant, LogQuery query) {
+    readers.executeBlocking(() -> store.files(tenant, query.from(), query.to()), false).onSuccess(files -> {
+      HttpServerResponse resp = rc.response().setChunked(true).setStatusCode(200)
+          .putHeader("Content-Type", query.format().contentType)
+          .putHeader(Replies.CACHE_CONTROL, Replies.NO_STORE);
+      if (query.header() != null) {
+        resp.write(query.header());
+      }
+      new Download(resp, files.iterator(), query).step();
+    }).onFailure(rc::fail);
+  }
+
+  /** One download's state: the files left, the open cursor; advanced one chunk per step. */
+  private final class Download {
+    private final HttpServerResponse resp;
+    private final Iterator<Path> files;
+    private final LogQuery query;
+    private SegmentFile.Cursor cursor;
+    private volatile boolean gone;
+
+    Download(HttpServerResponse resp, Iterator<Path> files, LogQuery query) {
+      this.resp = resp;
+      this.files = files;
+      this.query = query;
+      resp.closeHandler(v -> gone = true);
+    }
+
+    void step() {
+      readers.executeBlocking(this::nextChunk, false).onSuccess(chunk -> {
+        if (chunk == null || gone) {
+          closeCursor();
+          if (!gone) {
+            resp.end();
+          }
+          return;
+        }
+        resp.write(chunk);
+        if (resp.writeQueueFull()) {
+          resp.drainHandler(v -> step());
+        } else {
+          step();
+        }
+      }).onFailure(e -> {
+        closeCursor();
+        // the status is sent: cut the connection so the client sees an incomplete answer, not a short one
+        resp.reset();
+      });
+    }
+
+    /** The next chunk of formatted output, or null when every file is read. */
+    private String nextChunk() throws IOException {
+      StringBuilder out = new StringBuilder(CHUNK_BYTES + 4096);
+      while (out.length() < CHUNK_BYTES && !gone) {
+        if (cursor == null) {
+          if (!files.hasNext()) {
+            break;
+          }
+          cursor = new SegmentFile.Cursor(files.next());
+        }
+        byte[] block = cursor.next();
+        if (block == null) {
+          closeCursor();
+          continue;
+        }
+        String text = new String(block, StandardCharsets.UTF_8);
+        for (int start = 0, end; start < text.length(); start = end + 1) {
+          end = text.indexOf('\n', start);
+          if (end < 0) {
+            end = text.length();
+          }
+          String line = text.substring(start, end);
+          if (!line.isEmpty()) {
+            AccessLogRecord r = Json.decode(line, AccessLogRecord.class);
+            if (query.matches(r)) {
+              out.append(query.line(r, line));
+            }
+          }
+        }
+      }
+      return out.length() == 0 ? null : out.toString();
+    }
+
+    private void closeCursor() {
+      if (cursor != null) {
+        try {
+          cursor.close();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } finally {
+          cursor = null;
+        }
+      }
+    }
+  }
+}
