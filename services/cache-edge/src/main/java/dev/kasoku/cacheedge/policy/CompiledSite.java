@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
  * {@code ttl}, else the site's {@code defaultTtl} when positive, applies to responses that carry no
  * explicit freshness, before heuristic freshness. With {@code honorOriginCacheControl: false} the
  * rule's TTL (else defaultTtl) replaces the origin's freshness directives; the origin's
- * {@code no-store}, {@code private} and Set-Cookie still prevent storage (privacy is never
- * overridden). See {@link Freshness}.
+ * {@code no-store}, {@code private} and Set-Cookie still prevent storage, and so do a request's
+ * Cookie and a Content-Type that contradicts the path when only the site gives the lifetime
+ * (privacy is never overridden; see {@link Storability}). See {@link Freshness}.
  *
  * <h2>Regex safety</h2>
  * {@code pathRegex} is customer-written and runs against attacker-chosen paths, so a catastrophic
