@@ -76,6 +76,10 @@ final class EdgeRequest {
   /** The Allow field of a 405: every method the edge forwards (TRACE and CONNECT are refused). */
   static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
 
+  private static boolean carriesContent(HttpMethod m) {
+    return m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH;
+  }
+
   /** The steps of the request state machine. */
   enum Step { RECV, LOOKUP, HIT, MISS, FETCH, REVALIDATE, DELIVER, PASS, SYNTH }
 
@@ -211,6 +215,12 @@ final class EdgeRequest {
         return synth(400, "bad Content-Length");
       }
       hasBody = Long.parseLong(v) > 0;
+    }
+    if (req.version() == HttpVersion.HTTP_2 && cl.isEmpty() && carriesContent(req.method())) {
+      // HTTP/2 needs no content-length, and whether the HEADERS frame ended the stream is not known
+      // here: a method whose semantics define content is forwarded with its body (chunked, and empty
+      // when the stream had none), so it is neither lost nor exempt from maxRequestBody
+      hasBody = true;
     }
     if (req.method() == HttpMethod.TRACE || req.method() == HttpMethod.CONNECT) {
       // TRACE echoes the request (credentials included) back; CONNECT would make us a tunnel:
@@ -991,8 +1001,8 @@ final class EdgeRequest {
     if (synthStatus == 405) {
       resp.putHeader(HttpHeaders.ALLOW, ALLOWED_METHODS);
     }
-    if (closeAfter) {
-      resp.putHeader(HttpHeaders.CONNECTION, "close");
+    if (closeAfter && req.version() != HttpVersion.HTTP_2) {
+      resp.putHeader(HttpHeaders.CONNECTION, "close"); // a connection-specific field is illegal in HTTP/2
     }
     Future<Void> f = resp.end(synthStatus + " " + synthText + "\n");
     if (closeAfter) {
