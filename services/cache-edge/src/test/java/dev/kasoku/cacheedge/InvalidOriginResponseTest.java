@@ -67,9 +67,10 @@ class InvalidOriginResponseTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"X-Note: a\rb", "X-Note: a\nb", "X-Note: \r"})
-  void aBareCrOrLfInAHeaderIs502InvalidOriginResponse(String field) {
-    originSending("HTTP/1.1 200 OK\r\n" + field + "\r\nContent-Length: 2\r\n\r\nok");
+  @ValueSource(strings = {"200 OK\r\nX-Note: a\rb", "200 OK\r\nX-Note: a\nb", "200 OK\r\nX-Note: \r",
+      "200 OK\r\nX-Note: a\u0000b", "200 O\rK\r\nX-Note: a"})
+  void aBareCrOrLfInAHeaderIs502InvalidOriginResponse(String statusAndField) {
+    originSending("HTTP/1.1 " + statusAndField + "\r\nContent-Length: 2\r\n\r\nok");
 
     Resp r = h.get("raw.example.com", "/x");
 
