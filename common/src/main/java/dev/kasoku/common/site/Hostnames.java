@@ -12,9 +12,14 @@ import java.util.regex.Pattern;
  *
  * <p>Normal form: lower case, no trailing dot, internationalised labels as punycode (IDNA 2003 via
  * {@link IDN#toASCII}, with the STD3 rules so only letters, digits and '-' remain). Any valid DNS
- * name is accepted, single-label names such as {@code localhost} included. Names whose last label
+ * name is accepted, single-label names such as {@code intranet} included. Names whose last label
  * is all digits are refused: no top-level domain is numeric, and such a "name" is an IPv4 literal
  * in disguise ({@code 127.0.0.1}, {@code 127.1}).
+ *
+ * <p>Normalising is not claiming: {@link #reservedReason} names the hostnames no site may claim,
+ * because they never name a public host (RFC 6761 {@code localhost} and {@code invalid}, RFC 6762
+ * {@code local}, ICANN's private-use {@code internal}) or are IP literals. A site claiming one
+ * would catch traffic meant for internal names on edges or tools that resolve them locally.
  */
 public final class Hostnames {
   /** RFC 1035: 253 characters in presentation form without the trailing dot. */
@@ -22,7 +27,35 @@ public final class Hostnames {
   private static final Pattern LABEL = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern DIGITS = Pattern.compile("[0-9]+");
 
+  /** Special-use top-level names no site may claim, nor any name under them. */
+  public static final java.util.List<String> RESERVED_SUFFIXES = java.util.List.of("localhost", "local", "internal",
+      "invalid");
+  private static final Pattern IPV4ISH = Pattern.compile("\\[?[0-9][0-9.]*\\]?");
+
   private Hostnames() {}
+
+  /**
+   * Why no site may claim {@code raw}, or null when it may (an invalid DNS name is not reserved, it
+   * is refused by {@link #normalise}).
+   */
+  public static String reservedReason(String raw) {
+    String s = raw.trim().toLowerCase(Locale.ROOT);
+    if (s.indexOf(':') >= 0 && s.replace("[", "").replace("]", "").matches("[0-9a-f:.]+")
+        || IPV4ISH.matcher(s).matches()) {
+      return "is an IP address; a site hostname must be a DNS name";
+    }
+    String n = normalise(raw).orElse(null);
+    if (n == null) {
+      return null;
+    }
+    for (String r : RESERVED_SUFFIXES) {
+      if (n.equals(r) || n.endsWith("." + r)) {
+        return "is a reserved name (localhost, *.localhost, *.local, *.internal, *.invalid) that never names a"
+            + " public host; no site may claim it";
+      }
+    }
+    return null;
+  }
 
   /** The normal form of {@code raw}, or empty when it is not a valid DNS name. */
   public static Optional<String> normalise(String raw) {

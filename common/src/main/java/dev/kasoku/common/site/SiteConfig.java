@@ -29,8 +29,16 @@ import java.util.regex.PatternSyntaxException;
  * {@link #parse} (a typo such as {@code "defaultTTL"} must not silently mean "no TTL").
  *
  * <p>Fields beyond the documented public contract (additive: a client that does not send them gets the defaults): {@code shareSetCookie} (default false: a
- * response carrying Set-Cookie is never stored for sharing) and {@code maxObjectSize} (a byte size
- * such as "64m" overriding the edge's default object size limit for this site).
+ * response carrying Set-Cookie is never stored for sharing), {@code maxObjectSize} (a byte size
+ * such as "64m" overriding the edge's default object size limit for this site),
+ * {@code deceptionGuard} (default true: a response whose Content-Type contradicts the path's
+ * extension is stored only when the origin gave its freshness), {@code maxRequestBody} (a byte size,
+ * default {@link #DEFAULT_MAX_REQUEST_BODY}: larger request bodies are refused with 413) and, per
+ * rule, {@code cookies} ("private", the default: a response to a request carrying Cookie is stored
+ * only when the origin gave its freshness; "ignore": Cookie does not matter for storing).
+ *
+ * <p>Durations are bounded by {@link #MAX_DURATION} (one year): a longer TTL means nothing a cache
+ * could honour, and a value near the limits of {@code long} would overflow millisecond arithmetic.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SiteConfig(
@@ -43,13 +51,21 @@ public record SiteConfig(
     String staleIfError,
     Tls tls,
     Boolean shareSetCookie,
-    String maxObjectSize) {
+    String maxObjectSize,
+    Boolean deceptionGuard,
+    String maxRequestBody) {
 
   public static final Duration DEFAULT_TTL = Duration.ZERO;
   public static final int MAX_HOSTNAMES = 100;
   public static final int MAX_RULES = 200;
   public static final int MAX_QUERY_NAMES = 100;
   public static final int MAX_REGEX_LENGTH = 1000;
+  /** The longest duration a site document may give (TTLs, stale windows). */
+  public static final Duration MAX_DURATION = Duration.ofDays(365);
+  /** How the limit is spelled in problems and docs. */
+  public static final String MAX_DURATION_TEXT = "365d";
+  /** Request bodies larger than this are refused with 413 unless the site says otherwise. */
+  public static final long DEFAULT_MAX_REQUEST_BODY = 100L << 20;
 
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -78,10 +94,18 @@ public record SiteConfig(
   /**
    * A cache rule. {@code ttl} replaces the site's {@code defaultTtl} for matching paths; {@code
    * cache: false} passes matching requests straight to the origin; {@code query} shapes the cache
-   * key and the forwarded query. Rules are tried in order, the first match wins.
+   * key and the forwarded query; {@code cookies} says whether a request's Cookie keeps its
+   * response out of the cache when only the site gives it a lifetime ({@link #COOKIES_PRIVATE},
+   * the default) or not ({@link #COOKIES_IGNORE}). Rules are tried in order, the first match wins.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Rule(Match match, String ttl, Boolean cache, QueryPolicy query) {
+  public record Rule(Match match, String ttl, Boolean cache, QueryPolicy query, String cookies) {
+    /** True unless the rule says {@code "cookies": "ignore"}. */
+    @JsonIgnore
+    public boolean cookiesPrivate() {
+      return !COOKIES_IGNORE.equals(cookies);
+    }
+
     @JsonIgnore
     public Duration ttlDuration() {
       return ttl == null ? null : Sizes.parseDuration(ttl);
@@ -97,6 +121,11 @@ public record SiteConfig(
       return query == null ? QueryPolicy.KEEP : query;
     }
   }
+
+  /** Rule {@code cookies} value: a Cookie request's response needs the origin's own freshness to be stored. */
+  public static final String COOKIES_PRIVATE = "private";
+  /** Rule {@code cookies} value: the request's Cookie field does not matter for storing. */
+  public static final String COOKIES_IGNORE = "ignore";
 
   /** The site's own certificate and key (PEM); stored encrypted by the config service. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -178,7 +207,10 @@ public record SiteConfig(
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < hostnames.size(); i++) {
       String h = hostnames.get(i);
-      if (!isValidHostname(h)) {
+      String reserved = h == null ? null : Hostnames.reservedReason(h);
+      if (reserved != null) {
+        p.add("hostnames[" + i + "]: '" + h + "' " + reserved);
+      } else if (!isValidHostname(h)) {
         p.add("hostnames[" + i + "]: '" + h + "' is not a DNS hostname (lower-case, no port)");
       } else if (!seen.add(h)) {
         p.add("hostnames[" + i + "]: '" + h + "' is listed twice");
@@ -206,6 +238,9 @@ public record SiteConfig(
     checkDuration(p, "staleIfError", staleIfError);
     if (maxObjectSize != null && Sizes.parseBytes(maxObjectSize) <= 0) {
       p.add("maxObjectSize: '" + maxObjectSize + "' is not a byte size such as \"64m\"");
+    }
+    if (maxRequestBody != null && Sizes.parseBytes(maxRequestBody) < 0) {
+      p.add("maxRequestBody: '" + maxRequestBody + "' is not a byte size such as \"10m\"");
     }
     if (rules.size() > MAX_RULES) {
       p.add("rules: at most " + MAX_RULES + " rules");
@@ -246,6 +281,9 @@ public record SiteConfig(
       if (Boolean.FALSE.equals(r.cache()) && r.ttl() != null) {
         p.add(at + ": ttl has no effect with cache: false");
       }
+      if (r.cookies() != null && !COOKIES_PRIVATE.equals(r.cookies()) && !COOKIES_IGNORE.equals(r.cookies())) {
+        p.add(at + ".cookies: expected \"" + COOKIES_PRIVATE + "\" or \"" + COOKIES_IGNORE + "\"");
+      }
     }
     if (tls != null) {
       if (tls.certificatePem() == null || tls.certificatePem().isBlank()) {
@@ -259,8 +297,16 @@ public record SiteConfig(
   }
 
   private static void checkDuration(List<String> p, String key, String text) {
-    if (text != null && Sizes.parseDuration(text) == null) {
+    if (text == null) {
+      return;
+    }
+    Duration d = Sizes.parseDuration(text);
+    if (d == null && text.trim().matches("[0-9]+(ms|s|m|h|d)")) {
+      p.add(key + ": '" + text + "' is longer than the limit of " + MAX_DURATION_TEXT);
+    } else if (d == null) {
       p.add(key + ": '" + text + "' is not a duration such as \"90s\", \"1h\" or \"7d\"");
+    } else if (d.compareTo(MAX_DURATION) > 0) {
+      p.add(key + ": '" + text + "' is longer than the limit of " + MAX_DURATION_TEXT);
     }
   }
 
@@ -324,6 +370,18 @@ public record SiteConfig(
   @JsonIgnore
   public boolean shareSetCookieOrDefault() {
     return shareSetCookie != null && shareSetCookie;
+  }
+
+  /** False only when the site turns the cache-deception guard off. */
+  @JsonIgnore
+  public boolean deceptionGuardOrDefault() {
+    return deceptionGuard == null || deceptionGuard;
+  }
+
+  /** The largest request body the edge forwards for this site, in bytes. */
+  @JsonIgnore
+  public long maxRequestBodyBytes() {
+    return maxRequestBody == null ? DEFAULT_MAX_REQUEST_BODY : Sizes.parseBytes(maxRequestBody);
   }
 
   /** The per-site object size limit in bytes, or -1 when the edge default applies. */

@@ -37,4 +37,29 @@ class OriginAddressPolicyTest {
     assertThat(dev.permits(InetAddress.getByName("127.0.0.2"))).isTrue();
     assertThat(dev.permits(InetAddress.getByName("192.168.0.1"))).isFalse();
   }
+
+  /** Regression: the NAT64 form of the metadata address, [64:ff9b::a9fe:a9fe], was accepted as an origin. */
+  @ParameterizedTest
+  @ValueSource(strings = {"[64:ff9b::a9fe:a9fe]", "[64:ff9b::169.254.169.254]", "[64:ff9b::7f00:1]",
+      "[64:ff9b::a00:1]", "[::ffff:0:a9fe:a9fe]", "[::169.254.169.254]", "[::127.0.0.1]",
+      "[2002:a9fe:a9fe::1]", "[2002:7f00:1::]", "[2002:c0a8:101:1::5]", "[2001:0:a9fe:a9fe::1]",
+      "[2001:0:808:808::5601:5601]", "[64:ff9b:1::a9fe:a9fe]", "[fec0::1]"})
+  void ipv6FormsCarryingARestrictedIpv4AddressAreRefused(String host) {
+    assertThat(strict.checkHost(host)).as(host).isPresent();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[64:ff9b::808:808]", "[64:ff9b::93.184.216.34]", "[2002:808:808::1]",
+      "[::ffff:8.8.8.8]", "[2001:0:808:808::f7f7:f7f7]"})
+  void ipv6FormsCarryingAPublicIpv4AddressAreAsGoodAsThatAddress(String host) {
+    assertThat(strict.checkHost(host)).as(host).isEmpty();
+  }
+
+  @Test
+  void theCarriedAddressIsJudgedAgainstTheOperatorsAllowList() throws Exception {
+    OriginAddressPolicy dev = new OriginAddressPolicy(List.of(Cidr.parse("127.0.0.0/8")));
+    assertThat(dev.permits(InetAddress.getByName("64:ff9b::7f00:1"))).isTrue();
+    assertThat(dev.permits(InetAddress.getByName("64:ff9b::a9fe:a9fe"))).isFalse();
+    assertThat(dev.permits(InetAddress.getByName("2002:7f00:1::1"))).isTrue();
+  }
 }

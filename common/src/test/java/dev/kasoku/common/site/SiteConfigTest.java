@@ -80,8 +80,8 @@ class SiteConfigTest {
   @Test
   void validationReportsEveryProblemAtOnce() {
     SiteConfig c = new SiteConfig(java.util.List.of("Bad Host"), java.util.List.of(new SiteConfig.Origin("ftp://x", 0)),
-        "forever", null, java.util.List.of(new SiteConfig.Rule(new SiteConfig.Match(null, null), "1x", null, null)),
-        "1y", null, null, null, "lots");
+        "forever", null, java.util.List.of(new SiteConfig.Rule(new SiteConfig.Match(null, null), "1x", null, null, null)),
+        "1y", null, null, null, "lots", null, null);
     assertThat(c.validate()).hasSize(8);
   }
 
@@ -150,5 +150,69 @@ class SiteConfigTest {
     SiteConfig c = SiteConfig.parse(MINIMAL.replace("}]}", "}],\"maxObjectSize\":\"64m\",\"shareSetCookie\":true}"));
     assertThat(c.maxObjectSizeBytes()).isEqualTo(64L << 20);
     assertThat(c.shareSetCookieOrDefault()).isTrue();
+  }
+
+  /**
+   * Regression: "106751991167300d" and "9223372036854775807s" were accepted, and the edge computed a
+   * negative TTL from them, silently disabling caching for the site.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"106751991167300d", "9223372036854775807s",
+      "99999999999999999999d", "366d", "8785h"})
+  void durationsAreBoundedToAYearAndTheProblemSaysTheLimit(String ttl) {
+    String doc = MINIMAL.replace("}]}", "}],\"defaultTtl\":\"" + ttl + "\",\"staleIfError\":\"" + ttl
+        + "\",\"rules\":[{\"match\":{\"pathPrefix\":\"/\"},\"ttl\":\"" + ttl + "\"}]}");
+    assertThatThrownBy(() -> SiteConfig.parse(doc))
+        .isInstanceOf(SiteConfig.InvalidSiteConfigException.class)
+        .satisfies(e -> assertThat(((SiteConfig.InvalidSiteConfigException) e).problems())
+            .containsExactlyInAnyOrder(
+                "defaultTtl: '" + ttl + "' is longer than the limit of 365d",
+                "staleIfError: '" + ttl + "' is longer than the limit of 365d",
+                "rules[0].ttl: '" + ttl + "' is longer than the limit of 365d"));
+    assertThat(SiteConfig.parse(MINIMAL.replace("}]}", "}],\"defaultTtl\":\"365d\"}")).defaultTtlDuration())
+        .isEqualTo(Duration.ofDays(365));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"localhost", "api.localhost", "printer.local",
+      "db.internal", "x.invalid", "invalid", "127.0.0.1", "[::1]", "::1", "10.0.0.1"})
+  void reservedNamesAndIpLiteralsCannotBeClaimed(String host) {
+    String doc = MINIMAL.replace("a.example", host);
+    assertThatThrownBy(() -> SiteConfig.parse(doc))
+        .isInstanceOf(SiteConfig.InvalidSiteConfigException.class)
+        .satisfies(e -> assertThat(((SiteConfig.InvalidSiteConfigException) e).problems())
+            .singleElement().asString().startsWith("hostnames[0]: '" + host + "' ")
+            .containsAnyOf("reserved name", "IP address"));
+  }
+
+  @Test
+  void namesThatMerelyContainAReservedWordAreFine() {
+    for (String host : new String[] {"localhost.example.com", "local.example", "internal-tools.example.com",
+        "intranet"}) {
+      assertThat(SiteConfig.parse(MINIMAL.replace("a.example", host)).hostnames()).containsExactly(host);
+    }
+  }
+
+  @Test
+  void cookiesPolicyIsPrivateUnlessARuleSaysIgnore() {
+    SiteConfig c = SiteConfig.parse(MINIMAL.replace("}]}", "}],\"rules\":[{\"match\":{\"pathPrefix\":\"/a/\"},"
+        + "\"cookies\":\"ignore\"},{\"match\":{\"pathPrefix\":\"/b/\"}}]}"));
+    assertThat(c.rules().get(0).cookiesPrivate()).isFalse();
+    assertThat(c.rules().get(1).cookiesPrivate()).isTrue();
+    assertThatThrownBy(() -> SiteConfig.parse(MINIMAL.replace("}]}",
+        "}],\"rules\":[{\"match\":{\"pathPrefix\":\"/\"},\"cookies\":\"share\"}]}")))
+        .hasMessageContaining("rules[0].cookies: expected \"private\" or \"ignore\"");
+  }
+
+  @Test
+  void deceptionGuardIsOnAndRequestBodiesAreLimitedByDefault() {
+    SiteConfig c = SiteConfig.parse(MINIMAL);
+    assertThat(c.deceptionGuardOrDefault()).isTrue();
+    assertThat(c.maxRequestBodyBytes()).isEqualTo(SiteConfig.DEFAULT_MAX_REQUEST_BODY);
+    SiteConfig custom = SiteConfig.parse(MINIMAL.replace("}]}", "}],\"deceptionGuard\":false,\"maxRequestBody\":\"2m\"}"));
+    assertThat(custom.deceptionGuardOrDefault()).isFalse();
+    assertThat(custom.maxRequestBodyBytes()).isEqualTo(2L << 20);
+    assertThatThrownBy(() -> SiteConfig.parse(MINIMAL.replace("}]}", "}],\"maxRequestBody\":\"big\"}")))
+        .hasMessageContaining("maxRequestBody");
   }
 }

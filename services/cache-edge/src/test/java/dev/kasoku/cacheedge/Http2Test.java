@@ -108,6 +108,55 @@ class Http2Test {
     assertThat(origin.count()).isEqualTo(1);
   }
 
+  @Test
+  void traceIsRefusedOverHttp2Too() {
+    int status = Await.result(h2.request(get("/").setMethod(HttpMethod.TRACE))
+        .compose(req -> req.send().compose(r -> r.body().map(b -> r.statusCode()))));
+
+    assertThat(status).isEqualTo(405);
+    assertThat(origin.count()).isZero();
+  }
+
+  /**
+   * An HTTP/2 body declares no length when content-length is absent: it is forwarded, and cut off at
+   * the limit as it flows. Regression: such a body was not forwarded at all (the edge only looked for
+   * Content-Length or Transfer-Encoding), and so escaped the limit too.
+   */
+  @Test
+  void anHttp2BodyWithoutContentLengthIsForwardedAndCutOffAtTheSiteLimit() throws InterruptedException {
+    TestOrigin upload = h.origin().respond(200, "stored");
+    h.site("up.example.com", upload, "\"maxRequestBody\":\"1k\"");
+    RequestOptions post = get("/upload").setMethod(HttpMethod.POST).setHost("up.example.com");
+    Await.result(h2.request(get("/cached")).compose(req -> req.send().compose(r -> r.body())));
+    String second = Await.result(h2.request(get("/cached"))
+        .compose(req -> req.send().compose(r -> r.body().map(b -> r.getHeader("Cache-Status")))));
+    assertThat(second).as("a GET without a body is still a cacheable request").contains("hit");
+
+    int small = Await.result(h2.request(post).compose(req -> {
+      req.setChunked(true);
+      req.write("a".repeat(600));
+      return req.end("b".repeat(400)).compose(v -> req.response()).map(r -> r.statusCode());
+    }));
+    assertThat(small).isEqualTo(200);
+    assertThat(upload.last().bodyBytes()).isEqualTo(1000);
+
+    int status = Await.result(h2.request(post).compose(req -> {
+      req.setChunked(true);
+      req.write("a".repeat(600));
+      req.write("b".repeat(600));
+      return req.end("c".repeat(600)).compose(v -> req.response()).map(r -> r.statusCode());
+    }));
+
+    assertThat(status).isEqualTo(413);
+    long deadline = System.currentTimeMillis() + 3000;
+    while (upload.seen().size() < upload.count() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(upload.seen()).hasSizeLessThanOrEqualTo(2);
+    assertThat(upload.seen().subList(1, upload.seen().size()))
+        .allSatisfy(seen -> assertThat(seen.bodyBytes()).as("a complete oversized body").isEqualTo(-1));
+  }
+
   /** Sends raw bytes over TLS; the edge closes after the answer (Connection: close, or a refused request). */
   private String rawTls(String request) {
     return h.raw(request, true, 20_000);

@@ -76,6 +76,29 @@ class OriginsTest {
     assertThat(local.count()).isZero();
   }
 
+  /**
+   * IPv6 forms that carry an IPv4 address are judged, at connect time, by the address they carry.
+   * Regression: the NAT64 form of the metadata address was refused only because every NAT64 address
+   * was, and the config service accepted it; now both sides apply one rule.
+   */
+  @Test
+  void ipv6FormsCarryingAnIpv4AddressAreJudgedByThatAddressWhenConnecting() {
+    h = new EdgeHarness(); // allows 127.0.0.0/8 only
+    h.site("nat64meta", "n1.example.com", "[{\"url\":\"http://[64:ff9b::a9fe:a9fe]\"}]", null);
+    h.site("sixtofour", "n2.example.com", "[{\"url\":\"http://[2002:a9fe:a9fe::1]\"}]", null);
+    h.site("teredo", "n3.example.com", "[{\"url\":\"http://[2001:0:a9fe:a9fe::1]\"}]", null);
+    h.site("nat64loop", "n4.example.com", "[{\"url\":\"http://[64:ff9b::7f00:1]:9\"}]", null);
+
+    for (String host : List.of("n1.example.com", "n2.example.com", "n3.example.com")) {
+      Resp r = h.get(host, "/latest/meta-data/");
+      assertThat(r.status()).as(host).isEqualTo(502);
+      assertThat(r.text()).as(host).contains("origin address not allowed");
+    }
+    Resp allowed = h.get("n4.example.com", "/");
+    assertThat(allowed.status()).isIn(502, 504);
+    assertThat(allowed.text()).as("127.0.0.1 is allowed here, so its NAT64 form is tried").doesNotContain("not allowed");
+  }
+
   @Test
   void forwardingHeadersAreAddedAndHopByHopRemoved() {
     h = new EdgeHarness();

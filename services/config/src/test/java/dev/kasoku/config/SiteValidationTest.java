@@ -112,7 +112,22 @@ class SiteValidationTest {
         Arguments.of("localhost origin", with("origins", new JsonArray().add(new JsonObject().put("url", "http://localhost:8080"))), "loopback"),
         Arguments.of("duplicate hostnames after normalisation", with("hostnames", new JsonArray().add("a.example.com").add("A.Example.com.")), "twice"),
         Arguments.of("hostname with port", with("hostnames", new JsonArray().add("a.example.com:8080")), "hostnames[0]"),
-        Arguments.of("ip literal hostname", with("hostnames", new JsonArray().add("192.0.2.1")), "hostnames[0]"),
+        Arguments.of("ip literal hostname", with("hostnames", new JsonArray().add("192.0.2.1")), "hostnames[0]: '192.0.2.1' is an IP address"),
+        Arguments.of("ipv6 literal hostname", with("hostnames", new JsonArray().add("[2001:db8::1]")), "is an IP address"),
+        Arguments.of("localhost hostname", with("hostnames", new JsonArray().add("localhost")), "hostnames[0]: 'localhost' is a reserved name"),
+        Arguments.of("*.localhost hostname", with("hostnames", new JsonArray().add("app.localhost")), "reserved name"),
+        Arguments.of("*.local hostname", with("hostnames", new JsonArray().add("printer.local")), "reserved name"),
+        Arguments.of("*.internal hostname", with("hostnames", new JsonArray().add("db.internal")), "reserved name"),
+        Arguments.of("*.invalid hostname", with("hostnames", new JsonArray().add("x.invalid")), "reserved name"),
+        Arguments.of("nat64 metadata origin", with("origins", new JsonArray().add(new JsonObject().put("url", "http://[64:ff9b::a9fe:a9fe]"))), "metadata"),
+        Arguments.of("6to4 loopback origin", with("origins", new JsonArray().add(new JsonObject().put("url", "http://[2002:7f00:1::1]"))), "loopback"),
+        Arguments.of("mapped private origin", with("origins", new JsonArray().add(new JsonObject().put("url", "http://[::ffff:10.0.0.1]"))), "private"),
+        Arguments.of("overflowing default ttl", with("defaultTtl", "106751991167300d"), "defaultTtl: '106751991167300d' is longer than the limit of 365d"),
+        Arguments.of("overflowing rule ttl", with("rules", new JsonArray().add(new JsonObject()
+            .put("match", new JsonObject().put("pathPrefix", "/")).put("ttl", "9223372036854775807s"))), "limit of 365d"),
+        Arguments.of("bad cookies policy", with("rules", new JsonArray().add(new JsonObject()
+            .put("match", new JsonObject().put("pathPrefix", "/")).put("cookies", "share"))), "cookies"),
+        Arguments.of("bad request body limit", with("maxRequestBody", "lots"), "maxRequestBody"),
         Arguments.of("no hostnames", with("hostnames", new JsonArray()), "hostnames"),
         Arguments.of("no origins", with("origins", new JsonArray()), "origins"),
         Arguments.of("key of another certificate", with("tls", tls(GOOD, OTHER)), "does not match"),
@@ -163,6 +178,18 @@ class SiteValidationTest {
     HttpResponse<Buffer> r = strict.put(tenant, "ok", key, valid().put("hostnames",
         new JsonArray().add("ok-" + Long.toString(System.nanoTime(), 36) + ".example.com")));
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+  }
+
+  @Test
+  void theCacheSafetyFieldsAreAccepted() {
+    JsonObject doc = valid().put("hostnames", new JsonArray().add("safe-" + Long.toString(System.nanoTime(), 36) + ".example.com"))
+        .put("deceptionGuard", false).put("maxRequestBody", "10m").put("defaultTtl", "365d")
+        .put("rules", new JsonArray().add(new JsonObject().put("match", new JsonObject().put("pathPrefix", "/api/"))
+            .put("ttl", "1h").put("cookies", "ignore")));
+    HttpResponse<Buffer> r = strict.put(tenant, "safe", key, doc);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(Await.result(store.sites().current(tenant, "safe")).orElseThrow().configJson())
+        .contains("\"cookies\":\"ignore\"").contains("\"deceptionGuard\":false").contains("\"maxRequestBody\":\"10m\"");
   }
 
   @Test

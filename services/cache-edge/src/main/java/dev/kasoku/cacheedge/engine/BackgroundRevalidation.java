@@ -126,7 +126,7 @@ final class BackgroundRevalidation {
     TargetedControls tc = TargetedControls.select(r.headers());
     Freshness fr = Freshness.compute(status, r.headers(), tc, site.compiled(), canon.rule(), requestTime, responseTime);
     Storability.Decision d = Storability.decide("GET", clientHeaders, CacheControl.of(clientHeaders), status,
-        r.headers(), tc, fr, site.compiled(), canon.rule());
+        r.headers(), tc, fr, site.compiled(), canon.rule(), canon.path());
     if (!d.store() || status >= 500) {
       r.reset();
       flight.land(Collapser.Outcome.FETCH_YOURSELF);

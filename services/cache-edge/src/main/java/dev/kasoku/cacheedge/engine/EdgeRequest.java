@@ -28,6 +28,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -72,6 +73,13 @@ final class EdgeRequest {
   private static final System.Logger LOG = System.getLogger(EdgeRequest.class.getName());
   private static final AtomicLong IDS = new AtomicLong();
 
+  /** The Allow field of a 405: every method the edge forwards (TRACE and CONNECT are refused). */
+  static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
+
+  private static boolean carriesContent(HttpMethod m) {
+    return m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH;
+  }
+
   /** The steps of the request state machine. */
   enum Step { RECV, LOOKUP, HIT, MISS, FETCH, REVALIDATE, DELIVER, PASS, SYNTH }
 
@@ -91,6 +99,8 @@ final class EdgeRequest {
   private CanonicalRequest canon;
   private CacheControl requestCc;
   private boolean hasBody;
+  /** The client's body as forwarded: the request, bounded by the site's maxRequestBody. */
+  private BoundedBody body;
   private boolean closeAfter;
 
   private String lookupKey;
@@ -206,6 +216,18 @@ final class EdgeRequest {
       }
       hasBody = Long.parseLong(v) > 0;
     }
+    if (req.version() == HttpVersion.HTTP_2 && cl.isEmpty() && carriesContent(req.method())) {
+      // HTTP/2 needs no content-length, and whether the HEADERS frame ended the stream is not known
+      // here: a method whose semantics define content is forwarded with its body (chunked, and empty
+      // when the stream had none), so it is neither lost nor exempt from maxRequestBody
+      hasBody = true;
+    }
+    if (req.method() == HttpMethod.TRACE || req.method() == HttpMethod.CONNECT) {
+      // TRACE echoes the request (credentials included) back; CONNECT would make us a tunnel:
+      // neither is ever forwarded to an origin
+      closeAfter = hasBody;
+      return synth(405, "method not allowed");
+    }
     if (hostHeader == null) {
       return synth(400, "missing Host");
     }
@@ -217,8 +239,14 @@ final class EdgeRequest {
     if (site == null) {
       return synth(421, "unknown host");
     }
+    long maxBody = site.compiled().maxRequestBody();
+    if (hasBody && cl.size() == 1 && Long.parseLong(cl.get(0).trim()) > maxBody) {
+      closeAfter = req.version() != HttpVersion.HTTP_2; // its body is not read: the connection is spent
+      return synth(413, "request body too large");
+    }
     if (hasBody) {
       req.pause(); // the body is piped to the origin once connected
+      body = new BoundedBody(req, maxBody);
     }
     try {
       canon = CacheKey.canonicalize(site.compiled(), req.method().name(), hostNorm, req.uri());
@@ -430,7 +458,7 @@ final class EdgeRequest {
    * the request) it fails over once to another origin.
    */
   private Future<OriginResponse> send(MultiMap h, boolean mayRetry) {
-    return edge.clients().send(site.tenant(), origin, req.method(), canon.uri(), h, hasBody ? req : null)
+    return edge.clients().send(site.tenant(), origin, req.method(), canon.uri(), h, body)
         .recover(t -> {
           OriginException oe = OriginException.of(t);
           if (oe.unsent() && (oe.kind() == OriginException.Kind.CONNECT || oe.kind() == OriginException.Kind.TIMEOUT)) {
@@ -450,6 +478,16 @@ final class EdgeRequest {
     originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
     discardWriter();
     landFlight(Collapser.Outcome.FETCH_YOURSELF);
+    if (body != null && body.exceeded()) {
+      // the origin connection was closed before the end of the body: it never saw a complete request
+      logStatus = "error";
+      closeAfter = req.version() != HttpVersion.HTTP_2;
+      return synth(413, "request body too large");
+    }
+    if (e.kind() == OriginException.Kind.INVALID_RESPONSE && rt.health().firstInvalidResponse(origin)) {
+      LOG.log(Level.WARNING, "origin {0} of {1}/{2} sent an invalid response (reported once per origin): {3}",
+          origin.id(), site.tenant(), site.site(), e.getMessage());
+    }
     if (e.kind() != OriginException.Kind.FORBIDDEN_ADDRESS && e.kind() != OriginException.Kind.UNRESOLVED) {
       rt.health().failure(origin);
     } else {
@@ -459,7 +497,12 @@ final class EdgeRequest {
       return Step.DELIVER;
     }
     logStatus = "error";
-    return synth(e.kind().status, e.kind() == OriginException.Kind.TIMEOUT ? "origin timeout" : "origin unreachable");
+    return synth(e.kind().status, switch (e.kind()) {
+      case TIMEOUT -> "origin timeout";
+      case INVALID_RESPONSE -> "invalid origin response";
+      case FORBIDDEN_ADDRESS -> "origin address not allowed";
+      default -> "origin unreachable";
+    });
   }
 
   /** Turns this request into a stale-if-error hit when the stored object allows it. */
@@ -529,7 +572,10 @@ final class EdgeRequest {
     TargetedControls tc = TargetedControls.select(r.headers());
     Freshness fr = Freshness.compute(status, r.headers(), tc, site.compiled(), canon.rule(), requestTime, responseTime);
     decision = Storability.decide(canon.method(), req.headers(), requestCc, status, r.headers(), tc, fr,
-        site.compiled(), canon.rule());
+        site.compiled(), canon.rule(), canon.path());
+    if (Storability.DECEPTION_GUARD_REASON.equals(decision.reason())) {
+      edge.telemetry().countDeceptionGuard(site.tenant(), site.site());
+    }
     if (decision.store()) {
       long declared = contentLength(r.headers());
       BodyWriter w = storage.newBody(declared);
@@ -936,7 +982,7 @@ final class EdgeRequest {
     return Step.SYNTH;
   }
 
-  /** Our own short text answers: 400/412/414/421/431/500/502/504. Never cached downstream. */
+  /** Our own short text answers: 400/405/412/413/414/421/431/500/502/504. Never cached downstream. */
   private Step synth() {
     releaseStored();
     if (!logStatus.equals("error") && synthStatus >= 500) {
@@ -952,8 +998,11 @@ final class EdgeRequest {
     resp.putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
     resp.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
     resp.putHeader(CacheStatus.HEADER, cacheStatus.value());
-    if (closeAfter) {
-      resp.putHeader(HttpHeaders.CONNECTION, "close");
+    if (synthStatus == 405) {
+      resp.putHeader(HttpHeaders.ALLOW, ALLOWED_METHODS);
+    }
+    if (closeAfter && req.version() != HttpVersion.HTTP_2) {
+      resp.putHeader(HttpHeaders.CONNECTION, "close"); // a connection-specific field is illegal in HTTP/2
     }
     Future<Void> f = resp.end(synthStatus + " " + synthText + "\n");
     if (closeAfter) {

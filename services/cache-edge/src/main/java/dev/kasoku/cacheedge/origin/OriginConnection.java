@@ -181,7 +181,12 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpResponse head) {
       if (head.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
-        fail(new OriginException(Kind.BROKEN, "malformed response from origin: " + head.decoderResult().cause()));
+        fail(new OriginException(Kind.INVALID_RESPONSE, "invalid response from origin: " + head.decoderResult().cause()));
+        return;
+      }
+      if (hasBareCr(head.headers())) {
+        ReferenceCountUtil.release(msg);
+        fail(new OriginException(Kind.INVALID_RESPONSE, "invalid response from origin: a bare CR or NUL in a header field"));
         return;
       }
       int code = head.status().code();
@@ -221,6 +226,24 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
         completed(resp);
       }
     }
+  }
+
+  /**
+   * True when a field value holds a CR or NUL. The decoder splits lines on LF (and, parsing strictly,
+   * refuses a bare LF), but keeps a CR inside a value: forwarded, it would be a header injection
+   * towards clients and caches behind us.
+   */
+  private static boolean hasBareCr(HttpHeaders headers) {
+    for (java.util.Map.Entry<String, String> e : headers) {
+      String v = e.getValue();
+      for (int i = 0; i < v.length(); i++) {
+        char c = v.charAt(i);
+        if (c == '\r' || c == 0) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The response was read whole: back to the pool when the exchange left the connection clean. */
@@ -385,7 +408,8 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     protected HttpMessage createMessage(String[] initialLine) {
-      // the origin's fields are parsed from lines: no CR/LF can be in them, so no validation pass
+      // the origin's fields are parsed from lines: no LF can be in them; a CR is looked for once in
+      // read() instead of validating every name and value as it is added
       return new DefaultHttpResponse(HttpVersion.valueOf(initialLine[0]),
           HttpResponseStatus.valueOf(Integer.parseInt(initialLine[1]), initialLine[2]),
           HeadersMultiMap.caseInsensitive());

@@ -17,7 +17,12 @@ public final class OriginException extends VertxException {
     /** No response (or no body data) within the timeout. */
     TIMEOUT(504),
     /** The connection broke while the response was being read. */
-    BROKEN(502);
+    BROKEN(502),
+    /**
+     * The origin answered something that is not a valid HTTP/1.1 response head (a bare CR or LF
+     * in a field, a bad status line...): it was reached, so "unreachable" would mislead.
+     */
+    INVALID_RESPONSE(502);
 
     public final int status;
 

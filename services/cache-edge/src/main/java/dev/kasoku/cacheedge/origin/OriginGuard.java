@@ -1,6 +1,7 @@
 package dev.kasoku.cacheedge.origin;
 
 import dev.kasoku.common.net.Cidr;
+import dev.kasoku.common.net.OriginAddressPolicy;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -12,44 +13,22 @@ import java.util.List;
  *
  * <p>The check is applied to the address actually connected to, after resolution (see
  * {@link OriginClients}): a name that resolves to a public address for the config check and to a
- * private one at request time (DNS rebinding) is still refused. Blocked: unspecified, loopback,
- * private (RFC 1918), CGNAT (RFC 6598), link-local (which holds 169.254.169.254), unique-local IPv6
- * (which holds fd00:ec2::254), multicast, broadcast/reserved, and IPv6 forms that embed an IPv4
- * address (IPv4-mapped is folded by {@link Cidr}; NAT64 and 6to4 are blocked outright). An operator
- * re-opens a network with KASOKU_ALLOWED_ORIGIN_NETWORKS.
+ * private one at request time (DNS rebinding) is still refused. The rule itself is
+ * {@link OriginAddressPolicy#permits}, the same one the config service applies to literal origin
+ * hosts, so the two checks cannot drift apart: loopback, private, CGNAT, link-local (which holds
+ * 169.254.169.254), unique-local IPv6 (which holds fd00:ec2::254), multicast and reserved networks
+ * are refused, and IPv6 forms that carry an IPv4 address (mapped, NAT64, 6to4, Teredo...) are judged
+ * by the IPv4 address they carry. An operator re-opens a network with KASOKU_ALLOWED_ORIGIN_NETWORKS.
  */
 public final class OriginGuard {
-  private static final List<Cidr> FORBIDDEN = List.of(
-      Cidr.parse("0.0.0.0/8"), Cidr.parse("10.0.0.0/8"), Cidr.parse("100.64.0.0/10"),
-      Cidr.parse("127.0.0.0/8"), Cidr.parse("169.254.0.0/16"), Cidr.parse("172.16.0.0/12"),
-      Cidr.parse("192.0.0.0/24"), Cidr.parse("192.168.0.0/16"), Cidr.parse("198.18.0.0/15"),
-      Cidr.parse("224.0.0.0/4"), Cidr.parse("240.0.0.0/4"),
-      Cidr.parse("::/128"), Cidr.parse("::1/128"), Cidr.parse("::/96"), Cidr.parse("64:ff9b::/96"),
-      Cidr.parse("64:ff9b:1::/48"), Cidr.parse("2002::/16"), Cidr.parse("fc00::/7"),
-      Cidr.parse("fe80::/10"), Cidr.parse("fec0::/10"), Cidr.parse("ff00::/8"));
-
-  private final List<Cidr> allowed;
+  private final OriginAddressPolicy policy;
 
   public OriginGuard(List<Cidr> allowedNetworks) {
-    this.allowed = List.copyOf(allowedNetworks);
+    this.policy = new OriginAddressPolicy(allowedNetworks);
   }
 
   /** True when the edge may connect to the address. */
   public boolean permits(InetAddress address) {
-    for (Cidr c : allowed) {
-      if (c.contains(address)) {
-        return true;
-      }
-    }
-    if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
-        || address.isSiteLocalAddress() || address.isMulticastAddress()) {
-      return false;
-    }
-    for (Cidr c : FORBIDDEN) {
-      if (c.contains(address)) {
-        return false;
-      }
-    }
-    return true;
+    return policy.permits(address);
   }
 }

@@ -12,6 +12,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link #downForMs} and traffic shifts to the site's other origins; the first success clears it.
  * When every origin of a site is down the least recently failed one is still tried (a guess is
  * better than a certain error).
+ *
+ * <p>It also remembers which origins have already been reported for sending an invalid response
+ * ({@link #firstInvalidResponse}), so a broken origin is logged once, not once per request.
  */
 public final class OriginHealth {
   /** Consecutive failures that mark an origin down. */
@@ -20,6 +23,9 @@ public final class OriginHealth {
   private final Clock clock;
   private final long downForMs;
   private final Map<String, State> states = new ConcurrentHashMap<>();
+  private final java.util.Set<String> reportedInvalid = ConcurrentHashMap.newKeySet();
+  /** Bound on the remembered origins; past it the memory starts over (and each is logged once more). */
+  static final int MAX_REPORTED = 10_000;
 
   private static final class State {
     volatile int failures;
@@ -61,6 +67,14 @@ public final class OriginHealth {
         s.failures = 0;
       }
     }
+  }
+
+  /** True the first time an origin is seen sending an invalid response (the caller logs it then). */
+  public boolean firstInvalidResponse(Origin o) {
+    if (reportedInvalid.size() >= MAX_REPORTED) {
+      reportedInvalid.clear();
+    }
+    return reportedInvalid.add(o.id());
   }
 
   /**

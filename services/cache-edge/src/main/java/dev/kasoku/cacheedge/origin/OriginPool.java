@@ -83,7 +83,8 @@ final class OriginPool {
    * class comment), false when the failure stands.
    */
   boolean retry(OriginRequest r, OriginConnection failed, OriginException e) {
-    if (r.retried || !failed.reused() || r.body != null || !r.idempotent() || e.kind() == Kind.TIMEOUT) {
+    if (r.retried || !failed.reused() || r.body != null || !r.idempotent() || e.kind() == Kind.TIMEOUT
+        || e.kind() == Kind.INVALID_RESPONSE) {
       return false;
     }
     r.retried = true;

@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
  * {@code ttl}, else the site's {@code defaultTtl} when positive, applies to responses that carry no
  * explicit freshness, before heuristic freshness. With {@code honorOriginCacheControl: false} the
  * rule's TTL (else defaultTtl) replaces the origin's freshness directives; the origin's
- * {@code no-store}, {@code private} and Set-Cookie still prevent storage (privacy is never
- * overridden). See {@link Freshness}.
+ * {@code no-store}, {@code private} and Set-Cookie still prevent storage, and so do a request's
+ * Cookie and a Content-Type that contradicts the path when only the site gives the lifetime
+ * (privacy is never overridden; see {@link Storability}). See {@link Freshness}.
  *
  * <h2>Regex safety</h2>
  * {@code pathRegex} is customer-written and runs against attacker-chosen paths, so a catastrophic
@@ -39,11 +40,14 @@ public final class CompiledSite {
    * @param ttlSeconds the rule's TTL in seconds, or -1 when the rule sets none (site default applies)
    * @param cache false: pass to origin, never store
    * @param query how the query string is keyed and forwarded
+   * @param cookiesPrivate true unless the rule says {@code "cookies": "ignore"}: a response to a
+   *     request with Cookie is then stored only when the origin gave its freshness ({@link Storability})
    */
-  public record EffectiveRule(int index, long ttlSeconds, boolean cache, QueryPolicy query) {}
+  public record EffectiveRule(int index, long ttlSeconds, boolean cache, QueryPolicy query,
+                              boolean cookiesPrivate) {}
 
   /** Used when a rule's regex exceeded its budget: safest is to neither cache nor drop the request. */
-  public static final EffectiveRule PASS_RULE = new EffectiveRule(-2, -1, false, QueryPolicy.KEEP);
+  public static final EffectiveRule PASS_RULE = new EffectiveRule(-2, -1, false, QueryPolicy.KEEP, true);
 
   private final String tenant;
   private final String site;
@@ -59,6 +63,8 @@ public final class CompiledSite {
   private final long sieSeconds;
   private final boolean shareSetCookie;
   private final long maxObjectSize;
+  private final boolean deceptionGuard;
+  private final long maxRequestBody;
 
   private CompiledSite(String tenant, String site, SiteConfig config) {
     this.tenant = Ids.requireValid(tenant);
@@ -75,15 +81,17 @@ public final class CompiledSite {
       regexes[i] = r.match().pathRegex() == null ? null : Pattern.compile(r.match().pathRegex());
       Duration ttl = r.ttlDuration();
       rules[i] = new EffectiveRule(i, ttl == null ? -1 : ttl.getSeconds(), r.cacheOrDefault(),
-          r.queryOrDefault());
+          r.queryOrDefault(), r.cookiesPrivate());
     }
-    this.defaultRule = new EffectiveRule(-1, -1, true, QueryPolicy.KEEP);
+    this.defaultRule = new EffectiveRule(-1, -1, true, QueryPolicy.KEEP, true);
     this.defaultTtlSeconds = config.defaultTtlDuration().getSeconds();
     this.honorOrigin = config.honorOriginCacheControlOrDefault();
     this.swrSeconds = config.staleWhileRevalidateDuration().getSeconds();
     this.sieSeconds = config.staleIfErrorDuration().getSeconds();
     this.shareSetCookie = config.shareSetCookieOrDefault();
     this.maxObjectSize = config.maxObjectSizeBytes();
+    this.deceptionGuard = config.deceptionGuardOrDefault();
+    this.maxRequestBody = config.maxRequestBodyBytes();
   }
 
   /**
@@ -166,6 +174,16 @@ public final class CompiledSite {
   /** Per-site object size limit in bytes, or -1 for the edge default. */
   public long maxObjectSize() {
     return maxObjectSize;
+  }
+
+  /** True unless the site turned the cache-deception guard off ({@link DeceptionGuard}). */
+  public boolean deceptionGuard() {
+    return deceptionGuard;
+  }
+
+  /** The largest request body forwarded for this site, in bytes; larger ones are answered 413. */
+  public long maxRequestBody() {
+    return maxRequestBody;
   }
 
   private static final class BudgetExceeded extends RuntimeException {

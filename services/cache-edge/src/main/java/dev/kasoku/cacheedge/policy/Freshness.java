@@ -43,6 +43,18 @@ import java.util.List;
  * (§5.2.2.10), so with s-maxage only stale windows the response grants explicitly apply. A
  * {@code no-cache} response is stored but validated before every use (§5.2.2.4).
  *
+ * <h2>Who granted the lifetime</h2>
+ * {@link #originGranted()} tells whether the origin stated a lifetime itself ({@code s-maxage},
+ * {@code max-age} or {@code Expires}, in Cache-Control or a targeted field), whether or not the site
+ * honours it. When it did not, whatever lifetime the object has comes from the site's config or the
+ * heuristic, and {@link Storability} then refuses what only the origin could vouch for (a Cookie
+ * request's response, a Content-Type that contradicts the path).
+ *
+ * <p><b>Arithmetic saturates.</b> Lifetimes and windows are bounded by the config (a year) and by
+ * the delta-seconds cap (2^31 s), but every seconds-to-milliseconds conversion and every sum of
+ * instants saturates at {@link Long#MAX_VALUE} anyway: an overflow would turn "fresh for ever" into
+ * "stale since 1970", silently disabling caching.
+ *
  * <p>Instances are immutable; all times are epoch milliseconds inside, {@link Instant} outside.
  */
 public final class Freshness {
@@ -71,9 +83,10 @@ public final class Freshness {
   private final boolean noStale;
   private final boolean alwaysRevalidate;
   private final Source source;
+  private final boolean originGranted;
 
   private Freshness(long requestTimeMs, long responseTimeMs, long correctedInitialAgeMs, long lifetimeMs, long swrMs,
-                    long sieMs, boolean noStale, boolean alwaysRevalidate, Source source) {
+                    long sieMs, boolean noStale, boolean alwaysRevalidate, Source source, boolean originGranted) {
     this.requestTimeMs = requestTimeMs;
     this.responseTimeMs = responseTimeMs;
     this.correctedInitialAgeMs = correctedInitialAgeMs;
@@ -83,6 +96,7 @@ public final class Freshness {
     this.noStale = noStale;
     this.alwaysRevalidate = alwaysRevalidate;
     this.source = source;
+    this.originGranted = originGranted;
   }
 
   /**
@@ -105,14 +119,16 @@ public final class Freshness {
     if (dateMs == HttpDates.INVALID) {
       dateMs = respMs;
     }
-    long ageValueMs = ageValue(responseHeaders) * 1000L;
+    long ageValueMs = millis(ageValue(responseHeaders));
     long apparent = Math.max(0, respMs - dateMs);
     long delay = Math.max(0, respMs - reqMs);
-    long correctedInitialAge = Math.max(apparent, ageValueMs + delay);
+    long correctedInitialAge = Math.max(apparent, plus(ageValueMs, delay));
 
     CacheControl cc = controls.directives();
     boolean error = status >= 400;
     boolean honorOrigin = site.honorOriginCacheControl() || controls.targeted() || error;
+    boolean originGranted = cc.sMaxAge() != CacheControl.ABSENT || cc.maxAge() != CacheControl.ABSENT
+        || (!controls.targeted() && responseHeaders.contains("expires"));
 
     long lifetimeS = -1;
     Source source = Source.NONE;
@@ -176,8 +192,19 @@ public final class Freshness {
       swr = 0;
       sie = 0;
     }
-    return new Freshness(reqMs, respMs, correctedInitialAge, lifetimeS * 1000L, swr * 1000L, sie * 1000L,
-        noStale, alwaysRevalidate, source);
+    return new Freshness(reqMs, respMs, correctedInitialAge, millis(lifetimeS), millis(swr), millis(sie),
+        noStale, alwaysRevalidate, source, originGranted);
+  }
+
+  /** Non-negative seconds as milliseconds, saturating. */
+  static long millis(long seconds) {
+    return seconds >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : seconds * 1000L;
+  }
+
+  /** a + b for a non-negative b, saturating. */
+  private static long plus(long a, long b) {
+    long r = a + b;
+    return r < a ? Long.MAX_VALUE : r;
   }
 
   /** RFC 9110 §15.1: status codes heuristically cacheable (cacheable by default). */
@@ -200,7 +227,7 @@ public final class Freshness {
 
   /** current_age in milliseconds (§4.2.3). */
   public long currentAgeMillis(Instant now) {
-    return correctedInitialAgeMs + Math.max(0, now.toEpochMilli() - responseTimeMs);
+    return plus(correctedInitialAgeMs, Math.max(0, now.toEpochMilli() - responseTimeMs));
   }
 
   /** current_age in whole seconds, capped (§1.2.2): the value of the Age header we send. */
@@ -232,8 +259,8 @@ public final class Freshness {
       return Verdict.STALE;
     }
     if (request.noCache()
-        || (request.maxAge() != CacheControl.ABSENT && age > request.maxAge() * 1000L)
-        || (request.minFresh() != CacheControl.ABSENT && lifetimeMs - age < request.minFresh() * 1000L)) {
+        || (request.maxAge() != CacheControl.ABSENT && age > millis(request.maxAge()))
+        || (request.minFresh() != CacheControl.ABSENT && lifetimeMs - age < millis(request.minFresh()))) {
       return Verdict.STALE;
     }
     if (lifetimeMs > age) {
@@ -266,7 +293,7 @@ public final class Freshness {
 
   /** The instant the response becomes stale (epoch ms). */
   public long freshUntilMillis() {
-    return responseTimeMs - correctedInitialAgeMs + lifetimeMs;
+    return plus(responseTimeMs - correctedInitialAgeMs, lifetimeMs);
   }
 
   /**
@@ -274,7 +301,7 @@ public final class Freshness {
    * object then, unless it keeps it longer for conditional revalidation (validators present).
    */
   public long staleUntilMillis() {
-    return freshUntilMillis() + Math.max(swrMs, sieMs);
+    return plus(freshUntilMillis(), Math.max(swrMs, sieMs));
   }
 
   public long lifetimeSeconds() {
@@ -288,6 +315,14 @@ public final class Freshness {
   /** True when the lifetime was given by the origin (s-maxage, max-age, Expires). */
   public boolean explicit() {
     return source == Source.S_MAXAGE || source == Source.MAX_AGE || source == Source.EXPIRES;
+  }
+
+  /**
+   * True when the origin itself stated a lifetime (s-maxage, max-age or Expires, in Cache-Control
+   * or a targeted field), whether or not the site honours it.
+   */
+  public boolean originGranted() {
+    return originGranted;
   }
 
   /** True when stale serving is forbidden (must-revalidate, proxy-revalidate, no-cache). */

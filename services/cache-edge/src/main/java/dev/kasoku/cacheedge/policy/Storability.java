@@ -27,11 +27,23 @@ import io.vertx.core.MultiMap;
  *       site sets {@code shareSetCookie};</li>
  *   <li>{@code error-not-explicit}: a 4xx/5xx is stored only with explicit freshness from the
  *       origin (CPDoS protection; see {@link Freshness});</li>
+ *   <li>{@code deception-guard}: the origin gave no freshness of its own and the 2xx response's
+ *       Content-Type contradicts the path's extension (HTML for {@code .css}): the cache and the
+ *       origin disagree on what the path names, the web cache deception attack
+ *       ({@link DeceptionGuard}; the site may turn it off);</li>
+ *   <li>{@code cookie}: the origin gave no freshness of its own and the request carried Cookie: the
+ *       response may be that user's page, and only the site's config says it is cacheable, which
+ *       must not decide whose response is shared (Varnish's built-in policy passes such requests
+ *       for the same reason). A rule with {@code "cookies": "ignore"} says in so many words that its
+ *       responses do not depend on cookies;</li>
  *   <li>{@code no-freshness}: no lifetime, no validator and no stale window: storing it could
  *       never serve anyone.</li>
  * </ol>
  * Honoured regardless of {@code honorOriginCacheControl}: no-store, private, Authorization,
- * Set-Cookie: the site TTL may override how long, never whose.
+ * Set-Cookie, and the origin-granted-freshness conditions of deception-guard and cookie: the site
+ * TTL may override how long, never whose. The only switches that let one user's response be stored
+ * for others say so explicitly: {@code shareSetCookie}, a rule's {@code "cookies": "ignore"},
+ * {@code "deceptionGuard": false}.
  */
 public final class Storability {
   private Storability() {}
@@ -60,6 +72,10 @@ public final class Storability {
   private static final Decision SET_COOKIE = new Decision(false, "set-cookie");
   private static final Decision ERROR = new Decision(false, "error-not-explicit");
   private static final Decision NO_FRESHNESS = new Decision(false, "no-freshness");
+  /** The Cache-Status detail of a response the deception guard kept out (also counted per site). */
+  public static final String DECEPTION_GUARD_REASON = "deception-guard";
+  private static final Decision DECEPTION_GUARD = new Decision(false, DECEPTION_GUARD_REASON);
+  private static final Decision COOKIE = new Decision(false, "cookie");
 
   /**
    * Whether a request may be answered from cache at all, before any lookup: null when it may, else
@@ -113,11 +129,12 @@ public final class Storability {
    * @param freshness the response's freshness ({@link Freshness#compute})
    * @param site the site
    * @param rule the request's rule
+   * @param path the request's normalised path ({@link CanonicalRequest#path()})
    */
   public static Decision decide(String method, MultiMap requestHeaders, CacheControl requestCc,
                                 int status, MultiMap responseHeaders, TargetedControls controls,
                                 Freshness freshness, CompiledSite site,
-                                CompiledSite.EffectiveRule rule) {
+                                CompiledSite.EffectiveRule rule, String path) {
     if (!"GET".equals(method)) {
       return METHOD;
     }
@@ -161,6 +178,15 @@ public final class Storability {
     }
     if (status >= 400 && !freshness.explicit()) {
       return ERROR;
+    }
+    if (!freshness.originGranted()) {
+      if (site.deceptionGuard() && status < 300
+          && DeceptionGuard.contradicts(path, responseHeaders.get("content-type"))) {
+        return DECEPTION_GUARD;
+      }
+      if (rule.cookiesPrivate() && requestHeaders.contains("cookie")) {
+        return COOKIE;
+      }
     }
     if (freshness.lifetimeSeconds() <= 0
         && freshness.staleIfErrorSeconds() <= 0 && freshness.staleWhileRevalidateSeconds() <= 0

@@ -41,7 +41,7 @@ public final class EdgeTelemetry {
   /** Counter names (the fields of the stats series the metrics service keeps). */
   public static final String REQUESTS = "requests", BYTES = "bytes", HITS = "hits", MISSES = "misses",
       STALE = "stale", PASSES = "pass", ERRORS = "errors", ORIGIN_BYTES = "originBytes",
-      ORIGIN_MS = "originMs", ORIGIN_REQUESTS = "originRequests";
+      ORIGIN_MS = "originMs", ORIGIN_REQUESTS = "originRequests", DECEPTION_GUARD = "deceptionGuard";
 
   private final Vertx vertx;
   private final String node;
@@ -87,8 +87,7 @@ public final class EdgeTelemetry {
       queue.add(r);
     }
     if (r.tenant() != null) {
-      long[] c = counters.computeIfAbsent(r.tenant(), t -> new HashMap<>())
-          .computeIfAbsent(r.site() == null ? "" : r.site(), s -> new long[Slot.values().length]);
+      long[] c = row(r.tenant(), r.site());
       c[Slot.REQUESTS.ordinal()]++;
       c[Slot.BYTES.ordinal()] += r.bytes();
       switch (r.cacheStatus()) {
@@ -113,12 +112,27 @@ public final class EdgeTelemetry {
     }
   }
 
+  /**
+   * Counts a response the cache-deception guard kept out of the cache (the counter
+   * {@value #DECEPTION_GUARD}): a site sees how often its URLs were probed, or how often its origin
+   * mislabels content.
+   */
+  public void countDeceptionGuard(String tenant, String site) {
+    row(tenant, site)[Slot.DECEPTION_GUARD.ordinal()]++;
+  }
+
+  private long[] row(String tenant, String site) {
+    return counters.computeIfAbsent(tenant, t -> new HashMap<>())
+        .computeIfAbsent(site == null ? "" : site, s -> new long[Slot.values().length]);
+  }
+
   private enum Slot {
     REQUESTS(EdgeTelemetry.REQUESTS), BYTES(EdgeTelemetry.BYTES), HITS(EdgeTelemetry.HITS),
     MISSES(EdgeTelemetry.MISSES), STALE(EdgeTelemetry.STALE), PASSES(EdgeTelemetry.PASSES),
     ERRORS(EdgeTelemetry.ERRORS), S2XX("status2xx"), S3XX("status3xx"), S4XX("status4xx"),
     S5XX("status5xx"), ORIGIN_REQUESTS(EdgeTelemetry.ORIGIN_REQUESTS),
-    ORIGIN_BYTES(EdgeTelemetry.ORIGIN_BYTES), ORIGIN_MS(EdgeTelemetry.ORIGIN_MS);
+    ORIGIN_BYTES(EdgeTelemetry.ORIGIN_BYTES), ORIGIN_MS(EdgeTelemetry.ORIGIN_MS),
+    DECEPTION_GUARD(EdgeTelemetry.DECEPTION_GUARD);
 
     final String counter;
 

@@ -277,4 +277,24 @@ class FreshnessTest {
     Freshness f = freshness(site("\"defaultTtl\":\"1h\""), 302, headers("Cache-Control", "public"));
     assertThat(f.lifetimeSeconds()).isEqualTo(3600);
   }
+
+  /**
+   * Regression: a TTL of 9223372036854775807s was multiplied into milliseconds and overflowed, so the
+   * edge computed a negative lifetime (ttl=-55809) and never served the object fresh. Config now
+   * bounds durations; the arithmetic saturates whatever reaches it.
+   */
+  @Test
+  void aHugeRuleTtlSaturatesInsteadOfOverflowing() {
+    CompiledSite s = site();
+    CompiledSite.EffectiveRule forever = new CompiledSite.EffectiveRule(0, Long.MAX_VALUE, true,
+        dev.kasoku.common.site.QueryPolicy.KEEP, true);
+    var resp = headers("Date", date(T0), "Age", "5");
+    Freshness f = Freshness.compute(200, resp, TargetedControls.select(resp), s, forever, T0, T0);
+
+    assertThat(f.isFresh(T0.plus(Duration.ofDays(36_500)))).isTrue();
+    assertThat(f.ttlSeconds(T0)).isPositive();
+    assertThat(f.verdict(T0, CacheControl.EMPTY)).isEqualTo(Verdict.FRESH);
+    assertThat(f.freshUntilMillis()).isGreaterThan(T0.toEpochMilli());
+    assertThat(f.staleUntilMillis()).isGreaterThanOrEqualTo(f.freshUntilMillis());
+  }
 }

@@ -24,7 +24,7 @@ class StorabilityTest {
     TargetedControls tc = TargetedControls.select(resp);
     CompiledSite.EffectiveRule rule = site.ruleFor(path);
     Freshness f = Freshness.compute(status, resp, tc, site, rule, T0, T0);
-    return Storability.decide(method, req, CacheControl.of(req), status, resp, tc, f, site, rule);
+    return Storability.decide(method, req, CacheControl.of(req), status, resp, tc, f, site, rule, path);
   }
 
   private static Storability.Decision decide(int status, MultiMap resp) {
@@ -254,5 +254,42 @@ class StorabilityTest {
   void mustUnderstandWithAnUnknownStatusIsNotStored() {
     assertThat(decide(299, headers("Cache-Control", "must-understand, max-age=60")).reason())
         .isEqualTo("must-understand");
+  }
+
+  @Test
+  void aCookieRequestsResponseNeedsTheOriginsOwnFreshnessToBeStored() {
+    CompiledSite s = site("\"defaultTtl\":\"1h\"");
+    MultiMap cookie = headers("Cookie", "session=1");
+    assertThat(decide(s, "GET", cookie, 200, headers("Content-Type", "text/html")).reason()).isEqualTo("cookie");
+    assertThat(decide(s, "GET", cookie, 200, headers("Cache-Control", "max-age=60")).store()).isTrue();
+    assertThat(decide(s, "GET", cookie, 200, headers("CDN-Cache-Control", "max-age=60")).store()).isTrue();
+    assertThat(decide(s, "GET", cookie, 200, headers("Date", date(T0), "Expires", date(T0.plusSeconds(60))))
+        .store()).isTrue();
+    assertThat(decide(s, "GET", NO_HEADERS, 200, headers("Content-Type", "text/html")).store()).isTrue();
+  }
+
+  @Test
+  void siteOverridingTheOriginDoesNotMakeACookieRequestsResponseShareable() {
+    CompiledSite s = site("\"defaultTtl\":\"1h\",\"honorOriginCacheControl\":false");
+    assertThat(decide(s, "GET", headers("Cookie", "a=1"), 200, headers()).reason()).isEqualTo("cookie");
+  }
+
+  @Test
+  void aRuleWithCookiesIgnoreStoresCookieRequestsResponses() {
+    CompiledSite s = site("\"rules\":[{\"match\":{\"pathPrefix\":\"/\"},\"ttl\":\"1h\",\"cookies\":\"ignore\"}]");
+    assertThat(decide(s, "/x", "GET", headers("Cookie", "a=1"), 200, headers()).store()).isTrue();
+  }
+
+  @Test
+  void aContentTypeContradictingTheExtensionIsNotStoredWithoutOriginFreshness() {
+    CompiledSite s = site("\"rules\":[{\"match\":{\"pathRegex\":\"\\\\.css$\"},\"ttl\":\"1d\"}]");
+    assertThat(decide(s, "/a/x.css", "GET", NO_HEADERS, 200, headers("Content-Type", "text/html")).reason())
+        .isEqualTo("deception-guard");
+    assertThat(decide(s, "/a/x.css", "GET", NO_HEADERS, 200, headers("Content-Type", "text/css")).store()).isTrue();
+    assertThat(decide(s, "/a/x.css", "GET", NO_HEADERS, 200,
+        headers("Content-Type", "text/html", "Cache-Control", "max-age=60")).store()).isTrue();
+    CompiledSite off = site("\"deceptionGuard\":false,\"rules\":[{\"match\":{\"pathRegex\":\"\\\\.css$\"},\"ttl\":\"1d\"}]");
+    assertThat(decide(off, "/a/x.css", "GET", NO_HEADERS, 200, headers("Content-Type", "text/html")).store())
+        .isTrue();
   }
 }
