@@ -291,7 +291,9 @@ public final class Launcher {
 
   private String portsOf(ServiceRole role) {
     if (role == ServiceRole.CACHE_EDGE) {
-      return "edge http port " + config.edgePort() + ", https port " + config.edgeTlsPort();
+      return "edge http port " + config.edgePort() + ", https port " + config.edgeTlsPort() + ", at most "
+          + config.edgeConnections().resolveMaxTotal(OpenFileLimit.current()) + " client connections ("
+          + config.edgeConnections().maxPerClient() + " per address)";
     }
     return "api port " + apiPort();
   }
