@@ -22,11 +22,17 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Protocol limits are enforced by the HTTP codec before a request reaches the state machine:
  * request line longer than {@code maxUriBytes} → 414, header section over {@code maxHeaderBytes} →
- * 431, malformed framing (including Content-Length with Transfer-Encoding, {@link StrictFraming})
- * → 400. The plain listener speaks HTTP/1.x only (no h2c: see {@link StrictFraming} for why); HTTP/2
- * is offered on the HTTPS listener with {@code SETTINGS_MAX_CONCURRENT_STREAMS} bounded and Vert.x's
- * reset-flood guard armed: a client that sends more RST_STREAM frames than {@code h2RstFloodMax} per
- * window is disconnected (CVE-2023-44487, "rapid reset").
+ * 431, ambiguous or malformed framing ({@link StrictFraming}) → 400; a failed request is answered by
+ * the same {@link EdgeRequest} (its invalid-request handler), so it is logged like any other. The
+ * plain listener speaks HTTP/1.x only (no h2c: see {@link StrictFraming} for why); HTTP/2 is offered
+ * on the HTTPS listener with {@code SETTINGS_MAX_CONCURRENT_STREAMS} bounded and Vert.x's reset-flood
+ * guard armed: a client that sends more RST_STREAM frames than {@code h2RstFloodMax} per window is
+ * disconnected (CVE-2023-44487, "rapid reset"); PING and SETTINGS floods are bounded by
+ * {@link Http2ControlFrames}.
+ *
+ * <p>Connections: each accepted one is counted against the process-wide caps
+ * ({@link ConnectionLimits}) and refused past them, and gets the HTTP/1.x timeouts of
+ * {@link StrictFraming}. Stopping the verticle drains it (see {@link #stop}).
  *
  * <p>HTTPS: when given a {@link EdgeTlsListener.Binding}, each instance also listens on the edge
  * HTTPS port (KASOKU_EDGE_TLS_PORT) with the same {@link #serverOptions} plus TLS, each site's own
