@@ -105,7 +105,7 @@ public record EdgeSettings(
     public static final int DEFAULT_H2_PINGS_PER_WINDOW = 100;
     public static final int DEFAULT_H2_SETTINGS_PER_WINDOW = 20;
     public static final long DEFAULT_H2_WINDOW_MS = 10_000;
-    /** The defaults of a process whose open-file limit allows the default global cap. */
+    /** The defaults, with a fixed global cap of 10,000 (settings built by hand: tests, tools). */
     public static final Connections DEFAULTS = new Connections(
         KasokuConfig.EdgeConnections.DEFAULT_HEADER_TIMEOUT.toMillis(),
         KasokuConfig.EdgeConnections.DEFAULT_KEEP_ALIVE_TIMEOUT.toMillis(),
