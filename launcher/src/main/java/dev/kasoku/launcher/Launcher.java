@@ -6,6 +6,7 @@ import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.cluster.ClusterNode;
 import dev.kasoku.common.config.ConfigException;
 import dev.kasoku.common.config.KasokuConfig;
+import dev.kasoku.common.config.OpenFileLimit;
 import dev.kasoku.common.config.ServiceRole;
 import dev.kasoku.common.config.Sizes;
 import dev.kasoku.common.http.ApiException;
@@ -65,10 +66,14 @@ import java.util.function.Function;
  * </ol>
  *
  * <p>Shutdown ({@link #stop}, on SIGTERM) runs against one deadline of {@code KASOKU_SHUTDOWN_GRACE}:
- * readiness turns 503 (load balancers stop sending), the API listener stops accepting and lets
- * in-flight requests finish until the deadline, the roles are undeployed in reverse order (each
- * role stops its own listeners the same way), then the store is closed and Vert.x is closed, which
- * leaves the cluster. Only then is the data directory unlocked.
+ * readiness turns 503 (load balancers stop sending); then, at the same time, the API listener and
+ * the edge's listeners stop accepting, close their idle connections and let in-flight requests
+ * finish until the deadline (the edge answers them with {@code Connection: close}, HTTP/2 clients
+ * get GOAWAY); then the other roles are undeployed in reverse order, the store is closed and
+ * Vert.x is closed, which leaves the cluster. Only then is the data directory unlocked.
+ *
+ * <p>Start-up also logs the process's open-file limit ({@link OpenFileLimit}), which sizes the
+ * edge's global connection cap.
  */
 public final class Launcher {
   private static final System.Logger LOG = System.getLogger(Launcher.class.getName());
@@ -78,6 +83,8 @@ public final class Launcher {
   public static final String CHECK_ROLES = "roles";
   /** How long closing the store or Vert.x may take after the drain deadline. */
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+  /** What the edge's undeploy may take past the grace (its listeners force-close at the grace). */
+  static final Duration DRAIN_MARGIN = Duration.ofSeconds(1);
 
   /**
    * The entry verticle of each role, in deployment order: the control plane first, the edge last,
@@ -108,6 +115,7 @@ public final class Launcher {
   /** Starts every configured role; fails (having released everything) when any step fails. */
   public static Future<Launcher> start(KasokuConfig config) {
     long startNanos = System.nanoTime();
+    logOpenFileLimit(OpenFileLimit.current());
     Resources r = new Resources(config);
     try {
       r.lock = DataDirectoryLock.acquire(config.dataDir());
@@ -143,6 +151,23 @@ public final class Launcher {
           return launcher;
         })
         .recover(failure -> r.release(config.shutdownGrace()).transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /**
+   * Logs the open-file limit in force (see {@link OpenFileLimit} for why the JVM, not the launcher,
+   * raises the soft limit), and warns when the soft limit is still below the hard one.
+   */
+  static void logOpenFileLimit(OpenFileLimit files) {
+    LOG.log(Level.INFO, "open files: soft limit " + limit(files.soft()) + ", hard limit " + limit(files.hard()));
+    if (files.belowHard()) {
+      LOG.log(Level.WARNING, "the soft open-file limit is below the hard one (the JVM runs with -XX:-MaxFDLimit):"
+          + " start Kasoku with `ulimit -n " + limit(files.hard()) + "` or without that flag; the edge's connection"
+          + " cap is sized from the soft limit");
+    }
+  }
+
+  private static String limit(long n) {
+    return n == OpenFileLimit.UNLIMITED ? "unlimited" : Long.toString(n);
   }
 
   private static Future<Store> openStore(Resources r) {
@@ -267,7 +292,9 @@ public final class Launcher {
 
   private String portsOf(ServiceRole role) {
     if (role == ServiceRole.CACHE_EDGE) {
-      return "edge http port " + config.edgePort() + ", https port " + config.edgeTlsPort();
+      return "edge http port " + config.edgePort() + ", https port " + config.edgeTlsPort() + ", at most "
+          + config.edgeConnections().resolveMaxTotal(OpenFileLimit.current()) + " client connections ("
+          + config.edgeConnections().maxPerClient() + " per address)";
     }
     return "api port " + apiPort();
   }
@@ -346,8 +373,18 @@ public final class Launcher {
         chain = apiServer.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS)
             .recover(e -> logged(errors, "API listener shutdown", e));
       }
+      // The edge drains at the same time as the API listener, each for the whole grace: it serves no
+      // API request and needs nothing the API does, and its clients are the ones a cut hurts most.
       List<Deployment> reversed = new ArrayList<>(deployments);
       Collections.reverse(reversed);
+      Deployment edge = reversed.stream().filter(d -> d.role() == ServiceRole.CACHE_EDGE).findFirst().orElse(null);
+      if (edge != null) {
+        reversed.remove(edge);
+        Future<Void> edgeDrained = vertx().undeploy(edge.id())
+            .timeout(grace.plus(DRAIN_MARGIN).toMillis(), TimeUnit.MILLISECONDS)
+            .recover(e -> logged(errors, "stopping role " + edge.role().id(), e));
+        chain = Future.join(chain, edgeDrained).mapEmpty();
+      }
       for (Deployment d : reversed) {
         chain = chain.compose(v -> vertx().undeploy(d.id())
             .timeout(Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS)

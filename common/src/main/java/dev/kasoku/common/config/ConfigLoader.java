@@ -35,6 +35,8 @@ public final class ConfigLoader {
       "KASOKU_EDGE_PORT", "KASOKU_EDGE_TLS_PORT", "KASOKU_API_PORT", "KASOKU_DATA_DIR",
       "KASOKU_LOG_DIR", "KASOKU_EDGE_MEMORY", "KASOKU_EDGE_MAX_OBJECT", "KASOKU_SECRET_KEY", "KASOKU_BOOTSTRAP_TOKEN",
       "KASOKU_ALLOWED_ORIGIN_NETWORKS", "KASOKU_TRUSTED_PROXIES", "KASOKU_SHUTDOWN_GRACE",
+      "KASOKU_EDGE_HEADER_TIMEOUT", "KASOKU_EDGE_KEEPALIVE_TIMEOUT", "KASOKU_EDGE_BODY_TIMEOUT",
+      "KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", "KASOKU_EDGE_MAX_CONNECTIONS",
       "KASOKU_TEST_REDIS_URL");
 
   private final Map<String, String> values;
@@ -102,7 +104,30 @@ public final class ConfigLoader {
         cidrs("KASOKU_ALLOWED_ORIGIN_NETWORKS"),
         cidrs("KASOKU_TRUSTED_PROXIES"),
         duration("KASOKU_SHUTDOWN_GRACE", KasokuConfig.DEFAULT_SHUTDOWN_GRACE),
-        bytes("KASOKU_EDGE_MAX_OBJECT", KasokuConfig.DEFAULT_EDGE_MAX_OBJECT));
+        bytes("KASOKU_EDGE_MAX_OBJECT", KasokuConfig.DEFAULT_EDGE_MAX_OBJECT),
+        new KasokuConfig.EdgeConnections(
+            duration("KASOKU_EDGE_HEADER_TIMEOUT", KasokuConfig.EdgeConnections.DEFAULT_HEADER_TIMEOUT),
+            duration("KASOKU_EDGE_KEEPALIVE_TIMEOUT", KasokuConfig.EdgeConnections.DEFAULT_KEEP_ALIVE_TIMEOUT),
+            duration("KASOKU_EDGE_BODY_TIMEOUT", KasokuConfig.EdgeConnections.DEFAULT_BODY_TIMEOUT),
+            count("KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", KasokuConfig.EdgeConnections.DEFAULT_MAX_PER_CLIENT),
+            count("KASOKU_EDGE_MAX_CONNECTIONS", 0)));
+  }
+
+  /** A positive whole number (at most 2^31 - 1). */
+  private int count(String key, int def) {
+    Optional<String> v = optional(key);
+    if (v.isEmpty()) {
+      return def;
+    }
+    try {
+      int n = Integer.parseInt(v.get());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below with the key
+    }
+    throw new ConfigException(key, v.get(), "expected a whole number of at least 1");
   }
 
   private static Map<String, String> readFile(String file) {

@@ -32,6 +32,7 @@ import java.util.Set;
  * @param shutdownGrace how long in-flight work may take after SIGTERM
  * @param edgeMaxObjectBytes responses larger than this are streamed through the edge, never stored
  *     (KASOKU_EDGE_MAX_OBJECT)
+ * @param edgeConnections how the edge bounds client connections (timeouts and caps)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -51,7 +52,8 @@ public record KasokuConfig(
     List<Cidr> allowedOriginNetworks,
     List<Cidr> trustedProxies,
     Duration shutdownGrace,
-    long edgeMaxObjectBytes) {
+    long edgeMaxObjectBytes,
+    EdgeConnections edgeConnections) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -74,6 +76,7 @@ public record KasokuConfig(
     Objects.requireNonNull(redisUrl, "redisUrl");
     allowedOriginNetworks = List.copyOf(allowedOriginNetworks);
     trustedProxies = List.copyOf(trustedProxies);
+    Objects.requireNonNull(edgeConnections, "edgeConnections");
     if (edgeMaxObjectBytes <= 0) {
       throw new ConfigException("KASOKU_EDGE_MAX_OBJECT", String.valueOf(edgeMaxObjectBytes), "must be positive");
     }
@@ -98,11 +101,82 @@ public record KasokuConfig(
                       Duration shutdownGrace) {
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
-        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT);
+        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS);
   }
 
   public boolean runs(ServiceRole role) {
     return services.contains(role);
+  }
+
+  /**
+   * How the edge bounds its client connections; the reasons for each default are in
+   * docs/operations.md ("Client connections").
+   *
+   * @param headerTimeout a request head must be complete this long after its first byte (or after
+   *     the connection was accepted); a trickle cannot extend it (KASOKU_EDGE_HEADER_TIMEOUT)
+   * @param keepAliveTimeout an idle kept-alive connection is closed after this long (KASOKU_EDGE_KEEPALIVE_TIMEOUT)
+   * @param bodyTimeout longest gap between two reads of a request body (KASOKU_EDGE_BODY_TIMEOUT)
+   * @param maxPerClient concurrent connections one client address may hold (KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT)
+   * @param maxTotal concurrent client connections of the process; 0: derived from the open-file
+   *     limit (KASOKU_EDGE_MAX_CONNECTIONS)
+   */
+  public record EdgeConnections(Duration headerTimeout, Duration keepAliveTimeout, Duration bodyTimeout,
+                                int maxPerClient, int maxTotal) {
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(15);
+    public static final int DEFAULT_MAX_PER_CLIENT = 256;
+    /** Longest timeout accepted: beyond it a "timeout" no longer protects anything. */
+    public static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+    /**
+     * Open files kept out of the global connection cap for everything that is not a client
+     * connection: the jar and libraries, the store, spools, cluster and bus sockets, epoll.
+     */
+    public static final long RESERVED_FILES = 256;
+    /** Highest derived global cap, whatever the open-file limit. */
+    public static final int MAX_DERIVED_TOTAL = 1_000_000;
+    public static final EdgeConnections DEFAULTS = new EdgeConnections(DEFAULT_HEADER_TIMEOUT,
+        DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_PER_CLIENT, 0);
+
+    public EdgeConnections {
+      timeout("KASOKU_EDGE_HEADER_TIMEOUT", headerTimeout);
+      timeout("KASOKU_EDGE_KEEPALIVE_TIMEOUT", keepAliveTimeout);
+      timeout("KASOKU_EDGE_BODY_TIMEOUT", bodyTimeout);
+      if (maxPerClient < 1) {
+        throw new ConfigException("KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", String.valueOf(maxPerClient),
+            "must be at least 1");
+      }
+      if (maxTotal < 0) {
+        throw new ConfigException("KASOKU_EDGE_MAX_CONNECTIONS", String.valueOf(maxTotal),
+            "must be a positive number (or absent: derived from the open-file limit)");
+      }
+    }
+
+    private static void timeout(String key, Duration d) {
+      Objects.requireNonNull(d, key);
+      if (d.isNegative() || d.isZero() || d.compareTo(MAX_TIMEOUT) > 0) {
+        throw new ConfigException(key, Sizes.formatDuration(d), "must be above 0 and at most 1h");
+      }
+    }
+
+    /**
+     * The global cap for a process with this open-file limit: the configured one when it fits under
+     * the limit (refused otherwise: past the limit every accept fails and established connections
+     * lose their origin sockets), else half of what the limit leaves after {@link #RESERVED_FILES}
+     * (each client connection may need an origin connection too).
+     */
+    public int resolveMaxTotal(OpenFileLimit files) {
+      long usable = files.soft() - RESERVED_FILES;
+      if (maxTotal > 0) {
+        if (maxTotal > usable) {
+          throw new ConfigException("KASOKU_EDGE_MAX_CONNECTIONS", String.valueOf(maxTotal),
+              "above what the open-file limit allows (soft limit " + files.soft() + " minus " + RESERVED_FILES
+                  + " reserved); raise the limit (ulimit -n) or lower the cap");
+        }
+        return maxTotal;
+      }
+      return (int) Math.max(1, Math.min(MAX_DERIVED_TOTAL, usable / 2));
+    }
   }
 
   /** Clustered event bus (Hazelcast) settings. */

@@ -23,6 +23,8 @@ import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -144,6 +146,15 @@ final class EdgeRequest {
 
   void run() {
     resp.closeHandler(v -> onClientGone());
+    if (req.version() != HttpVersion.HTTP_2) {
+      // while the edge drains for shutdown, every HTTP/1.x answer tells the client not to reuse the
+      // connection (HTTP/2 clients got a GOAWAY instead)
+      resp.headersEndHandler(v -> {
+        if (edge.draining()) {
+          resp.headers().set(HttpHeaders.CONNECTION, "close");
+        }
+      });
+    }
     go(Step.RECV);
   }
 
@@ -175,7 +186,14 @@ final class EdgeRequest {
   private Step recv() {
     if (req.decoderResult() != null && req.decoderResult().isFailure()) {
       closeAfter = true;
-      return synth(400, "malformed request");
+      Throwable cause = req.decoderResult().cause();
+      if (cause instanceof TooLongHttpLineException) {
+        return synth(414, "request line too long");
+      }
+      if (cause instanceof TooLongHttpHeaderException) {
+        return synth(431, "request header section too large");
+      }
+      return synth(400, cause instanceof StrictFraming.FramingRefused ? cause.getMessage() : "malformed request");
     }
     MultiMap h = req.headers();
     String hostHeader;
@@ -191,9 +209,8 @@ final class EdgeRequest {
     }
     // Request smuggling shapes. Every forwarded request is re-framed by our client (Content-Length
     // or chunked, computed from what we parsed), so the origin always frames it as we did. The
-    // decoder already refuses duplicate/invalid Content-Length, malformed chunking and (see
-    // StrictFraming) Content-Length together with chunked. What is left to refuse is any other
-    // transfer coding, and both headers on HTTP/2 where no decoder of ours sits.
+    // HTTP/1.x decoder (StrictFraming) already refused every ambiguous shape before anything behind
+    // it was decoded; these checks are for HTTP/2, where no decoder of ours sits.
     List<String> te = h.getAll(HttpHeaders.TRANSFER_ENCODING);
     List<String> cl = h.getAll(HttpHeaders.CONTENT_LENGTH);
     if (!te.isEmpty()) {

@@ -12,17 +12,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What every edge server verticle of a process shares, created once by the entry verticle and
  * handed to each instance (a resource created for sharing: verticles share nothing else but the bus and the store): the storage, the
- * routing table, origin health, the collapsing table, the SSRF guard, the clock. Everything in here
- * is thread-safe; per-verticle state (origin connection pools, telemetry batches) lives in the
- * verticle.
+ * routing table, origin health, the collapsing table, the SSRF guard, the clock, the connection
+ * caps. Everything in here is thread-safe; per-verticle state (origin connection pools, telemetry
+ * batches) lives in the verticle.
  */
 public record EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, OriginHealth health,
                           Collapser collapser, OriginGuard guard, Clock clock, AtomicLong telemetryDropped,
-                          AtomicLong originRequests) {
+                          AtomicLong originRequests, ConnectionLimits connectionLimits) {
 
   public EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, Clock clock) {
     this(settings, storage, sites, new OriginHealth(clock, settings.originDownMs()), new Collapser(),
-        new OriginGuard(settings.allowedOriginNetworks()), clock, new AtomicLong(), new AtomicLong());
+        new OriginGuard(settings.allowedOriginNetworks()), clock, new AtomicLong(), new AtomicLong(),
+        new ConnectionLimits(settings.connections().maxPerClient(), settings.connections().maxTotal()));
   }
 
   /** True when the peer's own X-Forwarded-For / Forwarded may be believed. */
@@ -40,11 +41,8 @@ public record EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable site
 
   /** The same shared state with the listener port fixed (instances after the first bind it). */
   public EdgeRuntime withPort(int port) {
-    EdgeSettings s = settings;
-    EdgeSettings p = new EdgeSettings(s.instances(), s.bindAddress(), port, s.memoryBytes(), s.maxObjectBytes(),
-        s.maxVariants(), s.collapseWaitMs(), s.connectTimeoutMs(), s.readTimeoutMs(), s.originDownMs(),
-        s.maxHeaderBytes(), s.maxUriBytes(), s.h2MaxConcurrentStreams(), s.h2RstFloodMax(),
-        s.h2RstFloodWindowSeconds(), s.siteRefreshMs(), s.allowedOriginNetworks(), s.trustedProxies(), s.nodeId());
-    return new EdgeRuntime(p, storage, sites, health, collapser, guard, clock, telemetryDropped, originRequests);
+    EdgeSettings p = settings.withPort(port);
+    return new EdgeRuntime(p, storage, sites, health, collapser, guard, clock, telemetryDropped, originRequests,
+        connectionLimits);
   }
 }

@@ -9,6 +9,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.SocketAddress;
+import java.lang.System.Logger.Level;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,17 +22,24 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Protocol limits are enforced by the HTTP codec before a request reaches the state machine:
  * request line longer than {@code maxUriBytes} → 414, header section over {@code maxHeaderBytes} →
- * 431, malformed framing (including Content-Length with Transfer-Encoding, {@link StrictFraming})
- * → 400. The plain listener speaks HTTP/1.x only (no h2c: see {@link StrictFraming} for why); HTTP/2
- * is offered on the HTTPS listener with {@code SETTINGS_MAX_CONCURRENT_STREAMS} bounded and Vert.x's
- * reset-flood guard armed: a client that sends more RST_STREAM frames than {@code h2RstFloodMax} per
- * window is disconnected (CVE-2023-44487, "rapid reset").
+ * 431, ambiguous or malformed framing ({@link StrictFraming}) → 400; a failed request is answered by
+ * the same {@link EdgeRequest} (its invalid-request handler), so it is logged like any other. The
+ * plain listener speaks HTTP/1.x only (no h2c: see {@link StrictFraming} for why); HTTP/2 is offered
+ * on the HTTPS listener with {@code SETTINGS_MAX_CONCURRENT_STREAMS} bounded and Vert.x's reset-flood
+ * guard armed: a client that sends more RST_STREAM frames than {@code h2RstFloodMax} per window is
+ * disconnected (CVE-2023-44487, "rapid reset"); PING and SETTINGS floods are bounded by
+ * {@link Http2ControlFrames}.
+ *
+ * <p>Connections: each accepted one is counted against the process-wide caps
+ * ({@link ConnectionLimits}) and refused past them, and gets the HTTP/1.x timeouts of
+ * {@link StrictFraming}. Stopping the verticle drains it (see {@link #stop}).
  *
  * <p>HTTPS: when given a {@link EdgeTlsListener.Binding}, each instance also listens on the edge
  * HTTPS port (KASOKU_EDGE_TLS_PORT) with the same {@link #serverOptions} plus TLS, each site's own
  * certificate chosen by SNI and HTTP/2 by ALPN; requests go through the same {@link EdgeRequest}.
  */
 public final class EdgeServerVerticle extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(EdgeServerVerticle.class.getName());
   private final EdgeRuntime runtime;
   /** The HTTPS listener's certificates and port; null: plain HTTP only. */
   private final EdgeTlsListener.Binding https;
@@ -37,6 +47,8 @@ public final class EdgeServerVerticle extends VerticleBase {
   private EdgeTelemetry telemetry;
   private HttpServer server;
   private HttpServer tlsServer;
+  /** Set when the verticle stops: answers then carry {@code Connection: close}. */
+  private volatile boolean draining;
   private final String via10;
   private final String via11;
   private final String via2;
@@ -97,23 +109,71 @@ public final class EdgeServerVerticle extends VerticleBase {
     telemetry.start();
     HttpServerOptions options = serverOptions(s);
     server = vertx.createHttpServer(options)
-        .connectionHandler(c -> StrictFraming.install(c, options))
+        .connectionHandler(c -> onConnection(c, options))
+        .invalidRequestHandler(req -> new EdgeRequest(this, req).run())
         .requestHandler(req -> new EdgeRequest(this, req).run());
     if (https == null) {
       return server.listen();
     }
     HttpServerOptions tlsOptions = EdgeTlsListener.options(options, https.port(), https.certificates());
     tlsServer = vertx.createHttpServer(tlsOptions)
-        .connectionHandler(c -> StrictFraming.install(c, tlsOptions))
+        .connectionHandler(c -> onConnection(c, tlsOptions))
+        .invalidRequestHandler(req -> new EdgeRequest(this, req).run())
         .requestHandler(EdgeTlsListener.handler(https.certificates(), req -> new EdgeRequest(this, req).run()));
     return Future.all(server.listen(), tlsServer.listen());
   }
 
+  /**
+   * A new client connection: counted against the caps ({@link ConnectionLimits}) and refused past
+   * them; otherwise its protocol guards are installed ({@link StrictFraming} on HTTP/1.x,
+   * {@link Http2ControlFrames} on HTTP/2).
+   */
+  private void onConnection(HttpConnection c, HttpServerOptions options) {
+    EdgeSettings.Connections limits = runtime.settings().connections();
+    SocketAddress peer = c.remoteAddress();
+    String client = peer == null || peer.hostAddress() == null ? "" : peer.hostAddress();
+    boolean exempt = runtime.trustedProxy(client);
+    ConnectionLimits.Verdict verdict = runtime.connectionLimits().admit(client, exempt);
+    StrictFraming.Decoder http1 = StrictFraming.install(c, options, limits);
+    if (verdict != ConnectionLimits.Verdict.ADMIT) {
+      LOG.log(Level.DEBUG, "connection from {0} refused: {1}", client, verdict);
+      if (http1 != null) {
+        http1.refuse(verdict == ConnectionLimits.Verdict.CLIENT_FULL ? 429 : 503,
+            verdict == ConnectionLimits.Verdict.CLIENT_FULL ? "too many connections from this address"
+                : "edge at its connection limit");
+      } else {
+        c.close();
+      }
+      return;
+    }
+    c.closeHandler(v -> runtime.connectionLimits().release(client, exempt));
+    if (http1 == null) {
+      Http2ControlFrames.install(c, limits, runtime.clock());
+    }
+  }
+
+  /**
+   * Drains, then stops: the listeners stop accepting, idle connections are closed, HTTP/1.x
+   * responses still to be written carry {@code Connection: close} (HTTP/2 clients get GOAWAY), and
+   * requests in flight may finish for {@code drainMs}; only then are the origin connections closed
+   * and the last telemetry handed over.
+   */
   @Override
   public Future<?> stop() {
-    telemetry.stop();
-    return Future.all(server.close(), clients.close(),
-        tlsServer == null ? Future.succeededFuture() : tlsServer.close());
+    draining = true;
+    long drain = runtime.settings().connections().drainMs();
+    return Future.join(server.shutdown(drain, TimeUnit.MILLISECONDS),
+            tlsServer == null ? Future.succeededFuture() : tlsServer.shutdown(drain, TimeUnit.MILLISECONDS))
+        .eventually(() -> clients.close())
+        .eventually(() -> {
+          telemetry.stop();
+          return Future.succeededFuture();
+        });
+  }
+
+  /** True once the verticle is stopping. */
+  boolean draining() {
+    return draining;
   }
 
   /** The HTTPS port actually bound, or -1 without an HTTPS listener. */

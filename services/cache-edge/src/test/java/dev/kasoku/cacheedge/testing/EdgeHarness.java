@@ -48,6 +48,7 @@ public final class EdgeHarness implements AutoCloseable {
   public final CacheEdgeVerticle edge;
   public final HttpClient client;
   private final Path dir;
+  private final String deploymentId;
   private final List<TestOrigin> origins = new ArrayList<>();
 
   /** A response as the test client saw it. */
@@ -92,7 +93,7 @@ public final class EdgeHarness implements AutoCloseable {
     KasokuConfig tls = !https ? null : ConfigLoader.load(Map.of("KASOKU_SECRET_KEY", "edge-harness-secret-key-of-32-characters",
         "KASOKU_DATA_DIR", dir.resolve("tls").toString(), "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_EDGE_TLS_PORT", "0"));
     edge = new CacheEdgeVerticle(store, new Health(), clock, tweak.apply(defaults()), tls);
-    Await.result(vertx.deployVerticle(edge));
+    deploymentId = Await.result(vertx.deployVerticle(edge));
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(200));
   }
@@ -166,6 +167,11 @@ public final class EdgeHarness implements AutoCloseable {
     s.close();
     Await.result(nc.close());
     return got.toString();
+  }
+
+  /** Undeploys the edge (its graceful stop): completes when the edge has stopped. */
+  public Future<Void> stopEdge() {
+    return vertx.undeploy(deploymentId);
   }
 
   /** The HTTPS listener's port (only with {@code https}). */

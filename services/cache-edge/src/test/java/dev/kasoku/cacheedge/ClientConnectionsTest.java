@@ -1,0 +1,287 @@
+package dev.kasoku.cacheedge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.cacheedge.testing.EdgeHarness;
+import dev.kasoku.cacheedge.testing.TestOrigin;
+import dev.kasoku.common.testing.Await;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.GoAway;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Client connections cannot exhaust the edge: the HTTP/1.x timeouts a slow client cannot stretch,
+ * the per-address and global connection caps, and the HTTP/2 control-frame bounds. Regression: a
+ * connection sending a header byte every few seconds, or idle on keep-alive, was kept for about
+ * 110-120 s, there was no bound per client, and 200,000 HTTP/2 PINGs were all answered. Every
+ * client here is bounded: a few sockets, a few hundred frames, read timeouts on every socket.
+ */
+class ClientConnectionsTest {
+  private EdgeHarness h;
+  private TestOrigin origin;
+  private final List<Socket> sockets = new ArrayList<>();
+  /** Held in a field: Vert.x closes an HttpClient that is no longer referenced. */
+  private HttpClient h2;
+
+  private void start(UnaryOperator<EdgeSettings.Connections> tweak) {
+    start(tweak, false);
+  }
+
+  private void start(UnaryOperator<EdgeSettings.Connections> tweak, boolean https) {
+    h = new EdgeHarness(s -> s.withConnections(tweak.apply(s.connections())), https);
+    origin = h.origin().respond(200, "fine", "Cache-Control", "no-store");
+    h.site("c.example.com", origin, null);
+  }
+
+  @AfterEach
+  void tearDown() throws IOException {
+    for (Socket s : sockets) {
+      s.close();
+    }
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  private Socket connect(String fromAddress) throws IOException {
+    Socket s = new Socket();
+    sockets.add(s);
+    s.bind(new InetSocketAddress(InetAddress.getByName(fromAddress), 0));
+    s.connect(new InetSocketAddress("127.0.0.1", h.port()), 2000);
+    s.setSoTimeout(5000);
+    return s;
+  }
+
+  /** Reads until the edge closes the connection (or the 5 s socket timeout); returns what came. */
+  private static String readToClose(Socket s) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    InputStream in = s.getInputStream();
+    byte[] buf = new byte[4096];
+    try {
+      for (int n; (n = in.read(buf)) >= 0; ) {
+        out.write(buf, 0, n);
+      }
+    } catch (SocketTimeoutException | java.net.SocketException stillOpenOrReset) {
+      return out.toString(StandardCharsets.ISO_8859_1) + (stillOpenOrReset instanceof SocketTimeoutException ? "<open>" : "");
+    }
+    return out.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Reads one response whose body is {@code Content-Length} long. */
+  private static String readResponse(Socket s) throws IOException {
+    InputStream in = s.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("closed after " + head);
+      }
+      head.append((char) b);
+    }
+    int length = 0;
+    for (String line : head.toString().split("\r\n")) {
+      if (line.toLowerCase().startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    return head + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+  }
+
+  private static void send(Socket s, String text) throws IOException {
+    s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+    s.getOutputStream().flush();
+  }
+
+  // ------------------------------------------------------------ HTTP/1.x timeouts
+
+  @Test
+  void aTrickledRequestHeadGets408AtTheHeaderDeadline() throws Exception {
+    start(c -> c.withTimeouts(800, 10_000, 10_000));
+    Socket s = connect("127.0.0.1");
+    long t0 = System.nanoTime();
+    send(s, "GET /slow HTTP/1.1\r\nHost: c.example.com\r\n");
+    String answer = "";
+    // one header byte every 100 ms: each byte would reset an idle timer, none may move the deadline
+    for (int i = 0; i < 30; i++) {
+      try {
+        send(s, "X");
+      } catch (IOException closed) {
+        break;
+      }
+      Thread.sleep(100);
+      if (s.getInputStream().available() > 0) {
+        break;
+      }
+    }
+    answer = readToClose(s);
+    long tookMs = (System.nanoTime() - t0) / 1_000_000;
+    assertThat(answer).startsWith("HTTP/1.1 408").contains("request header timeout").doesNotContain("<open>");
+    assertThat(tookMs).isBetween(700L, 2500L);
+    assertThat(origin.count()).isZero();
+  }
+
+  @Test
+  void aConnectionThatNeverSendsARequestIsClosedAtTheHeaderDeadline() throws Exception {
+    start(c -> c.withTimeouts(600, 10_000, 10_000));
+    Socket s = connect("127.0.0.1");
+    long t0 = System.nanoTime();
+    String answer = readToClose(s);
+    assertThat(answer).startsWith("HTTP/1.1 408").doesNotContain("<open>");
+    assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2500L);
+  }
+
+  @Test
+  void anIdleKeptAliveConnectionIsClosedAfterTheKeepAliveTimeout() throws Exception {
+    start(c -> c.withTimeouts(10_000, 700, 10_000));
+    Socket s = connect("127.0.0.1");
+    send(s, "GET /one HTTP/1.1\r\nHost: c.example.com\r\n\r\n");
+    assertThat(readResponse(s)).startsWith("HTTP/1.1 200").endsWith("fine");
+    send(s, "GET /two HTTP/1.1\r\nHost: c.example.com\r\n\r\n");
+    assertThat(readResponse(s)).as("kept alive while in use").startsWith("HTTP/1.1 200");
+    long t0 = System.nanoTime();
+    String rest = readToClose(s);
+    long idleMs = (System.nanoTime() - t0) / 1_000_000;
+    assertThat(rest).as("closed without an answer").isEmpty();
+    assertThat(idleMs).isBetween(500L, 2500L);
+  }
+
+  @Test
+  void aStalledRequestBodyGets408AndTheOriginNeverGetsTheRequestWhole() throws Exception {
+    start(c -> c.withTimeouts(10_000, 10_000, 700));
+    Socket s = connect("127.0.0.1");
+    long t0 = System.nanoTime();
+    send(s, "POST /upload HTTP/1.1\r\nHost: c.example.com\r\nContent-Length: 100\r\n\r\nonly-a-bit");
+    String answer = readToClose(s);
+    long tookMs = (System.nanoTime() - t0) / 1_000_000;
+    assertThat(answer).startsWith("HTTP/1.1 408").contains("request body timeout");
+    assertThat(tookMs).isBetween(500L, 3000L);
+    assertThat(origin.seen()).noneMatch(r -> r.bodyBytes() == 100);
+  }
+
+  // ------------------------------------------------------------ caps
+
+  @Test
+  void connectionsPastThePerClientCapAre429WhileTheirOwnAndOtherClientsAreStillServed() throws Exception {
+    start(c -> c.withCaps(3, 1000));
+    List<Socket> held = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      held.add(connect("127.0.0.1"));
+    }
+    Thread.sleep(200); // the edge counts a connection once it has accepted it
+    Socket fourth = connect("127.0.0.1");
+    String refused = readToClose(fourth);
+    assertThat(refused).startsWith("HTTP/1.1 429").contains("Retry-After: 1").doesNotContain("<open>");
+
+    send(held.get(0), "GET /still HTTP/1.1\r\nHost: c.example.com\r\n\r\n");
+    assertThat(readResponse(held.get(0))).startsWith("HTTP/1.1 200");
+    Socket other = connect("127.0.0.2");
+    send(other, "GET /other HTTP/1.1\r\nHost: c.example.com\r\n\r\n");
+    assertThat(readResponse(other)).as("another address is not affected").startsWith("HTTP/1.1 200");
+
+    held.get(1).close();
+    Thread.sleep(200);
+    Socket again = connect("127.0.0.1");
+    send(again, "GET /again HTTP/1.1\r\nHost: c.example.com\r\n\r\n");
+    assertThat(readResponse(again)).as("a closed connection frees its slot").startsWith("HTTP/1.1 200");
+    assertThat(h.edge.runtime().connectionLimits().refusedPerClient()).isEqualTo(1);
+  }
+
+  @Test
+  void connectionsPastTheGlobalCapAre503WhileEstablishedOnesAreStillServed() throws Exception {
+    start(c -> c.withCaps(100, 4));
+    List<Socket> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      held.add(connect("127.0.0." + (i + 1)));
+    }
+    Thread.sleep(200);
+    Socket fifth = connect("127.0.0.9");
+    assertThat(readToClose(fifth)).startsWith("HTTP/1.1 503").contains("edge at its connection limit");
+    for (Socket s : held) {
+      send(s, "GET /served HTTP/1.1\r\nHost: c.example.com\r\n\r\n");
+      assertThat(readResponse(s)).startsWith("HTTP/1.1 200");
+    }
+    assertThat(h.edge.runtime().connectionLimits().open()).isEqualTo(4);
+  }
+
+  // ------------------------------------------------------------ HTTP/2 control frames
+
+  private HttpConnection h2Connection() {
+    h2 = h.vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setSsl(true).setUseAlpn(true).setTrustAll(true).setVerifyHost(false), new PoolOptions().setHttp2MaxSize(1));
+    RequestOptions get = new RequestOptions().setMethod(HttpMethod.GET)
+        .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(h.tlsPort(), "127.0.0.1"))
+        .setHost("c.example.com").setPort(h.tlsPort()).setURI("/warm");
+    return Await.result(h2.request(get).compose(req -> req.send().compose(r -> r.body().map(b -> r.request().connection()))));
+  }
+
+  @Test
+  void aPingFloodGetsGoAwayEnhanceYourCalm() {
+    start(c -> c.withH2Bounds(20, 20), true);
+    HttpConnection conn = h2Connection();
+    Promise<GoAway> goAway = Promise.promise();
+    Promise<Void> closed = Promise.promise();
+    conn.goAwayHandler(goAway::tryComplete);
+    conn.closeHandler(v -> closed.tryComplete());
+    int answered = 0;
+    for (int i = 0; i < 200 && !closed.future().isComplete(); i++) {
+      // a ping the edge never acked (it closed instead) does not complete: bounded wait
+      if (Await.result(conn.ping(Buffer.buffer("pingping")).timeout(2, java.util.concurrent.TimeUnit.SECONDS)
+          .map(true).otherwise(false))) {
+        answered++;
+      }
+    }
+    h.vertx.setTimer(3000, t -> closed.tryFail("still open"));
+    assertThat(Await.result(closed.future().map(true).otherwise(false))).as("connection closed").isTrue();
+    assertThat(answered).isLessThanOrEqualTo(21);
+    assertThat(goAway.future().result()).isNotNull();
+    assertThat(goAway.future().result().getErrorCode()).isEqualTo(0xb); // ENHANCE_YOUR_CALM
+  }
+
+  @Test
+  void aSettingsFloodGetsGoAwayEnhanceYourCalm() {
+    start(c -> c.withH2Bounds(20, 10), true);
+    HttpConnection conn = h2Connection();
+    Promise<GoAway> goAway = Promise.promise();
+    Promise<Void> closed = Promise.promise();
+    conn.goAwayHandler(goAway::tryComplete);
+    conn.closeHandler(v -> closed.tryComplete());
+    for (int i = 0; i < 100 && !closed.future().isComplete(); i++) {
+      Await.result(conn.updateSettings(new Http2Settings().setMaxConcurrentStreams(100 + i))
+          .timeout(2, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty());
+    }
+    h.vertx.setTimer(3000, t -> closed.tryFail("still open"));
+    assertThat(Await.result(closed.future().map(true).otherwise(false))).as("connection closed").isTrue();
+    assertThat(goAway.future().result().getErrorCode()).isEqualTo(0xb);
+  }
+
+  @Test
+  void aFewPingsAreAnsweredAsUsual() {
+    start(c -> c, true);
+    HttpConnection conn = h2Connection();
+    for (int i = 0; i < 5; i++) {
+      assertThat(Await.result(conn.ping(Buffer.buffer("pingping")).timeout(2, java.util.concurrent.TimeUnit.SECONDS))
+          .toString()).isEqualTo("pingping");
+    }
+  }
+}
