@@ -244,14 +244,15 @@ class ClientConnectionsTest {
     conn.goAwayHandler(goAway::tryComplete);
     conn.closeHandler(v -> closed.tryComplete());
     int answered = 0;
-    for (int i = 0; i < 200 && !closed.future().isComplete(); i++) {
-      // a ping the edge never acked (it closed instead) does not complete: bounded wait
-      if (Await.result(conn.ping(Buffer.buffer("pingping")).timeout(2, java.util.concurrent.TimeUnit.SECONDS)
+    for (int i = 0; i < 200 && !closed.future().isComplete() && !goAway.future().isComplete(); i++) {
+      // a ping the edge never acked (it went away instead) does not complete: bounded wait, then stop
+      if (!Await.result(conn.ping(Buffer.buffer("pingping")).timeout(2, java.util.concurrent.TimeUnit.SECONDS)
           .map(true).otherwise(false))) {
-        answered++;
+        break;
       }
+      answered++;
     }
-    h.vertx.setTimer(3000, t -> closed.tryFail("still open"));
+    h.vertx.setTimer(5000, t -> closed.tryFail("still open"));
     assertThat(Await.result(closed.future().map(true).otherwise(false))).as("connection closed").isTrue();
     assertThat(answered).isLessThanOrEqualTo(21);
     assertThat(goAway.future().result()).isNotNull();
@@ -266,11 +267,11 @@ class ClientConnectionsTest {
     Promise<Void> closed = Promise.promise();
     conn.goAwayHandler(goAway::tryComplete);
     conn.closeHandler(v -> closed.tryComplete());
-    for (int i = 0; i < 100 && !closed.future().isComplete(); i++) {
+    for (int i = 0; i < 100 && !closed.future().isComplete() && !goAway.future().isComplete(); i++) {
       Await.result(conn.updateSettings(new Http2Settings().setMaxConcurrentStreams(100 + i))
           .timeout(2, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty());
     }
-    h.vertx.setTimer(3000, t -> closed.tryFail("still open"));
+    h.vertx.setTimer(5000, t -> closed.tryFail("still open"));
     assertThat(Await.result(closed.future().map(true).otherwise(false))).as("connection closed").isTrue();
     assertThat(goAway.future().result().getErrorCode()).isEqualTo(0xb);
   }
