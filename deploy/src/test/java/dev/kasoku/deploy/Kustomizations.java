@@ -49,7 +49,7 @@ final class Kustomizations {
   static Rendering render(String name, Function<Path, List<com.fasterxml.jackson.databind.node.ObjectNode>> renderer) {
     Path k8s = Rendering.k8sDir();
     if (!name.startsWith("components/")) {
-      return new Rendering(name, renderer.apply(k8s.resolve(name)), Set.of(), Set.of());
+      return new Rendering(name, List.copyOf(renderer.apply(k8s.resolve(name))), Set.of(), Set.of());
     }
     // kustomize loads resources relative to the kustomization, so the wrapper lives in target/
     String component = name.substring("components/".length());
@@ -64,7 +64,7 @@ final class Kustomizations {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new Rendering(name, renderer.apply(wrapper),
+    return new Rendering(name, List.copyOf(renderer.apply(wrapper)),
         PENDING_ROLES.getOrDefault(component, Set.of()), PENDING_KEYS.getOrDefault(component, Set.of()));
   }
 

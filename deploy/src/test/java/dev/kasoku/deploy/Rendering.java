@@ -33,14 +33,14 @@ record Rendering(String name, List<ObjectNode> objects, Set<String> pendingRoles
   }
 
   Rendering {
-    objects = List.copyOf(objects);
     pendingRoles = Set.copyOf(pendingRoles);
     pendingKeys = Set.copyOf(pendingKeys);
   }
 
-  /** A deep copy whose objects a test may change (to see a rule catch a violation). */
+  /** A deep copy whose objects, and their list, a test may change (to see a rule catch a violation). */
   Rendering copy() {
-    return new Rendering(name, objects.stream().map(ObjectNode::deepCopy).toList(), pendingRoles, pendingKeys);
+    return new Rendering(name, new java.util.ArrayList<>(objects.stream().map(ObjectNode::deepCopy).toList()),
+        pendingRoles, pendingKeys);
   }
 
   List<Obj> all() {

@@ -147,8 +147,21 @@ final class Rules {
     SecurityContext sc = c.securityContext();
     if (sc == null) {
       fail(w, c, "has no securityContext");
-      return;
+    } else {
+      securityContext(w, c, sc);
     }
+    resources(w, c);
+    if (!BATCH_KINDS.contains(w.kind())) {
+      if (!hasHandler(c.livenessProbe())) {
+        fail(w, c, "has no livenessProbe");
+      }
+      if (!hasHandler(c.readinessProbe())) {
+        fail(w, c, "has no readinessProbe");
+      }
+    }
+  }
+
+  private void securityContext(Workload w, Container c, SecurityContext sc) {
     if (!Boolean.FALSE.equals(sc.allowPrivilegeEscalation())) {
       fail(w, c, "allowPrivilegeEscalation must be false");
     }
@@ -166,15 +179,6 @@ final class Rules {
     }
     if (sc.capabilities() != null && !Model.list(sc.capabilities().add()).isEmpty()) {
       fail(w, c, "must add no capability, has " + sc.capabilities().add());
-    }
-    resources(w, c);
-    if (!BATCH_KINDS.contains(w.kind())) {
-      if (!hasHandler(c.livenessProbe())) {
-        fail(w, c, "has no livenessProbe");
-      }
-      if (!hasHandler(c.readinessProbe())) {
-        fail(w, c, "has no readinessProbe");
-      }
     }
   }
 
