@@ -54,8 +54,11 @@ final class Kustomize {
     return kubectl().map(k -> renderWithKubectl(k, dir)).orElseGet(() -> renderOwn(dir));
   }
 
-  /** The kubectl on the PATH, if any. */
+  /** The kubectl on the PATH, if any ({@code -Dkasoku.kubectl=none}: as if there were none). */
   static Optional<Path> kubectl() {
+    if ("none".equals(System.getProperty("kasoku.kubectl"))) {
+      return Optional.empty();
+    }
     String path = System.getenv().getOrDefault("PATH", "");
     for (String d : path.split(java.io.File.pathSeparator)) {
       Path candidate = Path.of(d, "kubectl");
