@@ -72,23 +72,26 @@ final class Kustomize {
   /** {@code kubectl kustomize dir}, bounded to a minute (it renders locally, no cluster needed). */
   static List<ObjectNode> renderWithKubectl(Path kubectl, Path dir) {
     try {
-      Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())
-          .redirectErrorStream(false).start();
-      byte[] err;
-      String out;
-      try (InputStream stdout = p.getInputStream(); InputStream stderr = p.getErrorStream()) {
-        out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
-        err = stderr.readAllBytes();
+      // stderr to a file, so that neither stream can fill its pipe while the other is read
+      Path err = Files.createTempFile("kubectl-kustomize", ".err");
+      try {
+        Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())
+            .redirectError(err.toFile()).start();
+        String out;
+        try (InputStream stdout = p.getInputStream()) {
+          out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          throw new IllegalStateException("kubectl kustomize " + dir + " did not finish in 60 s");
+        }
+        if (p.exitValue() != 0) {
+          throw new IllegalStateException("kubectl kustomize " + dir + " failed: " + Files.readString(err));
+        }
+        return parseAll(out);
+      } finally {
+        Files.deleteIfExists(err);
       }
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("kubectl kustomize " + dir + " did not finish in 60 s");
-      }
-      if (p.exitValue() != 0) {
-        throw new IllegalStateException("kubectl kustomize " + dir + " failed: "
-            + new String(err, StandardCharsets.UTF_8));
-      }
-      return parseAll(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -52,6 +52,27 @@ class ManifestRulesTest {
     return Kustomizations.overlays().stream();
   }
 
+  /**
+   * A component waits for a role or a key the release does not have yet; once the release has it,
+   * this fails until the component joins the overlays (and leaves the pending list in
+   * {@link Kustomizations}).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("components")
+  void aComponentStaysOutOfTheOverlaysOnlyWhileItsRoleOrKeyIsNotShipped(String name) {
+    Rendering r = Kustomizations.get(name);
+    assertThat(r.pendingRoles()).as("%s waits for something this release does not have", name)
+        .allSatisfy(role -> assertThat(dev.kasoku.common.config.ServiceRole.byId(role))
+            .as("role %s has shipped: add %s to the overlays", role, name).isEmpty());
+    assertThat(r.pendingKeys())
+        .allSatisfy(key -> assertThat(dev.kasoku.common.config.ConfigLoader.KEYS)
+            .as("key %s has shipped: add %s to the overlays", key, name).doesNotContain(key));
+  }
+
+  static Stream<String> components() {
+    return Kustomizations.names().stream().filter(n -> n.startsWith("components/"));
+  }
+
   @Test
   void theDevOverlayIsSelfContainedAndProductionBringsItsOwnSecret() {
     Rendering dev = Kustomizations.get("overlays/dev");
