@@ -98,7 +98,7 @@ public final class ConfigLoader {
         port("KASOKU_API_PORT", KasokuConfig.DEFAULT_API_PORT, true),
         dataDir,
         logDir,
-        bytes("KASOKU_EDGE_MEMORY", Runtime.getRuntime().maxMemory() / 4),
+        bytesOrShareOfHeap("KASOKU_EDGE_MEMORY", Runtime.getRuntime().maxMemory(), KasokuConfig.DEFAULT_EDGE_MEMORY_PERCENT),
         optional("KASOKU_SECRET_KEY").orElse(null),
         optional("KASOKU_BOOTSTRAP_TOKEN").orElse(null),
         cidrs("KASOKU_ALLOWED_ORIGIN_NETWORKS"),
@@ -205,6 +205,30 @@ public final class ConfigLoader {
       throw new ConfigException(key, v.get(), "expected a positive byte size such as 512m or 2g");
     }
     return n;
+  }
+
+  /**
+   * A byte size, or a share of the maximum heap written {@code N%} (1-100): in a container whose heap
+   * is itself a share of the memory limit ({@code -XX:MaxRAMPercentage}), a share keeps the budget
+   * right when only the limit changes.
+   */
+  private long bytesOrShareOfHeap(String key, long maxHeap, int defaultPercent) {
+    Optional<String> v = optional(key);
+    if (v.isEmpty() || !v.get().endsWith("%")) {
+      return v.isEmpty() ? share(maxHeap, defaultPercent) : bytes(key, 0);
+    }
+    String digits = v.get().substring(0, v.get().length() - 1).trim();
+    if (digits.matches("\\d{1,3}")) {
+      int percent = Integer.parseInt(digits);
+      if (percent >= 1 && percent <= 100) {
+        return share(maxHeap, percent);
+      }
+    }
+    throw new ConfigException(key, v.get(), "expected a byte size such as 512m or 2g, or a share of the heap from 1% to 100%");
+  }
+
+  private static long share(long total, int percent) {
+    return (long) (total * (percent / 100.0));
   }
 
   private Duration duration(String key, Duration def) {

@@ -24,7 +24,8 @@ import java.util.Set;
  * @param apiPort control-plane API port
  * @param dataDir embedded store, spools
  * @param logDir stored access logs
- * @param edgeMemoryBytes the edge cache's byte budget
+ * @param edgeMemoryBytes the edge cache's byte budget (KASOKU_EDGE_MEMORY: bytes, or a share of the
+ *     max heap such as {@code 75%})
  * @param secretKey encrypts secrets at rest and signs tokens; null only in dev mode
  * @param bootstrapToken the first operator credential; null means generate and log once
  * @param allowedOriginNetworks private/loopback networks that sites may use as origins
@@ -59,6 +60,8 @@ public record KasokuConfig(
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
   public static final int DEFAULT_API_PORT = 8081;
   public static final String DEFAULT_DATA_DIR = "./data";
+  /** The edge cache's default budget as a share of the max heap. */
+  public static final int DEFAULT_EDGE_MEMORY_PERCENT = 25;
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(8);
   /** Largest response body the edge stores (64 MiB); larger ones are streamed, not stored. */
   public static final long DEFAULT_EDGE_MAX_OBJECT = 64L << 20;

@@ -52,6 +52,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void edgeMemoryMayBeAShareOfTheMaxHeapSoItFollowsTheContainerLimit() {
+      long heap = Runtime.getRuntime().maxMemory();
+      assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_MEMORY", "75%")).edgeMemoryBytes())
+          .isEqualTo((long) (heap * 0.75));
+      assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_MEMORY", "100%")).edgeMemoryBytes()).isEqualTo(heap);
+      assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_MEMORY", "25%")).edgeMemoryBytes())
+          .isEqualTo(ConfigLoader.load(Map.of()).edgeMemoryBytes());
+      assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_MEMORY", "512m")).edgeMemoryBytes()).isEqualTo(512L << 20);
+    }
+
+    @Test
     void logDirFollowsTheDataDirUnlessSet() {
       assertThat(ConfigLoader.load(Map.of("KASOKU_DATA_DIR", "/srv/kasoku")).logDir())
           .isEqualTo(Path.of("/srv/kasoku/logs"));
@@ -157,6 +168,9 @@ class ConfigLoaderTest {
           Arguments.of("KASOKU_API_PORT", "8o81"),
           Arguments.of("KASOKU_EDGE_MEMORY", "lots"),
           Arguments.of("KASOKU_EDGE_MEMORY", "0"),
+          Arguments.of("KASOKU_EDGE_MEMORY", "0%"),
+          Arguments.of("KASOKU_EDGE_MEMORY", "101%"),
+          Arguments.of("KASOKU_EDGE_MEMORY", "%"),
           Arguments.of("KASOKU_ALLOWED_ORIGIN_NETWORKS", "10.0.0.0/33"),
           Arguments.of("KASOKU_TRUSTED_PROXIES", "proxy.example"),
           Arguments.of("KASOKU_SHUTDOWN_GRACE", "10"),
