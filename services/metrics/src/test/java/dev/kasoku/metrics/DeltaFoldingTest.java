@@ -8,20 +8,14 @@ import dev.kasoku.common.bus.Messages.CounterRow;
 import dev.kasoku.common.stats.LatencySketch;
 import dev.kasoku.common.store.StatsStore;
 import dev.kasoku.common.store.StatsStore.Resolution;
-import dev.kasoku.common.store.Store;
 import dev.kasoku.common.testing.Await;
-import dev.kasoku.common.testing.TempStores;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,40 +23,11 @@ import org.junit.jupiter.api.Test;
  * times and to however many instances it is delivered, and refused (so the edge resends it) when the
  * store cannot take it. Run against both stores (subclasses).
  */
-abstract class DeltaFoldingTest {
-  protected Vertx vertx;
-  protected Store store;
-  private Path dir;
-  private MetricsFixture metrics;
+abstract class DeltaFoldingTest extends MetricsTestBase {
   private final Instant window = Instant.now().truncatedTo(ChronoUnit.MINUTES).minusSeconds(60);
-
-  protected abstract Store openStore(Vertx vertx);
-
-  protected abstract void cleanUp();
-
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-    dir = TempStores.newDirectory();
-    store = openStore(vertx);
-    metrics = MetricsFixture.start(vertx, store, dir, Clock.systemUTC(), 2);
-  }
-
-  @AfterEach
-  void stop() {
-    metrics.close();
-    cleanUp();
-    Await.result(store.close());
-    Await.result(vertx.close());
-    TempStores.deleteRecursively(dir);
-  }
 
   private CounterDeltas batch(String stream, long seq, CounterRow... rows) {
     return new CounterDeltas("edge-1", stream, seq, window.plusSeconds(seq), List.of(rows));
-  }
-
-  private Object send(CounterDeltas batch) {
-    return Await.result(Addresses.METRICS_EDGE.request(vertx.eventBus(), batch, new DeliveryOptions())).body();
   }
 
   private StatsStore.Range minute(String tenant) {
