@@ -4,6 +4,8 @@ import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.metrics.impl.DeltaFolder;
+import dev.kasoku.metrics.impl.StatsHandlers;
+import dev.kasoku.metrics.impl.StatsService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -11,7 +13,8 @@ import io.vertx.core.eventbus.MessageConsumer;
 import java.lang.System.Logger.Level;
 
 /**
- * Entry verticle of the metrics service: folds the edges' counter deltas into the store's series.
+ * Entry verticle of the metrics service: folds the edges' counter deltas into the store's series
+ * and answers the stats and usage operations of docs/openapi.yaml from them.
  *
  * <p>Each {@code kasoku.metrics.edge} batch is folded in the store and answered only once the fold
  * is stored; a failed fold is answered with {@link #FOLD_FAILED}, and the edge sends the batch again.
@@ -33,6 +36,9 @@ public final class MetricsVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     DeltaFolder folder = new DeltaFolder(ctx.store().stats());
+    StatsHandlers handlers = new StatsHandlers(new StatsService(ctx.store().stats(), ctx.clock()));
+    ctx.api().operation("getStats").addHandler(handlers::stats);
+    ctx.api().operation("getUsage").addHandler(handlers::usage);
     MessageConsumer<CounterDeltas> deltas = Addresses.METRICS_EDGE.consumer(vertx.eventBus(),
         msg -> fold(folder, msg));
     ctx.health().register("role:metrics", Future::succeededFuture);
