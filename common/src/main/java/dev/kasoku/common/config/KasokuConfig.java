@@ -32,6 +32,8 @@ import java.util.Set;
  * @param shutdownGrace how long in-flight work may take after SIGTERM
  * @param edgeMaxObjectBytes responses larger than this are streamed through the edge, never stored
  *     (KASOKU_EDGE_MAX_OBJECT)
+ * @param metricsToken bearer token required for /metrics on the API port; null: /metrics is open
+ *     (KASOKU_METRICS_TOKEN)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -51,7 +53,8 @@ public record KasokuConfig(
     List<Cidr> allowedOriginNetworks,
     List<Cidr> trustedProxies,
     Duration shutdownGrace,
-    long edgeMaxObjectBytes) {
+    long edgeMaxObjectBytes,
+    String metricsToken) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -77,6 +80,9 @@ public record KasokuConfig(
     if (edgeMaxObjectBytes <= 0) {
       throw new ConfigException("KASOKU_EDGE_MAX_OBJECT", String.valueOf(edgeMaxObjectBytes), "must be positive");
     }
+    if (metricsToken != null && metricsToken.isBlank()) {
+      throw new ConfigException("KASOKU_METRICS_TOKEN", "", "must not be blank (leave it unset for an open /metrics)");
+    }
     if (mode == Mode.PRODUCTION && secretKey == null) {
       throw new ConfigException("KASOKU_SECRET_KEY", null, "required when KASOKU_MODE=production");
     }
@@ -98,7 +104,7 @@ public record KasokuConfig(
                       Duration shutdownGrace) {
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
-        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT);
+        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, null);
   }
 
   public boolean runs(ServiceRole role) {
