@@ -2,6 +2,7 @@ package dev.kasoku.metrics;
 
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
+import dev.kasoku.common.bus.Messages.TenantDeleted;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.metrics.impl.DeltaFolder;
 import dev.kasoku.metrics.impl.StatsHandlers;
@@ -20,7 +21,8 @@ import java.lang.System.Logger.Level;
  * is stored; a failed fold is answered with {@link #FOLD_FAILED}, and the edge sends the batch again.
  * The store dedupes on the batch's id, so any number of metrics instances can consume the address
  * side by side (the bus load-balances it) and a batch delivered twice counts once. The instance keeps
- * no state of its own.
+ * no state of its own besides a short-lived memory of which tenants exist (counters of a deleted
+ * tenant are not folded: {@link DeltaFolder}).
  */
 public final class MetricsVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(MetricsVerticle.class.getName());
@@ -35,14 +37,17 @@ public final class MetricsVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    DeltaFolder folder = new DeltaFolder(ctx.store().stats());
+    DeltaFolder folder = new DeltaFolder(ctx.store().stats(), ctx.store().tenants(), ctx.clock());
     StatsHandlers handlers = new StatsHandlers(new StatsService(ctx.store().stats(), ctx.clock()));
     ctx.api().operation("getStats").addHandler(handlers::stats);
     ctx.api().operation("getUsage").addHandler(handlers::usage);
     MessageConsumer<CounterDeltas> deltas = Addresses.METRICS_EDGE.consumer(vertx.eventBus(),
         msg -> fold(folder, msg));
+    // the store erases a deleted tenant's series; this stops late counters of it from writing them again
+    MessageConsumer<TenantDeleted> deleted = Addresses.TENANT_DELETED.consumer(vertx.eventBus(),
+        msg -> folder.forget(msg.body().tenant()));
     ctx.health().register("role:metrics", Future::succeededFuture);
-    return deltas.completion();
+    return Future.all(deltas.completion(), deleted.completion());
   }
 
   private static void fold(DeltaFolder folder, Message<CounterDeltas> msg) {

@@ -9,15 +9,20 @@ import dev.kasoku.common.testing.TestRedis;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import java.nio.file.Path;
+import dev.kasoku.common.model.Tenant;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * Two real metrics instances over a real store ({@link #openStore}: embedded in a temporary
+ * Two real metrics instances over a real store, with the tenants {@link #TENANTS} ({@link #openStore}: embedded in a temporary
  * directory or the test Redis under a random key root), stopped and cleaned after each test.
  */
 abstract class MetricsTestBase {
+  /** Tenants that exist in the store of every test (counters of unknown tenants are not folded). */
+  protected static final List<String> TENANTS = List.of("acme", "other");
   protected Vertx vertx;
   protected Store store;
   protected MetricsFixture metrics;
@@ -47,6 +52,9 @@ abstract class MetricsTestBase {
     dir = TempStores.newDirectory();
     store = openStore(vertx);
     metrics = MetricsFixture.start(vertx, store, dir, Clock.systemUTC(), 2);
+    for (String tenant : TENANTS) {
+      Await.result(store.tenants().createTenant(new Tenant(tenant, tenant, "standard", List.of(), Instant.now())));
+    }
   }
 
   @AfterEach

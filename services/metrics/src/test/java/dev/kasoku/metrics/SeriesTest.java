@@ -3,7 +3,9 @@ package dev.kasoku.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
+import dev.kasoku.common.bus.Messages.TenantDeleted;
 import dev.kasoku.common.bus.Messages.CounterRow;
 import dev.kasoku.common.stats.LatencySketch;
 import dev.kasoku.common.store.StatsStore;
@@ -103,6 +105,32 @@ abstract class SeriesTest extends MetricsTestBase {
       assertThat(s.get(field).get(0).doubleValue()).as(field)
           .isCloseTo(exact, within(exact * LatencySketch.RELATIVE_ACCURACY + 0.01));
     });
+  }
+
+  /**
+   * An edge keeps and resends counters for minutes; without the check, counters of a tenant deleted
+   * meanwhile wrote its series again after the erasure.
+   */
+  @Test
+  void lateCountersOfADeletedTenantAreNotFoldedAndUnknownTenantsNever() {
+    send(new CounterDeltas("edge-1", "edge-1.late", 1, base, List.of(row("acme", "www", Map.of("requests", 5L)))));
+    Await.result(store.eraseTenant("acme"));
+    Addresses.TENANT_DELETED.publish(vertx.eventBus(), new TenantDeleted("acme"));
+    // both instances have seen the deletion once a request after it has been answered by each
+    send(new CounterDeltas("edge-1", "edge-1.late", 2, base, List.of(row("other", "www", Map.of("requests", 1L)))));
+    send(new CounterDeltas("edge-1", "edge-1.late", 3, base, List.of(row("other", "www", Map.of("requests", 1L)))));
+
+    send(new CounterDeltas("edge-1", "edge-1.late", 4, base.plusSeconds(1), List.of(
+        row("acme", "www", Map.of("requests", 7L)), row("ghost", "www", Map.of("requests", 9L)),
+        row("other", "www", Map.of("requests", 1L)))));
+    send(new CounterDeltas("edge-1", "edge-1.late", 5, base.plusSeconds(2), List.of(
+        row("acme", "www", Map.of("requests", 7L)))));
+
+    for (String gone : List.of("acme", "ghost")) {
+      assertThat(range(gone, Resolution.MINUTE, base, base.plusSeconds(60), 60).present()).as(gone).containsOnly(false);
+      assertThat(Await.result(store.stats().sites(gone))).as(gone).isEmpty();
+    }
+    assertThat(range("other", Resolution.MINUTE, base, base.plusSeconds(60), 60).of("requests")).containsExactly(3);
   }
 
   @Test
