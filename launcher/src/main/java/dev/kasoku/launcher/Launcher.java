@@ -2,6 +2,7 @@ package dev.kasoku.launcher;
 
 import dev.kasoku.auth.AuthVerticle;
 import dev.kasoku.cacheedge.CacheEdgeVerticle;
+import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.cluster.ClusterNode;
 import dev.kasoku.common.config.ConfigException;
@@ -10,11 +11,11 @@ import dev.kasoku.common.config.OpenFileLimit;
 import dev.kasoku.common.config.ServiceRole;
 import dev.kasoku.common.config.Sizes;
 import dev.kasoku.common.http.ApiException;
-import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.http.ProblemType;
 import dev.kasoku.common.http.Problems;
 import dev.kasoku.common.http.RequestIds;
+import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.factory.StoreFactory;
@@ -334,6 +335,7 @@ public final class Launcher {
     /** Switches the listener from the boot router to the contract's router with every role's handlers. */
     void serveApi() {
       health.mount(api.extra());
+      Prometheus.mount(api.extra(), node.metrics(), config.metricsToken());
       Buffer contract = contractText;
       api.extra().get("/" + ApiRouter.CONTRACT).handler(ctx -> ctx.response()
           .putHeader("Content-Type", "application/yaml")

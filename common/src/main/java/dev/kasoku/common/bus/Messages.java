@@ -55,17 +55,38 @@ public final class Messages {
     }
   }
 
-  /** Counter increments of one tenant/site over one window. */
-  public record CounterRow(String tenant, String site, Map<String, Long> counters) {
+  /**
+   * Counter increments of one tenant/site over one window, with its latency sketches: bucket index →
+   * number of requests (see {@code dev.kasoku.common.stats.LatencySketch}) of the edge's total time
+   * and of the origin's time, so that sketches merge by adding.
+   */
+  public record CounterRow(String tenant, String site, Map<String, Long> counters, Map<Integer, Long> edgeMs,
+                           Map<Integer, Long> originMs) {
     public CounterRow {
+      Objects.requireNonNull(tenant, "tenant");
+      Objects.requireNonNull(site, "site");
       counters = Map.copyOf(counters);
+      edgeMs = edgeMs == null ? Map.of() : Map.copyOf(edgeMs);
+      originMs = originMs == null ? Map.of() : Map.copyOf(originMs);
     }
   }
 
-  /** Counter deltas an edge accumulated over {@code windowStart}..+window. */
-  public record CounterDeltas(String node, Instant windowStart, List<CounterRow> rows) {
+  /**
+   * Counter deltas an edge accumulated over {@code windowStart}..+window. {@code stream} names one
+   * sender incarnation (an edge verticle since its start) and {@code seq} numbers its batches from 1:
+   * the pair identifies the batch, so a batch folded twice (a resend after a lost reply, two metrics
+   * instances) counts once. The metrics instance replies once the batch is folded in the store.
+   */
+  public record CounterDeltas(String node, String stream, long seq, Instant windowStart, List<CounterRow> rows) {
     public CounterDeltas {
+      Objects.requireNonNull(stream, "stream");
+      Objects.requireNonNull(windowStart, "windowStart");
       rows = List.copyOf(rows);
+    }
+
+    /** The identity folding dedupes on. */
+    public String batchId() {
+      return stream + "/" + seq;
     }
   }
 

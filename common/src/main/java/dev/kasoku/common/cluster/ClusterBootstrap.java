@@ -9,6 +9,8 @@ import com.hazelcast.spi.properties.ClusterProperty;
 import dev.kasoku.common.bus.RecordCodec;
 import dev.kasoku.common.config.ConfigException;
 import dev.kasoku.common.config.KasokuConfig;
+import dev.kasoku.common.prometheus.Prometheus;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -89,9 +91,10 @@ public final class ClusterBootstrap {
 
   /** A single-process Vert.x with the local event bus. */
   public static ClusterNode startLocal() {
-    Vertx vertx = Vertx.builder().with(baseOptions()).build();
+    PrometheusMeterRegistry registry = Prometheus.newRegistry();
+    Vertx vertx = Prometheus.instrument(Vertx.builder(), baseOptions(), registry).build();
     RecordCodec.registerAll(vertx);
-    return new ClusterNode(vertx, null);
+    return new ClusterNode(vertx, null, registry);
   }
 
   /**
@@ -100,13 +103,13 @@ public final class ClusterBootstrap {
    */
   public static Future<ClusterNode> startClustered(KasokuConfig.ClusterSettings settings, Config hazelcast) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
-    return Vertx.builder()
-        .with(vertxOptions(settings))
+    PrometheusMeterRegistry registry = Prometheus.newRegistry();
+    return Prometheus.instrument(Vertx.builder(), vertxOptions(settings), registry)
         .withClusterManager(manager)
         .buildClustered()
         .map(vertx -> {
           RecordCodec.registerAll(vertx);
-          return new ClusterNode(vertx, manager);
+          return new ClusterNode(vertx, manager, registry);
         });
   }
 

@@ -3,6 +3,7 @@ package dev.kasoku.common.cluster;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -22,10 +23,12 @@ public final class ClusterNode {
 
   private final Vertx vertx;
   private final HazelcastClusterManager manager;
+  private final PrometheusMeterRegistry metrics;
 
-  ClusterNode(Vertx vertx, HazelcastClusterManager manager) {
+  ClusterNode(Vertx vertx, HazelcastClusterManager manager, PrometheusMeterRegistry metrics) {
     this.vertx = vertx;
     this.manager = manager;
+    this.metrics = metrics;
     if (manager != null) {
       manager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
         @Override
@@ -45,6 +48,11 @@ public final class ClusterNode {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** The registry this node's Vert.x records its metrics into (served as Prometheus /metrics). */
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
   }
 
   public boolean clustered() {

@@ -36,7 +36,7 @@ public final class ConfigLoader {
       "KASOKU_LOG_DIR", "KASOKU_EDGE_MEMORY", "KASOKU_EDGE_MAX_OBJECT", "KASOKU_SECRET_KEY", "KASOKU_BOOTSTRAP_TOKEN",
       "KASOKU_ALLOWED_ORIGIN_NETWORKS", "KASOKU_TRUSTED_PROXIES", "KASOKU_SHUTDOWN_GRACE",
       "KASOKU_EDGE_HEADER_TIMEOUT", "KASOKU_EDGE_KEEPALIVE_TIMEOUT", "KASOKU_EDGE_BODY_TIMEOUT",
-      "KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", "KASOKU_EDGE_MAX_CONNECTIONS",
+      "KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", "KASOKU_EDGE_MAX_CONNECTIONS", "KASOKU_METRICS_TOKEN",
       "KASOKU_TEST_REDIS_URL");
 
   private final Map<String, String> values;
@@ -110,7 +110,8 @@ public final class ConfigLoader {
             duration("KASOKU_EDGE_KEEPALIVE_TIMEOUT", KasokuConfig.EdgeConnections.DEFAULT_KEEP_ALIVE_TIMEOUT),
             duration("KASOKU_EDGE_BODY_TIMEOUT", KasokuConfig.EdgeConnections.DEFAULT_BODY_TIMEOUT),
             count("KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", KasokuConfig.EdgeConnections.DEFAULT_MAX_PER_CLIENT),
-            count("KASOKU_EDGE_MAX_CONNECTIONS", 0)));
+            count("KASOKU_EDGE_MAX_CONNECTIONS", 0)),
+        optional("KASOKU_METRICS_TOKEN").orElse(null));
   }
 
   /** A positive whole number (at most 2^31 - 1). */

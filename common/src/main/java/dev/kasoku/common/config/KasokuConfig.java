@@ -34,6 +34,8 @@ import java.util.Set;
  * @param edgeMaxObjectBytes responses larger than this are streamed through the edge, never stored
  *     (KASOKU_EDGE_MAX_OBJECT)
  * @param edgeConnections how the edge bounds client connections (timeouts and caps)
+ * @param metricsToken bearer token required for /metrics on the API port; null: /metrics is open
+ *     (KASOKU_METRICS_TOKEN)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -54,7 +56,8 @@ public record KasokuConfig(
     List<Cidr> trustedProxies,
     Duration shutdownGrace,
     long edgeMaxObjectBytes,
-    EdgeConnections edgeConnections) {
+    EdgeConnections edgeConnections,
+    String metricsToken) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -83,6 +86,9 @@ public record KasokuConfig(
     if (edgeMaxObjectBytes <= 0) {
       throw new ConfigException("KASOKU_EDGE_MAX_OBJECT", String.valueOf(edgeMaxObjectBytes), "must be positive");
     }
+    if (metricsToken != null && metricsToken.isBlank()) {
+      throw new ConfigException("KASOKU_METRICS_TOKEN", "", "must not be blank (leave it unset for an open /metrics)");
+    }
     if (mode == Mode.PRODUCTION && secretKey == null) {
       throw new ConfigException("KASOKU_SECRET_KEY", null, "required when KASOKU_MODE=production");
     }
@@ -104,7 +110,7 @@ public record KasokuConfig(
                       Duration shutdownGrace) {
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
-        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS);
+        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null);
   }
 
   public boolean runs(ServiceRole role) {

@@ -595,56 +595,114 @@ public abstract class StoreContractTest {
 
   // --- stats ----------------------------------------------------------------------------------
 
-  @Test
-  void statsRangeSumsBucketsIntoSteps() {
-    Instant base = Instant.parse("2026-11-25T10:00:00Z");
-    result(store.stats().increment(tenantA, "www", base.plusSeconds(5), Map.of("requests", 2L, "bytes", 100L)));
-    result(store.stats().increment(tenantA, "www", base.plusSeconds(59), Map.of("requests", 3L)));
-    result(store.stats().increment(tenantA, "www", base.plusSeconds(60), Map.of("requests", 10L)));
-    result(store.stats().increment(tenantA, "www", base.plusSeconds(300), Map.of("requests", 7L)));
-    result(store.stats().increment(tenantA, "www", base.minusSeconds(1), Map.of("requests", 1000L)));
-    result(store.stats().increment(tenantA, "www", base.plusSeconds(600), Map.of("requests", 1000L)));
+  /** A recent minute: young enough for every resolution's retention, in the store's real clock too. */
+  protected final Instant recent = Instant.now().truncatedTo(ChronoUnit.MINUTES).minusSeconds(120);
 
-    Map<String, long[]> perMinute = result(store.stats().range(tenantA, "www", base, base.plusSeconds(600), 60,
-        List.of("requests", "bytes", "hits")));
-    assertThat(perMinute.get("requests")).containsExactly(5, 10, 0, 0, 0, 7, 0, 0, 0, 0);
-    assertThat(perMinute.get("bytes")).containsExactly(100, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    assertThat(perMinute.get("hits")).containsOnly(0);
+  private static StatsStore.Delta delta(String tenant, String site, Map<String, Long> counters) {
+    return new StatsStore.Delta(tenant, site, counters);
+  }
 
-    Map<String, long[]> perFive = result(store.stats().range(tenantA, "www", base, base.plusSeconds(600), 300,
-        List.of("requests")));
-    assertThat(perFive.get("requests")).containsExactly(15, 7);
+  private boolean fold(String id, Instant at, StatsStore.Delta... deltas) {
+    return result(store.stats().fold(id, at, List.of(deltas)));
   }
 
   @Test
-  void statsRangeWithoutASiteSumsEverySiteOfTheTenantOnly() {
-    Instant base = Instant.parse("2026-11-25T10:00:00Z");
-    result(store.stats().increment(tenantA, "www", base, Map.of("requests", 1L)));
-    result(store.stats().increment(tenantA, "blog", base, Map.of("requests", 2L)));
-    result(store.stats().increment(tenantA, "blog", base.plusSeconds(60), Map.of("requests", 4L)));
-    result(store.stats().increment(tenantB, "www", base, Map.of("requests", 100L)));
-    Map<String, long[]> all = result(store.stats().range(tenantA, null, base, base.plusSeconds(120), 60,
-        List.of("requests")));
-    assertThat(all.get("requests")).containsExactly(3, 4);
-    Map<String, long[]> blog = result(store.stats().range(tenantA, "blog", base, base.plusSeconds(120), 60,
-        List.of("requests")));
-    assertThat(blog.get("requests")).containsExactly(2, 4);
+  void aFoldIsAddedToItsBucketAtEveryResolution() {
+    Instant at = recent.plusSeconds(7);
+    assertThat(fold("b1", at, delta(tenantA, "www", Map.of("requests", 2L, "bytes", 100L)))).isTrue();
+    assertThat(fold("b2", at.plusSeconds(1), delta(tenantA, "www", Map.of("requests", 3L)))).isTrue();
+
+    StatsStore.Range perSecond = result(store.stats().range(tenantA, "www", StatsStore.Resolution.SECOND,
+        at, at.plusSeconds(3), 1));
+    assertThat(perSecond.of("requests")).containsExactly(2, 3, 0);
+    assertThat(perSecond.of("bytes")).containsExactly(100, 0, 0);
+    assertThat(perSecond.present()).containsExactly(true, true, false);
+    for (StatsStore.Resolution r : List.of(StatsStore.Resolution.MINUTE, StatsStore.Resolution.HOUR,
+        StatsStore.Resolution.DAY)) {
+      Instant b = Instant.ofEpochSecond(r.bucketOf(at));
+      StatsStore.Range one = result(store.stats().range(tenantA, "www", r, b, b.plusSeconds(r.seconds()), r.seconds()));
+      assertThat(one.of("requests")).as(r.name()).containsExactly(5);
+      assertThat(one.of("bytes")).as(r.name()).containsExactly(100);
+    }
   }
 
   @Test
-  void statsIncrementsToOneBucketAreAdditive() {
-    Instant at = Instant.parse("2026-11-25T10:00:30Z");
-    List<Future<Void>> incs = IntStream.range(0, 20)
-        .mapToObj(i -> store.stats().increment(tenantA, "www", at, Map.of("requests", 1L))).toList();
-    incs.forEach(f -> result(f));
-    Map<String, long[]> r = result(store.stats().range(tenantA, "www", at.truncatedTo(ChronoUnit.MINUTES),
-        at.plusSeconds(30), 60, List.of("requests")));
-    assertThat(r.get("requests")).containsExactly(20);
+  void rangeSumsBucketsIntoStepsAndMarksStepsWithoutDataAsGaps() {
+    Instant base = recent.minus(Duration.ofHours(2)).truncatedTo(ChronoUnit.HOURS);
+    fold("a", base.plusSeconds(5), delta(tenantA, "www", Map.of("requests", 2L, "bytes", 100L)));
+    fold("b", base.plusSeconds(59), delta(tenantA, "www", Map.of("requests", 3L)));
+    fold("c", base.plusSeconds(60), delta(tenantA, "www", Map.of("requests", 10L)));
+    fold("d", base.plusSeconds(300), delta(tenantA, "www", Map.of("requests", 7L)));
+    fold("e", base.minusSeconds(1), delta(tenantA, "www", Map.of("requests", 1000L)));
+    fold("f", base.plusSeconds(600), delta(tenantA, "www", Map.of("requests", 1000L)));
+
+    StatsStore.Range perMinute = result(store.stats().range(tenantA, "www", StatsStore.Resolution.MINUTE,
+        base, base.plusSeconds(600), 60));
+    assertThat(perMinute.of("requests")).containsExactly(5, 10, 0, 0, 0, 7, 0, 0, 0, 0);
+    assertThat(perMinute.of("bytes")).containsExactly(100, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    assertThat(perMinute.of("hits")).containsOnly(0);
+    assertThat(perMinute.present()).containsExactly(true, true, false, false, false, true, false, false, false, false);
+
+    StatsStore.Range perFive = result(store.stats().range(tenantA, "www", StatsStore.Resolution.MINUTE,
+        base, base.plusSeconds(600), 300));
+    assertThat(perFive.of("requests")).containsExactly(15, 7);
   }
 
   @Test
-  void statsRangeRejectsAStepThatIsNotAMultipleOfTheBucket() {
-    assertThat(failure(store.stats().range(tenantA, null, t0, t0.plusSeconds(600), 90, List.of("requests"))))
+  void aBatchFoldedTwiceCountsOnce() {
+    assertThat(fold("edge-1/s1/1", recent, delta(tenantA, "www", Map.of("requests", 4L)),
+        delta(tenantB, "www", Map.of("requests", 1L)))).isTrue();
+    assertThat(fold("edge-1/s1/1", recent, delta(tenantA, "www", Map.of("requests", 4L)),
+        delta(tenantB, "www", Map.of("requests", 1L)))).as("the resend is recognised").isFalse();
+    assertThat(fold("edge-1/s1/2", recent, delta(tenantA, "www", Map.of("requests", 6L)))).isTrue();
+
+    assertThat(result(store.stats().range(tenantA, "www", StatsStore.Resolution.MINUTE, recent,
+        recent.plusSeconds(60), 60)).of("requests")).containsExactly(10);
+    assertThat(result(store.stats().range(tenantB, "www", StatsStore.Resolution.SECOND, recent,
+        recent.plusSeconds(1), 1)).of("requests")).containsExactly(1);
+  }
+
+  @Test
+  void concurrentFoldsOfOneBatchApplyItExactlyOnce() {
+    List<Future<Boolean>> folds = IntStream.range(0, 20)
+        .mapToObj(i -> store.stats().fold("edge-2/s9/7", recent,
+            List.of(delta(tenantA, "www", Map.of("requests", 1L, "bytes", 10L))))).toList();
+    assertThat(folds.stream().map(f -> result(f)).filter(b -> b).count()).isEqualTo(1);
+    StatsStore.Range r = result(store.stats().range(tenantA, "www", StatsStore.Resolution.HOUR,
+        Instant.ofEpochSecond(StatsStore.Resolution.HOUR.bucketOf(recent)),
+        Instant.ofEpochSecond(StatsStore.Resolution.HOUR.bucketOf(recent) + 3600), 3600));
+    assertThat(r.of("requests")).containsExactly(1);
+    assertThat(r.of("bytes")).containsExactly(10);
+  }
+
+  @Test
+  void foldsOfDistinctBatchesToOneBucketAreAdditive() {
+    List<Future<Boolean>> folds = IntStream.range(0, 20)
+        .mapToObj(i -> store.stats().fold("edge-3/s/" + i, recent.plusSeconds(30),
+            List.of(delta(tenantA, "www", Map.of("requests", 1L))))).toList();
+    folds.forEach(f -> assertThat(result(f)).isTrue());
+    assertThat(result(store.stats().range(tenantA, "www", StatsStore.Resolution.MINUTE, recent,
+        recent.plusSeconds(60), 60)).of("requests")).containsExactly(20);
+  }
+
+  @Test
+  void rangeWithoutASiteSumsEverySiteOfTheTenantOnly() {
+    fold("a", recent, delta(tenantA, "www", Map.of("requests", 1L)), delta(tenantA, "blog", Map.of("requests", 2L)),
+        delta(tenantB, "www", Map.of("requests", 100L)));
+    fold("b", recent.plusSeconds(60), delta(tenantA, "blog", Map.of("requests", 4L)));
+    StatsStore.Range all = result(store.stats().range(tenantA, null, StatsStore.Resolution.MINUTE, recent,
+        recent.plusSeconds(120), 60));
+    assertThat(all.of("requests")).containsExactly(3, 4);
+    StatsStore.Range blog = result(store.stats().range(tenantA, "blog", StatsStore.Resolution.MINUTE, recent,
+        recent.plusSeconds(120), 60));
+    assertThat(blog.of("requests")).containsExactly(2, 4);
+    assertThat(result(store.stats().sites(tenantA))).containsExactlyInAnyOrder("www", "blog");
+    assertThat(result(store.stats().sites(tenantB))).containsExactly("www");
+  }
+
+  @Test
+  void rangeRejectsAStepThatIsNotAMultipleOfTheResolution() {
+    assertThat(failure(store.stats().range(tenantA, null, StatsStore.Resolution.MINUTE, t0, t0.plusSeconds(600), 90)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -835,7 +893,7 @@ public abstract class StoreContractTest {
     putSite(tenant, "www", "www." + tenant + ".example", "cdn." + tenant + ".example");
     putSite(tenant, "www", "www." + tenant + ".example");
     result(store.purgeLog().append(purge(tenant, "/" + tenant)));
-    result(store.stats().increment(tenant, "www", t0, Map.of("requests", 5L)));
+    result(store.stats().fold("fill-" + tenant, recent, List.of(new StatsStore.Delta(tenant, "www", Map.of("requests", 5L)))));
     result(store.notifications().append(note(tenant, 1)));
     result(store.access().putAllowlist(tenant, List.of("10.0.0.0/8")));
     result(store.access().incrementCounter(tenant, "login:alice", Duration.ofMinutes(5)));
@@ -852,8 +910,8 @@ public abstract class StoreContractTest {
     assertThat(result(store.sites().listCurrent(tenantB))).isEmpty();
     assertThat(result(store.sites().current(tenantB, "www"))).isEmpty();
     assertThat(result(store.sites().versions(tenantB, "www"))).isEmpty();
-    assertThat(result(store.stats().range(tenantB, null, t0, t0.plusSeconds(60), 60, List.of("requests")))
-        .get("requests")).containsExactly(0);
+    assertThat(result(store.stats().range(tenantB, null, StatsStore.Resolution.MINUTE, recent, recent.plusSeconds(60), 60))
+        .of("requests")).containsExactly(0);
     assertThat(result(store.notifications().list(tenantB, 10))).isEmpty();
     assertThat(result(store.access().getAllowlist(tenantB))).isEmpty();
     assertThat(result(store.access().getCounter(tenantB, "login:alice"))).isZero();
@@ -888,8 +946,8 @@ public abstract class StoreContractTest {
     assertThat(result(store.access().getAllowlist(tenantA))).isEmpty();
     assertThat(result(store.access().getCounter(tenantA, "login:alice"))).isZero();
     assertThat(result(store.access().getMarker(tenantA, "lock:alice"))).isNull();
-    assertThat(result(store.stats().range(tenantA, null, t0, t0.plusSeconds(60), 60, List.of("requests")))
-        .get("requests")).containsExactly(0);
+    assertThat(result(store.stats().range(tenantA, null, StatsStore.Resolution.MINUTE, recent, recent.plusSeconds(60), 60))
+        .of("requests")).containsExactly(0);
     assertThat(result(store.sites().changeEpoch())).as("edges must notice the removed sites").isGreaterThan(epoch);
     // the purge sequence never goes back
     assertThat(result(store.purgeLog().lastSeq())).isEqualTo(2);
@@ -905,8 +963,8 @@ public abstract class StoreContractTest {
     assertThat(result(store.access().getAllowlist(tenantB))).containsExactly("10.0.0.0/8");
     assertThat(result(store.access().getCounter(tenantB, "login:alice"))).isEqualTo(1);
     assertThat(result(store.access().getMarker(tenantB, "lock:alice"))).isNotNull();
-    assertThat(result(store.stats().range(tenantB, null, t0, t0.plusSeconds(60), 60, List.of("requests")))
-        .get("requests")).containsExactly(5);
+    assertThat(result(store.stats().range(tenantB, null, StatsStore.Resolution.MINUTE, recent, recent.plusSeconds(60), 60))
+        .of("requests")).containsExactly(5);
   }
 
   @Test

@@ -75,6 +75,7 @@ public abstract class AuthorizationTableTest extends AuthSuite {
     RULES.put("getLogSinks", "tenant:admin");
     RULES.put("putLogSinks", "tenant:admin");
     RULES.put("getStats", "tenant:viewer");
+    RULES.put("getUsage", "tenant:viewer");
     RULES.put("listNotifications", "tenant:viewer");
     RULES.put("getAudit", "tenant:admin");
     RULES.put("verifyAudit", "tenant:admin");

@@ -40,16 +40,28 @@ class TelemetryTest {
 
     h.get("t.example.com", "/one");
     h.get("t.example.com", "/one");
+    h.send(io.vertx.core.http.HttpMethod.POST, "t.example.com", "/form", io.vertx.core.buffer.Buffer.buffer("0123456789"));
     Messages.CounterDeltas d = Await.result(deltas.future());
 
-    assertThat(records).extracting(Messages.AccessLogRecord::cacheStatus).containsExactly("miss", "hit");
+    assertThat(records).extracting(Messages.AccessLogRecord::cacheStatus).containsExactly("miss", "hit", "pass");
     assertThat(records.get(0).tenant()).isEqualTo(EdgeHarness.TENANT);
     assertThat(records.get(0).status()).isEqualTo(200);
     assertThat(records.get(0).path()).isEqualTo("/one");
+    assertThat(d.seq()).as("the first batch of this sender").isEqualTo(1);
+    assertThat(d.stream()).startsWith(d.node() + ".");
     assertThat(d.rows()).anySatisfy(r -> {
-      assertThat(r.counters().get("requests")).isEqualTo(2L);
+      assertThat(r.counters().get("requests")).isEqualTo(3L);
       assertThat(r.counters().get("hits")).isEqualTo(1L);
       assertThat(r.counters().get("misses")).isEqualTo(1L);
+      assertThat(r.counters().get("pass")).isEqualTo(1L);
+      assertThat(r.counters().get("status2xx")).isEqualTo(3L);
+      assertThat(r.counters().get("originRequests")).isEqualTo(2L);
+      assertThat(r.counters().get("bytesIn")).as("the request body's bytes").isEqualTo(10L);
+      assertThat(r.counters().get("hitBytes")).isEqualTo(1L);
+      assertThat(r.edgeMs().values().stream().mapToLong(Long::longValue).sum()).as("one sample per request")
+          .isEqualTo(3);
+      assertThat(r.originMs().values().stream().mapToLong(Long::longValue).sum()).as("one per origin fetch")
+          .isEqualTo(2);
     });
   }
 

@@ -1,15 +1,34 @@
 package dev.kasoku.metrics;
 
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages.CounterDeltas;
+import dev.kasoku.common.bus.Messages.TenantDeleted;
 import dev.kasoku.common.service.ServiceContext;
+import dev.kasoku.metrics.impl.DeltaFolder;
+import dev.kasoku.metrics.impl.StatsHandlers;
+import dev.kasoku.metrics.impl.StatsService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.lang.System.Logger.Level;
 
 /**
- * Entry verticle of the metrics service, deployed by the launcher when this process runs the
- * metrics role. It reports itself in readiness once started; the service's capabilities are
- * added by their own issues.
+ * Entry verticle of the metrics service: folds the edges' counter deltas into the store's series
+ * and answers the stats and usage operations of docs/openapi.yaml from them.
+ *
+ * <p>Each {@code kasoku.metrics.edge} batch is folded in the store and answered only once the fold
+ * is stored; a failed fold is answered with {@link #FOLD_FAILED}, and the edge sends the batch again.
+ * The store dedupes on the batch's id, so any number of metrics instances can consume the address
+ * side by side (the bus load-balances it) and a batch delivered twice counts once. The instance keeps
+ * no state of its own besides a short-lived memory of which tenants exist (counters of a deleted
+ * tenant are not folded: {@link DeltaFolder}).
  */
 public final class MetricsVerticle extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(MetricsVerticle.class.getName());
+  /** Failure code of a delta batch that could not be folded (the store failed): the edge resends it. */
+  public static final int FOLD_FAILED = 503;
+
   private final ServiceContext ctx;
 
   public MetricsVerticle(ServiceContext ctx) {
@@ -18,7 +37,30 @@ public final class MetricsVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    DeltaFolder folder = new DeltaFolder(ctx.store().stats(), ctx.store().tenants(), ctx.clock());
+    StatsHandlers handlers = new StatsHandlers(new StatsService(ctx.store().stats(), ctx.clock()));
+    ctx.api().operation("getStats").addHandler(handlers::stats);
+    ctx.api().operation("getUsage").addHandler(handlers::usage);
+    MessageConsumer<CounterDeltas> deltas = Addresses.METRICS_EDGE.consumer(vertx.eventBus(),
+        msg -> fold(folder, msg));
+    // the store erases a deleted tenant's series; this stops late counters of it from writing them again
+    MessageConsumer<TenantDeleted> deleted = Addresses.TENANT_DELETED.consumer(vertx.eventBus(),
+        msg -> folder.forget(msg.body().tenant()));
     ctx.health().register("role:metrics", Future::succeededFuture);
-    return Future.succeededFuture();
+    return Future.all(deltas.completion(), deleted.completion());
+  }
+
+  private static void fold(DeltaFolder folder, Message<CounterDeltas> msg) {
+    Future<Boolean> folded;
+    try {
+      folded = folder.fold(msg.body());
+    } catch (RuntimeException e) {
+      folded = Future.failedFuture(e);
+    }
+    folded.onSuccess(applied -> msg.reply(null)).onFailure(e -> {
+      LOG.log(Level.WARNING, "counter deltas {0} not folded, the edge will resend: {1}", msg.body().batchId(),
+          e.getMessage());
+      msg.fail(FOLD_FAILED, String.valueOf(e.getMessage()));
+    });
   }
 }

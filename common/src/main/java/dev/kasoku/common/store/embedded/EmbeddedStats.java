@@ -12,45 +12,62 @@ import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
 
 /**
- * {@code t:<tenant>:stats}: key {@code %012d bucket-start|site|counter} → sum. Bucket first, so a
- * time range of every site is one contiguous key range; old buckets are a prefix of the map and are
- * swept cheaply.
+ * {@code t:<tenant>:stats}: key {@code <resolution>|%012d bucket-start|site|counter} → sum.
+ * Resolution then bucket first, so a time range of every site at one resolution is one contiguous
+ * key range and old buckets of a resolution are a prefix of its range, swept cheaply.
+ * {@code t:<tenant>:stats-sites} maps each site with series to the second of its last fold.
+ * {@code g:stats-folded} maps each folded batch id to the millisecond it was folded, for
+ * {@link StatsStore#FOLDED_RETENTION}.
+ *
+ * <p>A fold is one write on the store's single writer thread: the batch id check, the claim and
+ * every increment commit together or not at all, so the id check needs no lock of its own.
  */
 final class EmbeddedStats implements StatsStore {
   static final String SERIES = "stats";
+  static final String SITES = "stats-sites";
+  static final String FOLDED = "g:stats-folded";
   private final EmbeddedStore db;
 
   EmbeddedStats(EmbeddedStore db) {
     this.db = db;
   }
 
-  private static String bucketKey(long bucket) {
-    return String.format("%012d", bucket);
+  private static String bucketKey(Resolution r, long bucket) {
+    return r.code() + "|" + String.format("%012d", bucket);
   }
 
   @Override
-  public Future<Void> increment(String tenant, String site, Instant at, Map<String, Long> counters) {
-    Ids.requireValid(tenant);
-    Ids.requireValid(site);
-    String prefix = bucketKey(StatsBuckets.bucketOf(at)) + "|" + site + "|";
-    Map<String, Long> copy = Map.copyOf(counters);
+  public Future<Boolean> fold(String batchId, Instant at, List<Delta> deltas) {
+    deltas.forEach(d -> {
+      Ids.requireValid(d.tenant());
+      Ids.requireValid(d.site());
+    });
+    List<Delta> copy = List.copyOf(deltas);
     return db.write(() -> {
-      MVMap<String, Long> m = db.map(EmbeddedStore.tenantMap(tenant, SERIES));
-      copy.forEach((name, delta) -> {
-        Long v = m.get(prefix + name);
-        m.put(prefix + name, v == null ? delta : v + delta);
-      });
-      return null;
+      MVMap<String, Long> folded = db.map(FOLDED);
+      if (folded.containsKey(batchId)) {
+        return false;
+      }
+      folded.put(batchId, db.clock().millis());
+      for (Delta d : copy) {
+        MVMap<String, Long> m = db.map(EmbeddedStore.tenantMap(d.tenant(), SERIES));
+        for (Resolution r : Resolution.values()) {
+          String prefix = bucketKey(r, r.bucketOf(at)) + "|" + d.site() + "|";
+          d.counters().forEach((name, delta) -> m.merge(prefix + name, delta, Long::sum));
+        }
+        db.<String, Long>map(EmbeddedStore.tenantMap(d.tenant(), SITES)).put(d.site(), at.getEpochSecond());
+      }
+      return true;
     });
   }
 
   @Override
-  public Future<Map<String, long[]>> range(String tenant, String site, Instant from, Instant to, int stepSeconds,
-                                           List<String> counters) {
+  public Future<Range> range(String tenant, String site, Resolution resolution, Instant from, Instant to,
+                             int stepSeconds) {
     Ids.requireValid(tenant);
     StatsBuckets acc;
     try {
-      acc = StatsBuckets.forRange(from, to, stepSeconds, counters);
+      acc = StatsBuckets.forRange(resolution, from, to, stepSeconds);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
@@ -59,37 +76,79 @@ final class EmbeddedStats implements StatsStore {
       if (m == null) {
         return acc.result();
       }
-      for (Cursor<String, Long> c = m.cursor(bucketKey(acc.firstBucket())); c.hasNext(); ) {
-        String[] parts = c.next().split("\\|", 3);
-        long bucket = Long.parseLong(parts[0]);
+      String prefix = resolution.code() + "|";
+      for (Cursor<String, Long> c = m.cursor(bucketKey(resolution, acc.firstBucket(resolution))); c.hasNext(); ) {
+        String key = c.next();
+        if (!key.startsWith(prefix)) {
+          break;
+        }
+        String[] parts = key.split("\\|", 4);
+        long bucket = Long.parseLong(parts[1]);
         if (bucket >= acc.endSec()) {
           break;
         }
-        if (site == null || site.equals(parts[1])) {
-          acc.add(bucket, parts[2], c.getValue());
+        if (site == null || site.equals(parts[2])) {
+          acc.add(bucket, parts[3], c.getValue());
         }
       }
       return acc.result();
     });
   }
 
-  /** Removes buckets that start before {@code cutoffSec} in every tenant (store thread). */
-  void sweepOlderThan(long cutoffSec) {
-    String cutoff = bucketKey(Math.max(0, cutoffSec));
+  @Override
+  public Future<List<String>> sites(String tenant) {
+    Ids.requireValid(tenant);
+    return db.read(() -> {
+      MVMap<String, Long> m = db.existing(EmbeddedStore.tenantMap(tenant, SITES));
+      return m == null ? List.of() : List.copyOf(m.keySet());
+    });
+  }
+
+  /**
+   * Removes, in every tenant, the buckets of each resolution that start more than its retention
+   * before {@code nowMs}, sites without a fold for the longest retention, and folded batch ids past
+   * {@link StatsStore#FOLDED_RETENTION} (store thread).
+   */
+  void sweep(long nowMs) {
+    long nowSec = nowMs / 1000;
     for (String tenant : db.tenantsWithMaps()) {
       MVMap<String, Long> m = db.existing(EmbeddedStore.tenantMap(tenant, SERIES));
-      if (m == null) {
-        continue;
-      }
-      List<String> old = new ArrayList<>();
-      for (Cursor<String, Long> c = m.cursor(null); c.hasNext(); ) {
-        String k = c.next();
-        if (k.compareTo(cutoff) >= 0) {
-          break;
+      if (m != null) {
+        for (Resolution r : Resolution.values()) {
+          String cutoff = bucketKey(r, Math.max(0, nowSec - r.retention().toSeconds()));
+          List<String> old = new ArrayList<>();
+          for (Cursor<String, Long> c = m.cursor(r.code() + "|"); c.hasNext(); ) {
+            String k = c.next();
+            if (k.compareTo(cutoff) >= 0) {
+              break;
+            }
+            old.add(k);
+          }
+          old.forEach(m::remove);
         }
-        old.add(k);
       }
-      old.forEach(m::remove);
+      MVMap<String, Long> sites = db.existing(EmbeddedStore.tenantMap(tenant, SITES));
+      if (sites != null) {
+        long cutoff = nowSec - Resolution.DAY.retention().toSeconds();
+        List<String> gone = new ArrayList<>();
+        sites.forEach((s, last) -> {
+          if (last < cutoff) {
+            gone.add(s);
+          }
+        });
+        gone.forEach(sites::remove);
+      }
+    }
+    MVMap<String, Long> folded = db.existing(FOLDED);
+    if (folded != null) {
+      long cutoff = nowMs - FOLDED_RETENTION.toMillis();
+      List<String> old = new ArrayList<>();
+      folded.forEach((id, ms) -> {
+        if (ms < cutoff) {
+          old.add(id);
+        }
+      });
+      old.forEach(folded::remove);
     }
   }
 }

@@ -14,7 +14,6 @@ import dev.kasoku.common.store.StatsStore;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.StoreUnavailableException;
 import dev.kasoku.common.store.TenantStore;
-import dev.kasoku.common.store.impl.StatsBuckets;
 import dev.kasoku.common.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -75,7 +74,7 @@ import org.h2.mvstore.MVStoreException;
  *       Overwriting cannot reach copies the file system or SSD firmware keep elsewhere (copy-on-write
  *       file systems, wear levelling); full-disk encryption covers that residue.</li>
  *   <li><b>Housekeeping.</b> Every few minutes the same thread drops expired counters and markers
- *       and stats buckets older than {@link StatsBuckets#RETENTION}, and compacts sparse chunks.</li>
+ *       and stats buckets older than their resolution's retention, and compacts sparse chunks.</li>
  * </ul>
  *
  * <p>The file is locked while open: a second process using the same data directory fails to open
@@ -584,7 +583,7 @@ public final class EmbeddedStore implements Store {
     return this.<Void>write(() -> {
       long now = clock.millis();
       access.sweepExpired(now);
-      stats.sweepOlderThan(now / 1000 - StatsBuckets.RETENTION.toSeconds());
+      stats.sweep(now);
       return null;
     }).compose(v -> this.<Void>write(() -> {
       mv.compact(60, 16 << 20);

@@ -1,69 +1,56 @@
 package dev.kasoku.common.store.impl;
 
-import dev.kasoku.common.store.StatsStore;
-import java.time.Duration;
+import dev.kasoku.common.store.StatsStore.Range;
+import dev.kasoku.common.store.StatsStore.Resolution;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The bucket arithmetic both stats implementations share, so they cannot disagree on where a
- * sample lands: a sample at {@code t} goes to the bucket starting at
- * {@code floor(t / BUCKET_SECONDS) * BUCKET_SECONDS}; a range query over [from, to) with step
- * {@code s} sums every bucket whose start {@code b} satisfies {@code from <= b < to} into slot
- * {@code (b - from) / s}.
+ * The range arithmetic both stats implementations share, so they cannot disagree on where a bucket
+ * lands: a query over [from, to) with step {@code s} adds every bucket whose start {@code b}
+ * satisfies {@code from <= b < to} to slot {@code (b - from) / s}, and marks that slot present.
  */
 public final class StatsBuckets {
-  /** How long buckets are kept; older ones are dropped (Redis: key expiry; embedded: sweep). */
-  public static final Duration RETENTION = Duration.ofDays(400);
+  /** The most steps one query may ask for. */
+  public static final int MAX_STEPS = 20_000;
 
   private final long fromSec;
   private final long toSec;
   private final int step;
-  private final Map<String, long[]> series = new LinkedHashMap<>();
+  private final boolean[] present;
+  private final Map<String, long[]> counters = new HashMap<>();
 
-  private StatsBuckets(long fromSec, long toSec, int step, List<String> counters) {
+  private StatsBuckets(long fromSec, long toSec, int step) {
     this.fromSec = fromSec;
     this.toSec = toSec;
     this.step = step;
-    int slots = slots(fromSec, toSec, step);
-    for (String c : counters) {
-      series.put(c, new long[slots]);
+    long n = (toSec - fromSec + step - 1) / step;
+    if (n > MAX_STEPS) {
+      throw new IllegalArgumentException("range too long for its step: " + n + " steps, at most " + MAX_STEPS);
     }
+    this.present = new boolean[(int) n];
   }
 
-  /** Validates the query and returns an accumulator with every counter at zero. */
-  public static StatsBuckets forRange(Instant from, Instant to, int stepSeconds, List<String> counters) {
-    if (stepSeconds <= 0 || stepSeconds % StatsStore.BUCKET_SECONDS != 0) {
-      throw new IllegalArgumentException("step must be a positive multiple of " + StatsStore.BUCKET_SECONDS
+  /** Validates the query and returns an empty accumulator. */
+  public static StatsBuckets forRange(Resolution resolution, Instant from, Instant to, int stepSeconds) {
+    if (stepSeconds <= 0 || stepSeconds % resolution.seconds() != 0) {
+      throw new IllegalArgumentException("step must be a positive multiple of " + resolution.seconds()
           + " seconds: " + stepSeconds);
     }
     if (!from.isBefore(to)) {
       throw new IllegalArgumentException("from must be before to");
     }
-    return new StatsBuckets(from.getEpochSecond(), to.getEpochSecond(), stepSeconds, counters);
+    return new StatsBuckets(from.getEpochSecond(), to.getEpochSecond(), stepSeconds);
   }
 
-  public static long bucketOf(Instant at) {
-    return Math.floorDiv(at.getEpochSecond(), StatsStore.BUCKET_SECONDS) * StatsStore.BUCKET_SECONDS;
+  /** The first bucket start at or after {@code from} at this resolution. */
+  public long firstBucket(Resolution resolution) {
+    int r = resolution.seconds();
+    return Math.floorDiv(fromSec + r - 1, r) * r;
   }
 
-  private static int slots(long fromSec, long toSec, int step) {
-    long n = (toSec - fromSec + step - 1) / step;
-    if (n > 100_000) {
-      throw new IllegalArgumentException("range too long for its step: " + n + " points");
-    }
-    return (int) n;
-  }
-
-  /** The first bucket start inside the range. */
-  public long firstBucket() {
-    return Math.floorDiv(fromSec + StatsStore.BUCKET_SECONDS - 1, StatsStore.BUCKET_SECONDS)
-        * StatsStore.BUCKET_SECONDS;
-  }
-
-  /** Exclusive end (seconds). */
+  /** Exclusive end (epoch seconds). */
   public long endSec() {
     return toSec;
   }
@@ -72,15 +59,17 @@ public final class StatsBuckets {
     return bucketStart >= fromSec && bucketStart < toSec;
   }
 
-  /** Adds a stored bucket value; ignores buckets outside the range and counters not asked for. */
+  /** Adds a stored bucket value; ignores buckets outside the range. */
   public void add(long bucketStart, String counter, long value) {
-    long[] s = series.get(counter);
-    if (s != null && contains(bucketStart)) {
-      s[(int) ((bucketStart - fromSec) / step)] += value;
+    if (!contains(bucketStart)) {
+      return;
     }
+    int slot = (int) ((bucketStart - fromSec) / step);
+    present[slot] = true;
+    counters.computeIfAbsent(counter, c -> new long[present.length])[slot] += value;
   }
 
-  public Map<String, long[]> result() {
-    return series;
+  public Range result() {
+    return new Range(present, counters);
   }
 }

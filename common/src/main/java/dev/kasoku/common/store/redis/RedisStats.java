@@ -3,7 +3,6 @@ package dev.kasoku.common.store.redis;
 import static dev.kasoku.common.store.redis.RedisStore.cmd;
 import static dev.kasoku.common.store.redis.RedisStore.hash;
 
-
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.store.StatsStore;
 import dev.kasoku.common.store.impl.StatsBuckets;
@@ -13,24 +12,54 @@ import io.vertx.redis.client.Request;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * One hash per tenant, site and UTC day: {@code <root>:t:<tenant>:stats:<site>:<day>} with fields
- * {@code <bucket-start>:<counter>} incremented by HINCRBY, expiring {@link StatsBuckets#RETENTION}
- * after its last write; {@code <root>:t:<tenant>:stats-sites} lists the sites that have stats. A day
- * per key keeps a dashboard's range to a few pipelined HGETALLs.
+ * Series in hashes, one per tenant, site, resolution and chunk of time:
+ * {@code <root>:t:<tenant>:stats:<site>:<resolution>:<chunk-start>} with fields
+ * {@code <bucket-start>:<counter>}. A chunk holds a few hundred buckets ({@link #chunkSeconds}), so a
+ * dashboard's range is a few pipelined HGETALLs; each chunk key expires (EXPIREAT) at its end plus
+ * the resolution's retention, so a bucket is kept at least its retention and at most one chunk
+ * longer. {@code <root>:t:<tenant>:stats-sites} lists the sites with series.
+ *
+ * <p>A fold is one Lua script: {@code SET <root>:stats-folded:<batch-id> NX EX} claims the batch,
+ * and only if the claim succeeds are the HINCRBYs of every delta at every resolution applied, in the
+ * same atomic step; a second fold of the same id (a resend, another metrics instance) returns 0 and
+ * changes nothing. The script touches several tenants' keys, which a single Redis server (the store
+ * Kasoku runs against) executes atomically.
  */
 final class RedisStats implements StatsStore {
-  private static final long DAY = 86_400;
-  private static final LuaScript INCREMENT = new LuaScript("""
-      -- KEYS: 1 day hash, 2 sites set; ARGV: 1 bucket, 2 ttl seconds, 3 site, 4.. counter, delta pairs
-      for i = 4, #ARGV, 2 do
-        redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':' .. ARGV[i], ARGV[i + 1])
+  private static final LuaScript FOLD = new LuaScript("""
+      -- KEYS: 1 folded-id key, then per delta: one hash per resolution (4), the sites set
+      -- ARGV: 1 folded ttl, 2 number of deltas, then per delta: site, sites expire-at,
+      --       per resolution: bucket, expire-at; then n, then n counter/value pairs
+      if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+        return 0
       end
-      redis.call('EXPIRE', KEYS[1], ARGV[2])
-      redis.call('SADD', KEYS[2], ARGV[3])
-      redis.call('EXPIRE', KEYS[2], ARGV[2])
+      local k, a = 2, 3
+      for d = 1, tonumber(ARGV[2]) do
+        local site, sitesExpire = ARGV[a], ARGV[a + 1]
+        a = a + 2
+        local hashes = {}
+        for r = 1, 4 do
+          hashes[r] = {KEYS[k], ARGV[a], ARGV[a + 1]}
+          k, a = k + 1, a + 2
+        end
+        local sites = KEYS[k]
+        k = k + 1
+        local n = tonumber(ARGV[a])
+        a = a + 1
+        for i = 1, n do
+          for r = 1, 4 do
+            redis.call('HINCRBY', hashes[r][1], hashes[r][2] .. ':' .. ARGV[a], ARGV[a + 1])
+          end
+          a = a + 2
+        end
+        for r = 1, 4 do
+          redis.call('EXPIREAT', hashes[r][1], hashes[r][3])
+        end
+        redis.call('SADD', sites, site)
+        redis.call('EXPIREAT', sites, sitesExpire)
+      end
       return 1
       """);
   private final RedisStore store;
@@ -39,8 +68,18 @@ final class RedisStats implements StatsStore {
     this.store = store;
   }
 
-  private String dayKey(String tenant, String site, long day) {
-    return store.tenantKey(tenant, "stats:" + site + ":" + day);
+  /** The span of one hash: a few hundred buckets of the resolution. */
+  static long chunkSeconds(Resolution r) {
+    return switch (r) {
+      case SECOND -> 300;
+      case MINUTE -> 6 * 3_600;
+      case HOUR -> 7 * 86_400;
+      case DAY -> 60 * 86_400;
+    };
+  }
+
+  private String chunkKey(String tenant, String site, Resolution r, long chunkStart) {
+    return store.tenantKey(tenant, "stats:" + site + ":" + r.code() + ":" + chunkStart);
   }
 
   private String sitesKey(String tenant) {
@@ -48,43 +87,54 @@ final class RedisStats implements StatsStore {
   }
 
   @Override
-  public Future<Void> increment(String tenant, String site, Instant at, Map<String, Long> counters) {
-    Ids.requireValid(site);
-    long bucket = StatsBuckets.bucketOf(at);
+  public Future<Boolean> fold(String batchId, Instant at, List<Delta> deltas) {
+    List<String> keys = new ArrayList<>();
     List<String> args = new ArrayList<>();
-    args.add(Long.toString(bucket));
-    args.add(Long.toString(StatsBuckets.RETENTION.toSeconds()));
-    args.add(site);
-    counters.forEach((name, delta) -> {
-      args.add(name);
-      args.add(Long.toString(delta));
-    });
-    return store.eval(INCREMENT, List.of(dayKey(tenant, site, Math.floorDiv(bucket, DAY)), sitesKey(tenant)), args)
-        .mapEmpty();
+    keys.add(store.key("stats-folded:" + batchId));
+    args.add(Long.toString(FOLDED_RETENTION.toSeconds()));
+    args.add(Integer.toString(deltas.size()));
+    for (Delta d : deltas) {
+      Ids.requireValid(d.site());
+      args.add(d.site());
+      args.add(Long.toString(at.getEpochSecond() + Resolution.DAY.retention().toSeconds()));
+      for (Resolution r : Resolution.values()) {
+        long bucket = r.bucketOf(at);
+        long chunk = Math.floorDiv(bucket, chunkSeconds(r)) * chunkSeconds(r);
+        keys.add(chunkKey(d.tenant(), d.site(), r, chunk));
+        args.add(Long.toString(bucket));
+        args.add(Long.toString(chunk + chunkSeconds(r) + r.retention().toSeconds()));
+      }
+      keys.add(sitesKey(d.tenant()));
+      args.add(Integer.toString(d.counters().size()));
+      d.counters().forEach((name, value) -> {
+        args.add(name);
+        args.add(Long.toString(value));
+      });
+    }
+    return store.eval(FOLD, keys, args).map(r -> r.toLong() == 1L);
   }
 
   @Override
-  public Future<Map<String, long[]>> range(String tenant, String site, Instant from, Instant to, int stepSeconds,
-                                           List<String> counters) {
+  public Future<Range> range(String tenant, String site, Resolution resolution, Instant from, Instant to,
+                             int stepSeconds) {
     StatsBuckets acc;
     try {
-      acc = StatsBuckets.forRange(from, to, stepSeconds, counters);
+      acc = StatsBuckets.forRange(resolution, from, to, stepSeconds);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    Future<List<String>> sites = site != null
-        ? Future.succeededFuture(List.of(Ids.requireValid(site)))
-        : store.send(cmd(Command.SMEMBERS, sitesKey(tenant))).map(RedisStore::strings);
-    long firstDay = Math.floorDiv(acc.firstBucket(), DAY);
-    long lastDay = Math.floorDiv(acc.endSec() - 1, DAY);
+    Future<List<String>> sites = site != null ? Future.succeededFuture(List.of(Ids.requireValid(site))) : sites(tenant);
+    long span = chunkSeconds(resolution);
+    long firstChunk = Math.floorDiv(acc.firstBucket(resolution), span) * span;
+    long lastChunk = Math.floorDiv(acc.endSec() - 1, span) * span;
     return sites.compose(names -> {
       List<Request> reads = new ArrayList<>();
       for (String s : names) {
-        for (long d = firstDay; d <= lastDay; d++) {
-          reads.add(cmd(Command.HGETALL, dayKey(tenant, s, d)));
+        for (long c = firstChunk; c <= lastChunk; c += span) {
+          reads.add(cmd(Command.HGETALL, chunkKey(tenant, s, resolution, c)));
         }
       }
-      return store.batch(reads);
+      return reads.isEmpty() ? Future.succeededFuture(List.of()) : store.batch(reads);
     }).map(replies -> {
       replies.forEach(r -> hash(r).forEach((field, value) -> {
         int colon = field.indexOf(':');
@@ -94,4 +144,8 @@ final class RedisStats implements StatsStore {
     });
   }
 
+  @Override
+  public Future<List<String>> sites(String tenant) {
+    return store.send(cmd(Command.SMEMBERS, sitesKey(tenant))).map(RedisStore::strings);
+  }
 }

@@ -45,7 +45,8 @@ import java.util.regex.Pattern;
  * Platform data: {@code <root>:tenants} (hash id → tenant), {@code <root>:hosts} (hash hostname →
  * {@code tenant/site}), {@code <root>:apikeys} (hash key id → tenant), {@code <root>:site-tenants}
  * (set of tenants that have sites), {@code <root>:epoch}, {@code <root>:purge:seq},
- * {@code <root>:purges} (stream), {@code <root>:access:*} (platform-scope access state). Everything
+ * {@code <root>:purges} (stream), {@code <root>:access:*} (platform-scope access state),
+ * {@code <root>:stats-folded:*} (ids of folded counter batches, kept an hour; no tenant data). Everything
  * of tenant {@code T} lives under {@code <root>:t:T:}: users, keys, sites and their versions, stats,
  * notifications, access state and the index of its purge-log entries. Tenant ids cannot contain
  * {@code :} or glob characters ({@link Ids}), so {@code SCAN MATCH <root>:t:T:*} finds exactly one

@@ -12,7 +12,7 @@ import dev.kasoku.common.model.User;
 import dev.kasoku.common.store.HostnameConflictException;
 import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.StoreUnavailableException;
-import dev.kasoku.common.store.impl.StatsBuckets;
+import dev.kasoku.common.store.StatsStore;
 import dev.kasoku.common.testing.MutableClock;
 import dev.kasoku.common.testing.TempStores;
 import io.vertx.core.Vertx;
@@ -71,7 +71,7 @@ class EmbeddedStoreDurabilityTest {
     SiteVersion site = result(store.sites().put("acme", "www", List.of("www.acme.example"), "{}", "a", t0));
     long seq = result(store.purgeLog().append(new dev.kasoku.common.model.PurgeRecord(0, "p1", "acme",
         dev.kasoku.common.bus.Messages.PurgeScope.ALL, List.of(), false, "a", t0))).seq();
-    result(store.stats().increment("acme", "www", t0, Map.of("requests", 3L)));
+    result(store.stats().fold("b1", t0, List.of(new StatsStore.Delta("acme", "www", Map.of("requests", 3L)))));
     result(store.close());
 
     Store reopened = TempStores.embedded(vertx, dir);
@@ -80,8 +80,10 @@ class EmbeddedStoreDurabilityTest {
       assertThat(result(reopened.sites().current("acme", "www"))).contains(site);
       assertThat(result(reopened.sites().resolveHost("www.acme.example"))).isPresent();
       assertThat(result(reopened.purgeLog().lastSeq())).isEqualTo(seq);
-      assertThat(result(reopened.stats().range("acme", "www", t0, t0.plusSeconds(60), 60, List.of("requests")))
-          .get("requests")).containsExactly(3);
+      assertThat(result(reopened.stats().range("acme", "www", StatsStore.Resolution.MINUTE, t0, t0.plusSeconds(60), 60))
+          .of("requests")).containsExactly(3);
+      assertThat(result(reopened.stats().fold("b1", t0, List.of(new StatsStore.Delta("acme", "www", Map.of("requests", 3L))))))
+          .as("a batch folded before the restart is still recognised").isFalse();
       // the sequence continues after a restart instead of starting over
       assertThat(result(reopened.purgeLog().append(new dev.kasoku.common.model.PurgeRecord(0, "p2", "acme",
           dev.kasoku.common.bus.Messages.PurgeScope.ALL, List.of(), false, "a", t0))).seq()).isEqualTo(seq + 1);
@@ -235,7 +237,10 @@ class EmbeddedStoreDurabilityTest {
     assertThat(failure(store.ping())).isInstanceOf(StoreUnavailableException.class);
   }
 
-  /** Expired counters and markers and stats past retention are removed from the file, not just hidden. */
+  /**
+   * Expired counters and markers, stats buckets past their resolution's retention and old folded
+   * batch ids are removed from the file, not just hidden.
+   */
   @Test
   void housekeepingDropsExpiredAccessStateAndStatsPastRetention() {
     MutableClock clock = new MutableClock(t0);
@@ -244,22 +249,40 @@ class EmbeddedStoreDurabilityTest {
       result(store.access().incrementCounter("acme", "short", Duration.ofMinutes(1)));
       result(store.access().incrementCounter("acme", "long", Duration.ofHours(1)));
       result(store.access().putMarker(null, "lock", t0.plusSeconds(30)));
-      result(store.stats().increment("acme", "www", t0, Map.of("requests", 1L)));
+      result(store.stats().fold("b1", t0, List.of(new StatsStore.Delta("acme", "www", Map.of("requests", 1L)))));
       clock.advance(Duration.ofMinutes(2));
-      result(store.stats().increment("acme", "www", clock.instant(), Map.of("requests", 2L)));
 
       result(store.maintain());
       assertThat(rawKeys(store, "t:acme:access")).containsExactly("c:long");
       assertThat(rawKeys(store, EmbeddedStore.G_ACCESS)).isEmpty();
-      assertThat(rawKeys(store, "t:acme:stats")).hasSize(2);
+      assertThat(statsResolutions(store)).containsExactly("d", "h", "m", "s");
 
-      clock.advance(StatsBuckets.RETENTION.minusMinutes(1));
+      clock.advance(Duration.ofMinutes(14));
       result(store.maintain());
-      assertThat(rawKeys(store, "t:acme:stats")).hasSize(1);
+      assertThat(statsResolutions(store)).as("1 s buckets are kept 15 minutes").containsExactly("d", "h", "m");
+      assertThat(rawKeys(store, EmbeddedStats.FOLDED)).containsExactly("b1");
+
+      clock.advance(Duration.ofDays(8));
+      result(store.maintain());
+      assertThat(statsResolutions(store)).as("1 min buckets are kept 8 days").containsExactly("d", "h");
+      assertThat(rawKeys(store, EmbeddedStats.FOLDED)).as("folded batch ids are kept an hour").isEmpty();
       assertThat(result(store.access().getCounter("acme", "long"))).isZero();
+
+      clock.advance(Duration.ofDays(392));
+      result(store.maintain());
+      assertThat(statsResolutions(store)).as("1 h buckets are kept 400 days").containsExactly("d");
+
+      clock.advance(StatsStore.Resolution.DAY.retention().minusDays(400));
+      result(store.maintain());
+      assertThat(statsResolutions(store)).as("1 d buckets are kept 3 years").isEmpty();
+      assertThat(rawKeys(store, "t:acme:stats-sites")).isEmpty();
     } finally {
       result(store.close());
     }
+  }
+
+  private static List<String> statsResolutions(EmbeddedStore store) {
+    return rawKeys(store, "t:acme:stats").stream().map(k -> ((String) k).substring(0, 1)).distinct().sorted().toList();
   }
 
   private static List<Object> rawKeys(EmbeddedStore store, String map) {

@@ -44,4 +44,25 @@ class RedisStoreContractTest extends StoreContractTest {
   protected List<String> namespaceOf(String tenant) {
     return result(((RedisStore) store).namespaceKeys(tenant));
   }
+
+  /** Each resolution's chunk key expires its retention after the chunk's end: at least retention, at most a chunk more. */
+  @org.junit.jupiter.api.Test
+  void statsKeysExpireAfterTheirResolutionsRetention() {
+    java.time.Instant at = java.time.Instant.now().minusSeconds(5);
+    result(store.stats().fold("x/1", at, List.of(new dev.kasoku.common.store.StatsStore.Delta(tenantA, "www",
+        java.util.Map.of("requests", 1L)))));
+    RedisStore redis = (RedisStore) store;
+    for (dev.kasoku.common.store.StatsStore.Resolution r : dev.kasoku.common.store.StatsStore.Resolution.values()) {
+      long span = RedisStats.chunkSeconds(r);
+      long chunk = Math.floorDiv(r.bucketOf(at), span) * span;
+      String key = redis.tenantKey(tenantA, "stats:www:" + r.code() + ":" + chunk);
+      long ttl = result(redis.send(RedisStore.cmd(io.vertx.redis.client.Command.TTL, key))).toLong();
+      long keptAfterBucket = at.getEpochSecond() - r.bucketOf(at) + ttl;
+      org.assertj.core.api.Assertions.assertThat(keptAfterBucket).as(r.name())
+          .isGreaterThanOrEqualTo(r.retention().toSeconds() - 10)
+          .isLessThanOrEqualTo(r.retention().toSeconds() + span);
+    }
+    long foldedTtl = result(redis.send(RedisStore.cmd(io.vertx.redis.client.Command.TTL, redis.key("stats-folded:x/1")))).toLong();
+    org.assertj.core.api.Assertions.assertThat(foldedTtl).isBetween(3500L, 3600L);
+  }
 }

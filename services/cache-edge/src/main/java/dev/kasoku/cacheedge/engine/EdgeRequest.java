@@ -1111,7 +1111,7 @@ final class EdgeRequest {
         canon == null ? truncate(req.uri()) : canon.uri(), protocol(), resp.getStatusCode(),
         resp.bytesWritten(), logStatus, originMs, totalMs, truncate(req.headers().get(HttpHeaders.USER_AGENT)),
         truncate(req.headers().get(HttpHeaders.REFERER)), rt.settings().nodeId(), reqId);
-    edge.telemetry().record(rec, originBytes, originMs >= 0);
+    edge.telemetry().record(rec, req.bytesRead(), originBytes, originMs >= 0);
   }
 
   private String protocol() {

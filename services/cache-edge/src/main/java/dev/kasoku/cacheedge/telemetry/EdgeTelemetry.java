@@ -6,6 +6,8 @@ import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
 import dev.kasoku.common.bus.Messages.CounterRow;
+import dev.kasoku.common.model.Ids;
+import dev.kasoku.common.stats.LatencySketch;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -29,8 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * running), records are dropped and counted in {@link #dropped()}. Counter rows are per tenant and
  * site and are summed, so their memory is bounded by the number of sites.
  *
- * <p>Sends use request/reply only to learn about NO_HANDLERS; a consumer that does not reply just
- * lets the reply time out, which is not counted as a loss. Used from its verticle's event loop only.
+ * <p>Access-log sends use request/reply only to learn about NO_HANDLERS; a consumer that does not
+ * reply just lets the reply time out, which is not counted as a loss. Counter deltas are acknowledged:
+ * each window's batch is numbered (this instance's stream id, a sequence from 1) and kept in a
+ * {@link DeltaOutbox} until a metrics instance replies that it folded it. Latency goes into
+ * {@link LatencySketch} buckets per tenant and site (edge total time, origin time), counters that
+ * merge by addition. Used from its verticle's event loop only.
  */
 public final class EdgeTelemetry {
   private static final System.Logger LOG = System.getLogger(EdgeTelemetry.class.getName());
@@ -41,15 +47,23 @@ public final class EdgeTelemetry {
   /** Counter names (the fields of the stats series the metrics service keeps). */
   public static final String REQUESTS = "requests", BYTES = "bytes", HITS = "hits", MISSES = "misses",
       STALE = "stale", PASSES = "pass", ERRORS = "errors", ORIGIN_BYTES = "originBytes",
-      ORIGIN_MS = "originMs", ORIGIN_REQUESTS = "originRequests", DECEPTION_GUARD = "deceptionGuard";
+      ORIGIN_MS = "originMs", ORIGIN_REQUESTS = "originRequests", BYTES_IN = "bytesIn", HIT_BYTES = "hitBytes",
+      DECEPTION_GUARD = "deceptionGuard";
+  /** Windows of counter deltas kept while no metrics instance acknowledges them (5 minutes' worth). */
+  public static final int MAX_UNACKED_DELTAS = 300;
+  /** How long a delta batch waits for its acknowledgement before it is sent again. */
+  public static final long DELTA_ACK_TIMEOUT_MS = 5000;
 
   private final Vertx vertx;
   private final String node;
   private final Clock clock;
   private final DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(5000);
   private List<AccessLogRecord> queue = new ArrayList<>();
-  private Map<String, Map<String, long[]>> counters = new HashMap<>();
+  private Map<String, Map<String, SiteCounters>> counters = new HashMap<>();
   private Instant windowStart;
+  private final String stream;
+  private long seq;
+  private final DeltaOutbox deltas;
   private final AtomicLong dropped;
   private long timer = -1;
 
@@ -62,6 +76,8 @@ public final class EdgeTelemetry {
     this.clock = clock;
     this.dropped = dropped;
     this.windowStart = clock.instant();
+    this.stream = node + "." + Ids.random(10);
+    this.deltas = new DeltaOutbox(vertx, MAX_UNACKED_DELTAS, DELTA_ACK_TIMEOUT_MS);
   }
 
   public void start() {
@@ -78,18 +94,20 @@ public final class EdgeTelemetry {
   /**
    * Records one finished request.
    *
-   * @param cacheStatus hit, miss, stale, pass or error (the access-log record's cacheStatus)
+   * @param bytesIn bytes of the client's request body
    */
-  public void record(AccessLogRecord r, long originBytes, boolean originContacted) {
+  public void record(AccessLogRecord r, long bytesIn, long originBytes, boolean originContacted) {
     if (queue.size() >= MAX_QUEUED) {
       dropped.incrementAndGet();
     } else {
       queue.add(r);
     }
     if (r.tenant() != null) {
-      long[] c = row(r.tenant(), r.site());
+      SiteCounters sc = row(r.tenant(), r.site());
+      long[] c = sc.counts;
       c[Slot.REQUESTS.ordinal()]++;
       c[Slot.BYTES.ordinal()] += r.bytes();
+      c[Slot.BYTES_IN.ordinal()] += bytesIn;
       switch (r.cacheStatus()) {
         case "hit" -> c[Slot.HITS.ordinal()]++;
         case "miss" -> c[Slot.MISSES.ordinal()]++;
@@ -97,14 +115,19 @@ public final class EdgeTelemetry {
         case "pass" -> c[Slot.PASSES.ordinal()]++;
         default -> c[Slot.ERRORS.ordinal()]++;
       }
-      int cls = r.status() / 100;
-      if (cls >= 2 && cls <= 5) {
-        c[Slot.S2XX.ordinal() + cls - 2]++;
+      if ("hit".equals(r.cacheStatus()) || "stale".equals(r.cacheStatus())) {
+        c[Slot.HIT_BYTES.ordinal()] += r.bytes();
       }
+      int cls = r.status() / 100;
+      if (cls >= 1 && cls <= 5) {
+        c[Slot.S1XX.ordinal() + cls - 1]++;
+      }
+      sc.edgeMs.merge(LatencySketch.index(r.totalMs()), 1L, Long::sum);
       if (originContacted) {
         c[Slot.ORIGIN_REQUESTS.ordinal()]++;
         c[Slot.ORIGIN_BYTES.ordinal()] += originBytes;
         c[Slot.ORIGIN_MS.ordinal()] += r.originMs();
+        sc.originMs.merge(LatencySketch.index(r.originMs()), 1L, Long::sum);
       }
     }
     if (queue.size() >= BATCH_RECORDS) {
@@ -118,20 +141,21 @@ public final class EdgeTelemetry {
    * mislabels content.
    */
   public void countDeceptionGuard(String tenant, String site) {
-    row(tenant, site)[Slot.DECEPTION_GUARD.ordinal()]++;
+    row(tenant, site).counts[Slot.DECEPTION_GUARD.ordinal()]++;
   }
 
-  private long[] row(String tenant, String site) {
+  private SiteCounters row(String tenant, String site) {
     return counters.computeIfAbsent(tenant, t -> new HashMap<>())
-        .computeIfAbsent(site == null ? "" : site, s -> new long[Slot.values().length]);
+        .computeIfAbsent(site == null ? "" : site, s -> new SiteCounters());
   }
 
   private enum Slot {
     REQUESTS(EdgeTelemetry.REQUESTS), BYTES(EdgeTelemetry.BYTES), HITS(EdgeTelemetry.HITS),
     MISSES(EdgeTelemetry.MISSES), STALE(EdgeTelemetry.STALE), PASSES(EdgeTelemetry.PASSES),
-    ERRORS(EdgeTelemetry.ERRORS), S2XX("status2xx"), S3XX("status3xx"), S4XX("status4xx"),
-    S5XX("status5xx"), ORIGIN_REQUESTS(EdgeTelemetry.ORIGIN_REQUESTS),
+    ERRORS(EdgeTelemetry.ERRORS), S1XX("status1xx"), S2XX("status2xx"), S3XX("status3xx"),
+    S4XX("status4xx"), S5XX("status5xx"), ORIGIN_REQUESTS(EdgeTelemetry.ORIGIN_REQUESTS),
     ORIGIN_BYTES(EdgeTelemetry.ORIGIN_BYTES), ORIGIN_MS(EdgeTelemetry.ORIGIN_MS),
+    BYTES_IN(EdgeTelemetry.BYTES_IN), HIT_BYTES(EdgeTelemetry.HIT_BYTES),
     DECEPTION_GUARD(EdgeTelemetry.DECEPTION_GUARD);
 
     final String counter;
@@ -139,6 +163,23 @@ public final class EdgeTelemetry {
     Slot(String counter) {
       this.counter = counter;
     }
+  }
+
+  /** One window's counters and latency sketches of one site. */
+  private static final class SiteCounters {
+    final long[] counts = new long[Slot.values().length];
+    final Map<Integer, Long> edgeMs = new HashMap<>();
+    final Map<Integer, Long> originMs = new HashMap<>();
+  }
+
+  /** Counter-delta batches not yet acknowledged by a metrics instance. */
+  public int unackedDeltas() {
+    return deltas.pending();
+  }
+
+  /** Counter-delta batches dropped unacknowledged past {@link #MAX_UNACKED_DELTAS}. */
+  public long droppedDeltas() {
+    return deltas.droppedBatches();
   }
 
   /** Records dropped because nobody consumed them or the queue was full. */
@@ -165,20 +206,21 @@ public final class EdgeTelemetry {
     Instant start = windowStart;
     windowStart = clock.instant();
     if (counters.isEmpty()) {
+      deltas.pump();
       return;
     }
     List<CounterRow> rows = new ArrayList<>();
-    counters.forEach((tenant, sites) -> sites.forEach((site, c) -> {
+    counters.forEach((tenant, sites) -> sites.forEach((site, sc) -> {
       Map<String, Long> m = new HashMap<>();
       for (Slot s : Slot.values()) {
-        if (c[s.ordinal()] != 0) {
-          m.put(s.counter, c[s.ordinal()]);
+        if (sc.counts[s.ordinal()] != 0) {
+          m.put(s.counter, sc.counts[s.ordinal()]);
         }
       }
-      rows.add(new CounterRow(tenant, site, m));
+      rows.add(new CounterRow(tenant, site, m, sc.edgeMs, sc.originMs));
     }));
     counters = new HashMap<>();
-    send(Addresses.METRICS_EDGE, new CounterDeltas(node, start, rows), 0);
+    deltas.offer(new CounterDeltas(node, stream, ++seq, start, rows));
   }
 
   private <T extends Record> void send(Channel<T> channel, T message, int records) {

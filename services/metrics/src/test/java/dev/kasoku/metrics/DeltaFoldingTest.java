@@ -1,0 +1,89 @@
+package dev.kasoku.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages.CounterDeltas;
+import dev.kasoku.common.bus.Messages.CounterRow;
+import dev.kasoku.common.stats.LatencySketch;
+import dev.kasoku.common.store.StatsStore;
+import dev.kasoku.common.store.StatsStore.Resolution;
+import dev.kasoku.common.testing.Await;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The metrics side of the hand-off: a batch is acknowledged once folded, folded once however many
+ * times and to however many instances it is delivered, and refused (so the edge resends it) when the
+ * store cannot take it. Run against both stores (subclasses).
+ */
+abstract class DeltaFoldingTest extends MetricsTestBase {
+  private final Instant window = Instant.now().truncatedTo(ChronoUnit.MINUTES).minusSeconds(60);
+
+  private CounterDeltas batch(String stream, long seq, CounterRow... rows) {
+    return new CounterDeltas("edge-1", stream, seq, window.plusSeconds(seq), List.of(rows));
+  }
+
+  private StatsStore.Range minute(String tenant) {
+    return Await.result(store.stats().range(tenant, null, Resolution.MINUTE, window, window.plusSeconds(60), 60));
+  }
+
+  @Test
+  void aBatchDeliveredToTwoMetricsInstancesIsFoldedOnce() {
+    CounterDeltas b = batch("edge-1.s1", 1, new CounterRow("acme", "www", Map.of("requests", 3L, "bytes", 300L),
+        Map.of(), Map.of()));
+    // round robin: the first delivery goes to one instance, the resend to the other
+    send(b);
+    send(b);
+    send(batch("edge-1.s1", 2, new CounterRow("acme", "www", Map.of("requests", 1L), Map.of(), Map.of())));
+
+    assertThat(minute("acme").of("requests")).containsExactly(4);
+    assertThat(minute("acme").of("bytes")).containsExactly(300);
+  }
+
+  @Test
+  void batchesOfTwoSendersWithTheSameSequenceBothCount() {
+    send(batch("edge-1.s1", 1, new CounterRow("acme", "www", Map.of("requests", 3L), Map.of(), Map.of())));
+    send(batch("edge-2.s7", 1, new CounterRow("acme", "www", Map.of("requests", 5L), Map.of(), Map.of())));
+    assertThat(minute("acme").of("requests")).containsExactly(8);
+  }
+
+  @Test
+  void latencySketchesAreStoredAsBucketCountersThatMergeByAddition() {
+    int fast = LatencySketch.index(3);
+    int slow = LatencySketch.index(250);
+    send(batch("e.a", 1, new CounterRow("acme", "www", Map.of("requests", 3L), Map.of(fast, 2L, slow, 1L),
+        Map.of(slow, 1L))));
+    send(batch("e.b", 1, new CounterRow("acme", "www", Map.of("requests", 1L), Map.of(slow, 1L), Map.of())));
+
+    StatsStore.Range r = minute("acme");
+    assertThat(r.of("edgeMs~" + fast)).containsExactly(2);
+    assertThat(r.of("edgeMs~" + slow)).containsExactly(2);
+    assertThat(r.of("originMs~" + slow)).containsExactly(1);
+  }
+
+  @Test
+  void rowsWithoutAValidTenantOrSiteAreLeftOutAndTheRestIsFolded() {
+    send(batch("e.c", 1, new CounterRow("acme", "www", Map.of("requests", 2L), Map.of(), Map.of()),
+        new CounterRow("Not A Tenant!", "www", Map.of("requests", 9L), Map.of(), Map.of()),
+        new CounterRow("acme", "", Map.of("requests", 9L), Map.of(), Map.of())));
+    assertThat(minute("acme").of("requests")).containsExactly(2);
+  }
+
+  @Test
+  void aBatchTheStoreCannotTakeIsRefusedSoTheEdgeSendsItAgain() {
+    Await.result(store.close());
+    Throwable refused = Await.failure(Addresses.METRICS_EDGE.request(vertx.eventBus(),
+        batch("e.d", 1, new CounterRow("acme", "www", Map.of("requests", 1L), Map.of(), Map.of())),
+        new DeliveryOptions()));
+    assertThat(refused).isInstanceOf(ReplyException.class);
+    assertThat(((ReplyException) refused).failureCode()).isEqualTo(MetricsVerticle.FOLD_FAILED);
+    store = openStore(vertx);
+  }
+}

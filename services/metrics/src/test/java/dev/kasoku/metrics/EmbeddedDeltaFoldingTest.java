@@ -1,0 +1,8 @@
+package dev.kasoku.metrics;
+
+class EmbeddedDeltaFoldingTest extends DeltaFoldingTest {
+  @Override
+  protected boolean redis() {
+    return false;
+  }
+}

@@ -1,0 +1,8 @@
+package dev.kasoku.metrics;
+
+class RedisSeriesTest extends SeriesTest {
+  @Override
+  protected boolean redis() {
+    return true;
+  }
+}
