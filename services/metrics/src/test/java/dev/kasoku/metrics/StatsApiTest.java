@@ -77,7 +77,7 @@ abstract class StatsApiTest extends MetricsTestBase {
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
     JsonObject series = r.bodyAsJsonObject().getJsonObject("series");
     assertThat(series.fieldNames()).contains("requests", "status1xx", "status5xx", "edgeP99Ms", "originP50Ms",
-        "hitRatio", "byteHitRatio", "originOffload").hasSize(24);
+        "hitRatio", "byteHitRatio", "originOffload", "deceptionGuard").hasSize(25);
     assertThat(series.getJsonArray("requests").size()).as("a day of 5-minute steps by default").isEqualTo(288);
   }
 
