@@ -38,7 +38,7 @@ final class EdgeLoad implements AutoCloseable {
           String wrong;
           try {
             wrong = call.run(n);
-          } catch (Exception e) {
+          } catch (Exception | AssertionError e) {
             wrong = e.toString();
           }
           slowestNanos.accumulateAndGet(System.nanoTime() - t0, Math::max);

@@ -2,13 +2,7 @@ package dev.kasoku.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kasoku.common.testing.Await;
 import dev.kasoku.common.testing.FreePorts;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -27,11 +21,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Kasoku processes started from the built {@code kasoku.jar} for the fault tests: each node a
  * separate JVM (small heap) clustered by Hazelcast TCP-IP on loopback, its output in a file of the
- * test's work directory, plus the HTTP calls those tests make (the API with the JDK client; the edge
- * with a Vert.x client, since the JDK client refuses to set a {@code Host} header).
+ * test's work directory, plus the HTTP calls those tests make.
  *
  * <p>{@link #close} kills every process this fixture started (SIGTERM, then SIGKILL after 15 s) and
- * closes the clients, whatever state the test left them in; a frozen (SIGSTOPped) process is
+ * keeps their output in {@code target/fault-logs}, whatever state the test left them in; a frozen (SIGSTOPped) process is
  * resumed first so that it can exit.
  */
 final class KasokuProcesses implements AutoCloseable {
@@ -44,9 +37,6 @@ final class KasokuProcesses implements AutoCloseable {
   private final Path work;
   private final String redisUrl;
   private final List<Node> nodes = new ArrayList<>();
-  private final Vertx vertx = Vertx.vertx();
-  private final HttpClient edgeClient = vertx.createHttpClient(
-      new HttpClientOptions().setConnectTimeout(2000), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(16));
   private final List<Integer> clusterPorts;
 
   /** One process of the cluster. */
@@ -195,14 +185,22 @@ final class KasokuProcesses implements AutoCloseable {
     assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
   }
 
-  /** A GET through the edge for this Host, bounded by {@code timeoutMs}. */
+  /**
+   * A GET through the edge for this Host, bounded by {@code timeoutMs} (the JDK client sends the
+   * Host header given: failsafe sets {@code jdk.httpclient.allowRestrictedHeaders=host}).
+   */
   EdgeAnswer fetch(Node edge, String host, String path, long timeoutMs) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
-        .setPort(edge.edgePort()).setURI(path).putHeader("Host", host).setTimeout(timeoutMs);
-    return Await.result(edgeClient.request(options)
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().map(b -> new EdgeAnswer(resp.statusCode(),
-            String.valueOf(resp.getHeader("Cache-Status")), b.toString()))), timeoutMs + 5000);
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.edgePort() + path))
+        .header("Host", host).timeout(Duration.ofMillis(timeoutMs)).GET().build();
+    try {
+      HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+      return new EdgeAnswer(r.statusCode(), r.headers().firstValue("Cache-Status").orElse("null"), r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException(edge.name() + " GET " + host + path + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Polls the edge until it answers {@code path} of the host with 200 (the site reached it). */
@@ -254,20 +252,21 @@ final class KasokuProcesses implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    try {
-      for (Node n : nodes) {
-        if (n.process().isAlive()) {
-          new ProcessBuilder("kill", "-CONT", Long.toString(n.process().pid())).start().waitFor(5, TimeUnit.SECONDS);
-          n.process().destroy();
-        }
+    for (Node n : nodes) {
+      if (n.process().isAlive()) {
+        new ProcessBuilder("kill", "-CONT", Long.toString(n.process().pid())).start().waitFor(5, TimeUnit.SECONDS);
+        n.process().destroy();
       }
-      for (Node n : nodes) {
-        if (!n.process().waitFor(15, TimeUnit.SECONDS)) {
-          n.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+    }
+    for (Node n : nodes) {
+      if (!n.process().waitFor(15, TimeUnit.SECONDS)) {
+        n.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
-    } finally {
-      Await.result(vertx.close());
+    }
+    // kept for a failed run's diagnosis: the work directory is a temporary one
+    Path kept = Files.createDirectories(Path.of("target", "fault-logs"));
+    for (Node n : nodes) {
+      Files.copy(n.log(), kept.resolve(n.name() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
   }
 }
