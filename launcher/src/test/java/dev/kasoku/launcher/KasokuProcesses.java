@@ -34,6 +34,7 @@ final class KasokuProcesses implements AutoCloseable {
   private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
       .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
 
+  private final String label;
   private final Path work;
   private final String redisUrl;
   private final List<Node> nodes = new ArrayList<>();
@@ -58,10 +59,12 @@ final class KasokuProcesses implements AutoCloseable {
   record EdgeAnswer(int status, String cacheStatus, String body) {}
 
   /**
+   * @param label names the directory of {@code target/fault-logs} the processes' output is kept in
    * @param members how many processes the cluster will hold (each gets a cluster port up front,
    *     since every member lists all of them)
    */
-  KasokuProcesses(Path work, String redisUrl, int members) {
+  KasokuProcesses(String label, Path work, String redisUrl, int members) {
+    this.label = label;
     this.work = work;
     this.redisUrl = redisUrl;
     this.clusterPorts = FreePorts.take(members);
@@ -127,6 +130,20 @@ final class KasokuProcesses implements AutoCloseable {
         }
         Thread.sleep(200);
       }
+    }
+  }
+
+  /** Waits until this node answers {@code /readyz} 200 (one started again, say). */
+  void awaitReady(Node n) throws Exception {
+    long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+    while (readiness(n) != 200) {
+      if (!n.process().isAlive()) {
+        throw new AssertionError(n.name() + " exited with " + n.process().exitValue() + ":\n" + n.output());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(n.name() + " not ready within " + READY_WITHIN + ":\n" + n.output());
+      }
+      Thread.sleep(200);
     }
   }
 
@@ -264,7 +281,7 @@ final class KasokuProcesses implements AutoCloseable {
       }
     }
     // kept for a failed run's diagnosis: the work directory is a temporary one
-    Path kept = Files.createDirectories(Path.of("target", "fault-logs"));
+    Path kept = Files.createDirectories(Path.of("target", "fault-logs", label));
     for (Node n : nodes) {
       Files.copy(n.log(), kept.resolve(n.name() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }

@@ -119,7 +119,7 @@ class OriginOutageIT {
     int portA = originA.getAddress().getPort();
     originB = origin(0, "b");
 
-    cluster = new KasokuProcesses(work, redis.url(), 2);
+    cluster = new KasokuProcesses("OriginOutageIT", work, redis.url(), 2);
     Node control = cluster.launch(0, "control", "auth,config,purge,logging,metrics", Map.of());
     Node edge = cluster.launch(1, "edge", "cache-edge", Map.of());
     cluster.awaitAllReady();

@@ -88,7 +88,7 @@ class RedisOutageIT {
     });
     origin.start();
 
-    cluster = new KasokuProcesses(work, redis.url(), 3);
+    cluster = new KasokuProcesses("RedisOutageIT", work, redis.url(), 3);
     Node control = cluster.launch(0, "control", "auth,config,purge,logging,metrics", Map.of());
     Node edge1 = cluster.launch(1, "edge-1", "cache-edge", Map.of());
     Node edge2 = cluster.launch(2, "edge-2", "cache-edge", Map.of());
@@ -134,8 +134,10 @@ class RedisOutageIT {
     });
     redis.stop();
     long stoppedAt = System.nanoTime();
-    int writeStatus = write.get(30, TimeUnit.SECONDS).statusCode();
-    assertThat(writeStatus).as("the write in flight: applied or refused as unavailable").isIn(200, 503);
+    HttpResponse<String> written = write.get(30, TimeUnit.SECONDS);
+    int writeStatus = written.statusCode();
+    assertThat(writeStatus).as("the write in flight: applied or refused as unavailable: %s", written.body())
+        .isIn(200, 503);
 
     Duration controlDown = KasokuProcesses.await("control readiness down", Duration.ofSeconds(15),
         () -> readiness(control) == 503);
