@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -318,6 +319,8 @@ public final class Launcher {
     DataDirectoryLock lock;
     volatile ClusterNode node;
     volatile Store store;
+    /** The store answered a readiness check once. */
+    volatile boolean storeReached;
     ApiRouter api;
     Buffer contractText;
     volatile HttpServer apiServer;
@@ -327,9 +330,25 @@ public final class Launcher {
 
     Resources(KasokuConfig config) {
       this.config = config;
-      health.register(CHECK_STORE, () -> store == null ? Future.failedFuture("opening") : store.ping());
+      health.register(CHECK_STORE, this::storeCheck);
       health.register(ClusterNode.READINESS_CHECK, () -> node.readiness());
       health.register(CHECK_ROLES, this::rolesDeployed);
+    }
+
+    /**
+     * The store reachable. A process that runs only the edge needs the store to start (its sites)
+     * but not to serve: it answers from its cache and the sites it knows while the store is away,
+     * so once the store answered, its loss no longer takes the edge out of the load balancer.
+     */
+    private Future<?> storeCheck() {
+      Store s = store;
+      if (s == null) {
+        return Future.failedFuture("opening");
+      }
+      if (storeReached && config.services().equals(Set.of(ServiceRole.CACHE_EDGE))) {
+        return Future.succeededFuture();
+      }
+      return s.ping().onSuccess(v -> storeReached = true);
     }
 
     /** Switches the listener from the boot router to the contract's router with every role's handlers. */

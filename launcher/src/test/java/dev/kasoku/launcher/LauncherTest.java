@@ -118,6 +118,38 @@ class LauncherTest {
     assertThat(new JsonObject(ready.body()).getJsonObject("checks").getString("store")).startsWith("down");
   }
 
+  /**
+   * An edge answers from its cache and the sites it knows while Redis is away, so losing Redis must
+   * not take it out of the load balancer; a process with a control role needs Redis for every call.
+   */
+  @Test
+  void anEdgeOnlyProcessStaysReadyWhenRedisGoesAwayAfterItStarted() throws Exception {
+    try (dev.kasoku.common.testing.RedisServerProcess redis = dev.kasoku.common.testing.RedisServerProcess.start()) {
+      launcher = Launcher.start(config(Map.of("KASOKU_REDIS_URL", redis.url(), "KASOKU_SERVICES", "cache-edge")))
+          .await(60, TimeUnit.SECONDS);
+      assertThat(get("/readyz").statusCode()).isEqualTo(200);
+      redis.kill();
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> ready = get("/readyz");
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(new JsonObject(ready.body()).getJsonObject("checks").getString("store")).isEqualTo("up");
+      }
+    }
+  }
+
+  @Test
+  void aControlProcessIsNotReadyWhenRedisGoesAway() throws Exception {
+    try (dev.kasoku.common.testing.RedisServerProcess redis = dev.kasoku.common.testing.RedisServerProcess.start()) {
+      launcher = Launcher.start(config(Map.of("KASOKU_REDIS_URL", redis.url(), "KASOKU_SERVICES", "auth,config")))
+          .await(60, TimeUnit.SECONDS);
+      assertThat(get("/readyz").statusCode()).isEqualTo(200);
+      redis.kill();
+      HttpResponse<String> ready = get("/readyz");
+      assertThat(ready.statusCode()).as(ready.body()).isEqualTo(503);
+      assertThat(new JsonObject(ready.body()).getJsonObject("checks").getString("store")).startsWith("down");
+    }
+  }
+
   @Test
   void everyRoleHasAnEntryVerticle() {
     assertThat(Launcher.ROLES.stream().map(Launcher.RoleVerticle::role)).containsExactlyInAnyOrder(ServiceRole.values());

@@ -83,7 +83,9 @@ public final class RedisStore implements Store {
   private static final long BACKOFF_MIN_MS = 50;
   private static final long BACKOFF_MAX_MS = 1000;
   private static final Set<String> TRANSIENT_ERRORS =
-      Set.of("LOADING", "BUSY", "MISCONF", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OOM", "NOREPLICAS");
+      Set.of("LOADING", "BUSY", "MISCONF", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OOM", "NOREPLICAS",
+          // not from Redis: the client fails the commands still waiting on a connection that closed
+          "CONNECTION_CLOSED");
   private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
 
   private final Redis redis;

@@ -10,6 +10,7 @@ import dev.kasoku.common.model.SiteVersion;
 import dev.kasoku.common.model.Tenant;
 import dev.kasoku.common.store.StoreUnavailableException;
 import dev.kasoku.common.testing.RedisServerProcess;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -20,11 +21,13 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -141,6 +144,29 @@ class RedisOutageTest {
     assertThat(result(store.sites().changeEpoch())).isEqualTo(epoch);
     // and the same store carries on
     assertWholeVersion2After(result(store.sites().put("acme", "www", List.of("b.example", "c.example"), "{\"v\":2}", "a", t0)), epoch);
+  }
+
+  /**
+   * Redis closing the connection under a command still waiting for its answer (Redis stopping, a
+   * proxy dropping it): the client fails the command with its own CONNECTION_CLOSED error, which once
+   * surfaced as an internal error (a 500 to an API call) instead of unavailability.
+   */
+  @Test
+  void aCallWhoseConnectionClosesBeforeItsAnswerIsUnavailability() throws Exception {
+    RedisStore patient = new RedisStore(vertx, server.url(), RedisStore.DEFAULT_ROOT, Duration.ofSeconds(10),
+        Clock.systemUTC());
+    try {
+      Future<Response> blocked = patient.send(Request.cmd(Command.BLPOP).arg("kasoku-test-never-pushed").arg(0));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!result(admin.send(Request.cmd(Command.CLIENT).arg("LIST"))).toString().contains("cmd=blpop")) {
+        assertThat(System.nanoTime()).as("BLPOP reached Redis").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      result(admin.send(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("normal").arg("SKIPME").arg("yes")));
+      assertThat(failure(blocked)).isInstanceOf(StoreUnavailableException.class);
+    } finally {
+      result(patient.close());
+    }
   }
 
   @Test
