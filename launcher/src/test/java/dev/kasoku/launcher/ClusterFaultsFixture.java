@@ -350,8 +350,13 @@ final class ClusterFaultsFixture implements AutoCloseable {
 
   /** One request on a new connection, closed after it. */
   Answer get(Node edge, String path) throws IOException {
+    return get(edge, host, path);
+  }
+
+  /** One request for another of the tenant's hostnames. */
+  Answer get(Node edge, String hostname, String path) throws IOException {
     try (Socket s = connect(edge.edgePort)) {
-      return exchange(s, host, path, true);
+      return exchange(s, hostname, path, true);
     }
   }
 
@@ -442,6 +447,8 @@ final class ClusterFaultsFixture implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
     final AtomicLong served = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
+    /** The longest a served request took. */
+    final AtomicLong slowestMs = new AtomicLong();
     final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final List<java.util.concurrent.Future<?>> clients = new ArrayList<>();
 
@@ -458,10 +465,12 @@ final class ClusterFaultsFixture implements AutoCloseable {
             Node edge = target.apply(client + i);
             long failedBefore = failed.get();
             String path = "/load/" + (i % 20);
+            long started = System.nanoTime();
             try {
               Answer a = get(edge, path);
               if (a.status() == 200 && a.body().startsWith("page " + path + " v")) {
                 served.incrementAndGet();
+                slowestMs.accumulateAndGet((System.nanoTime() - started) / 1_000_000, Math::max);
               } else {
                 fail(edge, path, a.toString());
               }
@@ -504,6 +513,58 @@ final class ClusterFaultsFixture implements AutoCloseable {
         Thread.sleep(20);
       }
       assertThat(served.get()).as("the load is served; failures " + failures).isGreaterThan(servedBefore);
+    }
+  }
+
+  /**
+   * A tiny balancer in front of the control-plane API, as an ingress would be: each call goes to the
+   * next instance in turn; a call that gets no answer or a 5xx (the instance died under it) is
+   * retried once on the next one, as a proxy retries an idempotent request. Calls that fail on
+   * every instance count as failed.
+   */
+  final class ApiBalancer {
+    private final List<Node> instances;
+    private final AtomicInteger next = new AtomicInteger();
+    final AtomicLong served = new AtomicLong();
+    final AtomicLong retried = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final AtomicLong slowestMs = new AtomicLong();
+    final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+
+    ApiBalancer(List<Node> instances) {
+      this.instances = List.copyOf(instances);
+    }
+
+    /** A GET through the balancer: the 200 answer, or null (counted as failed). */
+    HttpResponse<String> get(String path, String key) throws InterruptedException {
+      long started = System.nanoTime();
+      int first = Math.floorMod(next.getAndIncrement(), instances.size());
+      String last = null;
+      for (int attempt = 0; attempt < instances.size(); attempt++) {
+        Node n = instances.get((first + attempt) % instances.size());
+        try {
+          HttpResponse<String> r = apiAt(n.apiPort, "GET", path, key, null, Duration.ofSeconds(5));
+          if (r.statusCode() == 200) {
+            served.incrementAndGet();
+            slowestMs.accumulateAndGet((System.nanoTime() - started) / 1_000_000, Math::max);
+            return r;
+          }
+          if (r.statusCode() < 500) {
+            failed.incrementAndGet();
+            failures.add(System.currentTimeMillis() + " " + path + ": " + n.name + ": " + r.statusCode() + " " + r.body());
+            return null;
+          }
+          last = n.name + ": " + r.statusCode() + " " + r.body();
+        } catch (IOException e) {
+          last = n.name + ": " + e;
+        }
+        retried.incrementAndGet();
+      }
+      failed.incrementAndGet();
+      if (failures.size() < 20) {
+        failures.add(System.currentTimeMillis() + " " + path + ": " + last);
+      }
+      return null;
     }
   }
 
