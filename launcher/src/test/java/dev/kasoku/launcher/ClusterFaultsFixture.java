@@ -57,6 +57,7 @@ final class ClusterFaultsFixture implements AutoCloseable {
   private final List<Integer> clusterPorts;
   private final String members;
   private final List<Load> loads = new ArrayList<>();
+  private final List<EdgeBalancer> balancers = new ArrayList<>();
   final HttpServer origin;
   /** Requests that reached the origin. */
   final AtomicInteger originRequests = new AtomicInteger();
@@ -392,8 +393,16 @@ final class ClusterFaultsFixture implements AutoCloseable {
 
   /** Writes one GET and reads its answer (Content-Length framing, as the edge answers these). */
   static Answer exchange(Socket s, String host, String path, boolean close) throws IOException {
+    write(s, host, path, close);
+    return read(s);
+  }
+
+  static void write(Socket s, String host, String path, boolean close) throws IOException {
     s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
         + (close ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  static Answer read(Socket s) throws IOException {
     InputStream in = s.getInputStream();
     StringBuilder head = new StringBuilder();
     while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
@@ -568,6 +577,189 @@ final class ClusterFaultsFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * A small round-robin balancer in front of the edges, with its client threads: each thread sends
+   * requests one after the other, each to the next edge in rotation, on a kept-alive connection
+   * per edge (closed when an answer says {@code Connection: close}). An edge taken out of rotation
+   * gets no new request (as a Service endpoint removed before the pod is signalled); the requests
+   * it already has must be answered. Every fourth request is for a slow, uncacheable path, so some
+   * are in flight whenever an edge is stopped.
+   *
+   * <p>A request refused at connect goes to the next edge; one on a reused connection that ends
+   * before the first byte of an answer (the edge closed the idle connection as the request left)
+   * is sent again on a new connection, as HTTP clients do for idempotent requests (RFC 9110,
+   * 9.2.2); both are counted. Anything else (an error status, a cut or wrong body, a second
+   * failure) counts as failed.
+   */
+  final class EdgeBalancer implements AutoCloseable {
+    private final List<Node> edges;
+    private final java.util.Set<Node> rotation = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Map<Node, AtomicInteger> generation = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Node, AtomicInteger> slowInFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Node, AtomicInteger> writing = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Node, AtomicLong> servedBy = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final ExecutorService pool;
+    private final List<java.util.concurrent.Future<?>> clients = new ArrayList<>();
+    final AtomicLong served = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    /** Answers that said {@code Connection: close}: requests a draining edge finished. */
+    final AtomicLong closedByEdge = new AtomicLong();
+    final AtomicLong refused = new AtomicLong();
+    final AtomicLong resent = new AtomicLong();
+    final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+
+    private record Conn(Socket socket, int generation) {}
+
+    EdgeBalancer(List<Node> edges, int threads, int maxSeconds) {
+      this.edges = List.copyOf(edges);
+      for (Node e : edges) {
+        rotation.add(e);
+        generation.put(e, new AtomicInteger());
+        slowInFlight.put(e, new AtomicInteger());
+        writing.put(e, new AtomicInteger());
+        servedBy.put(e, new AtomicLong());
+      }
+      pool = Executors.newFixedThreadPool(threads);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds);
+      for (int t = 0; t < threads; t++) {
+        int client = t;
+        clients.add(pool.submit(() -> run(client, until)));
+      }
+      balancers.add(this);
+    }
+
+    private Node pick() {
+      for (int i = 0; i < edges.size(); i++) {
+        Node e = edges.get(Math.floorMod(next.getAndIncrement(), edges.size()));
+        if (rotation.contains(e)) {
+          return e;
+        }
+      }
+      return null;
+    }
+
+    private void run(int client, long until) {
+      Map<Node, Conn> conns = new HashMap<>();
+      try {
+        for (int i = 0; !stop.get() && System.nanoTime() < until; i++) {
+          String path = i % 4 == 0 ? "/slow/" + client + "/" + i : "/load/" + (i % 20);
+          String failure = null;
+          for (int attempt = 0; attempt < 3; attempt++) {
+            Node edge = pick();
+            if (edge == null) {
+              failure = "no edge in rotation";
+              break;
+            }
+            boolean slow = path.startsWith("/slow/");
+            writing.get(edge).incrementAndGet();
+            if (slow) {
+              slowInFlight.get(edge).incrementAndGet();
+            }
+            boolean reused = false;
+            boolean written = false;
+            try {
+              Conn c = conns.get(edge);
+              reused = c != null && c.generation() == generation.get(edge).get();
+              if (!reused) {
+                if (c != null) {
+                  c.socket().close();
+                }
+                c = new Conn(connect(edge.edgePort), generation.get(edge).get());
+                conns.put(edge, c);
+              }
+              write(c.socket(), host, path, false);
+              written = true;
+              writing.get(edge).decrementAndGet();
+              Answer a = read(c.socket());
+              if (a.close()) {
+                closedByEdge.incrementAndGet();
+                conns.remove(edge).socket().close();
+              }
+              if (a.status() == 200 && a.body().startsWith("page " + path + " v")) {
+                served.incrementAndGet();
+                servedBy.get(edge).incrementAndGet();
+                failure = null;
+              } else {
+                failure = edge.name + " " + a;
+              }
+              break;
+            } catch (java.net.ConnectException e) {
+              refused.incrementAndGet();
+              failure = edge.name + " " + e;
+            } catch (IOException e) {
+              Conn dead = conns.remove(edge);
+              if (dead != null) {
+                closeQuietly(dead.socket());
+              }
+              failure = edge.name + (reused ? " (reused connection) " : " ") + e;
+              if (!(reused && e instanceof NoAnswerException)) {
+                break;
+              }
+              resent.incrementAndGet();
+            } finally {
+              if (!written) {
+                writing.get(edge).decrementAndGet();
+              }
+              if (slow) {
+                slowInFlight.get(edge).decrementAndGet();
+              }
+            }
+          }
+          if (failure != null) {
+            failed.incrementAndGet();
+            if (failures.size() < 20) {
+              failures.add(System.currentTimeMillis() + " " + path + ": " + failure);
+            }
+          }
+          Thread.sleep(5);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        conns.values().forEach(c -> closeQuietly(c.socket()));
+      }
+    }
+
+    private void closeQuietly(Socket s) {
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // already gone
+      }
+    }
+
+    /** Takes an edge out of rotation and waits until no request to it is half-written. */
+    void remove(Node edge) throws InterruptedException {
+      rotation.remove(edge);
+      assertThat(eventually(Duration.ofSeconds(5), () -> writing.get(edge).get() == 0)).isTrue();
+    }
+
+    /** Puts a restarted edge back: connections to its previous process are not reused. */
+    void add(Node edge) {
+      generation.get(edge).incrementAndGet();
+      rotation.add(edge);
+    }
+
+    int slowInFlight(Node edge) {
+      return slowInFlight.get(edge).get();
+    }
+
+    long servedBy(Node edge) {
+      return servedBy.get(edge).get();
+    }
+
+    @Override
+    public void close() throws Exception {
+      stop.set(true);
+      for (java.util.concurrent.Future<?> f : clients) {
+        f.get(90, TimeUnit.SECONDS);
+      }
+      pool.shutdownNow();
+    }
+  }
+
   /** Polls a condition until it holds or the deadline passes; returns whether it held. */
   static boolean eventually(Duration within, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
@@ -585,12 +777,12 @@ final class ClusterFaultsFixture implements AutoCloseable {
   public void close() throws Exception {
     try {
       for (Load l : loads) {
-        try {
-          l.stop.set(true);
-          l.pool.shutdownNow();
-        } catch (RuntimeException ignored) {
-          // stopping the rest matters more
-        }
+        l.stop.set(true);
+        l.pool.shutdownNow();
+      }
+      for (EdgeBalancer b : balancers) {
+        b.stop.set(true);
+        b.pool.shutdownNow();
       }
       if (tenant != null) {
         for (Node n : nodes) {
