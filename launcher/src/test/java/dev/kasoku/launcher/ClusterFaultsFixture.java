@@ -815,6 +815,18 @@ final class ClusterFaultsFixture implements AutoCloseable {
       }
       origin.stop(0);
       ((ExecutorService) origin.getExecutor()).shutdownNow();
+      keepLogs();
+    }
+  }
+
+  /** Copies the processes' logs out of the temporary directory (into target/fault-logs), for a failure's post-mortem. */
+  private void keepLogs() throws IOException {
+    Path into = Path.of("target", "fault-logs", work.getFileName().toString());
+    Files.createDirectories(into);
+    try (var logs = Files.list(work)) {
+      for (Path log : (Iterable<Path>) logs.filter(f -> f.toString().endsWith(".log"))::iterator) {
+        Files.copy(log, into.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
     }
   }
 }
