@@ -3,7 +3,6 @@ package dev.kasoku.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.kasoku.common.testing.FreePorts;
 import dev.kasoku.common.testing.TestRedis;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -85,7 +84,7 @@ final class ClusterFaultsFixture implements AutoCloseable {
       this.roles = roles;
       this.clusterPort = clusterPort;
       this.extraEnv = extraEnv;
-      List<Integer> ports = FreePorts.take(3);
+      List<Integer> ports = quietPorts(3);
       this.apiPort = ports.get(0);
       this.edgePort = ports.get(1);
       this.tlsPort = ports.get(2);
@@ -118,7 +117,7 @@ final class ClusterFaultsFixture implements AutoCloseable {
    */
   ClusterFaultsFixture(Path work, int clusterSize) throws IOException {
     this.work = work;
-    this.clusterPorts = FreePorts.take(clusterSize);
+    this.clusterPorts = quietPorts(clusterSize);
     StringBuilder list = new StringBuilder();
     for (int port : clusterPorts) {
       list.append(list.isEmpty() ? "" : ",").append("127.0.0.1:").append(port);
@@ -144,6 +143,36 @@ final class ClusterFaultsFixture implements AutoCloseable {
       exchange.close();
     });
     origin.start();
+  }
+
+  /** Ports handed out by this JVM, never handed out twice. */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Free loopback ports below the kernel's ephemeral range (32768 and up on Linux), where no
+   * outgoing connection and no random bind (event-bus ports, other tests' servers) lands: a process
+   * restarted on its ports minutes later, and a port named before the process binds it, are then
+   * only ever taken by another test that names ports the same way.
+   */
+  static List<Integer> quietPorts(int count) {
+    List<Integer> ports = new ArrayList<>();
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int tries = 0; ports.size() < count && tries < 10_000; tries++) {
+      int port = random.nextInt(20_000, 32_000);
+      if (HANDED_OUT.contains(port)) {
+        continue;
+      }
+      try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        probe.bind(new InetSocketAddress("127.0.0.1", port), 1);
+      } catch (IOException inUse) {
+        continue;
+      }
+      if (HANDED_OUT.add(port)) {
+        ports.add(port);
+      }
+    }
+    assertThat(ports).as("free ports below the ephemeral range").hasSize(count);
+    return ports;
   }
 
   /** What the origin answers for a path at a version. */
