@@ -41,6 +41,13 @@ import java.util.List;
  *       port auto-increment, no bind-any), so what peers are told is what they can reach;</li>
  *   <li>heartbeats every {@value #HEARTBEAT_INTERVAL_SECONDS} s, a silent member is dropped after
  *       {@value #MAX_NO_HEARTBEAT_SECONDS} s;</li>
+ *   <li>a member dropped that way and alive after all (a long GC pause, a frozen VM, a short
+ *       partition) finds itself alone in a cluster of its own: Hazelcast looks for the other half
+ *       and merges back every {@value #MERGE_DELAY_SECONDS} s instead of after 300 s and then every
+ *       120 s. On the merge vertx-hazelcast puts its node info back and republishes its bus
+ *       subscriptions, so the member takes messages again (without this the edge stayed a cluster
+ *       of one for five minutes: its acks and heartbeats reached no purge instance, and purges
+ *       reported it missing);</li>
  *   <li>Hazelcast's own JVM shutdown hook is off: the launcher closes Vert.x, which leaves the
  *       cluster in order (unregisters its bus consumers, then shuts Hazelcast down);</li>
  *   <li>phone-home off, JDK logging.</li>
@@ -57,6 +64,8 @@ public final class ClusterBootstrap {
   public static final String CLUSTER_NAME = "kasoku";
   public static final int HEARTBEAT_INTERVAL_SECONDS = 5;
   public static final int MAX_NO_HEARTBEAT_SECONDS = 15;
+  /** How soon, and how often, a member alone after a split looks for the rest of the cluster to merge into. */
+  public static final int MERGE_DELAY_SECONDS = 5;
   /** Bound on Hazelcast's graceful leave (partition hand-over) so SIGTERM ends in time. */
   public static final int GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS = 5;
   /** vertx-hazelcast's structures (from its default-cluster.xml). */
@@ -129,6 +138,8 @@ public final class ClusterBootstrap {
     config.setProperty(ClusterProperty.LOGGING_TYPE.getName(), "jdk");
     config.setProperty(ClusterProperty.HEARTBEAT_INTERVAL_SECONDS.getName(), String.valueOf(HEARTBEAT_INTERVAL_SECONDS));
     config.setProperty(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS.getName(), String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
+    config.setProperty(ClusterProperty.MERGE_FIRST_RUN_DELAY_SECONDS.getName(), String.valueOf(MERGE_DELAY_SECONDS));
+    config.setProperty(ClusterProperty.MERGE_NEXT_RUN_DELAY_SECONDS.getName(), String.valueOf(MERGE_DELAY_SECONDS));
     config.setProperty(ClusterProperty.GRACEFUL_SHUTDOWN_MAX_WAIT.getName(), String.valueOf(GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS));
     // The defaults wait 5 s (up to 60 s) before joining, for members booting together: one
     // second is plenty on a LAN, and a late member simply joins the existing cluster.

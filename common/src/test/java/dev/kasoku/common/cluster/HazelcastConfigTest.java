@@ -39,6 +39,14 @@ class HazelcastConfigTest {
     assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("15");
   }
 
+  /** A member dropped while frozen used to stay a cluster of its own for 300 s (Hazelcast's default merge delay). */
+  @Test
+  void aDroppedMemberLooksForTheRestOfTheClusterWithinSeconds() {
+    Config config = ClusterBootstrap.hazelcastConfig(settings(List.of(), Optional.empty()));
+    assertThat(config.getProperty("hazelcast.merge.first.run.delay.seconds")).isEqualTo("5");
+    assertThat(config.getProperty("hazelcast.merge.next.run.delay.seconds")).isEqualTo("5");
+  }
+
   @Test
   void joinsByExplicitMembersWithMulticastAndAutoDetectionOff() {
     Config config = ClusterBootstrap.hazelcastConfig(
