@@ -2,7 +2,6 @@ package dev.kasoku.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kasoku.common.testing.FreePorts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -67,7 +66,7 @@ final class KasokuProcesses implements AutoCloseable {
     this.label = label;
     this.work = work;
     this.redisUrl = redisUrl;
-    this.clusterPorts = FreePorts.take(members);
+    this.clusterPorts = ClusterFaultsFixture.quietPorts(members);
   }
 
   private String members() {
@@ -82,7 +81,9 @@ final class KasokuProcesses implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-Djava.net.preferIPv4Stack=true", "-jar", jar.toString());
     pb.environment().keySet().removeIf(k -> k.startsWith("KASOKU_"));
-    List<Integer> ports = FreePorts.take(3);
+    // never a port handed out before in this JVM (a cluster port released by FreePorts came back as an
+    // API port once, and the process's own Hazelcast had bound it first)
+    List<Integer> ports = ClusterFaultsFixture.quietPorts(3);
     Map<String, String> env = new HashMap<>();
     env.put("KASOKU_SERVICES", roles);
     env.put("KASOKU_NODE_ID", name);
