@@ -59,8 +59,6 @@ public final class AccessControl {
   private static final String REVOKED_PREFIX = "revoked-token:";
   private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"kasoku\"");
 
-  private final Vertx vertx;
-  private final Clock clock;
   private final KasokuConfig config;
   private final Store store;
   private final Tokens tokens;
@@ -75,8 +73,6 @@ public final class AccessControl {
   private record UserRef(String tenant, String name) {}
 
   public AccessControl(Vertx vertx, KasokuConfig config, Store store, Clock clock) {
-    this.vertx = vertx;
-    this.clock = clock;
     this.config = config;
     this.store = store;
     this.tokens = new Tokens(vertx,
