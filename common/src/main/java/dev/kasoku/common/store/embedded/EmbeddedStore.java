@@ -54,7 +54,10 @@ import org.h2.mvstore.MVStoreException;
  *       dedicated worker thread (a Vert.x worker pool of size 1), never on an event loop. Because
  *       operations run one after another, each is atomic with respect to the others: a hostname
  *       check-and-claim, a version N+1, a purge sequence number cannot interleave. Futures complete
- *       on the caller's context.</li>
+ *       on the caller's context. Tasks are submitted unordered: the single thread already runs them
+ *       in submission order, and an ordered task belongs to the caller's context, which Vert.x
+ *       interrupts when that context closes (a role undeployed at shutdown). An interrupt closes the
+ *       file's channel for good, which would take the store away from every other role.</li>
  *   <li><b>Commit per operation.</b> Auto-commit (MVStore's background writer) is disabled, so
  *       nothing reaches the file mid-operation. After a mutation the store commits and fsyncs
  *       ({@link MVStore#commit()} + {@link MVStore#sync()}) <em>before</em> the Future completes:
@@ -141,7 +144,7 @@ public final class EmbeddedStore implements Store {
     return store.executor.executeBlocking(() -> {
       store.openFiles();
       return store;
-    }, true).onSuccess(s -> s.startMaintenance()).recover(e -> {
+    }, false).onSuccess(s -> s.startMaintenance()).recover(e -> {
       MVStore half = store.mv;
       if (half != null && !half.isClosed()) {
         half.closeImmediately();
@@ -191,7 +194,7 @@ public final class EmbeddedStore implements Store {
         }
         throw e;
       }
-    }, true).timeout(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS).recover(EmbeddedStore::mapFailure);
+    }, false).timeout(OP_TIMEOUT_MS, TimeUnit.MILLISECONDS).recover(EmbeddedStore::mapFailure);
   }
 
   private static <T> Future<T> mapFailure(Throwable e) {
@@ -376,7 +379,7 @@ public final class EmbeddedStore implements Store {
     }).compose(v -> executor.executeBlocking(() -> {
       rewriteFile();
       return (Void) null;
-    }, true)).recover(EmbeddedStore::mapFailure);
+    }, false)).recover(EmbeddedStore::mapFailure);
   }
 
   private void eraseTenantMaps(String tenant) {
@@ -440,7 +443,7 @@ public final class EmbeddedStore implements Store {
         store.close();
       }
       return (Void) null;
-    }, true).eventually(executor::close);
+    }, false).eventually(executor::close);
   }
 
   @Override

@@ -316,4 +316,44 @@ class EmbeddedStoreDurabilityTest {
     }
     return -1;
   }
+
+  /**
+   * Vert.x 5 interrupts the blocking task that is running for a context when that context closes
+   * (a role undeployed at shutdown). An interrupt closes a {@code FileChannel} for good, so a store
+   * operation running for a role that goes away must not be tied to that role's context, or every
+   * other role would lose the shared store with it.
+   */
+  @Test
+  void aRoleUndeployedWhileItsWritesRunLeavesTheStoreWorkingForTheOthers() {
+    Store store = TempStores.embedded(vertx, dir);
+    try {
+      result(store.tenants().createTenant(tenant("acme")));
+      for (int round = 0; round < 8; round++) {
+        int r = round;
+        String id = result(vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+          @Override
+          public io.vertx.core.Future<?> start() {
+            for (int i = 0; i < 40; i++) {
+              store.notifications().append(new dev.kasoku.common.model.Notification(
+                  "n-" + r + "-" + i, "acme", t0, "test", "write " + i));
+            }
+            return io.vertx.core.Future.succeededFuture();
+          }
+        }));
+        result(vertx.undeploy(id));
+      }
+      result(store.notifications().append(
+          new dev.kasoku.common.model.Notification("after", "acme", t0, "test", "after the undeploys")));
+      assertThat(result(store.notifications().list("acme", 1000))).extracting(n -> n.id()).contains("after");
+      result(store.close());
+    } finally {
+      store.close();
+    }
+    Store reopened = TempStores.embedded(vertx, dir);
+    try {
+      assertThat(result(reopened.notifications().list("acme", 1000))).extracting(n -> n.id()).contains("after");
+    } finally {
+      result(reopened.close());
+    }
+  }
 }

@@ -23,7 +23,10 @@ import java.util.List;
  * and tenant erasure, each on a worker (the disk is never touched from an event loop).
  *
  * <p>Writes run one at a time on their own single-thread executor, in arrival order; a batch is
- * answered only after {@link AccessLogStore#write} forced it to disk. Downloads read on another
+ * answered only after {@link AccessLogStore#write} forced it to disk. They are submitted unordered
+ * (the single thread keeps their order): an ordered task belongs to the caller's context, and Vert.x
+ * interrupts it when that context closes, which would close the segment file's channel mid-write.
+ * Downloads read on another
  * executor, so a large download never delays intake, and stream block by block: a download holds one
  * block in memory, and waits while the client's connection is full (back-pressure), whatever the
  * size of the range.
@@ -47,29 +50,29 @@ public final class AccessLogService {
 
   /** Checks and repairs the stored files; completes before the first batch is taken in. */
   public Future<AccessLogStore.Recovered> recover() {
-    return writer.executeBlocking(store::recoverAll, true);
+    return writer.executeBlocking(store::recoverAll, false);
   }
 
   /** Stores a batch durably; completes with the number of records stored once they are on disk. */
   public Future<Integer> intake(List<AccessLogRecord> records) {
-    return writer.executeBlocking(() -> store.write(records, clock.instant()), true);
+    return writer.executeBlocking(() -> store.write(records, clock.instant()), false);
   }
 
   /** Deletes the files older than the retention; completes with how many. */
   public Future<Integer> sweep(Duration retention) {
-    return writer.executeBlocking(() -> store.sweep(clock.instant().minus(retention)), true);
+    return writer.executeBlocking(() -> store.sweep(clock.instant().minus(retention)), false);
   }
 
   /** Erases the tenant's stored logs (overwritten, then deleted). */
   public Future<Integer> eraseTenant(String tenant) {
-    return writer.executeBlocking(() -> store.eraseTenant(tenant), true);
+    return writer.executeBlocking(() -> store.eraseTenant(tenant), false);
   }
 
   public Future<?> close() {
     return writer.<Void>executeBlocking(() -> {
       store.close();
       return null;
-    }, true).eventually(() -> Future.all(writer.close(), readers.close()));
+    }, false).eventually(() -> Future.all(writer.close(), readers.close()));
   }
 
   /** Streams the tenant's records that the query selects, in storage order, hour by hour. */
