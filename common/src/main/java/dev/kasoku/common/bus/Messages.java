@@ -121,10 +121,21 @@ public final class Messages {
     }
   }
 
-  /** A node announcing itself and its roles; receivers keep a live-node table with expiry. */
-  public record NodeHeartbeat(String node, List<String> roles, Instant at) {
+  /**
+   * A node announcing itself and its roles; receivers keep a live-node table with expiry.
+   *
+   * @param purgeWatermark on an edge, the purge-log sequence up to which it has applied every
+   *     purge (null when unknown, or not an edge): a purge instance counts the edge as having acked
+   *     each purge up to it, so an ack lost on the bus is made good by the next heartbeat
+   */
+  public record NodeHeartbeat(String node, List<String> roles, Instant at, Long purgeWatermark) {
     public NodeHeartbeat {
       roles = List.copyOf(roles);
+    }
+
+    /** A heartbeat without a purge watermark. */
+    public NodeHeartbeat(String node, List<String> roles, Instant at) {
+      this(node, roles, at, null);
     }
   }
 }

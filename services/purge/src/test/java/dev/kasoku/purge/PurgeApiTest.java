@@ -285,6 +285,34 @@ abstract class PurgeApiTest {
   }
 
   @Test
+  void anEdgesHeartbeatWatermarkCountsAsItsAckForEveryPurgeUpToIt() throws Exception {
+    // an edge whose acks never arrive (lost on the bus), but whose heartbeats do
+    Addresses.NODE_HEARTBEAT.publish(vertx.eventBus(), new dev.kasoku.common.bus.Messages.NodeHeartbeat(
+        "edge-quiet", List.of("cache-edge"), Instant.now(), 0L));
+    Thread.sleep(100);
+    String id = post(T1, new JsonObject().put("all", true)).bodyAsJsonObject().getString("id");
+    long seq = store.purgeLog().lastSeq().await(30, TimeUnit.SECONDS);
+    assertThat(getStatus(server.actualPort(), T1, id).getJsonArray("missing").getList()).containsExactly("edge-quiet");
+
+    Addresses.NODE_HEARTBEAT.publish(vertx.eventBus(), new dev.kasoku.common.bus.Messages.NodeHeartbeat(
+        "edge-quiet", List.of("cache-edge"), Instant.now(), seq - 1));
+    Thread.sleep(100);
+    assertThat(getStatus(server.actualPort(), T1, id).getJsonArray("missing").getList())
+        .as("a watermark below the purge says nothing about it").containsExactly("edge-quiet");
+
+    Addresses.NODE_HEARTBEAT.publish(vertx.eventBus(), new dev.kasoku.common.bus.Messages.NodeHeartbeat(
+        "edge-quiet", List.of("cache-edge"), Instant.now(), seq));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    JsonObject status;
+    do {
+      Thread.sleep(20);
+      status = getStatus(server.actualPort(), T1, id);
+    } while (!"done".equals(status.getString("status")) && System.nanoTime() < deadline);
+    assertThat(status.getString("status")).isEqualTo("done");
+    assertThat(status.getJsonArray("missing").getList()).isEmpty();
+  }
+
+  @Test
   void waitAnswersPartialNamingTheLiveEdgeThatDidNotAck() throws Exception {
     // an edge that announces itself but never applies anything (e.g. it is wedged)
     Addresses.NODE_HEARTBEAT.publish(vertx.eventBus(), new dev.kasoku.common.bus.Messages.NodeHeartbeat("edge-stuck", List.of("cache-edge"), Instant.now()));

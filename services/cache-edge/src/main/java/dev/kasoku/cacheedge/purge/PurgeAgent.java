@@ -388,6 +388,7 @@ public final class PurgeAgent extends VerticleBase {
   }
 
   private void heartbeat() {
-    Addresses.NODE_HEARTBEAT.publish(vertx.eventBus(), new NodeHeartbeat(node, List.of(ROLE), Instant.now(clock)));
+    Long applied = watermark == UNKNOWN ? null : watermark;
+    Addresses.NODE_HEARTBEAT.publish(vertx.eventBus(), new NodeHeartbeat(node, List.of(ROLE), Instant.now(clock), applied));
   }
 }

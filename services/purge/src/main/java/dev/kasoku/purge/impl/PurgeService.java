@@ -71,6 +71,9 @@ public final class PurgeService {
   /** An edge's heartbeat: it is live, and expected to ack purges accepted from now on. */
   public void heard(NodeHeartbeat beat) {
     edges.heard(beat);
+    if (beat.purgeWatermark() != null && beat.roles().contains(LiveEdges.EDGE_ROLE)) {
+      tracker.appliedUpTo(beat.node(), beat.purgeWatermark());
+    }
   }
 
   /** A purge another instance accepted: track it too, so this instance can answer its status. */

@@ -39,6 +39,8 @@ final class PurgeTracker {
   private final Clock clock;
   private final PurgeSettings settings;
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
+  /** The entries not done yet, by purge-log sequence, for heartbeats' watermarks. */
+  private final TreeMap<Long, Entry> waitingBySeq = new TreeMap<>();
   /**
    * Acks of purges not (yet) known here: on the clustered bus an edge's ack can overtake the
    * command another purge instance published. Bounded; applied when the command arrives.
@@ -103,12 +105,15 @@ final class PurgeTracker {
       entries.put(command.id(), e);
       if (expected.isEmpty()) {
         e.doneMillis = accepted;
+      } else if (command.seq() > 0) {
+        waitingBySeq.put(command.seq(), e);
       }
       List<PurgeAck> before = early.remove(command.id());
       if (before != null) {
         before.forEach(a -> e.acks.put(a.node(), a.applied()));
         if (e.doneMillis < 0 && e.acks.keySet().containsAll(e.expected)) {
           e.doneMillis = clock.millis();
+          waitingBySeq.remove(command.seq());
         }
       }
       if (e.owned && e.doneMillis >= 0) {
@@ -122,10 +127,7 @@ final class PurgeTracker {
 
   /** Records an ack; completes waiters when it was the last one expected. Acks of unknown ids are kept a while. */
   void ack(PurgeAck ack) {
-    List<Waiter> release;
-    PurgeStatus status;
-    boolean owned;
-    String tenant;
+    Settled done;
     synchronized (this) {
       Entry e = entries.get(ack.id());
       if (e == null) {
@@ -138,20 +140,67 @@ final class PurgeTracker {
         return;
       }
       e.acks.put(ack.node(), ack.applied());
-      if (e.doneMillis >= 0 || !e.acks.keySet().containsAll(e.expected)) {
-        return;
+      done = settleIfAllAcked(e);
+    }
+    if (done != null) {
+      done.announce();
+    }
+  }
+
+  /**
+   * An edge's heartbeat says it applied every purge up to {@code watermark} in the purge log: each
+   * purge still waiting for that edge with a sequence at or below it counts as acked (with 0 objects,
+   * since the count travelled in the ack that was lost). Acks are point-to-point facts an edge
+   * publishes once; if that publish fails (the instance that accepted the purge dies at that moment,
+   * a cluster connection breaks), the next heartbeat makes the ack good within its interval.
+   */
+  void appliedUpTo(String node, long watermark) {
+    List<Settled> done = new ArrayList<>(0);
+    synchronized (this) {
+      for (Entry e : new ArrayList<>(waitingBySeq.headMap(watermark, true).values())) {
+        if (e.expected.contains(node) && !e.acks.containsKey(node)) {
+          e.acks.put(node, 0L);
+          Settled s = settleIfAllAcked(e);
+          if (s != null) {
+            done.add(s);
+          }
+        }
       }
-      e.doneMillis = clock.millis();
+    }
+    done.forEach(Settled::announce);
+  }
+
+  /** What to tell outside the lock once a purge is done: its waiters, and the owner's store. */
+  private final class Settled {
+    final List<Waiter> release;
+    final PurgeStatus status;
+    final boolean owned;
+    final String tenant;
+
+    Settled(Entry e) {
       release = new ArrayList<>(e.waiters);
       e.waiters.clear();
       status = snapshot(e);
       owned = e.owned;
       tenant = e.command.tenant();
     }
-    release.forEach(w -> w.context().runOnContext(v -> w.promise().tryComplete(status)));
-    if (owned) {
-      settledOwned.accept(tenant, status);
+
+    void announce() {
+      release.forEach(w -> w.context().runOnContext(v -> w.promise().tryComplete(status)));
+      if (owned) {
+        settledOwned.accept(tenant, status);
+      }
     }
+  }
+
+  /** Marks the purge done when every expected edge acked; caller holds the lock. */
+  private Settled settleIfAllAcked(Entry e) {
+    if (e.doneMillis >= 0 || !e.acks.keySet().containsAll(e.expected)) {
+      return null;
+    }
+    e.doneMillis = clock.millis();
+    waitingBySeq.remove(e.command.seq());
+    return new Settled(e);
   }
 
   /** The purge's status, empty when unknown or when it belongs to another tenant. */
@@ -238,6 +287,7 @@ final class PurgeTracker {
         break;
       }
       e.waiters.forEach(w -> w.context().runOnContext(v -> w.promise().tryComplete(snapshot(e, true))));
+      waitingBySeq.remove(e.command.seq(), e);
       it.remove();
     }
   }
