@@ -72,6 +72,13 @@ class AgeCalculationTest {
     assertThat(f.ageSeconds(T0.plusSeconds(3))).isEqualTo(3);
   }
 
+  /** A Date that is not an HTTP-date gives no date_value: the response time stands in for it. */
+  @Test
+  void dateThatIsNotAnHttpDateIsReplacedByTheResponseTime() {
+    Freshness f = at(headers("Date", date(T0.minusSeconds(100)).replace("GMT", "UTC")), T0, T0);
+    assertThat(f.ageSeconds(T0)).isZero();
+  }
+
   @Test
   void invalidAgeHeaderIsIgnored() {
     Freshness f = at(headers("Date", date(T0), "Age", "ten"), T0, T0);
