@@ -244,14 +244,31 @@ class CachingFlowsTest {
   @Test
   void surrogateHeadersAreConsumedNotForwarded() {
     origin.respond(200, "x", "Surrogate-Control", "max-age=60", "Cache-Control", "no-cache",
-        "Surrogate-Key", "a b", "CDN-Cache-Control", "max-age=60");
+        "Surrogate-Key", "a b", "Kasoku-CDN-Cache-Control", "max-age=60");
     h.get("www.example.com", "/sk");
     Resp r = h.get("www.example.com", "/sk");
 
     assertThat(r.header("Surrogate-Key")).isNull();
     assertThat(r.header("Surrogate-Control")).isNull();
-    assertThat(r.header("CDN-Cache-Control")).isNull();
+    assertThat(r.header("Kasoku-CDN-Cache-Control")).isNull();
     assertThat(r.cacheStatus()).startsWith("Kasoku; hit");
+  }
+
+  /**
+   * CDN-Cache-Control is addressed to every CDN (RFC 9213 §3): the edge obeys it and forwards it, on
+   * the miss and on the hit, so a CDN in front of the edge can obey it too; Cache-Control reaches
+   * the client unchanged beside it.
+   */
+  @Test
+  void cdnCacheControlIsObeyedAndForwarded() {
+    origin.respond(200, "x", "Cache-Control", "no-store", "CDN-Cache-Control", "max-age=60, stale-if-error=10");
+    Resp miss = h.get("www.example.com", "/cdn-cc");
+    Resp hit = h.get("www.example.com", "/cdn-cc");
+
+    assertThat(miss.header("CDN-Cache-Control")).isEqualTo("max-age=60, stale-if-error=10");
+    assertThat(hit.cacheStatus()).startsWith("Kasoku; hit");
+    assertThat(hit.header("CDN-Cache-Control")).isEqualTo("max-age=60, stale-if-error=10");
+    assertThat(hit.header("Cache-Control")).isEqualTo("no-store");
   }
 
   private Resp awaitBody(String path, String body) {

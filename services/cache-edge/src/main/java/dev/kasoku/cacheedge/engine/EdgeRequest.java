@@ -475,7 +475,7 @@ final class EdgeRequest {
    * the request) it fails over once to another origin.
    */
   private Future<OriginResponse> send(MultiMap h, boolean mayRetry) {
-    return edge.clients().send(site.tenant(), origin, req.method(), canon.uri(), h, body)
+    return edge.clients().send(site.tenant(), origin, req.method(), canon.uri(), h, body, this::earlyHints)
         .recover(t -> {
           OriginException oe = OriginException.of(t);
           if (oe.unsent() && (oe.kind() == OriginException.Kind.CONNECT || oe.kind() == OriginException.Kind.TIMEOUT)) {
@@ -489,6 +489,37 @@ final class EdgeRequest {
           return Future.failedFuture(oe);
         });
   }
+
+  /**
+   * A {@code 103 Early Hints} from the origin goes on to the client at once (RFC 9110 §15.2: "A proxy
+   * MUST forward 1xx responses unless the proxy itself requested the generation of the 1xx
+   * response"), with the same fields a final response would lose removed; it is never stored, and
+   * the final response that follows is what the request is. Not to an HTTP/1.0 client ("A server
+   * MUST NOT send a 1xx response to an HTTP/1.0 client"), nor once the client's response has begun.
+   */
+  private void earlyHints(MultiMap originFields) {
+    if (clientGone || finished || resp.headWritten() || req.version() == HttpVersion.HTTP_1_0) {
+      return;
+    }
+    MultiMap fields = HttpHeaders.headers();
+    Headers.copyForClient(originFields, fields);
+    fields.remove(HttpHeaders.CONTENT_LENGTH);
+    MultiMap hints = fields;
+    if (req.version() == HttpVersion.HTTP_2) {
+      // Vert.x puts these names into the HEADERS frame as given, and HTTP/2 field names are lower
+      // case (RFC 9113 §8.2.1): an origin's "Link" would fail the frame
+      hints = HttpHeaders.headers();
+      for (java.util.Map.Entry<String, String> e : fields) {
+        hints.add(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue());
+      }
+    }
+    try {
+      resp.writeEarlyHints(hints);
+    } catch (RuntimeException e) {
+      LOG.log(Level.DEBUG, "early hints not forwarded: {0}", e.toString()); // the final response still is
+    }
+  }
+
 
   /** No response from the origin: stale-if-error when allowed, else 502/504. */
   private Step originFailed(OriginException e) {

@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -113,6 +114,18 @@ public final class OriginClients {
    */
   public Future<OriginResponse> send(String tenant, Origin origin, HttpMethod method, String uri, MultiMap headers,
                                      ReadStream<Buffer> body) {
+    return send(tenant, origin, method, uri, headers, body, null);
+  }
+
+  /**
+   * As {@link #send(String, Origin, HttpMethod, String, MultiMap, ReadStream)}, handing the fields of
+   * every {@code 103 Early Hints} interim response the origin sends before its final response to
+   * {@code earlyHints} (on the verticle's context). Other interim responses are read past: a
+   * {@code 100 Continue} answers an expectation the edge handled itself, and no other 1xx has a way
+   * to the client.
+   */
+  public Future<OriginResponse> send(String tenant, Origin origin, HttpMethod method, String uri, MultiMap headers,
+                                     ReadStream<Buffer> body, Handler<MultiMap> earlyHints) {
     PromiseInternal<OriginResponse> promise = context.promise();
     HeadersMultiMap h;
     if (headers instanceof HeadersMultiMap m) {
@@ -123,6 +136,7 @@ public final class OriginClients {
     }
     OriginRequest r = new OriginRequest(io.netty.handler.codec.http.HttpMethod.valueOf(method.name()),
         origin.basePath().isEmpty() ? uri : origin.basePath() + uri, origin.hostHeader(), h, body, promise);
+    r.earlyHints = earlyHints;
     Literal literal = literal(origin);
     if (literal != null) {
       if (!literal.permitted()) {

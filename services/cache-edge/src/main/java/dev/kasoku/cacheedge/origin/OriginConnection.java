@@ -195,7 +195,10 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
           fail(new OriginException(Kind.BROKEN, "origin switched protocols unasked"));
           return;
         }
-        interim = true; // 100/102/103: skipped, the final response follows
+        interim = true; // 100/102/103: not the response; the final one follows (RFC 9110 §15.2)
+        if (code == 103 && r.earlyHints != null) {
+          r.earlyHints.handle((MultiMap) head.headers());
+        }
       } else {
         keepAlive = HttpUtil.isKeepAlive(head);
         response = new OriginResponse(this, code, head.status().reasonPhrase(), (MultiMap) head.headers());

@@ -1,6 +1,8 @@
 package dev.kasoku.cacheedge.origin;
 
 import io.netty.handler.codec.http.HttpMethod;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.internal.PromiseInternal;
@@ -17,6 +19,8 @@ final class OriginRequest {
   final PromiseInternal<OriginResponse> promise;
   /** Sent again once already (after a reused connection turned out closed). */
   boolean retried;
+  /** Gets the fields of each 103 (Early Hints) before the final response; null to read past them. */
+  Handler<MultiMap> earlyHints;
 
   OriginRequest(HttpMethod method, String uri, String hostHeader, HeadersMultiMap headers, ReadStream<Buffer> body,
                 PromiseInternal<OriginResponse> promise) {

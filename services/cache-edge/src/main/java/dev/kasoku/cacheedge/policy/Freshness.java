@@ -215,13 +215,20 @@ public final class Freshness {
     };
   }
 
-  /** The Age header's value in seconds (first line; invalid → 0, §5.1). */
+  /**
+   * The Age header's value in seconds (RFC 9111 §5.1): "a cache encountering a message with a
+   * list-based Age field value SHOULD use the first member of the field value, discarding subsequent
+   * ones" (the first member of the first line: {@code 7200, 0} is 7200), and "If the field value
+   * (after discarding additional members, as per above) is invalid (e.g., it contains something other
+   * than a non-negative integer), a cache SHOULD ignore the field" (0: no age from upstream).
+   */
   static long ageValue(MultiMap headers) {
     String age = headers.get("age");
     if (age == null) {
       return 0;
     }
-    long v = CacheControl.delta(age.trim());
+    int comma = age.indexOf(',');
+    long v = CacheControl.delta((comma < 0 ? age : age.substring(0, comma)).trim());
     return v < 0 ? 0 : v;
   }
 

@@ -28,8 +28,9 @@ import java.util.function.Predicate;
  *
  * <h2>Towards the client</h2>
  * {@link #copyForClient} leaves out hop-by-hop fields and the fields addressed to us only
- * ({@link #CONSUMED_RESPONSE_HEADERS}: Surrogate-Key, Surrogate-Control, CDN-Cache-Control,
- * Kasoku-CDN-Cache-Control). Every other field passes untouched.
+ * ({@link #CONSUMED_RESPONSE_HEADERS}: Surrogate-Key, Surrogate-Control, Kasoku-CDN-Cache-Control).
+ * Every other field passes untouched, CDN-Cache-Control included: it is addressed to every CDN,
+ * and one in front of us is a CDN too (RFC 9213 leaves forwarding to the cache; docs/caching.md).
  *
  * <p>Both directions run on every forwarded request, so they are one pass over the fields with a
  * case-insensitive set lookup per name, not a copy followed by some forty removals.
@@ -58,9 +59,12 @@ public final class Headers {
   public static final List<String> CONDITIONAL_REQUEST_HEADERS = List.of(
       "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range");
 
-  /** Response fields addressed to the edge and consumed by it (docs/caching.md, what the edge consumes). */
+  /**
+   * Response fields addressed to the edge alone and consumed by it (docs/caching.md, what the edge
+   * consumes). Not CDN-Cache-Control: it is addressed to every CDN, those in front of us included.
+   */
   public static final List<String> CONSUMED_RESPONSE_HEADERS = List.of(
-      "surrogate-key", "surrogate-control", "cdn-cache-control", "kasoku-cdn-cache-control");
+      "surrogate-key", "surrogate-control", "kasoku-cdn-cache-control");
 
   /** Fields a 304 must not change in the stored response: they frame the stored body. */
   public static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding",

@@ -6,13 +6,27 @@ import java.time.LocalDate;
 /**
  * HTTP-date parsing and formatting (RFC 9110 §5.6.7).
  *
- * <p>Recipients must accept all three historical formats: IMF-fixdate ({@code Sun, 06 Nov 1994
- * 08:49:37 GMT}), RFC 850 ({@code Sunday, 06-Nov-94 08:49:37 GMT}) and asctime ({@code Sun Nov  6
- * 08:49:37 1994}). The parser is a single hand-written scan (no regex, no DateTimeFormatter) because
- * it runs on several headers of every response and every conditional request; anything it does not
- * understand yields {@link #INVALID}, which callers treat as the RFC says for that field (e.g. an
- * invalid Expires means "already expired", RFC 9111 §5.3). Two-digit RFC 850 years are read as the
- * nearest year not more than 50 years in the future (RFC 9110 §5.6.7).
+ * <p>An HTTP-date is exactly one of three forms, and nothing else:
+ * <ul>
+ *   <li>IMF-fixdate {@code Sun, 06 Nov 1994 08:49:37 GMT}: day-name "," SP 2DIGIT SP month SP 4DIGIT
+ *       SP time SP "GMT";</li>
+ *   <li>the obsolete RFC 850 form {@code Sunday, 06-Nov-94 08:49:37 GMT}: full day-name "," SP
+ *       2DIGIT "-" month "-" 2DIGIT SP time SP "GMT";</li>
+ *   <li>the obsolete asctime form {@code Sun Nov  6 08:49:37 1994}: day-name SP month SP (2DIGIT or
+ *       SP DIGIT) SP time SP 4DIGIT.</li>
+ * </ul>
+ * Each is matched at fixed positions with single spaces; a value that fits none (a zone other than
+ * GMT such as {@code UTC}, a two-digit year in the IMF form, a missing comma, doubled spaces, dashes
+ * in the IMF form, a one-digit hour) is {@link #INVALID}, and callers treat it as the RFC says for
+ * that field: an invalid Expires means "already expired" (RFC 9111 §5.3), an invalid
+ * If-Modified-Since or If-Unmodified-Since is ignored (RFC 9110 §13.1.3, §13.1.4), an invalid Date
+ * is replaced by the time the response was received, an invalid Last-Modified is no validator.
+ * Names ({@code Sun}, {@code Nov}, {@code GMT}) are matched case-insensitively: "Although all date
+ * formats are specified to be case-sensitive, a cache recipient SHOULD match the field value
+ * case-insensitively" (RFC 9111 §4.2). The day-name is not checked against the date. Two-digit
+ * RFC 850 years are read as the nearest year not more than 50 years in the future (RFC 9110 §5.6.7).
+ * The scan is hand-written (no regex, no DateTimeFormatter) and does not allocate, because it runs
+ * on several headers of every response and every conditional request.
  *
  * <p>Formatting always produces IMF-fixdate and memoises the last second, since Date is written on
  * every response.
@@ -22,6 +36,8 @@ public final class HttpDates {
   public static final long INVALID = Long.MIN_VALUE;
 
   private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  private static final String[] LONG_DAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+      "Saturday", "Sunday"};
   private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
       "Sep", "Oct", "Nov", "Dec"};
 
@@ -37,116 +53,85 @@ public final class HttpDates {
       return INVALID;
     }
     int n = text.length();
-    if (n == 29 && text.charAt(3) == ',' && text.endsWith(" GMT")) {
-      long fast = imfFixdate(text);
-      if (fast != INVALID) {
-        return fast;
-      }
+    if (n == 29 && text.charAt(3) == ',') {
+      return imfFixdate(text);
     }
-    if (n < 20 || n > 64) {
-      return INVALID;
+    if (n == 24 && text.charAt(3) == ' ') {
+      return asctime(text);
     }
-    // tokens: up to 7 (day-name, day, month, year, time, zone) split on ' ', ',', '-'
-    String[] tok = new String[7];
-    int count = 0;
-    int i = 0;
-    while (i < n) {
-      char c = text.charAt(i);
-      if (c == ' ' || c == ',' || c == '-' || c == '\t') {
-        i++;
-        continue;
-      }
-      int start = i;
-      while (i < n) {
-        c = text.charAt(i);
-        if (c == ' ' || c == ',' || c == '-' || c == '\t') {
-          break;
-        }
-        i++;
-      }
-      if (count == tok.length) {
-        return INVALID;
-      }
-      tok[count++] = text.substring(start, i);
+    int comma = text.indexOf(',');
+    if (comma >= 6 && comma <= 9 && n == comma + 24) {
+      return rfc850(text, comma);
     }
-    if (count < 5) {
-      return INVALID;
-    }
-    int t = 0;
-    if (dayName(tok[0])) {
-      t = 1;
-    }
-    int day;
-    int month;
-    int year;
-    String time;
-    if (t + 4 > count) {
-      return INVALID;
-    }
-    if (isDigits(tok[t])) {
-      // IMF-fixdate / RFC 850: day month year time [GMT]
-      day = parseInt(tok[t]);
-      month = month(tok[t + 1]);
-      year = parseInt(tok[t + 2]);
-      time = tok[t + 3];
-      if (tok[t + 2].length() == 2) {
-        year = twoDigitYear(year);
-      } else if (tok[t + 2].length() != 4) {
-        return INVALID;
-      }
-      if (count > t + 5 || (count == t + 5 && !isGmt(tok[t + 4]))) {
-        return INVALID;
-      }
-    } else {
-      // asctime: month day time year
-      month = month(tok[t]);
-      day = parseInt(tok[t + 1]);
-      time = tok[t + 2];
-      if (tok[t + 3].length() != 4) {
-        return INVALID;
-      }
-      year = parseInt(tok[t + 3]);
-      if (count > t + 5 || (count == t + 5 && !isGmt(tok[t + 4]))) {
-        return INVALID;
-      }
-    }
-    if (month < 0 || day < 1 || day > 31 || year < 1000 || time.length() != 8
-        || time.charAt(2) != ':' || time.charAt(5) != ':') {
-      return INVALID;
-    }
-    int hh = twoDigits(time, 0);
-    int mm = twoDigits(time, 3);
-    int ss = twoDigits(time, 6);
-    if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) {
-      return INVALID;
-    }
-    return toMillis(year, month + 1, day, hh, mm, ss);
+    return INVALID;
   }
 
-  /** IMF-fixdate at fixed positions ("Sun, 06 Nov 1994 08:49:37 GMT"), without allocating. */
+  /** IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (29 characters, comma at 3). */
   private static long imfFixdate(String t) {
-    if (t.charAt(4) != ' ' || t.charAt(7) != ' ' || t.charAt(11) != ' ' || t.charAt(16) != ' '
-        || t.charAt(19) != ':' || t.charAt(22) != ':') {
+    if (!dayName(t, 0) || t.charAt(4) != ' ' || t.charAt(7) != ' ' || t.charAt(11) != ' '
+        || t.charAt(16) != ' ' || t.charAt(25) != ' ' || !t.regionMatches(true, 26, "GMT", 0, 3)) {
       return INVALID;
     }
     int day = twoDigits(t, 5);
-    int month = -1;
-    for (int i = 0; i < 12; i++) {
-      if (t.regionMatches(8, MONTHS[i], 0, 3)) {
-        month = i + 1;
+    int month = month(t, 8);
+    int y1 = twoDigits(t, 12);
+    int y2 = twoDigits(t, 14);
+    if (y1 < 0 || y2 < 0) {
+      return INVALID;
+    }
+    return civil(y1 * 100 + y2, month, day, t, 17);
+  }
+
+  /** The obsolete RFC 850 form, "Sunday, 06-Nov-94 08:49:37 GMT" (the comma after the long day-name). */
+  private static long rfc850(String t, int comma) {
+    boolean named = false;
+    for (String d : LONG_DAYS) {
+      if (d.length() == comma && t.regionMatches(true, 0, d, 0, comma)) {
+        named = true;
         break;
       }
     }
-    int y1 = twoDigits(t, 12);
-    int y2 = twoDigits(t, 14);
-    int hh = twoDigits(t, 17);
-    int mm = twoDigits(t, 20);
-    int ss = twoDigits(t, 23);
-    if (month < 0 || day < 1 || y1 < 0 || y2 < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59
-        || ss < 0 || ss > 60) {
+    int at = comma + 2; // "06-Nov-94 08:49:37 GMT"
+    if (!named || t.charAt(comma + 1) != ' ' || t.charAt(at + 2) != '-' || t.charAt(at + 6) != '-'
+        || t.charAt(at + 9) != ' ' || t.charAt(at + 18) != ' ' || !t.regionMatches(true, at + 19, "GMT", 0, 3)) {
       return INVALID;
     }
-    return toMillis(y1 * 100 + y2, month, day, hh, mm, ss);
+    int day = twoDigits(t, at);
+    int month = month(t, at + 3);
+    int yy = twoDigits(t, at + 7);
+    if (yy < 0) {
+      return INVALID;
+    }
+    return civil(twoDigitYear(yy), month, day, t, at + 10);
+  }
+
+  /** The obsolete asctime form, "Sun Nov  6 08:49:37 1994" (day as 2DIGIT or SP DIGIT). */
+  private static long asctime(String t) {
+    if (!dayName(t, 0) || t.charAt(7) != ' ' || t.charAt(10) != ' ' || t.charAt(19) != ' ') {
+      return INVALID;
+    }
+    int month = month(t, 4);
+    int day = t.charAt(8) == ' ' ? digit(t.charAt(9)) : twoDigits(t, 8);
+    int y1 = twoDigits(t, 20);
+    int y2 = twoDigits(t, 22);
+    if (y1 < 0 || y2 < 0) {
+      return INVALID;
+    }
+    return civil(y1 * 100 + y2, month, day, t, 11);
+  }
+
+  /** Checks the time-of-day "08:49:37" at {@code timeAt} and the date, then converts. */
+  private static long civil(int year, int month, int day, String t, int timeAt) {
+    if (t.charAt(timeAt + 2) != ':' || t.charAt(timeAt + 5) != ':') {
+      return INVALID;
+    }
+    int hh = twoDigits(t, timeAt);
+    int mm = twoDigits(t, timeAt + 3);
+    int ss = twoDigits(t, timeAt + 6);
+    if (month < 1 || day < 1 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) {
+      return INVALID;
+    }
+    return toMillis(year, month, day, hh, mm, ss);
   }
 
   /** Epoch millis of a UTC civil time (leap second 60 read as 59), or INVALID for a bad day. */
@@ -217,51 +202,27 @@ public final class HttpDates {
     sb.append(v);
   }
 
-  private static boolean dayName(String s) {
-    if (s.length() < 3 || !Character.isLetter(s.charAt(0))) {
-      return false;
+  private static boolean dayName(String s, int at) {
+    for (String d : DAYS) {
+      if (s.regionMatches(true, at, d, 0, 3)) {
+        return true;
+      }
     }
-    return month(s) < 0;
+    return false;
   }
 
-  private static boolean isGmt(String s) {
-    return s.equals("GMT") || s.equals("UTC") || s.equals("UT") || s.equals("Z");
-  }
-
-  private static int month(String s) {
-    if (s.length() != 3) {
-      return -1;
-    }
+  /** The month (1-12) of the three letters at {@code at}, or -1. */
+  private static int month(String s, int at) {
     for (int i = 0; i < 12; i++) {
-      if (MONTHS[i].equalsIgnoreCase(s)) {
-        return i;
+      if (s.regionMatches(true, at, MONTHS[i], 0, 3)) {
+        return i + 1;
       }
     }
     return -1;
   }
 
-  private static boolean isDigits(String s) {
-    if (s.isEmpty() || s.length() > 4) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static int parseInt(String s) {
-    if (!isDigits(s)) {
-      return -1;
-    }
-    int v = 0;
-    for (int i = 0; i < s.length(); i++) {
-      v = v * 10 + (s.charAt(i) - '0');
-    }
-    return v;
+  private static int digit(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : -1;
   }
 
   private static int twoDigits(String s, int at) {

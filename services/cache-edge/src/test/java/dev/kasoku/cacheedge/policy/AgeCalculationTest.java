@@ -72,6 +72,48 @@ class AgeCalculationTest {
     assertThat(f.ageSeconds(T0.plusSeconds(3))).isEqualTo(3);
   }
 
+  /** A Date that is not an HTTP-date gives no date_value: the response time stands in for it. */
+  @Test
+  void dateThatIsNotAnHttpDateIsReplacedByTheResponseTime() {
+    Freshness f = at(headers("Date", date(T0.minusSeconds(100)).replace("GMT", "UTC")), T0, T0);
+    assertThat(f.ageSeconds(T0)).isZero();
+  }
+
+  /**
+   * §5.1: "a cache encountering a message with a list-based Age field value SHOULD use the first
+   * member of the field value, discarding subsequent ones": {@code 7200, 0} makes a max-age=3600
+   * response stale, {@code 0, 7200} leaves it fresh.
+   */
+  @Test
+  void aListBasedAgeUsesItsFirstMember() {
+    Freshness old = at(headers("Date", date(T0), "Cache-Control", "max-age=3600", "Age", "7200, 0"), T0, T0);
+    assertThat(old.ageSeconds(T0)).isEqualTo(7200);
+    assertThat(old.isFresh(T0)).isFalse();
+    Freshness young = at(headers("Date", date(T0), "Cache-Control", "max-age=3600", "Age", "0, 7200"), T0, T0);
+    assertThat(young.ageSeconds(T0)).isZero();
+    assertThat(young.isFresh(T0)).isTrue();
+  }
+
+  /** §5.1: of several Age lines the first one counts (the first member of the combined value). */
+  @Test
+  void ofSeveralAgeLinesTheFirstCounts() {
+    MultiMap h = headers("Date", date(T0), "Cache-Control", "max-age=3600", "Age", "7200", "Age", "0");
+    assertThat(at(h, T0, T0).isFresh(T0)).isFalse();
+  }
+
+  /**
+   * §5.1: "If the field value (after discarding additional members, as per above) is invalid (e.g.,
+   * it contains something other than a non-negative integer), a cache SHOULD ignore the field."
+   */
+  @Test
+  void anAgeThatIsNotANonNegativeIntegerIsIgnored() {
+    for (String invalid : new String[] {"-7200", "7200.0", "abc", "", "7200 s"}) {
+      Freshness f = at(headers("Date", date(T0), "Cache-Control", "max-age=3600", "Age", invalid), T0, T0);
+      assertThat(f.ageSeconds(T0)).as(invalid).isZero();
+      assertThat(f.isFresh(T0)).as(invalid).isTrue();
+    }
+  }
+
   @Test
   void invalidAgeHeaderIsIgnored() {
     Freshness f = at(headers("Date", date(T0), "Age", "ten"), T0, T0);

@@ -79,6 +79,33 @@ class ConditionalsTest {
     assertThat(eval("GET", headers("If-Modified-Since", "yesterday"))).isEqualTo(Outcome.PROCEED);
   }
 
+  /**
+   * §13.1.3: "A recipient MUST ignore the If-Modified-Since header field if the received field value
+   * is not a valid HTTP-date": a date in the UTC zone or with a two-digit IMF year is not one.
+   */
+  @Test
+  void ifModifiedSinceThatIsNotAnHttpDateIsIgnored() {
+    String utc = date(T0).replace("GMT", "UTC");
+    assertThat(eval("GET", headers("If-Modified-Since", utc))).isEqualTo(Outcome.PROCEED);
+    assertThat(eval("GET", headers("If-Modified-Since", "Thu, 01 Jan 26 00:00:00 GMT"))).isEqualTo(Outcome.PROCEED);
+    assertThat(eval("GET", headers("If-Modified-Since", date(T0)))).isEqualTo(Outcome.NOT_MODIFIED);
+  }
+
+  /** §13.1.4: "A recipient MUST ignore the If-Unmodified-Since header field if the received field value is not a valid HTTP-date". */
+  @Test
+  void ifUnmodifiedSinceThatIsNotAnHttpDateIsIgnored() {
+    String pastUtc = date(T0.minusSeconds(7200)).replace("GMT", "UTC");
+    assertThat(eval("GET", headers("If-Unmodified-Since", pastUtc))).isEqualTo(Outcome.PROCEED);
+  }
+
+  /** RFC 9111 §4.3.1: only a valid Last-Modified is a validator to send as If-Modified-Since. */
+  @Test
+  void aLastModifiedThatIsNotAnHttpDateIsNotSentAsIfModifiedSince() {
+    MultiMap out = headers();
+    Conditionals.addRevalidationHeaders(headers("Last-Modified", "Thu, 18-Aug-2050 02:01:18 GMT"), out);
+    assertThat(out.contains("If-Modified-Since")).isFalse();
+  }
+
   /** RFC 9111 §4.3.2: without Last-Modified the stored Date is the modification time. */
   @Test
   void ifModifiedSinceFallsBackToTheStoredDate() {

@@ -47,6 +47,34 @@ class FreshnessTest {
     assertThat(f.isFresh(T0)).isFalse();
   }
 
+  /**
+   * §5.3: an Expires that is not an HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or exactly the obsolete
+   * RFC 850 or asctime forms) is "a time in the past", however far ahead it looks; and §4.2: "A
+   * cache recipient SHOULD consider a date with a zone abbreviation other than "GMT" to be invalid
+   * for calculating expiration".
+   */
+  @Test
+  void expiresThatIsNotAnHttpDateMeansAlreadyExpired() {
+    for (String invalid : new String[] {"Thu, 18 Aug 2050 02:01:18 UTC", "Thu, 18 Aug 50 02:01:18 GMT",
+        "Thu 18 Aug 2050 02:01:18 GMT", "Thu, 18  Aug  2050 02:01:18 GMT", "Thu, 18-Aug-2050 02:01:18 GMT",
+        "Thu, 18 Aug 2050 02:01:18 AEST", "Thu, 18 Aug 2050 2:01:18 GMT", "Thu, 18 Aug 2050 02.01.18 GMT"}) {
+      Freshness f = freshness(site("\"defaultTtl\":\"1h\""), 200, headers("Date", date(T0), "Expires", invalid));
+      assertThat(f.lifetimeSeconds()).as(invalid).isZero();
+      assertThat(f.source()).as(invalid).isEqualTo(Source.EXPIRES);
+      assertThat(f.isFresh(T0)).as(invalid).isFalse();
+    }
+  }
+
+  /** RFC 9110 §5.6.7: the obsolete forms are HTTP-dates: "Recipients ... MUST accept all three". */
+  @Test
+  void expiresInTheObsoleteFormsGivesALifetime() {
+    for (String valid : new String[] {"Thursday, 18-Aug-50 02:01:18 GMT", "Thu Aug 18 02:01:18 2050",
+        "THU, 18 AUG 2050 02:01:18 gmt"}) {
+      Freshness f = freshness(site(), 200, headers("Date", date(T0), "Expires", valid));
+      assertThat(f.isFresh(T0.plusSeconds(86_400))).as(valid).isTrue();
+    }
+  }
+
   /** §4.2.2: heuristic: "no more than some fraction of the interval since [Last-Modified]"; 10% typical. */
   @Test
   void heuristicFreshnessIsTenPercentOfTheLastModifiedAge() {

@@ -119,14 +119,17 @@ class HeadersTest {
     assertThat(h.get("via")).isEqualTo("1.0 upstream, 1.1 edge-1 (Kasoku)");
   }
 
-  /** API.md: origin-only fields are consumed, not forwarded to clients. */
+  /**
+   * Fields addressed to this edge alone are consumed, not forwarded to clients; CDN-Cache-Control,
+   * addressed to every CDN (RFC 9213 §3), is forwarded for a CDN in front of us.
+   */
   @Test
   void consumedResponseFieldsAreNotSentToClients() {
     MultiMap h = headers("Surrogate-Key", "a b", "Surrogate-Control", "max-age=1",
         "CDN-Cache-Control", "max-age=1", "Kasoku-CDN-Cache-Control", "max-age=1",
         "Connection", "close", "X-Custom", "kept", "Cache-Control", "max-age=1");
     h = towardsClient(h);
-    assertThat(h.names()).containsExactlyInAnyOrder("X-Custom", "Cache-Control");
+    assertThat(h.names()).containsExactlyInAnyOrder("X-Custom", "Cache-Control", "CDN-Cache-Control");
   }
 
   @Test
