@@ -104,7 +104,7 @@ final class DeltaOutbox {
       return;
     }
     pump();
-    // re-check when an acknowledgement (or its failure) arrives, at the latest when the time is up
+    // re-check as soon as an acknowledgement arrives, else after 50 ms (a refused batch is sent again then)
     long timer = vertx.setTimer(Math.min(left, 50), id -> drainStep(done, deadline));
     drainWatchers.add(() -> {
       if (vertx.cancelTimer(timer)) {
