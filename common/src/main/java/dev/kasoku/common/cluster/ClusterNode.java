@@ -3,6 +3,8 @@ package dev.kasoku.common.cluster;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import dev.kasoku.common.prometheus.Prometheus;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,6 +31,10 @@ public final class ClusterNode {
     this.vertx = vertx;
     this.manager = manager;
     this.metrics = metrics;
+    Prometheus.attach(vertx, metrics);
+    Gauge.builder("kasoku.cluster.members", this, node -> node.members().size())
+        .description("Members of the Kasoku cluster this process sees (1 when not clustered)")
+        .register(metrics);
     if (manager != null) {
       manager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
         @Override

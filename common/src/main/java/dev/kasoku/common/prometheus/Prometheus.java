@@ -2,11 +2,15 @@ package dev.kasoku.common.prometheus;
 
 import dev.kasoku.common.http.ApiException;
 import dev.kasoku.common.http.Problems;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -30,7 +34,8 @@ import java.util.UUID;
  * exposition names a tenant.
  *
  * <p>Each Vert.x gets a registry under a unique name, so several Vert.x instances in one JVM (tests)
- * never share or close each other's meters.
+ * never share or close each other's meters. Kasoku's own meters ({@code kasoku_*}) are recorded into
+ * the same registry: a component finds it with {@link #registry(Vertx)} from the Vert.x it runs on.
  */
 public final class Prometheus {
   /** Where the exposition is served on the API port. */
@@ -41,7 +46,27 @@ public final class Prometheus {
   private static final Set<String> UNCONVENTIONAL = Set.of("jvm.compilation.time", "process.cpu.time",
       "system.cpu.count");
 
+  private static final String LOCAL_MAP = "kasoku.prometheus";
+  /** Where a Vert.x built without metrics (a unit test's plain {@code Vertx.vertx()}) records: nowhere. */
+  private static final MeterRegistry NONE = new CompositeMeterRegistry();
+
   private Prometheus() {}
+
+  /** Makes {@code registry} the one {@link #registry(Vertx)} returns for {@code vertx}. */
+  public static void attach(Vertx vertx, MeterRegistry registry) {
+    vertx.sharedData().<String, Holder>getLocalMap(LOCAL_MAP).put("registry", new Holder(registry));
+  }
+
+  /**
+   * The registry served as {@code /metrics} for the process of {@code vertx}; for a Vert.x that has
+   * none attached, a registry whose meters record nothing (a composite without members).
+   */
+  public static MeterRegistry registry(Vertx vertx) {
+    Holder h = vertx.sharedData().<String, Holder>getLocalMap(LOCAL_MAP).get("registry");
+    return h == null ? NONE : h.registry;
+  }
+
+  private record Holder(MeterRegistry registry) implements Shareable {}
 
   /**
    * A fresh registry for one Vert.x. Three of Micrometer's JVM meters are left out because their

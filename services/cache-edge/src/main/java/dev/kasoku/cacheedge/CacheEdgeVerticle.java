@@ -9,7 +9,14 @@ import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.tls.CertificateBook;
 import dev.kasoku.cacheedge.tls.EdgeTlsListener;
+import dev.kasoku.cacheedge.engine.Collapser;
 import dev.kasoku.common.config.KasokuConfig;
+import dev.kasoku.common.prometheus.Prometheus;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.time.Duration;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
@@ -63,6 +70,8 @@ public final class CacheEdgeVerticle extends VerticleBase {
   private EdgePurge purge;
   private long refreshTimer = -1;
   private int port;
+  private final List<Meter> meters = new ArrayList<>();
+  private MeterRegistry registry;
 
   public CacheEdgeVerticle(ServiceContext ctx) {
     this(ctx, EdgeSettings.from(ctx.config()));
@@ -102,6 +111,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
     Storage storage = purge.storage();
     SiteTable sites = new SiteTable(store.sites());
     runtime = new EdgeRuntime(s, storage, sites, clock);
+    registerMeters(Prometheus.registry(vertx), runtime);
     MessageConsumer<Messages.ConfigChanged> consumer = Addresses.CONFIG_CHANGED.consumer(vertx.eventBus(), m -> {
       if (m.body().version() == 0) {
         // site deleted: its cached objects go with it (a re-created site must not see them)
@@ -175,10 +185,36 @@ public final class CacheEdgeVerticle extends VerticleBase {
     return v;
   }
 
+  /**
+   * The process's storage and collapsing meters, read at scrape time (nothing on the request path):
+   * {@code kasoku_edge_objects}, {@code kasoku_edge_stored_bytes}, {@code kasoku_edge_storage_budget_bytes},
+   * {@code kasoku_edge_evictions_total} and {@code kasoku_edge_collapsed_requests_total}. Removed on
+   * stop, so an edge deployed again in the same process reports its own storage.
+   */
+  private void registerMeters(MeterRegistry registry, EdgeRuntime rt) {
+    Storage storage = rt.storage();
+    meters.add(Gauge.builder("kasoku.edge.objects", storage, st -> st.stats().entries())
+        .description("Objects (variants) in the edge's cache").strongReference(true).register(registry));
+    meters.add(Gauge.builder("kasoku.edge.stored", storage, st -> st.stats().weightedBytes()).baseUnit("bytes")
+        .description("Bytes the edge's cached objects take of its budget").strongReference(true).register(registry));
+    meters.add(Gauge.builder("kasoku.edge.storage.budget", storage, st -> st.stats().budgetBytes()).baseUnit("bytes")
+        .description("The edge cache's byte budget (KASOKU_EDGE_MEMORY)").strongReference(true).register(registry));
+    meters.add(FunctionCounter.builder("kasoku.edge.evictions", storage, st -> st.stats().evictions())
+        .description("Objects the edge's cache evicted to stay within its budget").register(registry));
+    meters.add(FunctionCounter.builder("kasoku.edge.collapsed.requests", rt.collapser(), Collapser::collapsed)
+        .description("Requests that waited for another request's origin fetch instead of making their own")
+        .register(registry));
+    this.registry = registry;
+  }
+
   @Override
   public Future<?> stop() {
     if (refreshTimer >= 0) {
       vertx.cancelTimer(refreshTimer);
+    }
+    if (registry != null) {
+      meters.forEach(registry::remove);
+      meters.clear();
     }
     // child deployments are undeployed before this stop() runs; nothing streams from storage now
     runtime.storage().close();

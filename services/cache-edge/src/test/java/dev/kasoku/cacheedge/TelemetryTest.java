@@ -65,6 +65,35 @@ class TelemetryTest {
     });
   }
 
+  /**
+   * A graceful stop hands over the last window's counters and waits until they are acknowledged: a
+   * metrics instance refuses the first delivery of every batch (its store blinked), so only a resend
+   * during the stop gets the last window folded, before the undeploy completes.
+   */
+  @Test
+  void aStoppingEdgeWaitsUntilItsLastCounterDeltasAreAcknowledged() {
+    h = new EdgeHarness();
+    java.util.Set<Long> refusedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<Messages.CounterDeltas> acknowledged = new CopyOnWriteArrayList<>();
+    Await.result(h.vertx.eventBus().<Messages.CounterDeltas>consumer(Addresses.METRICS_EDGE.address(), m -> {
+      if (refusedOnce.add(m.body().seq())) {
+        m.fail(503, "store unavailable");
+      } else {
+        acknowledged.add(m.body());
+        m.reply(null);
+      }
+    }).completion());
+    TestOrigin origin = h.origin().respond(200, "x", "Cache-Control", "max-age=60");
+    h.site("t.example.com", origin, null);
+    for (int i = 0; i < 5; i++) {
+      h.get("t.example.com", "/s" + i);
+    }
+    Await.result(h.stopEdge());
+    long requests = acknowledged.stream().flatMap(d -> d.rows().stream())
+        .mapToLong(r -> r.counters().getOrDefault("requests", 0L)).sum();
+    assertThat(requests).as("requests in acknowledged batches when the undeploy completed").isEqualTo(5);
+  }
+
   @Test
   void recordsWithoutAConsumerAreDroppedAndCounted() throws Exception {
     h = new EdgeHarness();

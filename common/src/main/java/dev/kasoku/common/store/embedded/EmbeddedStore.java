@@ -15,6 +15,8 @@ import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.StoreUnavailableException;
 import dev.kasoku.common.store.TenantStore;
 import dev.kasoku.common.json.Json;
+import dev.kasoku.common.prometheus.Prometheus;
+import dev.kasoku.common.store.impl.StoreMeters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -107,6 +109,7 @@ public final class EmbeddedStore implements Store {
   private final Path dir;
   private final Clock clock;
   private final WorkerExecutor executor;
+  private final StoreMeters meters;
   private volatile MVStore mv;
   private volatile boolean closed;
   private long maintenanceTimer = -1;
@@ -125,6 +128,7 @@ public final class EmbeddedStore implements Store {
     this.vertx = vertx;
     this.dir = dir;
     this.clock = clock;
+    this.meters = new StoreMeters(Prometheus.registry(vertx));
     this.executor = vertx.createSharedWorkerExecutor("kasoku-embedded-store-" + Ids.random(8), 1,
         OP_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS);
   }
@@ -173,6 +177,11 @@ public final class EmbeddedStore implements Store {
   }
 
   private <T> Future<T> run(Callable<T> op, boolean mutates) {
+    return meters.observe(mutates ? StoreMeters.Operation.WRITE : StoreMeters.Operation.READ, System.nanoTime(),
+        runUnobserved(op, mutates));
+  }
+
+  private <T> Future<T> runUnobserved(Callable<T> op, boolean mutates) {
     if (closed) {
       return Future.failedFuture(new StoreUnavailableException("the embedded store is closed", null));
     }

@@ -15,6 +15,8 @@ import dev.kasoku.common.store.Store;
 import dev.kasoku.common.store.StoreUnavailableException;
 import dev.kasoku.common.store.TenantStore;
 import dev.kasoku.common.json.Json;
+import dev.kasoku.common.prometheus.Prometheus;
+import dev.kasoku.common.store.impl.StoreMeters;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
@@ -95,6 +97,7 @@ public final class RedisStore implements Store {
   private final AtomicLong retryAtNanos = new AtomicLong();
   private final AtomicLong backoffMs = new AtomicLong();
   private volatile boolean closed;
+  private final StoreMeters meters;
 
   private final RedisTenants tenants = new RedisTenants(this);
   private final RedisApiKeys apiKeys = new RedisApiKeys(this);
@@ -129,6 +132,7 @@ public final class RedisStore implements Store {
             .setTcpKeepAlive(true)
             .setTcpNoDelay(true));
     this.redis = Redis.createClient(vertx, options);
+    this.meters = new StoreMeters(Prometheus.registry(vertx));
   }
 
   /** A store with the production root {@code kasoku}, a 2 s call timeout and the system clock. */
@@ -164,11 +168,21 @@ public final class RedisStore implements Store {
 
   /** Sends one command, bounded by the timeout, with failures mapped (see the class comment). */
   Future<Response> send(Request request) {
+    long start = System.nanoTime();
     Future<Void> gate = gate();
     if (gate != null) {
-      return gate.map(v -> null);
+      return meters.observe(kind(request), start, gate.map(v -> null));
     }
-    return observe(redis.send(request));
+    return meters.observe(kind(request), start, observe(redis.send(request)));
+  }
+
+  /** The commands of this store that only read; every other one (scripts included) counts as a write. */
+  private static final Set<Command> READS = Set.of(Command.GET, Command.HGET, Command.HGETALL, Command.HMGET,
+      Command.HSCAN, Command.SCAN, Command.EXISTS, Command.SMEMBERS, Command.LRANGE, Command.XRANGE, Command.PING,
+      Command.MGET, Command.HEXISTS, Command.SISMEMBER, Command.XREVRANGE, Command.ZRANGE, Command.TTL, Command.PTTL);
+
+  private static StoreMeters.Operation kind(Request request) {
+    return READS.contains(request.command()) ? StoreMeters.Operation.READ : StoreMeters.Operation.WRITE;
   }
 
   /** Sends commands pipelined on one connection (not atomic; for reads). */
@@ -176,11 +190,12 @@ public final class RedisStore implements Store {
     if (requests.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
+    long start = System.nanoTime();
     Future<Void> gate = gate();
     if (gate != null) {
-      return gate.map(v -> null);
+      return meters.observe(StoreMeters.Operation.READ, start, gate.map(v -> null));
     }
-    return observe(redis.batch(requests));
+    return meters.observe(StoreMeters.Operation.READ, start, observe(redis.batch(requests)));
   }
 
   private Future<Void> gate() {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Request collapsing across every edge verticle of the process: for each key being filled from the
@@ -22,6 +23,7 @@ public final class Collapser {
   public enum Outcome { STORED, FETCH_YOURSELF }
 
   private final Map<String, Flight> flights = new ConcurrentHashMap<>();
+  private final LongAdder collapsed = new LongAdder();
 
   /** One fill in progress. */
   public final class Flight {
@@ -43,6 +45,7 @@ public final class Collapser {
       }
       Waiter w = new Waiter(this, ctx, handler);
       waiters.add(w);
+      collapsed.increment();
       return w;
     }
 
@@ -115,6 +118,11 @@ public final class Collapser {
   public Flight tryLead(String key) {
     Flight mine = new Flight(key);
     return flights.putIfAbsent(key, mine) == null ? mine : null;
+  }
+
+  /** Requests that joined a flight as waiters instead of going to the origin themselves (since start). */
+  public long collapsed() {
+    return collapsed.sum();
   }
 
   /** Flights in progress (tests, metrics). */

@@ -524,6 +524,7 @@ final class EdgeRequest {
   /** No response from the origin: stale-if-error when allowed, else 502/504. */
   private Step originFailed(OriginException e) {
     originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
+    edge.telemetry().originFailed(e.kind());
     discardWriter();
     landFlight(Collapser.Outcome.FETCH_YOURSELF);
     if (body != null && body.exceeded()) {

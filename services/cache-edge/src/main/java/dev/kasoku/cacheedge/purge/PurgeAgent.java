@@ -8,7 +8,9 @@ import dev.kasoku.common.bus.Messages.PurgeAck;
 import dev.kasoku.common.bus.Messages.PurgeCommand;
 import dev.kasoku.common.bus.Messages.PurgeScope;
 import dev.kasoku.common.model.PurgeRecord;
+import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.store.PurgeLog;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -121,6 +123,11 @@ public final class PurgeAgent extends VerticleBase {
   private volatile long lastAppliedSeq;
   private volatile LastApply lastApply;
   private boolean reclaiming;
+  private Timer applyLag;
+  private static final Duration[] LAG_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+      Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10),
+      Duration.ofSeconds(30), Duration.ofSeconds(60)};
 
   /** The most recent purge applied: what it was, how many objects it affected, how long applying took. */
   public record LastApply(String id, PurgeScope scope, long affected, long nanos) {}
@@ -138,6 +145,10 @@ public final class PurgeAgent extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    applyLag = Timer.builder("kasoku.purge.apply.lag")
+        .description("Time from the purge service accepting a purge to this edge having applied it")
+        .serviceLevelObjectives(LAG_BUCKETS)
+        .register(Prometheus.registry(vertx));
     // A fresh edge holds nothing older than the log's current end, so it starts from there. When the
     // store is down at start the edge still starts (alive, serving) and the periodic check sets the
     // watermark once the log answers; meanwhile every purge from the bus is applied.
@@ -206,7 +217,7 @@ public final class PurgeAgent extends VerticleBase {
     if (c.seq() <= watermark || appliedAbove.contains(c.seq())) {
       return;
     }
-    apply(c.id(), c.seq(), c.tenant(), c.scope(), c.targets(), c.soft());
+    apply(c.id(), c.seq(), c.tenant(), c.scope(), c.targets(), c.soft(), c.issuedAt());
     appliedAbove.add(c.seq());
   }
 
@@ -247,7 +258,7 @@ public final class PurgeAgent extends VerticleBase {
           logRecordsRead.addAndGet(records.size());
           for (PurgeRecord r : records) {
             if (r.seq() > watermark && !appliedAbove.contains(r.seq())) {
-              apply(r.id(), r.seq(), r.tenant(), r.scope(), r.targets(), r.soft());
+              apply(r.id(), r.seq(), r.tenant(), r.scope(), r.targets(), r.soft(), r.createdAt());
             }
           }
           if (!records.isEmpty()) {
@@ -303,7 +314,13 @@ public final class PurgeAgent extends VerticleBase {
     }
   }
 
-  private void apply(String id, long seq, String tenant, PurgeScope scope, List<String> targets, boolean soft) {
+  /**
+   * @param acceptedAt when the purge service accepted the purge (the command's issue time, or the
+   *     log record's creation time for a purge read from the log); the time from it to the end of
+   *     this apply is {@code kasoku_purge_apply_lag_seconds}
+   */
+  private void apply(String id, long seq, String tenant, PurgeScope scope, List<String> targets, boolean soft,
+                     Instant acceptedAt) {
     Set<String> keys = new LinkedHashSet<>();
     if (scope == PurgeScope.URL) {
       for (String target : targets) {
@@ -357,6 +374,10 @@ public final class PurgeAgent extends VerticleBase {
           + " in " + tookMs + " ms: " + affected + " objects");
     }
     lastApply = new LastApply(id, scope, affected, tookNanos);
+    if (acceptedAt != null && applyLag != null) {
+      // clocks of different machines may disagree by a little: a negative lag is recorded as none
+      applyLag.record(Math.max(0, clock.millis() - acceptedAt.toEpochMilli()), TimeUnit.MILLISECONDS);
+    }
     appliedCount.incrementAndGet();
     lastAppliedSeq = Math.max(lastAppliedSeq, seq);
     Addresses.PURGE_ACK.publish(vertx.eventBus(), new PurgeAck(id, node, affected));

@@ -2,13 +2,18 @@ package dev.kasoku.cacheedge.telemetry;
 
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The edge's side of the acknowledged counter hand-off: every {@link CounterDeltas} batch stays here
@@ -31,6 +36,7 @@ final class DeltaOutbox {
   private final Deque<CounterDeltas> pending = new ArrayDeque<>();
   private final Set<Long> inFlight = new HashSet<>();
   private long droppedBatches;
+  private final List<Runnable> drainWatchers = new ArrayList<>();
 
   /**
    * @param ackTimeoutMs how long a batch waits for its acknowledgement before it may be sent again
@@ -65,6 +71,7 @@ final class DeltaOutbox {
           inFlight.remove(batch.seq());
           if (ar.succeeded()) {
             pending.remove(batch);
+            notifyDrainWatchers();
           } else {
             LOG.log(Level.DEBUG, "counter deltas {0} not acknowledged, resent later: {1}", batch.batchId(),
                 ar.cause().getMessage());
@@ -72,6 +79,47 @@ final class DeltaOutbox {
         });
       }
     }
+  }
+
+  /**
+   * Sends what is not in flight and completes with true once nothing waits, or with false after
+   * {@code maxMs} (what is left stays queued). A batch whose acknowledgement fails is sent again
+   * within 50 ms while the time lasts.
+   */
+  Future<Boolean> drain(long maxMs) {
+    Promise<Boolean> done = Promise.promise();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMs);
+    drainStep(done, deadline);
+    return done.future();
+  }
+
+  private void drainStep(Promise<Boolean> done, long deadline) {
+    if (pending.isEmpty()) {
+      done.tryComplete(true);
+      return;
+    }
+    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    if (left <= 0) {
+      done.tryComplete(false);
+      return;
+    }
+    pump();
+    // re-check as soon as an acknowledgement arrives, else after 50 ms (a refused batch is sent again then)
+    long timer = vertx.setTimer(Math.min(left, 50), id -> drainStep(done, deadline));
+    drainWatchers.add(() -> {
+      if (vertx.cancelTimer(timer)) {
+        drainStep(done, deadline);
+      }
+    });
+  }
+
+  private void notifyDrainWatchers() {
+    if (drainWatchers.isEmpty()) {
+      return;
+    }
+    List<Runnable> watchers = new ArrayList<>(drainWatchers);
+    drainWatchers.clear();
+    watchers.forEach(Runnable::run);
   }
 
   /** Batches not yet acknowledged. */

@@ -1,5 +1,6 @@
 package dev.kasoku.cacheedge.telemetry;
 
+import dev.kasoku.cacheedge.origin.OriginException;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Channel;
 import dev.kasoku.common.bus.Messages.AccessLogBatch;
@@ -8,6 +9,8 @@ import dev.kasoku.common.bus.Messages.CounterDeltas;
 import dev.kasoku.common.bus.Messages.CounterRow;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.stats.LatencySketch;
+import dev.kasoku.common.prometheus.Prometheus;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -36,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * each window's batch is numbered (this instance's stream id, a sequence from 1) and kept in a
  * {@link DeltaOutbox} until a metrics instance replies that it folded it. Latency goes into
  * {@link LatencySketch} buckets per tenant and site (edge total time, origin time), counters that
- * merge by addition. Used from its verticle's event loop only.
+ * merge by addition. Each request also moves the process's Prometheus meters ({@link EdgeMeters}).
+ * Used from its verticle's event loop only.
  */
 public final class EdgeTelemetry {
   private static final System.Logger LOG = System.getLogger(EdgeTelemetry.class.getName());
@@ -53,6 +57,11 @@ public final class EdgeTelemetry {
   public static final int MAX_UNACKED_DELTAS = 300;
   /** How long a delta batch waits for its acknowledgement before it is sent again. */
   public static final long DELTA_ACK_TIMEOUT_MS = 5000;
+  /**
+   * How long a stopping edge waits for its last counter deltas to be acknowledged: well inside the
+   * second the launcher allows a draining edge beyond its grace.
+   */
+  public static final long FINAL_FLUSH_MS = 750;
 
   private final Vertx vertx;
   private final String node;
@@ -65,6 +74,7 @@ public final class EdgeTelemetry {
   private long seq;
   private final DeltaOutbox deltas;
   private final AtomicLong dropped;
+  private final EdgeMeters meters;
   private long timer = -1;
 
   /**
@@ -78,17 +88,30 @@ public final class EdgeTelemetry {
     this.windowStart = clock.instant();
     this.stream = node + "." + Ids.random(10);
     this.deltas = new DeltaOutbox(vertx, MAX_UNACKED_DELTAS, DELTA_ACK_TIMEOUT_MS);
+    this.meters = new EdgeMeters(Prometheus.registry(vertx));
   }
 
   public void start() {
     timer = vertx.setPeriodic(FLUSH_MS, id -> flush());
   }
 
-  public void stop() {
+  /**
+   * Hands over what is pending and waits, at most {@link #FINAL_FLUSH_MS}, until a metrics instance
+   * acknowledged every counter-delta batch still unacknowledged (the last window's included), so a
+   * graceful stop loses no counts while a metrics instance is there; never fails.
+   */
+  public Future<Void> stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
+      timer = -1;
     }
     flush();
+    return deltas.drain(FINAL_FLUSH_MS).onSuccess(acked -> {
+      if (!acked) {
+        LOG.log(Level.WARNING, "edge {0} stopped with {1} counter-delta batch(es) unacknowledged after {2} ms",
+            node, deltas.pending(), FINAL_FLUSH_MS);
+      }
+    }).mapEmpty();
   }
 
   /**
@@ -97,6 +120,7 @@ public final class EdgeTelemetry {
    * @param bytesIn bytes of the client's request body
    */
   public void record(AccessLogRecord r, long bytesIn, long originBytes, boolean originContacted) {
+    meters.request(r.cacheStatus(), r.status(), r.bytes(), bytesIn, r.totalMs(), r.originMs(), originContacted);
     if (queue.size() >= MAX_QUEUED) {
       dropped.incrementAndGet();
     } else {
@@ -133,6 +157,11 @@ public final class EdgeTelemetry {
     if (queue.size() >= BATCH_RECORDS) {
       flushLogs();
     }
+  }
+
+  /** Counts an origin request that got no usable response ({@code kasoku_origin_errors_total}). */
+  public void originFailed(OriginException.Kind kind) {
+    meters.originFailed(kind);
   }
 
   /**

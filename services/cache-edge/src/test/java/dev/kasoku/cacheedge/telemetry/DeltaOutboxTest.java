@@ -108,6 +108,44 @@ class DeltaOutboxTest {
   }
 
   @Test
+  void drainResendsARefusedBatchAndCompletesOnceEveryBatchIsAcknowledged() throws Exception {
+    List<Long> seen = new CopyOnWriteArrayList<>();
+    AtomicInteger refusals = new AtomicInteger(1);
+    consume(m -> {
+      seen.add(m.body().seq());
+      if (m.body().seq() == 2 && refusals.getAndDecrement() > 0) {
+        m.fail(503, "store down");
+      } else {
+        m.reply(null);
+      }
+    });
+    // no pump timer: only the drain sends again
+    Boolean acked = onContext(() -> {
+      outbox = new DeltaOutbox(vertx, 10, 5000);
+      outbox.offer(batch(1));
+      outbox.offer(batch(2));
+      return outbox.drain(2000);
+    }).toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(acked).isTrue();
+    assertThat(onContext(() -> outbox.pending())).isZero();
+    assertThat(seen).containsExactlyInAnyOrder(1L, 2L, 2L);
+  }
+
+  @Test
+  void drainGivesUpAfterItsBoundAndKeepsWhatIsLeft() throws Exception {
+    long started = System.nanoTime();
+    Boolean acked = onContext(() -> {
+      outbox = new DeltaOutbox(vertx, 10, 5000);
+      outbox.offer(batch(1)); // nobody consumes: every send fails at once
+      return outbox.drain(300);
+    }).toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    long tookMs = (System.nanoTime() - started) / 1_000_000;
+    assertThat(acked).isFalse();
+    assertThat(tookMs).isBetween(250L, 2000L);
+    assertThat(onContext(() -> outbox.pending())).isEqualTo(1);
+  }
+
+  @Test
   void anUnansweredBatchIsSentAgainAfterTheAcknowledgementTimeout() throws Exception {
     List<Long> seen = new CopyOnWriteArrayList<>();
     consume(m -> {
