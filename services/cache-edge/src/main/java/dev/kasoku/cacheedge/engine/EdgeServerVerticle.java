@@ -105,7 +105,7 @@ public final class EdgeServerVerticle extends VerticleBase {
   public Future<?> start() {
     EdgeSettings s = runtime.settings();
     clients = new OriginClients(vertx, runtime.guard(), s.connectTimeoutMs(), s.readTimeoutMs());
-    telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.telemetryDropped());
+    telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.logs());
     telemetry.start();
     HttpServerOptions options = serverOptions(s);
     server = vertx.createHttpServer(options)
@@ -156,7 +156,8 @@ public final class EdgeServerVerticle extends VerticleBase {
    * Drains, then stops: the listeners stop accepting, idle connections are closed, HTTP/1.x
    * responses still to be written carry {@code Connection: close} (HTTP/2 clients get GOAWAY), and
    * requests in flight may finish for {@code drainMs}; only then are the origin connections closed
-   * and the last telemetry handed over.
+   * and the last telemetry handed over (the access-log records with a bounded wait for their
+   * acknowledgement, {@link EdgeTelemetry#stop}).
    */
   @Override
   public Future<?> stop() {
@@ -165,10 +166,7 @@ public final class EdgeServerVerticle extends VerticleBase {
     return Future.join(server.shutdown(drain, TimeUnit.MILLISECONDS),
             tlsServer == null ? Future.succeededFuture() : tlsServer.shutdown(drain, TimeUnit.MILLISECONDS))
         .eventually(() -> clients.close())
-        .eventually(() -> {
-          telemetry.stop();
-          return Future.succeededFuture();
-        });
+        .eventually(() -> telemetry.stop());
   }
 
   /** True once the verticle is stopping. */
