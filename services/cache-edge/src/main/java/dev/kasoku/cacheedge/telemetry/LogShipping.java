@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * episode per tenant: its count and the window of the records' timestamps grow with every drop, and
  * the tenant's notification feed gets one {@value #NOTIFICATION_KIND} entry naming both when the
  * episode ends: a logging instance acknowledges a batch again, the edge stops, or the episode has
- * lasted {@link #EPISODE_MAX} (then a new one begins, so a long outage is announced while it lasts).
+ * lasted {@link #EPISODE_MAX} when the next drop comes (that drop begins a new one, so a long outage
+ * is announced while it lasts).
  *
  * <p>Thread-safe: every edge verticle of the process calls it from its own event loop.
  */
@@ -63,6 +64,9 @@ public final class LogShipping {
   private final Map<String, Episode> episodes = new HashMap<>();
   private volatile boolean anyEpisode;
   private final List<Future<Void>> announcing = new ArrayList<>();
+  static final long WARN_EVERY_MS = 10_000;
+  private final AtomicLong unwarned = new AtomicLong();
+  private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_EVERY_MS * 1_000_000);
 
   /** One tenant's records dropped since the last announcement. */
   private static final class Episode {
@@ -167,7 +171,19 @@ public final class LogShipping {
       }
       anyEpisode = !episodes.isEmpty();
     }
-    LOG.log(Level.WARNING, "{0} access-log records dropped unacknowledged: {1}", records.size(), reason);
+    warnDropped(records.size(), reason);
+  }
+
+  /** One warning per {@link #WARN_EVERY_MS} at most: past the bound every new record drops an old one. */
+  private void warnDropped(int n, String reason) {
+    long since = unwarned.addAndGet(n);
+    long now = System.nanoTime();
+    long last = lastWarnNanos.get();
+    if (now - last >= WARN_EVERY_MS * 1_000_000 && lastWarnNanos.compareAndSet(last, now)) {
+      unwarned.addAndGet(-since);
+      LOG.log(Level.WARNING, "{0} access-log records dropped unacknowledged since the last warning ({1} in all): {2}",
+          since, droppedRecords.get(), reason);
+    }
   }
 
   /** A logging instance acknowledged a batch: the open episodes end and are announced. */
