@@ -42,16 +42,64 @@ public final class Messages {
   /** A tenant was deleted: every service erases what it holds of it. */
   public record TenantDeleted(String tenant) {}
 
-  /** One access-log line (what the tenant downloads from the logs operation of docs/openapi.yaml). */
+  /**
+   * One access-log line (what the tenant downloads from the logs operation of docs/openapi.yaml),
+   * stamped by the edge when the response ends (UTC, ms).
+   *
+   * @param bytes response bytes sent to the client
+   * @param bytesIn request body bytes received from the client
+   * @param contentType the response's Content-Type; null when it had none
+   * @param tlsVersion the client connection's TLS protocol ("TLSv1.3"); null over plain HTTP
+   * @param range the request's Range header; null when it had none
+   */
   public record AccessLogRecord(Instant ts, String tenant, String site, String host, String clientIp,
-                                String method, String path, String protocol, int status, long bytes,
-                                String cacheStatus, long originMs, long totalMs, String userAgent,
-                                String referer, String node, String requestId) {}
+                                String method, String path, String protocol, int status, long bytes, long bytesIn,
+                                String contentType, String tlsVersion, String range, String cacheStatus,
+                                long originMs, long totalMs, String userAgent, String referer, String node,
+                                String requestId) {
+    /** A record without the request-body size, content type, TLS version and range. */
+    public AccessLogRecord(Instant ts, String tenant, String site, String host, String clientIp, String method,
+                           String path, String protocol, int status, long bytes, String cacheStatus, long originMs,
+                           long totalMs, String userAgent, String referer, String node, String requestId) {
+      this(ts, tenant, site, host, clientIp, method, path, protocol, status, bytes, 0, null, null, null, cacheStatus,
+          originMs, totalMs, userAgent, referer, node, requestId);
+    }
+  }
 
-  /** Access-log records batched by an edge. */
-  public record AccessLogBatch(List<AccessLogRecord> records) {
+  /**
+   * Access-log records batched by an edge. {@code stream} names one sender incarnation (an edge
+   * verticle since its start: a node's sequence restarts with it, and several verticles of a node
+   * each count their own) and {@code seq} numbers its batches from 1, so (node, stream, seq)
+   * identifies a batch and a logging instance drops a resend of one it already stored.
+   * {@code floor} is the lowest seq the sender may still send (everything below it was
+   * acknowledged or given up), so a receiver can forget what lies below it. {@code sentAt} is the
+   * sender's clock when this copy left (set again on every resend): the receiver compares it with
+   * its own clock. A batch without a stream (null) is not deduplicated.
+   */
+  public record AccessLogBatch(String node, String stream, long seq, long floor, Instant sentAt,
+                               List<AccessLogRecord> records) {
     public AccessLogBatch {
       records = List.copyOf(records);
+    }
+
+    /** A batch without identity or send time (never deduplicated). */
+    public AccessLogBatch(List<AccessLogRecord> records) {
+      this(null, null, 0, 0, null, records);
+    }
+
+    /** This batch as sent again at {@code at}. */
+    public AccessLogBatch sentAt(Instant at) {
+      return new AccessLogBatch(node, stream, seq, floor, at, records);
+    }
+
+    /** This batch with another floor (the sender's lowest seq still unacknowledged). */
+    public AccessLogBatch withFloor(long f) {
+      return new AccessLogBatch(node, stream, seq, f, sentAt, records);
+    }
+
+    /** The identity deduplication works on. */
+    public String batchId() {
+      return node + "/" + stream + "/" + seq;
     }
   }
 

@@ -36,6 +36,8 @@ import java.util.Set;
  * @param edgeConnections how the edge bounds client connections (timeouts and caps)
  * @param metricsToken bearer token required for /metrics on the API port; null: /metrics is open
  *     (KASOKU_METRICS_TOKEN)
+ * @param edgeLogBufferBytes access-log records an edge process keeps while no logging instance
+ *     acknowledges them; past it the oldest are dropped, counted and announced (KASOKU_EDGE_LOG_BUFFER)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -57,7 +59,8 @@ public record KasokuConfig(
     Duration shutdownGrace,
     long edgeMaxObjectBytes,
     EdgeConnections edgeConnections,
-    String metricsToken) {
+    String metricsToken,
+    long edgeLogBufferBytes) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -68,6 +71,8 @@ public record KasokuConfig(
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(8);
   /** Largest response body the edge stores (64 MiB); larger ones are streamed, not stored. */
   public static final long DEFAULT_EDGE_MAX_OBJECT = 64L << 20;
+  /** Access-log records an edge keeps unacknowledged (64 MiB: minutes of a busy edge's records). */
+  public static final long DEFAULT_EDGE_LOG_BUFFER = 64L << 20;
   /** Minimum secret key length in characters; shorter keys are guessable. */
   public static final int MIN_SECRET_KEY_LENGTH = 32;
 
@@ -85,6 +90,9 @@ public record KasokuConfig(
     Objects.requireNonNull(edgeConnections, "edgeConnections");
     if (edgeMaxObjectBytes <= 0) {
       throw new ConfigException("KASOKU_EDGE_MAX_OBJECT", String.valueOf(edgeMaxObjectBytes), "must be positive");
+    }
+    if (edgeLogBufferBytes <= 0) {
+      throw new ConfigException("KASOKU_EDGE_LOG_BUFFER", String.valueOf(edgeLogBufferBytes), "must be positive");
     }
     if (metricsToken != null && metricsToken.isBlank()) {
       throw new ConfigException("KASOKU_METRICS_TOKEN", "", "must not be blank (leave it unset for an open /metrics)");
@@ -110,7 +118,7 @@ public record KasokuConfig(
                       Duration shutdownGrace) {
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
-        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null);
+        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER);
   }
 
   public boolean runs(ServiceRole role) {

@@ -3,8 +3,8 @@ package dev.kasoku.common.prometheus;
 import dev.kasoku.common.http.ApiException;
 import dev.kasoku.common.http.Problems;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -16,11 +16,15 @@ import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.micrometer.impl.MicrometerMetrics;
+import io.vertx.core.spi.metrics.MetricsProvider;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
+import java.util.WeakHashMap;
 
 /**
  * The process's Prometheus exposition for SREs: every Kasoku Vert.x is built with Vert.x's Micrometer
@@ -47,8 +51,8 @@ public final class Prometheus {
       "system.cpu.count");
 
   private static final String LOCAL_MAP = "kasoku.prometheus";
-  /** Where a Vert.x built without metrics (a unit test's plain {@code Vertx.vertx()}) records: nowhere. */
-  private static final MeterRegistry NONE = new CompositeMeterRegistry();
+  /** Registries of Vert.x instances built without metrics (tests), so their meters are still counted. */
+  private static final Map<Vertx, MeterRegistry> UNEXPORTED = new WeakHashMap<>();
 
   private Prometheus() {}
 
@@ -57,16 +61,27 @@ public final class Prometheus {
     vertx.sharedData().<String, Holder>getLocalMap(LOCAL_MAP).put("registry", new Holder(registry));
   }
 
+
+  private record Holder(MeterRegistry registry) implements Shareable {}
+
   /**
-   * The registry served as {@code /metrics} for the process of {@code vertx}; for a Vert.x that has
-   * none attached, a registry whose meters record nothing (a composite without members).
+   * The registry a service registers Kasoku's own meters in: the one {@link #attach}ed to this
+   * Vert.x or the one {@link #instrument} gave it (so they appear in {@code /metrics} next to
+   * Vert.x's), or, for a Vert.x built without metrics, one registry of its own that nothing exports
+   * (tests read it).
    */
   public static MeterRegistry registry(Vertx vertx) {
     Holder h = vertx.sharedData().<String, Holder>getLocalMap(LOCAL_MAP).get("registry");
-    return h == null ? NONE : h.registry;
+    if (h != null) {
+      return h.registry;
+    }
+    if (vertx instanceof MetricsProvider p && p.getMetrics() instanceof MicrometerMetrics m) {
+      return m.registry();
+    }
+    synchronized (UNEXPORTED) {
+      return UNEXPORTED.computeIfAbsent(vertx, v -> new SimpleMeterRegistry());
+    }
   }
-
-  private record Holder(MeterRegistry registry) implements Shareable {}
 
   /**
    * A fresh registry for one Vert.x. Three of Micrometer's JVM meters are left out because their

@@ -48,6 +48,7 @@ class ConfigLoaderTest {
       assertThat(c.allowedOriginNetworks()).isEmpty();
       assertThat(c.trustedProxies()).isEmpty();
       assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(8));
+      assertThat(c.edgeLogBufferBytes()).isEqualTo(64L << 20);
       assertThat(c.nodeId()).isNotBlank();
     }
 
@@ -85,6 +86,7 @@ class ConfigLoaderTest {
           "KASOKU_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2:5701",
           "KASOKU_EDGE_MEMORY", "512m",
           "KASOKU_SHUTDOWN_GRACE", "20s",
+          "KASOKU_EDGE_LOG_BUFFER", "16m",
           "KASOKU_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.0.0/16",
           "KASOKU_MODE", "production",
           "KASOKU_SECRET_KEY", SECRET));
@@ -94,6 +96,7 @@ class ConfigLoaderTest {
       assertThat(c.redisUrl()).contains("redis://10.0.0.5:6379/2");
       assertThat(c.edgeMemoryBytes()).isEqualTo(512L << 20);
       assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
+      assertThat(c.edgeLogBufferBytes()).isEqualTo(16L << 20);
       assertThat(c.trustedProxies()).hasSize(2);
       assertThat(c.mode()).isEqualTo(KasokuConfig.Mode.PRODUCTION);
     }
@@ -171,6 +174,8 @@ class ConfigLoaderTest {
           Arguments.of("KASOKU_EDGE_MEMORY", "0%"),
           Arguments.of("KASOKU_EDGE_MEMORY", "101%"),
           Arguments.of("KASOKU_EDGE_MEMORY", "%"),
+          Arguments.of("KASOKU_EDGE_LOG_BUFFER", "0"),
+          Arguments.of("KASOKU_EDGE_LOG_BUFFER", "a lot"),
           Arguments.of("KASOKU_ALLOWED_ORIGIN_NETWORKS", "10.0.0.0/33"),
           Arguments.of("KASOKU_TRUSTED_PROXIES", "proxy.example"),
           Arguments.of("KASOKU_SHUTDOWN_GRACE", "10"),

@@ -7,6 +7,7 @@ import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
 import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
+import dev.kasoku.cacheedge.telemetry.LogShipping;
 import dev.kasoku.cacheedge.tls.CertificateBook;
 import dev.kasoku.cacheedge.tls.EdgeTlsListener;
 import dev.kasoku.cacheedge.engine.Collapser;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
 import dev.kasoku.common.http.Health;
+import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
 import java.time.Clock;
@@ -110,8 +112,10 @@ public final class CacheEdgeVerticle extends VerticleBase {
     // every writer (request path, purge, config) goes through the purge-guarded storage
     Storage storage = purge.storage();
     SiteTable sites = new SiteTable(store.sites());
-    runtime = new EdgeRuntime(s, storage, sites, clock);
-    registerMeters(Prometheus.registry(vertx), runtime);
+    MeterRegistry meterRegistry = Prometheus.registry(vertx);
+    runtime = new EdgeRuntime(s, storage, sites, clock, new LogShipping(s.nodeId(), s.logBufferBytes(), s.instances(),
+        store.notifications(), clock, meterRegistry));
+    registerMeters(meterRegistry, runtime);
     MessageConsumer<Messages.ConfigChanged> consumer = Addresses.CONFIG_CHANGED.consumer(vertx.eventBus(), m -> {
       if (m.body().version() == 0) {
         // site deleted: its cached objects go with it (a re-created site must not see them)
@@ -218,7 +222,9 @@ public final class CacheEdgeVerticle extends VerticleBase {
     }
     // child deployments are undeployed before this stop() runs; nothing streams from storage now
     runtime.storage().close();
-    return certificates == null ? Future.succeededFuture() : certificates.stop();
+    // the servers drained their access-log buffers: announce what they had to drop
+    Future<Void> announced = runtime.logs().close(2000);
+    return certificates == null ? announced : Future.join(announced, certificates.stop());
   }
 
   /** The HTTPS port (the configured one, or the one chosen for port 0); -1 without HTTPS. */

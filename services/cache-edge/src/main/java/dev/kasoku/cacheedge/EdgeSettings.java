@@ -29,6 +29,8 @@ import java.util.List;
  * @param trustedProxies peers whose X-Forwarded-For is kept
  * @param nodeId name in Via and telemetry
  * @param connections how client connections are bounded and drained
+ * @param logBufferBytes access-log records the process keeps while no logging instance acknowledges
+ *     them (shared out over the instances); past it the oldest are dropped and announced
  */
 public record EdgeSettings(
     int instances,
@@ -50,7 +52,8 @@ public record EdgeSettings(
     List<Cidr> allowedOriginNetworks,
     List<Cidr> trustedProxies,
     String nodeId,
-    Connections connections) {
+    Connections connections,
+    long logBufferBytes) {
 
   public static final long DEFAULT_COLLAPSE_WAIT_MS = 8000;
   public static final long DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -70,6 +73,22 @@ public record EdgeSettings(
     allowedOriginNetworks = List.copyOf(allowedOriginNetworks);
     trustedProxies = List.copyOf(trustedProxies);
     java.util.Objects.requireNonNull(connections, "connections");
+    if (logBufferBytes < 1) {
+      throw new IllegalArgumentException("logBufferBytes must be positive");
+    }
+  }
+
+  /** The settings with the default access-log buffer. */
+  public EdgeSettings(int instances, String bindAddress, int port, long memoryBytes, long maxObjectBytes,
+                      int maxVariants, long collapseWaitMs, long connectTimeoutMs, long readTimeoutMs,
+                      long originDownMs, int maxHeaderBytes, int maxUriBytes, long h2MaxConcurrentStreams,
+                      int h2RstFloodMax, int h2RstFloodWindowSeconds, long siteRefreshMs,
+                      List<Cidr> allowedOriginNetworks, List<Cidr> trustedProxies, String nodeId,
+                      Connections connections) {
+    this(instances, bindAddress, port, memoryBytes, maxObjectBytes, maxVariants, collapseWaitMs, connectTimeoutMs,
+        readTimeoutMs, originDownMs, maxHeaderBytes, maxUriBytes, h2MaxConcurrentStreams, h2RstFloodMax,
+        h2RstFloodWindowSeconds, siteRefreshMs, allowedOriginNetworks, trustedProxies, nodeId, connections,
+        KasokuConfig.DEFAULT_EDGE_LOG_BUFFER);
   }
 
   /** The settings with the default connection bounds (tests that do not look at them). */
@@ -155,13 +174,14 @@ public record EdgeSettings(
         DEFAULT_COLLAPSE_WAIT_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, DEFAULT_ORIGIN_DOWN_MS,
         DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_URI_BYTES, DEFAULT_H2_MAX_STREAMS, DEFAULT_H2_RST_FLOOD_MAX,
         DEFAULT_H2_RST_FLOOD_WINDOW_S, DEFAULT_SITE_REFRESH_MS, c.allowedOriginNetworks(), c.trustedProxies(),
-        c.nodeId(), Connections.from(c, OpenFileLimit.current()));
+        c.nodeId(), Connections.from(c, OpenFileLimit.current()), c.edgeLogBufferBytes());
   }
 
   public EdgeSettings withConnections(Connections c) {
     return new EdgeSettings(instances, bindAddress, port, memoryBytes, maxObjectBytes, maxVariants, collapseWaitMs,
         connectTimeoutMs, readTimeoutMs, originDownMs, maxHeaderBytes, maxUriBytes, h2MaxConcurrentStreams,
-        h2RstFloodMax, h2RstFloodWindowSeconds, siteRefreshMs, allowedOriginNetworks, trustedProxies, nodeId, c);
+        h2RstFloodMax, h2RstFloodWindowSeconds, siteRefreshMs, allowedOriginNetworks, trustedProxies, nodeId, c,
+        logBufferBytes);
   }
 
   /** The same settings on another port (instances after the first bind the one the first chose). */
@@ -169,27 +189,35 @@ public record EdgeSettings(
     return new EdgeSettings(instances, bindAddress, p, memoryBytes, maxObjectBytes, maxVariants, collapseWaitMs,
         connectTimeoutMs, readTimeoutMs, originDownMs, maxHeaderBytes, maxUriBytes, h2MaxConcurrentStreams,
         h2RstFloodMax, h2RstFloodWindowSeconds, siteRefreshMs, allowedOriginNetworks, trustedProxies, nodeId,
-        connections);
+        connections, logBufferBytes);
   }
 
   public EdgeSettings withInstances(int n) {
     return new EdgeSettings(n, bindAddress, port, memoryBytes, maxObjectBytes, maxVariants, collapseWaitMs,
         connectTimeoutMs, readTimeoutMs, originDownMs, maxHeaderBytes, maxUriBytes, h2MaxConcurrentStreams,
         h2RstFloodMax, h2RstFloodWindowSeconds, siteRefreshMs, allowedOriginNetworks, trustedProxies, nodeId,
-        connections);
+        connections, logBufferBytes);
   }
 
   public EdgeSettings withTimeouts(long collapseWait, long connect, long read) {
     return new EdgeSettings(instances, bindAddress, port, memoryBytes, maxObjectBytes, maxVariants, collapseWait,
         connect, read, originDownMs, maxHeaderBytes, maxUriBytes, h2MaxConcurrentStreams,
         h2RstFloodMax, h2RstFloodWindowSeconds, siteRefreshMs, allowedOriginNetworks, trustedProxies, nodeId,
-        connections);
+        connections, logBufferBytes);
   }
 
   public EdgeSettings withStorage(long memory, long maxObject, int variants) {
     return new EdgeSettings(instances, bindAddress, port, memory, maxObject, variants, collapseWaitMs,
         connectTimeoutMs, readTimeoutMs, originDownMs, maxHeaderBytes, maxUriBytes, h2MaxConcurrentStreams,
         h2RstFloodMax, h2RstFloodWindowSeconds, siteRefreshMs, allowedOriginNetworks, trustedProxies, nodeId,
-        connections);
+        connections, logBufferBytes);
+  }
+
+  /** The same settings with another access-log buffer bound (tests: a small one). */
+  public EdgeSettings withLogBuffer(long bytes) {
+    return new EdgeSettings(instances, bindAddress, port, memoryBytes, maxObjectBytes, maxVariants, collapseWaitMs,
+        connectTimeoutMs, readTimeoutMs, originDownMs, maxHeaderBytes, maxUriBytes, h2MaxConcurrentStreams,
+        h2RstFloodMax, h2RstFloodWindowSeconds, siteRefreshMs, allowedOriginNetworks, trustedProxies, nodeId,
+        connections, bytes);
   }
 }

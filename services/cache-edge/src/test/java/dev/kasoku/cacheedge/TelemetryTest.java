@@ -8,12 +8,17 @@ import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
 import dev.kasoku.common.testing.Await;
 import io.vertx.core.Promise;
+
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Access-log records and counter deltas leave in batches on the bus; without consumers they are dropped and counted. */
+/**
+ * Access-log records and counter deltas leave in batches on the bus, each numbered in its sender's
+ * stream; access-log batches are kept until a consumer acknowledges them, within a bound past which
+ * the oldest are dropped, counted and announced to their tenant.
+ */
 class TelemetryTest {
   private EdgeHarness h;
 
@@ -95,17 +100,139 @@ class TelemetryTest {
   }
 
   @Test
-  void recordsWithoutAConsumerAreDroppedAndCounted() throws Exception {
+  void eachBatchCarriesItsSenderStreamSequenceAndSendTimeAndTheRecordsTheNewFields() {
+    h = new EdgeHarness(s -> s, true);
+    List<Messages.AccessLogBatch> batches = new CopyOnWriteArrayList<>();
+    Await.result(Addresses.LOG_ACCESS.consumer(h.vertx.eventBus(), m -> {
+      batches.add(m.body());
+      m.reply(m.body().records().size());
+    }).completion());
+    TestOrigin origin = h.origin().respond(200, "0123456789", "Cache-Control", "max-age=60", "Content-Type",
+        "text/plain; charset=utf-8");
+    h.site("f.example.com", origin, null);
+
+    h.get("f.example.com", "/ranged", "Range", "bytes=0-3");
+    // the first batch leaves with the flush timer
+    await(() -> batches.size() >= 1);
+    h.send(io.vertx.core.http.HttpMethod.POST, "f.example.com", "/form", io.vertx.core.buffer.Buffer.buffer("abcdefg"));
+    await(() -> batches.size() >= 2);
+    assertThat(h.raw("GET /secure HTTP/1.1\r\nHost: f.example.com\r\nConnection: close\r\n\r\n", true, 3000))
+        .startsWith("HTTP/1.1 200");
+    await(() -> batches.size() >= 3);
+
+    Messages.AccessLogBatch first = batches.get(0);
+    assertThat(first.node()).isEqualTo("edge-test");
+    assertThat(first.stream()).startsWith("edge-test.");
+    assertThat(first.sentAt()).as("the edge's clock at the send").isEqualTo(h.clock.instant());
+    assertThat(batches).extracting(Messages.AccessLogBatch::seq).containsExactly(1L, 2L, 3L);
+    assertThat(batches).extracting(Messages.AccessLogBatch::stream).containsOnly(first.stream());
+    Messages.AccessLogRecord ranged = first.records().get(0);
+    assertThat(ranged.range()).isEqualTo("bytes=0-3");
+    assertThat(ranged.status()).isEqualTo(206);
+    assertThat(ranged.contentType()).isEqualTo("text/plain; charset=utf-8");
+    assertThat(ranged.tlsVersion()).as("plain HTTP").isNull();
+    assertThat(ranged.bytesIn()).isZero();
+    Messages.AccessLogRecord form = batches.get(1).records().get(0);
+    assertThat(form.bytesIn()).isEqualTo(7);
+    assertThat(form.range()).isNull();
+    assertThat(batches.get(2).records().get(0).tlsVersion()).startsWith("TLSv1.");
+  }
+
+  @Test
+  void recordsWithoutAConsumerAreKeptAndResentUntilOneAcknowledgesThem() {
     h = new EdgeHarness();
     TestOrigin origin = h.origin().respond(200, "x");
     h.site("t.example.com", origin, null);
     for (int i = 0; i < 3; i++) {
       h.get("t.example.com", "/d" + i);
     }
-    long deadline = System.currentTimeMillis() + 5000;
-    while (h.edge.runtime().telemetryDropped().get() < 3 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
+    // nobody consumes: the batch is attempted (no handlers) and kept
+    await(() -> unacked() == 3);
+    List<Messages.AccessLogBatch> seen = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    Await.result(Addresses.LOG_ACCESS.consumer(h.vertx.eventBus(), m -> {
+      seen.add(m.body());
+      if (refusals.getAndIncrement() == 0) {
+        m.fail(500, "disk full"); // a logging instance that could not store it
+      } else {
+        m.reply(m.body().records().size());
+      }
+    }).completion());
+    await(() -> unacked() == 0);
+    assertThat(seen).hasSizeGreaterThanOrEqualTo(2).extracting(Messages.AccessLogBatch::seq).containsOnly(1L);
+    assertThat(seen.get(seen.size() - 1).records()).extracting(Messages.AccessLogRecord::path)
+        .containsExactly("/d0", "/d1", "/d2");
+    assertThat(h.edge.runtime().logs().droppedRecords()).isZero();
+    assertThat(h.edge.runtime().logs().bufferedBytes()).isZero();
+  }
+
+  @Test
+  void pastTheBoundTheOldestRecordsAreDroppedCountedAndAnnouncedOnceToTheirTenant() {
+    h = new EdgeHarness(s -> s.withLogBuffer(8 * 1024));
+    TestOrigin origin = h.origin().respond(200, "x");
+    h.site("b.example.com", origin, null);
+    List<java.time.Instant> stamps = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      h.clock.advance(java.time.Duration.ofSeconds(1));
+      stamps.add(h.clock.instant());
+      h.get("b.example.com", "/b" + i);
     }
-    assertThat(h.edge.runtime().telemetryDropped().get()).isGreaterThanOrEqualTo(3);
+    await(() -> unacked() + h.edge.runtime().logs().droppedRecords() == 40); // the last record follows its response
+    assertThat(h.edge.runtime().logs().droppedRecords()).as("8 KiB hold a few records, not 40").isBetween(20L, 39L);
+    assertThat(h.edge.runtime().logs().bufferedBytes()).isLessThanOrEqualTo(8 * 1024);
+    long dropped = h.edge.runtime().logs().droppedRecords();
+    assertThat(Await.result(h.store.notifications().list(EdgeHarness.TENANT, 10)))
+        .as("announced when the episode ends, not per record").isEmpty();
+
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    Await.result(Addresses.LOG_ACCESS.consumer(h.vertx.eventBus(), m -> {
+      m.body().records().forEach(r -> delivered.add(r.path()));
+      m.reply(m.body().records().size());
+    }).completion());
+    await(() -> unacked() == 0);
+    assertThat(delivered).as("the newest survive, the oldest were dropped").hasSize((int) (40 - dropped))
+        .contains("/b39").doesNotContain("/b0");
+    assertThat(delivered.get(0)).isEqualTo("/b" + dropped);
+
+    await(() -> !Await.result(h.store.notifications().list(EdgeHarness.TENANT, 10)).isEmpty());
+    List<dev.kasoku.common.model.Notification> feed = Await.result(h.store.notifications().list(EdgeHarness.TENANT, 10));
+    assertThat(feed).hasSize(1);
+    assertThat(feed.get(0).kind()).isEqualTo("log.dropped");
+    assertThat(feed.get(0).message()).startsWith(dropped + " access-log records of " + stamps.get(0) + " to "
+        + stamps.get((int) dropped - 1)).contains("edge-test").contains("KASOKU_EDGE_LOG_BUFFER");
+  }
+
+  @Test
+  void aGracefulStopHandsOverTheRecordsNotYetSent() {
+    h = new EdgeHarness();
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    Await.result(Addresses.LOG_ACCESS.consumer(h.vertx.eventBus(), m -> {
+      m.body().records().forEach(r -> delivered.add(r.path()));
+      m.reply(m.body().records().size());
+    }).completion());
+    TestOrigin origin = h.origin().respond(200, "x");
+    h.site("g.example.com", origin, null);
+    h.get("g.example.com", "/last");
+    Await.result(h.stopEdge());
+    assertThat(delivered).containsExactly("/last");
+  }
+
+  private int unacked() {
+    return (int) h.edge.runtime().logs().bufferedRecords();
+  }
+
+  private static void await(java.util.function.BooleanSupplier condition) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("condition not met within 10 s");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
   }
 }

@@ -5,11 +5,14 @@ import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AuditEvent;
 import dev.kasoku.common.bus.Messages.TenantDeleted;
 import dev.kasoku.common.http.ApiException;
+import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.logging.impl.AccessLogService;
 import dev.kasoku.logging.impl.AuditHandlers;
 import dev.kasoku.logging.impl.AuditService;
+import dev.kasoku.logging.impl.ClockSkew;
 import dev.kasoku.logging.impl.LogQuery;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -21,8 +24,10 @@ import io.vertx.core.eventbus.MessageConsumer;
  * and answers a batch only once it is on this instance's disk ({@link AccessLogService}), serves
  * {@code GET /v1/tenants/{t}/logs} from what this instance stored, erases a deleted tenant's files
  * and the files older than {@link LoggingSettings#logRetention}. At start it checks and repairs every
- * stored file before it takes in anything. Not built yet: the edge keeping unacknowledged batches and
- * sending them again, downloads gathered from several logging instances, and log sinks.
+ * stored file before it takes in anything. Edges keep each batch until it is answered and send it
+ * again otherwise; a resend of a batch this instance stored is dropped (and counted), and every
+ * batch's send time is compared with this instance's clock ({@link ClockSkew}). Not built yet:
+ * downloads gathered from several logging instances, and log sinks.
  *
  * <p><b>Audit trail.</b> It takes in the {@link AuditEvent}s every control-plane service sends on
  * {@code kasoku.audit} and appends each to its tenant's hash chain (or the platform's), serves a
@@ -34,6 +39,7 @@ public final class LoggingVerticle extends VerticleBase {
   private final ServiceContext ctx;
   private final LoggingSettings settings;
   private AccessLogService logs;
+  private ClockSkew skew;
 
   public LoggingVerticle(ServiceContext ctx) {
     this(ctx, LoggingSettings.defaults());
@@ -48,7 +54,9 @@ public final class LoggingVerticle extends VerticleBase {
   public Future<?> start() {
     AuditService audit = new AuditService(vertx, ctx.store().audit(), ctx.clock(), settings);
     AuditHandlers handlers = new AuditHandlers(audit);
-    logs = new AccessLogService(vertx, ctx.config().logDir(), ctx.clock());
+    MeterRegistry meters = Prometheus.registry(vertx);
+    logs = new AccessLogService(vertx, ctx.config().logDir(), ctx.clock(), meters);
+    skew = new ClockSkew(ctx.clock(), meters);
     MessageConsumer<AuditEvent> events = Addresses.AUDIT.consumer(vertx.eventBus(), m -> audit.intake(m.body()));
     ctx.api().operation("getAudit").addHandler(handlers::records);
     ctx.api().operation("verifyAudit").addHandler(handlers::verify);
@@ -75,14 +83,16 @@ public final class LoggingVerticle extends VerticleBase {
     return logs.recover().compose(recovered -> {
       LOG.log(System.Logger.Level.INFO, "access-log store: {0} files checked, {1} repaired", recovered.files(),
           recovered.repaired());
-      MessageConsumer<AccessLogBatch> intake = Addresses.LOG_ACCESS.consumer(vertx.eventBus(),
-          m -> logs.intake(m.body().records())
-              .onSuccess(m::reply)
-              .onFailure(e -> {
-                LOG.log(System.Logger.Level.WARNING, "access-log batch of " + m.body().records().size()
-                    + " records not stored (the edge keeps it): " + e.getMessage());
-                m.fail(500, "not stored: " + e.getMessage());
-              }));
+      MessageConsumer<AccessLogBatch> intake = Addresses.LOG_ACCESS.consumer(vertx.eventBus(), m -> {
+        skew.observe(m.body());
+        logs.intake(m.body())
+            .onSuccess(m::reply)
+            .onFailure(e -> {
+              LOG.log(System.Logger.Level.WARNING, "access-log batch of " + m.body().records().size()
+                  + " records not stored (the edge keeps it): " + e.getMessage());
+              m.fail(500, "not stored: " + e.getMessage());
+            });
+      });
       return Future.all(events.completion(), deletions.completion(), intake.completion());
     });
   }
@@ -109,6 +119,9 @@ public final class LoggingVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (skew != null) {
+      skew.close();
+    }
     return logs == null ? Future.succeededFuture() : logs.close();
   }
 }

@@ -19,7 +19,10 @@ import dev.kasoku.common.testing.Await;
 import dev.kasoku.common.testing.MutableClock;
 import dev.kasoku.common.testing.TempStores;
 import dev.kasoku.common.testing.TestCredentials;
+import dev.kasoku.common.prometheus.Prometheus;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
@@ -51,6 +54,7 @@ import org.junit.jupiter.api.Timeout;
 class AccessLogTest {
   private static final Instant T0 = Instant.parse("2026-12-01T10:15:00Z");
   private Vertx vertx;
+  private PrometheusMeterRegistry registry;
   private Store store;
   private Path storeDir;
   private Path dataDir;
@@ -75,7 +79,8 @@ class AccessLogTest {
   }
 
   private void boot(Duration logRetention) {
-    vertx = Vertx.vertx();
+    registry = Prometheus.newRegistry();
+    vertx = Prometheus.instrument(Vertx.builder(), new VertxOptions(), registry).build();
     RecordCodec.registerAll(vertx);
     store = TempStores.embedded(vertx, storeDir, clock);
     KasokuConfig config = ConfigLoader.load(Map.of("KASOKU_SECRET_KEY", "access-log-tests-secret-key-32-chars!!",
@@ -252,5 +257,75 @@ class AccessLogTest {
       Thread.sleep(20);
     }
     assertThat(segments(tenantA)).extracting(p -> p.getFileName().toString()).containsExactly("2026120310.ndjson.gz");
+  }
+
+  /** Sends an edge's numbered batch and waits for the answer. */
+  private Object send(String stream, long seq, long floor, Instant sentAt, List<AccessLogRecord> records) {
+    return Await.result(Addresses.LOG_ACCESS.request(vertx.eventBus(),
+        new AccessLogBatch("edge-1", stream, seq, floor, sentAt, records), new DeliveryOptions().setSendTimeout(5000)))
+        .body();
+  }
+
+  private String scrape(String name) {
+    return registry.scrape().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+        .findFirst().orElse(name + " (absent)");
+  }
+
+  @Test
+  void aResendOfABatchStoredBeforeIsAnsweredButStoredOnceAndCounted() {
+    String stream = "edge-1." + Ids.random(10);
+    assertThat(send(stream, 1, 1, null, List.of(record(tenantA, T0, "www", 200, "hit", "/one", "ua")))).isEqualTo(1);
+    // batch 3 overtakes batch 2 (both in flight), then both are resent after lost answers
+    assertThat(send(stream, 3, 1, null, List.of(record(tenantA, T0.plusSeconds(2), "www", 200, "hit", "/three", "ua"))))
+        .isEqualTo(1);
+    assertThat(send(stream, 2, 1, null, List.of(record(tenantA, T0.plusSeconds(1), "www", 200, "hit", "/two", "ua"))))
+        .isEqualTo(1);
+    assertThat(send(stream, 3, 2, null, List.of(record(tenantA, T0.plusSeconds(2), "www", 200, "hit", "/three", "ua"))))
+        .as("a resend is answered (so the edge lets go of it) without being stored").isEqualTo(0);
+    assertThat(send(stream, 1, 1, null, List.of(record(tenantA, T0, "www", 200, "hit", "/one", "ua")))).isEqualTo(0);
+    // the same seq from another stream (another verticle, or the edge after a restart) is another batch
+    assertThat(send("edge-1." + Ids.random(10), 1, 1, null,
+        List.of(record(tenantA, T0.plusSeconds(3), "www", 200, "hit", "/other-stream", "ua")))).isEqualTo(1);
+    // a batch without identity (an older edge) is stored every time
+    send(List.of(record(tenantA, T0.plusSeconds(4), "www", 200, "hit", "/anonymous", "ua")));
+    send(List.of(record(tenantA, T0.plusSeconds(4), "www", 200, "hit", "/anonymous", "ua")));
+
+    assertThat(paths(logs(tenantA, viewerA, range(T0, T0.plusSeconds(60)))))
+        .containsExactly("/one", "/three", "/two", "/other-stream", "/anonymous", "/anonymous");
+    assertThat(scrape("kasoku_log_duplicate_batches_total")).isEqualTo("kasoku_log_duplicate_batches_total 2.0");
+  }
+
+  @Test
+  void theEdgesSendTimeIsComparedWithThisInstancesClock() {
+    send("edge-1." + Ids.random(10), 1, 1, clock.instant().minusMillis(3500),
+        List.of(record(tenantA, T0, "www", 200, "hit", "/late", "ua")));
+    assertThat(scrape("kasoku_log_clock_skew_seconds")).isEqualTo("kasoku_log_clock_skew_seconds 3.5");
+    send("edge-1." + Ids.random(10), 1, 1, clock.instant().plusMillis(250),
+        List.of(record(tenantA, T0, "www", 200, "hit", "/early", "ua")));
+    assertThat(scrape("kasoku_log_clock_skew_seconds")).as("the latest batch's, negative when the edge is ahead")
+        .isEqualTo("kasoku_log_clock_skew_seconds -0.25");
+  }
+
+  @Test
+  void theRequestBodySizeContentTypeTlsVersionAndRangeAreStoredAndDownloaded() {
+    AccessLogRecord full = new AccessLogRecord(T0, tenantA, "www", "www.example", "192.0.2.10", "GET", "/ranged",
+        "HTTP/2", 206, 4, 17, "text/plain; charset=utf-8", "TLSv1.3", "bytes=0-3", "hit", 0, 1, "ua", null, "edge-1",
+        "req-1");
+    AccessLogRecord plain = record(tenantA, T0.plusSeconds(1), "www", 200, "miss", "/plain", "ua");
+    send(List.of(full, plain));
+    String window = range(T0, T0.plusSeconds(60));
+    List<JsonObject> lines = logs(tenantA, viewerA, window).bodyAsString().lines().map(JsonObject::new).toList();
+    assertThat(lines.get(0).getLong("bytesIn")).isEqualTo(17);
+    assertThat(lines.get(0).getString("contentType")).isEqualTo("text/plain; charset=utf-8");
+    assertThat(lines.get(0).getString("tlsVersion")).isEqualTo("TLSv1.3");
+    assertThat(lines.get(0).getString("range")).isEqualTo("bytes=0-3");
+    assertThat(lines.get(1).getString("range")).as("absent: no Range header").isNull();
+    assertThat(lines.get(1).getLong("bytesIn")).isZero();
+
+    List<String> csv = logs(tenantA, viewerA, window + "&format=csv").bodyAsString().lines().toList();
+    assertThat(csv.get(0)).isEqualTo("ts,tenant,site,host,clientIp,method,path,protocol,status,bytes,bytesIn,"
+        + "contentType,tlsVersion,range,cacheStatus,originMs,totalMs,userAgent,referer,node,requestId");
+    assertThat(csv.get(1)).contains(",206,4,17,text/plain; charset=utf-8,TLSv1.3,bytes=0-3,hit,");
+    assertThat(csv.get(2)).contains(",200,1234,0,,,,miss,");
   }
 }

@@ -1141,9 +1141,20 @@ final class EdgeRequest {
         site == null ? null : site.tenant(), site == null ? null : site.site(),
         hostNorm, clientIp(), req.method().name(),
         canon == null ? truncate(req.uri()) : canon.uri(), protocol(), resp.getStatusCode(),
-        resp.bytesWritten(), logStatus, originMs, totalMs, truncate(req.headers().get(HttpHeaders.USER_AGENT)),
-        truncate(req.headers().get(HttpHeaders.REFERER)), rt.settings().nodeId(), reqId);
+        resp.bytesWritten(), req.bytesRead(), truncate(resp.headers().get(HttpHeaders.CONTENT_TYPE)), tlsVersion(),
+        truncate(req.headers().get(Headers.RANGE)), logStatus, originMs, totalMs,
+        truncate(req.headers().get(HttpHeaders.USER_AGENT)), truncate(req.headers().get(HttpHeaders.REFERER)),
+        rt.settings().nodeId(), reqId);
     edge.telemetry().record(rec, req.bytesRead(), originBytes, originMs >= 0);
+  }
+
+  /** The client connection's TLS protocol ("TLSv1.3"), or null over plain HTTP. */
+  private String tlsVersion() {
+    if (!req.isSSL()) {
+      return null;
+    }
+    javax.net.ssl.SSLSession session = req.connection().sslSession();
+    return session == null ? null : session.getProtocol();
   }
 
   private String protocol() {

@@ -5,6 +5,7 @@ import dev.kasoku.cacheedge.origin.OriginGuard;
 import dev.kasoku.cacheedge.origin.OriginHealth;
 import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.Storage;
+import dev.kasoku.cacheedge.telemetry.LogShipping;
 import dev.kasoku.common.net.Cidr;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,12 +18,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * batches) lives in the verticle.
  */
 public record EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, OriginHealth health,
-                          Collapser collapser, OriginGuard guard, Clock clock, AtomicLong telemetryDropped,
+                          Collapser collapser, OriginGuard guard, Clock clock, LogShipping logs,
                           AtomicLong originRequests, ConnectionLimits connectionLimits) {
 
-  public EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, Clock clock) {
+  public EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, Clock clock, LogShipping logs) {
     this(settings, storage, sites, new OriginHealth(clock, settings.originDownMs()), new Collapser(),
-        new OriginGuard(settings.allowedOriginNetworks()), clock, new AtomicLong(), new AtomicLong(),
+        new OriginGuard(settings.allowedOriginNetworks()), clock, logs, new AtomicLong(),
         new ConnectionLimits(settings.connections().maxPerClient(), settings.connections().maxTotal()));
   }
 
@@ -42,7 +43,7 @@ public record EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable site
   /** The same shared state with the listener port fixed (instances after the first bind it). */
   public EdgeRuntime withPort(int port) {
     EdgeSettings p = settings.withPort(port);
-    return new EdgeRuntime(p, storage, sites, health, collapser, guard, clock, telemetryDropped, originRequests,
+    return new EdgeRuntime(p, storage, sites, health, collapser, guard, clock, logs, originRequests,
         connectionLimits);
   }
 }

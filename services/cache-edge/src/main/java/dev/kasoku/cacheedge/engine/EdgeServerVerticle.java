@@ -105,7 +105,7 @@ public final class EdgeServerVerticle extends VerticleBase {
   public Future<?> start() {
     EdgeSettings s = runtime.settings();
     clients = new OriginClients(vertx, runtime.guard(), s.connectTimeoutMs(), s.readTimeoutMs());
-    telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.telemetryDropped());
+    telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.logs());
     telemetry.start();
     HttpServerOptions options = serverOptions(s);
     server = vertx.createHttpServer(options)
@@ -156,8 +156,8 @@ public final class EdgeServerVerticle extends VerticleBase {
    * Drains, then stops: the listeners stop accepting, idle connections are closed, HTTP/1.x
    * responses still to be written carry {@code Connection: close} (HTTP/2 clients get GOAWAY), and
    * requests in flight may finish for {@code drainMs}; only then are the origin connections closed
-   * and the last telemetry handed over (waiting, boundedly, for its counter deltas to be acknowledged:
-   * {@link EdgeTelemetry#stop}).
+   * and the last telemetry handed over, each with a bounded wait for its acknowledgement (the
+   * counter deltas and the access-log records: {@link EdgeTelemetry#stop}).
    */
   @Override
   public Future<?> stop() {

@@ -1,9 +1,6 @@
 package dev.kasoku.cacheedge.telemetry;
 
 import dev.kasoku.cacheedge.origin.OriginException;
-import dev.kasoku.common.bus.Addresses;
-import dev.kasoku.common.bus.Channel;
-import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
 import dev.kasoku.common.bus.Messages.CounterRow;
@@ -12,9 +9,6 @@ import dev.kasoku.common.stats.LatencySketch;
 import dev.kasoku.common.prometheus.Prometheus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Instant;
@@ -22,22 +16,19 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The observability seam of one edge verticle: every request hands over one access-log record and
  * its counter deltas ({@link #record}); both are batched in memory and sent on the bus every
  * {@link #FLUSH_MS} or every {@link #BATCH_RECORDS} records, never on the request's critical path.
  *
- * <p><b>Bounded.</b> At most {@link #MAX_QUEUED} records wait; beyond that, and whenever a send
- * reports that nobody consumes the address ({@code NO_HANDLERS}: no logging or metrics role is
- * running), records are dropped and counted in {@link #dropped()}. Counter rows are per tenant and
- * site and are summed, so their memory is bounded by the number of sites.
- *
- * <p>Access-log sends use request/reply only to learn about NO_HANDLERS; a consumer that does not
- * reply just lets the reply time out, which is not counted as a loss. Counter deltas are acknowledged:
- * each window's batch is numbered (this instance's stream id, a sequence from 1) and kept in a
- * {@link DeltaOutbox} until a metrics instance replies that it folded it. Latency goes into
+ * <p>Both hand-offs are acknowledged. Access-log batches are numbered (this instance's stream id, a
+ * sequence from 1) and kept in a {@link LogOutbox} until a logging instance replies that they are on
+ * its disk, resent meanwhile; the outbox is bounded by this instance's share of
+ * {@code KASOKU_EDGE_LOG_BUFFER}, past which the oldest records are dropped, counted and announced
+ * ({@link LogShipping}). Counter deltas: each window's batch is numbered the same way and kept in a
+ * {@link DeltaOutbox} until a metrics instance replies that it folded it. Counter rows are per tenant
+ * and site and are summed, so their memory is bounded by the number of sites. Latency goes into
  * {@link LatencySketch} buckets per tenant and site (edge total time, origin time), counters that
  * merge by addition. Each request also moves the process's Prometheus meters ({@link EdgeMeters}).
  * Used from its verticle's event loop only.
@@ -46,7 +37,10 @@ public final class EdgeTelemetry {
   private static final System.Logger LOG = System.getLogger(EdgeTelemetry.class.getName());
   public static final long FLUSH_MS = 1000;
   public static final int BATCH_RECORDS = 500;
-  public static final int MAX_QUEUED = 20_000;
+  /** How long an access-log batch waits for its acknowledgement before it is sent again. */
+  public static final long LOG_ACK_TIMEOUT_MS = 5000;
+  /** How long a stopping edge waits for the acknowledgement of its last access-log batches. */
+  public static final long LOG_DRAIN_MS = 1000;
 
   /** Counter names (the fields of the stats series the metrics service keeps). */
   public static final String REQUESTS = "requests", BYTES = "bytes", HITS = "hits", MISSES = "misses",
@@ -66,29 +60,35 @@ public final class EdgeTelemetry {
   private final Vertx vertx;
   private final String node;
   private final Clock clock;
-  private final DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(5000);
-  private List<AccessLogRecord> queue = new ArrayList<>();
   private Map<String, Map<String, SiteCounters>> counters = new HashMap<>();
   private Instant windowStart;
   private final String stream;
   private long seq;
   private final DeltaOutbox deltas;
-  private final AtomicLong dropped;
   private final EdgeMeters meters;
+  private final LogOutbox logs;
+  private final LogShipping shipping;
   private long timer = -1;
 
   /**
-   * @param dropped shared drop counter (one per process, summed over verticles)
+   * @param shipping the process's access-log bound, meters and drop announcements (shared by its verticles)
    */
-  public EdgeTelemetry(Vertx vertx, String node, Clock clock, AtomicLong dropped) {
+  public EdgeTelemetry(Vertx vertx, String node, Clock clock, LogShipping shipping) {
+    this(vertx, node, clock, shipping, LOG_ACK_TIMEOUT_MS);
+  }
+
+  /** With another acknowledgement timeout for access-log batches (tests). */
+  public EdgeTelemetry(Vertx vertx, String node, Clock clock, LogShipping shipping, long logAckTimeoutMs) {
     this.vertx = vertx;
     this.node = node;
     this.clock = clock;
-    this.dropped = dropped;
+    this.shipping = shipping;
     this.windowStart = clock.instant();
+    // a random id per start: (node, seq) alone repeats across verticles and restarts
     this.stream = node + "." + Ids.random(10);
     this.deltas = new DeltaOutbox(vertx, MAX_UNACKED_DELTAS, DELTA_ACK_TIMEOUT_MS);
     this.meters = new EdgeMeters(Prometheus.registry(vertx));
+    this.logs = new LogOutbox(vertx, shipping, node, stream, clock, BATCH_RECORDS, logAckTimeoutMs);
   }
 
   public void start() {
@@ -96,22 +96,25 @@ public final class EdgeTelemetry {
   }
 
   /**
-   * Hands over what is pending and waits, at most {@link #FINAL_FLUSH_MS}, until a metrics instance
-   * acknowledged every counter-delta batch still unacknowledged (the last window's included), so a
-   * graceful stop loses no counts while a metrics instance is there; never fails.
+   * Stops the flush timer and hands over what is pending: the counters, waiting at most
+   * {@link #FINAL_FLUSH_MS} until a metrics instance acknowledged every counter-delta batch still
+   * unacknowledged (so a graceful stop loses no counts while a metrics instance is there), and the
+   * access-log records with up to {@link #LOG_DRAIN_MS} for their acknowledgements (what is
+   * unacknowledged then is dropped, counted and announced). Completes when both are done; never fails.
    */
   public Future<Void> stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
       timer = -1;
     }
-    flush();
-    return deltas.drain(FINAL_FLUSH_MS).onSuccess(acked -> {
+    flushCounters();
+    Future<Void> counted = deltas.drain(FINAL_FLUSH_MS).onSuccess(acked -> {
       if (!acked) {
         LOG.log(Level.WARNING, "edge {0} stopped with {1} counter-delta batch(es) unacknowledged after {2} ms",
             node, deltas.pending(), FINAL_FLUSH_MS);
       }
     }).mapEmpty();
+    return Future.join(counted, logs.drain(LOG_DRAIN_MS)).mapEmpty();
   }
 
   /**
@@ -121,11 +124,7 @@ public final class EdgeTelemetry {
    */
   public void record(AccessLogRecord r, long bytesIn, long originBytes, boolean originContacted) {
     meters.request(r.cacheStatus(), r.status(), r.bytes(), bytesIn, r.totalMs(), r.originMs(), originContacted);
-    if (queue.size() >= MAX_QUEUED) {
-      dropped.incrementAndGet();
-    } else {
-      queue.add(r);
-    }
+    logs.add(r);
     if (r.tenant() != null) {
       SiteCounters sc = row(r.tenant(), r.site());
       long[] c = sc.counts;
@@ -153,9 +152,6 @@ public final class EdgeTelemetry {
         c[Slot.ORIGIN_MS.ordinal()] += r.originMs();
         sc.originMs.merge(LatencySketch.index(r.originMs()), 1L, Long::sum);
       }
-    }
-    if (queue.size() >= BATCH_RECORDS) {
-      flushLogs();
     }
   }
 
@@ -211,24 +207,20 @@ public final class EdgeTelemetry {
     return deltas.droppedBatches();
   }
 
-  /** Records dropped because nobody consumed them or the queue was full. */
+  /** Access-log records of this process dropped unacknowledged (past the bound, or at a stop). */
   public long dropped() {
-    return dropped.get();
+    return shipping.droppedRecords();
+  }
+
+  /** Access-log records of this instance not acknowledged yet. */
+  public int unackedRecords() {
+    return logs.pendingRecords();
   }
 
   /** Sends what is pending now. */
   public void flush() {
-    flushLogs();
+    logs.seal();
     flushCounters();
-  }
-
-  private void flushLogs() {
-    if (queue.isEmpty()) {
-      return;
-    }
-    List<AccessLogRecord> batch = queue;
-    queue = new ArrayList<>();
-    send(Addresses.LOG_ACCESS, new AccessLogBatch(batch), batch.size());
   }
 
   private void flushCounters() {
@@ -250,16 +242,5 @@ public final class EdgeTelemetry {
     }));
     counters = new HashMap<>();
     deltas.offer(new CounterDeltas(node, stream, ++seq, start, rows));
-  }
-
-  private <T extends Record> void send(Channel<T> channel, T message, int records) {
-    channel.request(vertx.eventBus(), message, delivery).onFailure(t -> {
-      if (t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-        dropped.addAndGet(records);
-      } else if (!(t instanceof ReplyException re2 && re2.failureType() == ReplyFailure.TIMEOUT)) {
-        dropped.addAndGet(records);
-        LOG.log(Level.DEBUG, "telemetry send to {0} failed: {1}", channel.address(), t.getMessage());
-      }
-    });
   }
 }

@@ -1,9 +1,12 @@
 package dev.kasoku.logging.impl;
 
+import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
 import dev.kasoku.common.http.Replies;
 import dev.kasoku.common.json.Json;
 import dev.kasoku.logging.segment.SegmentFile;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -16,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
-import java.util.List;
 
 /**
  * Stored access logs of this logging instance: intake of the edges' batches, downloads, retention
@@ -30,20 +32,34 @@ import java.util.List;
  * executor, so a large download never delays intake, and stream block by block: a download holds one
  * block in memory, and waits while the client's connection is full (back-pressure), whatever the
  * size of the range.
+ *
+ * <p><b>Resends.</b> An edge sends a batch again when its acknowledgement does not come; a resend of
+ * a batch this instance already stored (same node, stream and seq: {@link BatchDedupe}) is answered
+ * without being stored again, and counted in {@value #DUPLICATES_METER} (Prometheus
+ * {@code kasoku_log_duplicate_batches_total}).
  */
 public final class AccessLogService {
   /** How much formatted output one read step produces before it is written to the client. */
   static final int CHUNK_BYTES = 64 * 1024;
+  public static final String DUPLICATES_METER = "kasoku.log.duplicate.batches";
   private final Vertx vertx;
   private final AccessLogStore store;
   private final Clock clock;
   private final WorkerExecutor writer;
   private final WorkerExecutor readers;
+  /** Touched by the writer only. */
+  private final BatchDedupe dedupe = new BatchDedupe();
+  private final MeterRegistry registry;
+  private final Counter duplicates;
 
-  public AccessLogService(Vertx vertx, Path logDir, Clock clock) {
+  public AccessLogService(Vertx vertx, Path logDir, Clock clock, MeterRegistry registry) {
     this.vertx = vertx;
     this.store = new AccessLogStore(logDir);
     this.clock = clock;
+    this.registry = registry;
+    this.duplicates = Counter.builder(DUPLICATES_METER)
+        .description("Access-log batches an edge sent again that this logging instance had already stored (dropped)")
+        .register(registry);
     this.writer = vertx.createSharedWorkerExecutor("kasoku-logging-writer", 1);
     this.readers = vertx.createSharedWorkerExecutor("kasoku-logging-readers", 2);
   }
@@ -53,9 +69,20 @@ public final class AccessLogService {
     return writer.executeBlocking(store::recoverAll, false);
   }
 
-  /** Stores a batch durably; completes with the number of records stored once they are on disk. */
-  public Future<Integer> intake(List<AccessLogRecord> records) {
-    return writer.executeBlocking(() -> store.write(records, clock.instant()), false);
+  /**
+   * Stores a batch durably; completes with the number of records stored once they are on disk (0
+   * for a resend of a batch stored before, which is dropped).
+   */
+  public Future<Integer> intake(AccessLogBatch batch) {
+    return writer.executeBlocking(() -> {
+      if (dedupe.seen(batch)) {
+        duplicates.increment();
+        return 0;
+      }
+      int stored = store.write(batch.records(), clock.instant());
+      dedupe.stored(batch);
+      return stored;
+    }, false);
   }
 
   /** Deletes the files older than the retention; completes with how many. */
@@ -69,6 +96,7 @@ public final class AccessLogService {
   }
 
   public Future<?> close() {
+    registry.remove(duplicates);
     return writer.<Void>executeBlocking(() -> {
       store.close();
       return null;

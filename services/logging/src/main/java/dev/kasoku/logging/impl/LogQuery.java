@@ -109,8 +109,8 @@ public record LogQuery(Instant from, Instant to, String site, List<String> statu
   /** The header line of the format, or null. */
   public String header() {
     return format == Format.CSV
-        ? "ts,tenant,site,host,clientIp,method,path,protocol,status,bytes,cacheStatus,originMs,totalMs,userAgent,"
-            + "referer,node,requestId\n"
+        ? "ts,tenant,site,host,clientIp,method,path,protocol,status,bytes,bytesIn,contentType,tlsVersion,range,"
+            + "cacheStatus,originMs,totalMs,userAgent,referer,node,requestId\n"
         : null;
   }
 
@@ -123,7 +123,8 @@ public record LogQuery(Instant from, Instant to, String site, List<String> statu
           + dash(r.userAgent()) + "\"\n";
       case CSV -> String.join(",", dev.kasoku.common.json.Timestamps.format(r.ts()), csv(r.tenant()), csv(r.site()),
           csv(r.host()), csv(r.clientIp()), csv(r.method()), csv(r.path()), csv(r.protocol()),
-          Integer.toString(r.status()), Long.toString(r.bytes()), csv(r.cacheStatus()), Long.toString(r.originMs()),
+          Integer.toString(r.status()), Long.toString(r.bytes()), Long.toString(r.bytesIn()), csv(r.contentType()),
+          csv(r.tlsVersion()), csv(r.range()), csv(r.cacheStatus()), Long.toString(r.originMs()),
           Long.toString(r.totalMs()), csv(r.userAgent()), csv(r.referer()), csv(r.node()), csv(r.requestId())) + "\n";
     };
   }
