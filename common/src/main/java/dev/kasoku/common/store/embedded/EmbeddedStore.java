@@ -5,6 +5,7 @@ import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.ApiKeyStore;
 import dev.kasoku.common.store.HostnameConflictException;
+import dev.kasoku.common.store.LogSinkStore;
 import dev.kasoku.common.store.AuditStore;
 import dev.kasoku.common.store.NotificationStore;
 import dev.kasoku.common.store.PurgeLog;
@@ -117,6 +118,7 @@ public final class EmbeddedStore implements Store {
   private final EmbeddedAudit audit = new EmbeddedAudit(this);
   private final EmbeddedPurgeStatuses purgeStatuses = new EmbeddedPurgeStatuses(this);
   private final EmbeddedAccess access = new EmbeddedAccess(this);
+  private final EmbeddedLogSinks logSinks = new EmbeddedLogSinks(this);
 
   private EmbeddedStore(Vertx vertx, Path dir, Clock clock) {
     this.vertx = vertx;
@@ -348,6 +350,11 @@ public final class EmbeddedStore implements Store {
   }
 
   @Override
+  public LogSinkStore logSinks() {
+    return logSinks;
+  }
+
+  @Override
   public NotificationStore notifications() {
     return notifications;
   }
@@ -417,11 +424,15 @@ public final class EmbeddedStore implements Store {
     }
 
     boolean hadSites = mv.hasMap(tenantMap(tenant, EmbeddedSites.CURRENT));
+    boolean hadSinks = logSinks.hasSinks(tenant);
     for (String name : tenantMaps(tenant)) {
       mv.removeMap(name);
     }
     if (hadSites) {
       incrementMeta(META_EPOCH);
+    }
+    if (hadSinks) {
+      incrementMeta(EmbeddedLogSinks.EPOCH); // logging instances stop shipping the tenant's sinks
     }
   }
 
