@@ -2,9 +2,12 @@ package dev.kasoku.common.prometheus;
 
 import dev.kasoku.common.http.ApiException;
 import dev.kasoku.common.http.Problems;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.ext.web.Router;
@@ -12,11 +15,15 @@ import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.micrometer.impl.MicrometerMetrics;
+import io.vertx.core.spi.metrics.MetricsProvider;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
+import java.util.WeakHashMap;
 
 /**
  * The process's Prometheus exposition for SREs: every Kasoku Vert.x is built with Vert.x's Micrometer
@@ -41,7 +48,24 @@ public final class Prometheus {
   private static final Set<String> UNCONVENTIONAL = Set.of("jvm.compilation.time", "process.cpu.time",
       "system.cpu.count");
 
+  /** Registries of Vert.x instances built without metrics (tests), so their meters are still counted. */
+  private static final Map<Vertx, MeterRegistry> UNEXPORTED = new WeakHashMap<>();
+
   private Prometheus() {}
+
+  /**
+   * The registry a service registers Kasoku's own meters in: the one {@link #instrument} gave this
+   * Vert.x (so they appear in {@code /metrics} next to Vert.x's), or, for a Vert.x built without
+   * metrics, one registry of its own that nothing exports (tests read it).
+   */
+  public static MeterRegistry registryOf(Vertx vertx) {
+    if (vertx instanceof MetricsProvider p && p.getMetrics() instanceof MicrometerMetrics m) {
+      return m.registry();
+    }
+    synchronized (UNEXPORTED) {
+      return UNEXPORTED.computeIfAbsent(vertx, v -> new SimpleMeterRegistry());
+    }
+  }
 
   /**
    * A fresh registry for one Vert.x. Three of Micrometer's JVM meters are left out because their
