@@ -896,9 +896,12 @@ public abstract class StoreContractTest {
     result(store.logSinks().put(tenantA, "[2]", List.of("s2")));
     assertThat(result(store.logSinks().get(tenantA))).contains("[2]");
     assertThat(result(store.logSinks().changeEpoch())).isGreaterThan(second);
+    assertThat(result(store.logSinks().putCursor(tenantA, "s2", "inst-1", "{}"))).isTrue();
     result(store.logSinks().put(tenantA, "[]", List.of()));
     assertThat(result(store.logSinks().get(tenantA))).as("an empty list removes it").isEmpty();
+    assertThat(result(store.logSinks().cursors(tenantA))).isEmpty();
     assertThat(result(store.logSinks().tenants())).isEmpty();
+    assertThat(namespaceOf(tenantA)).as("nothing of the sinks is left").isEmpty();
   }
 
   @Test

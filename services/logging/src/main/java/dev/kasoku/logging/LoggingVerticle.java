@@ -10,6 +10,8 @@ import dev.kasoku.logging.impl.AccessLogService;
 import dev.kasoku.logging.impl.AuditHandlers;
 import dev.kasoku.logging.impl.AuditService;
 import dev.kasoku.logging.impl.LogQuery;
+import dev.kasoku.logging.sink.LogSinks;
+import dev.kasoku.logging.sink.SinkSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -22,7 +24,11 @@ import io.vertx.core.eventbus.MessageConsumer;
  * {@code GET /v1/tenants/{t}/logs} from what this instance stored, erases a deleted tenant's files
  * and the files older than {@link LoggingSettings#logRetention}. At start it checks and repairs every
  * stored file before it takes in anything. Not built yet: the edge keeping unacknowledged batches and
- * sending them again, downloads gathered from several logging instances, and log sinks.
+ * sending them again, and downloads gathered from several logging instances.
+ *
+ * <p><b>Log sinks.</b> {@link LogSinks} serves {@code GET/PUT /v1/tenants/{t}/log-sinks} and ships
+ * what this instance stored to every tenant's sinks, each with its own durable cursor over the
+ * stored files (several instances: each ships its own files).
  *
  * <p><b>Audit trail.</b> It takes in the {@link AuditEvent}s every control-plane service sends on
  * {@code kasoku.audit} and appends each to its tenant's hash chain (or the platform's), serves a
@@ -33,15 +39,22 @@ public final class LoggingVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(LoggingVerticle.class.getName());
   private final ServiceContext ctx;
   private final LoggingSettings settings;
+  private final SinkSettings sinkSettings;
   private AccessLogService logs;
+  private LogSinks sinks;
 
   public LoggingVerticle(ServiceContext ctx) {
     this(ctx, LoggingSettings.defaults());
   }
 
   public LoggingVerticle(ServiceContext ctx, LoggingSettings settings) {
+    this(ctx, settings, SinkSettings.defaults());
+  }
+
+  public LoggingVerticle(ServiceContext ctx, LoggingSettings settings, SinkSettings sinkSettings) {
     this.ctx = ctx;
     this.settings = settings;
+    this.sinkSettings = sinkSettings;
   }
 
   @Override
@@ -71,8 +84,9 @@ public final class LoggingVerticle extends VerticleBase {
                 + ": access-log erasure failed", e)));
     vertx.setPeriodic(settings.sweepEvery().toMillis(), t -> sweep(audit));
     ctx.health().register("role:logging", Future::succeededFuture);
-    // repair what a crash left before taking in anything new
-    return logs.recover().compose(recovered -> {
+    // repair what a crash left before taking in anything new (and before sinks read it)
+    Future<LogSinks> shipping = LogSinks.create(vertx, ctx, sinkSettings).onSuccess(s -> sinks = s);
+    return shipping.compose(s -> logs.recover()).compose(recovered -> {
       LOG.log(System.Logger.Level.INFO, "access-log store: {0} files checked, {1} repaired", recovered.files(),
           recovered.repaired());
       MessageConsumer<AccessLogBatch> intake = Addresses.LOG_ACCESS.consumer(vertx.eventBus(),
@@ -84,7 +98,7 @@ public final class LoggingVerticle extends VerticleBase {
                 m.fail(500, "not stored: " + e.getMessage());
               }));
       return Future.all(events.completion(), deletions.completion(), intake.completion());
-    });
+    }).compose(v -> sinks.start());
   }
 
   private void sweep(AuditService audit) {
@@ -109,6 +123,7 @@ public final class LoggingVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return logs == null ? Future.succeededFuture() : logs.close();
+    Future<Void> shipping = sinks == null ? Future.succeededFuture() : sinks.close();
+    return shipping.eventually(() -> logs == null ? Future.succeededFuture() : logs.close());
   }
 }

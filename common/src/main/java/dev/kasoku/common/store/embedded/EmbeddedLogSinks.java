@@ -33,13 +33,17 @@ final class EmbeddedLogSinks implements LogSinkStore {
     Ids.requireValid(tenant);
     sinkIds.forEach(Ids::requireValid);
     return db.write(() -> {
+      Set<String> live = new HashSet<>(sinkIds);
+      if (live.isEmpty()) {
+        db.dropMap(EmbeddedStore.tenantMap(tenant, SINKS));
+        db.dropMap(EmbeddedStore.tenantMap(tenant, CURSORS));
+        db.incrementMeta(EPOCH);
+        return null;
+      }
       MVMap<String, String> sinks = db.map(EmbeddedStore.tenantMap(tenant, SINKS));
       sinks.clear();
-      Set<String> live = new HashSet<>(sinkIds);
-      if (!live.isEmpty()) {
-        sinks.put(LIST, listJson);
-        live.forEach(id -> sinks.put(ID + id, ""));
-      }
+      sinks.put(LIST, listJson);
+      live.forEach(id -> sinks.put(ID + id, ""));
       MVMap<String, String> cursors = db.existing(EmbeddedStore.tenantMap(tenant, CURSORS));
       if (cursors != null) {
         List<String> gone = new ArrayList<>();

@@ -216,6 +216,13 @@ public final class EmbeddedStore implements Store {
     return mv.hasMap(name) ? mv.openMap(name) : null;
   }
 
+  /** Removes a map if it exists (store thread only). */
+  void dropMap(String name) {
+    if (mv.hasMap(name)) {
+      mv.removeMap(name);
+    }
+  }
+
   static String tenantMap(String tenant, String kind) {
     return tenantPrefix(tenant) + kind;
   }
