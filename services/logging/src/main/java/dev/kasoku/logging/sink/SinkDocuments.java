@@ -67,7 +67,7 @@ public final class SinkDocuments {
   public static final long DEFAULT_MAX_LAG_BYTES = 1L << 30;
   public static final Duration MIN_MAX_LAG = Duration.ofMinutes(1);
   public static final Duration MAX_MAX_LAG = Duration.ofDays(7);
-  public static final long MIN_MAX_LAG_BYTES = 1L << 20;
+  public static final long MIN_MAX_LAG_BYTES = 64L << 10;
   public static final long MAX_MAX_LAG_BYTES = 64L << 30;
   public static final String DEFAULT_APP_NAME = "kasoku";
   public static final String DEFAULT_FACILITY = "local0";
