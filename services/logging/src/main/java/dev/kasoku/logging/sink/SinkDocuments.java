@@ -135,12 +135,13 @@ public final class SinkDocuments {
         problems.add(at + ": must be an object");
         continue;
       }
+      String name = text(node, "name");
+      if (name != null && !names.add(name)) {
+        problems.add(at + ".name: '" + name + "' is used by another sink of the list");
+      }
       LogSink sink = check(tenant, at, (ObjectNode) node, byName, problems);
       if (sink == null) {
         continue;
-      }
-      if (!names.add(sink.name())) {
-        problems.add(at + ".name: '" + sink.name() + "' is used by another sink of the list");
       }
       String host = sink.type() == LogSink.Type.http ? URI.create(sink.url()).getHost() : hostOf(sink.address());
       String field = at + (sink.type() == LogSink.Type.http ? ".url" : ".address");
@@ -248,8 +249,8 @@ public final class SinkDocuments {
       }
     }
     LogSink.Filter filter = readFilter(n.get("filter"), at + ".filter", problems);
-    String period = duration(n, "period", at, DEFAULT_PERIOD, MIN_PERIOD, MAX_PERIOD, problems);
-    String maxLag = duration(n, "maxLag", at, DEFAULT_MAX_LAG, MIN_MAX_LAG, MAX_MAX_LAG, problems);
+    String period = duration(n, "period", at, "1s", MIN_PERIOD, MAX_PERIOD, problems);
+    String maxLag = duration(n, "maxLag", at, "24h", MIN_MAX_LAG, MAX_MAX_LAG, problems);
     Integer maxBatch = DEFAULT_MAX_BATCH_RECORDS;
     JsonNode mb = n.get("maxBatchRecords");
     if (mb != null && !mb.isNull()) {
@@ -436,11 +437,11 @@ public final class SinkDocuments {
     return new LogSink.Filter(sites, status, cache);
   }
 
-  private static String duration(JsonNode n, String key, String at, Duration dflt, Duration min, Duration max,
+  private static String duration(JsonNode n, String key, String at, String dflt, Duration min, Duration max,
                                  List<String> problems) {
     String text = text(n, key);
     if (text == null) {
-      return Sizes.formatDuration(dflt);
+      return dflt;
     }
     Duration d = Sizes.parseDuration(text);
     if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
