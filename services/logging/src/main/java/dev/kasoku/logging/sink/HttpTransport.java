@@ -126,7 +126,7 @@ final class HttpTransport implements Transport {
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SSLException) {
-        return Future.failedFuture(SinkException.misconfigured("TLS: " + t.getMessage()));
+        return Future.failedFuture(SinkException.misconfigured("TLS: " + SinkException.rootMessage(t)));
       }
     }
     return Future.failedFuture(SinkException.retry(e.getClass().getSimpleName()

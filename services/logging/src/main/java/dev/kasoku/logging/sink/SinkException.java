@@ -23,6 +23,15 @@ final class SinkException extends RuntimeException {
     return new SinkException(true, message);
   }
 
+  /** The innermost cause's message: what a TLS failure really was (untrusted chain, wrong name...). */
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
   boolean misconfigured() {
     return misconfigured;
   }
