@@ -72,6 +72,7 @@ public final class LogSinks {
   private long epoch = -1;
   private long reloadTimer = -1;
   private boolean reloading;
+  private boolean reloadFailing;
   private MessageConsumer<TenantDeleted> deletions;
 
   public LogSinks(Vertx vertx, Store store, Path logDir, SinkDocuments documents, OriginAddressPolicy policy,
@@ -124,7 +125,13 @@ public final class LogSinks {
       deletions = Addresses.TENANT_DELETED.consumer(vertx.eventBus(), m -> eraseTenant(m.body().tenant())
           .onFailure(e -> LOG.log(System.Logger.Level.ERROR, "tenant " + m.body().tenant()
               + ": log sinks not erased: " + e)));
-      return deletions.completion().compose(v -> reload());
+      // a store that is down now must not keep the role from starting: the periodic check retries
+      return deletions.completion().compose(v -> reload().recover(e -> {
+        reloadFailing = true;
+        LOG.log(System.Logger.Level.WARNING, "log sinks: cannot load the sink lists yet (retried every "
+            + settings.reloadEvery() + "): " + e.getMessage());
+        return Future.succeededFuture();
+      }));
     }).onSuccess(v -> reloadTimer = vertx.setPeriodic(settings.reloadEvery().toMillis(), t -> reloadIfChanged()));
   }
 
@@ -147,9 +154,20 @@ public final class LogSinks {
     if (reloading) {
       return;
     }
-    store.logSinks().changeEpoch().compose(e -> e == epoch ? Future.succeededFuture() : reload())
-        .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "log sinks: reload failed (retried in "
-            + settings.reloadEvery() + "): " + e));
+    store.logSinks().changeEpoch().compose(e -> e == epoch ? Future.<Void>succeededFuture() : reload())
+        .onSuccess(v -> {
+          if (reloadFailing) {
+            reloadFailing = false;
+            LOG.log(System.Logger.Level.INFO, "log sinks: sink lists loaded again");
+          }
+        })
+        .onFailure(e -> {
+          if (!reloadFailing) {
+            reloadFailing = true; // logged once per outage, not every round
+            LOG.log(System.Logger.Level.WARNING, "log sinks: cannot read the sink lists (retried every "
+                + settings.reloadEvery() + "; shipping goes on with the lists it has): " + e.getMessage());
+          }
+        });
   }
 
   /** Brings the shippers in line with every stored list. */
