@@ -247,7 +247,14 @@ public final class LogSinks {
         if (previous != null) {
           previous.stop(); // a reload raced this one
         }
-        started.add(shipper.start(stored));
+        started.add(shipper.start(stored).onFailure(e -> {
+          LOG.log(System.Logger.Level.WARNING, "log sink " + tenant + "/" + s.name() + " did not start (retried at"
+              + " the next reload): " + e);
+          if (current.get(s.id()) == shipper) {
+            current.remove(s.id());
+          }
+          epoch = -1; // the next periodic check reloads, and starts it again
+        }));
       }
       return Future.all(started).mapEmpty();
     });

@@ -301,4 +301,29 @@ class HttpSinkTest {
     }
     assertThat(receiver.received()).hasSize(before);
   }
+
+  /** Two logging instances on one Redis: each ships the records it stored, none twice, none left out. */
+  @Test
+  void eachLoggingInstanceShipsWhatItStoredItself() {
+    String root = dev.kasoku.common.testing.TestRedis.randomRoot();
+    String tenant = "t" + dev.kasoku.common.model.Ids.random(10);
+    try (SinkHarness a = SinkHarness.onRedis(root, tenant); SinkHarness b = SinkHarness.onRedis(root, tenant)) {
+      a.putSinks(list(httpSink("siem")));
+      a.send(a.records("/a", 150));
+      b.send(b.records("/b", 150)); // b learns of the sink from the store's epoch and ships its own files
+      await("every record of both instances", 15_000, () -> receiver.distinctPaths() == 300);
+      await("both report", 10_000, () -> {
+        JsonObject h = b.health("siem");
+        return h.getInteger("instances") == 2 && h.getLong("delivered") == 300;
+      });
+      assertThat(receiver.received()).as("none twice").hasSize(300);
+      List<String> fromB = paths(receiver.received()).stream().filter(p -> p.startsWith("/b")).toList();
+      assertThat(fromB).as("each instance in its storage order")
+          .containsExactlyElementsOf(b.records("/b", 150).stream().map(AccessLogRecord::path).toList());
+      assertThat(Await.result(a.store.logSinks().cursors(tenant))).extracting(c -> c.instance()).doesNotHaveDuplicates()
+          .hasSize(2);
+    } finally {
+      dev.kasoku.common.testing.TestRedis.deleteAll(logging.vertx, root);
+    }
+  }
 }

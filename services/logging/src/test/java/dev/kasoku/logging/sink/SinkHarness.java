@@ -17,6 +17,7 @@ import dev.kasoku.common.store.Store;
 import dev.kasoku.common.testing.Await;
 import dev.kasoku.common.testing.TempStores;
 import dev.kasoku.common.testing.TestCredentials;
+import dev.kasoku.common.testing.TestRedis;
 import dev.kasoku.logging.LoggingSettings;
 import dev.kasoku.logging.LoggingVerticle;
 import io.vertx.core.Vertx;
@@ -77,8 +78,10 @@ final class SinkHarness implements AutoCloseable {
   final ShiftableClock clock = new ShiftableClock();
   final Path dataDir = TempStores.newDirectory();
   final Path storeDir = TempStores.newDirectory();
-  final String tenant = "t" + Ids.random(10);
+  final String tenant;
   private final Map<String, String> env;
+  /** The Redis key root this instance's store uses; null: an embedded store of its own. */
+  private final String redisRoot;
   Vertx vertx;
   Store store;
   HttpServer api;
@@ -91,6 +94,20 @@ final class SinkHarness implements AutoCloseable {
   }
 
   SinkHarness(Map<String, String> extraEnv) {
+    this(extraEnv, null, "t" + Ids.random(10));
+  }
+
+  /**
+   * A logging instance of its own (its own Vert.x, bus and log directory) on the shared test Redis
+   * under {@code redisRoot}: several of them are the logging instances of one cluster.
+   */
+  static SinkHarness onRedis(String redisRoot, String tenant) {
+    return new SinkHarness(Map.of(), redisRoot, tenant);
+  }
+
+  private SinkHarness(Map<String, String> extraEnv, String redisRoot, String tenant) {
+    this.redisRoot = redisRoot;
+    this.tenant = tenant;
     Map<String, String> e = new HashMap<>(Map.of("KASOKU_SECRET_KEY", "log-sink-tests-secret-key-32-chars!!!",
         "KASOKU_DATA_DIR", dataDir.toString(), "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8,::1/128"));
     e.putAll(extraEnv);
@@ -103,7 +120,7 @@ final class SinkHarness implements AutoCloseable {
   private void boot() {
     vertx = Vertx.vertx();
     RecordCodec.registerAll(vertx);
-    store = TempStores.embedded(vertx, storeDir, clock);
+    store = redisRoot == null ? TempStores.embedded(vertx, storeDir, clock) : TestRedis.store(vertx, redisRoot, clock);
     KasokuConfig config = ConfigLoader.load(env);
     ApiRouter router = Await.result(ApiRouter.load(vertx));
     ServiceContext ctx = new ServiceContext(config, store, new Health(), router, clock);
