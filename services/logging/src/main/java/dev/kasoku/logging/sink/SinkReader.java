@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -44,6 +43,11 @@ import java.util.zip.CRC32;
  * older than {@code maxLag}, lines older than it in the hour that straddles it, and the oldest blocks
  * while more than {@code maxLagBytes} of stored bytes are behind the cursor. Every skip is counted
  * with the window it covered; the shipper announces it in the tenant's feed.
+ *
+ * <p><b>Cost.</b> Every block is inflated twice per sink, once to count its lines and once to ship
+ * them; the count of a backlog (after a restart) is spread over rounds of at most
+ * {@link #COUNT_BUDGET_BYTES}, and a round ships only counted blocks. Filters, fields and sampling
+ * parse each record's JSON; a sink that takes every record whole ships the stored lines as they are.
  *
  * <p>Blocking (file I/O): called from one worker at a time, by its shipper only; not thread-safe.
  */
