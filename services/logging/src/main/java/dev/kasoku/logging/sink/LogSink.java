@@ -3,6 +3,7 @@ package dev.kasoku.logging.sink;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kasoku.common.config.Sizes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -30,12 +31,13 @@ import java.util.Map;
  * @param maxLag the lag bound in time: records older than this that are still not delivered are
  *     skipped (and announced)
  * @param maxLagBytes the lag bound in stored (compressed) bytes behind the cursor
+ * @param createdAt when the sink was first stored: it ships the records of requests from then on
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LogSink(String id, String name, Type type, String url, String address, Map<String, String> headers,
                       Boolean gzip, List<String> fields, Double sampleRate, Filter filter, String period,
                       Integer maxBatchRecords, Boolean tls, String facility, String appName, String caPem,
-                      String maxLag, Long maxLagBytes) {
+                      String maxLag, Long maxLagBytes, Instant createdAt) {
 
   /** The sink kinds. */
   public enum Type {
@@ -68,13 +70,13 @@ public record LogSink(String id, String name, Type type, String url, String addr
   /** This sink with another id. */
   public LogSink withId(String newId) {
     return new LogSink(newId, name, type, url, address, headers, gzip, fields, sampleRate, filter, period,
-        maxBatchRecords, tls, facility, appName, caPem, maxLag, maxLagBytes);
+        maxBatchRecords, tls, facility, appName, caPem, maxLag, maxLagBytes, createdAt);
   }
 
   /** This sink with other header values (sealed or masked). */
   public LogSink withHeaders(Map<String, String> newHeaders) {
     return new LogSink(id, name, type, url, address, newHeaders, gzip, fields, sampleRate, filter, period,
-        maxBatchRecords, tls, facility, appName, caPem, maxLag, maxLagBytes);
+        maxBatchRecords, tls, facility, appName, caPem, maxLag, maxLagBytes, createdAt);
   }
 
   /** The stored list: the document {@code PUT} replaces as a whole. */

@@ -97,7 +97,7 @@ public final class LogSinks {
   public static Future<LogSinks> create(Vertx vertx, ServiceContext ctx, SinkSettings settings) {
     return vertx.executeBlocking(() -> SecretSealer.forPurpose(ctx.config(), SinkDocuments.SEAL_PURPOSE)).map(sealer -> {
       OriginAddressPolicy policy = new OriginAddressPolicy(ctx.config().allowedOriginNetworks());
-      LogSinks sinks = new LogSinks(vertx, ctx.store(), ctx.config().logDir(), new SinkDocuments(vertx, policy, sealer),
+      LogSinks sinks = new LogSinks(vertx, ctx.store(), ctx.config().logDir(), new SinkDocuments(vertx, policy, sealer, ctx.clock()),
           policy, new AuditTrail(vertx.eventBus(), ctx.clock()), ctx.clock(), settings, Prometheus.registryOf(vertx));
       ctx.api().operation("getLogSinks").addHandler(rc -> sinks.get(rc.pathParam("t"))
           .compose(body -> Replies.json(rc, 200, body)).onFailure(rc::fail));

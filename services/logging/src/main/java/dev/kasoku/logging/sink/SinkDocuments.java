@@ -96,11 +96,13 @@ public final class SinkDocuments {
   private final Vertx vertx;
   private final OriginAddressPolicy policy;
   private final SecretSealer sealer;
+  private final java.time.Clock clock;
 
-  public SinkDocuments(Vertx vertx, OriginAddressPolicy policy, SecretSealer sealer) {
+  public SinkDocuments(Vertx vertx, OriginAddressPolicy policy, SecretSealer sealer, java.time.Clock clock) {
     this.vertx = vertx;
     this.policy = policy;
     this.sealer = sealer;
+    this.clock = clock;
   }
 
   /** The associated data a header value is sealed with. */
@@ -277,12 +279,15 @@ public final class SinkDocuments {
       return null;
     }
     LogSink previous = current.get(name);
-    String id = previous != null && previous.type() == type ? previous.id() : Ids.random(12);
+    boolean same = previous != null && previous.type() == type;
+    String id = same ? previous.id() : Ids.random(12);
+    java.time.Instant createdAt = same && previous.createdAt() != null ? previous.createdAt()
+        : clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     boolean isHttp = type == LogSink.Type.http;
     return new LogSink(id, name, type, isHttp ? url : null, isHttp ? null : address, isHttp ? headers : null,
         isHttp ? Boolean.TRUE.equals(gzip) : null, fields, sampleRate == null ? 1.0 : sampleRate, filter, period,
         maxBatch, isHttp ? null : Boolean.TRUE.equals(tls), isHttp ? null : facility == null ? DEFAULT_FACILITY : facility,
-        isHttp ? null : appName == null ? DEFAULT_APP_NAME : appName, caPem, maxLag, maxLagBytes);
+        isHttp ? null : appName == null ? DEFAULT_APP_NAME : appName, caPem, maxLag, maxLagBytes, createdAt);
   }
 
   private void readHeaders(String tenant, String name, String at, JsonNode node, LogSink previous,

@@ -64,6 +64,8 @@ final class SinkReader {
   private final String tenant;
   private final LogSink sink;
   private final TreeMap<String, FileState> files = new TreeMap<>();
+  /** Records of requests before this predate the sink: read past, neither shipped nor skipped. */
+  private final Instant notBefore;
   private String floor;
 
   /** Where the reader is in one file. */
@@ -109,11 +111,14 @@ final class SinkReader {
     this.root = root;
     this.tenant = tenant;
     this.sink = sink;
+    this.notBefore = sink.createdAt();
   }
 
   /**
-   * Restores a stored cursor, or starts a new one at the current end of every file: a new sink
-   * ships what is stored from now on, including late records of the hours the lag bound covers.
+   * Restores a stored cursor, or starts a new one: a new sink ships the records of requests from
+   * its creation on (by their timestamp), whenever this instance learns of it, so an instance that
+   * sees a new list a moment after another stored it still ships what it took in meanwhile. Without
+   * a creation time (a list stored before sinks had one) it starts at the current end of every file.
    */
   void open(SinkCursor stored, Instant now) throws IOException {
     files.clear();
@@ -125,12 +130,13 @@ final class SinkReader {
       }
       return;
     }
-    floor = HOUR.format(now.minus(sink.maxLagValue()));
+    Instant lagFloor = now.minus(sink.maxLagValue());
+    Instant from = notBefore == null || notBefore.isBefore(lagFloor) ? lagFloor : notBefore;
+    floor = HOUR.format(from);
     for (Path p : AccessLogStore.segments(root, tenant)) {
       String hour = hourOf(p);
       if (hour.compareTo(floor) >= 0) {
-        long size = Files.size(p);
-        files.put(hour, new FileState(p, size, 0));
+        files.put(hour, new FileState(p, notBefore == null ? Files.size(p) : 0, 0));
       }
     }
   }
@@ -310,6 +316,7 @@ final class SinkReader {
     Instant from = null;
     Instant to = null;
     long start = f.offset;
+    long predating = 0;
     try (SegmentFile.Cursor c = new SegmentFile.Cursor(f.path, f.offset, true)) {
       int drop = f.line;
       while (c.position() - start < bytes && c.position() < f.size) {
@@ -326,6 +333,10 @@ final class SinkReader {
           if (e > s && index++ >= drop) {
             n++;
             Instant ts = timestamp(text.substring(s, e));
+            if (ts != null && notBefore != null && ts.isBefore(notBefore)) {
+              predating++;
+              continue;
+            }
             if (ts != null) {
               from = from == null || ts.isBefore(from) ? ts : from;
               to = to == null || ts.isAfter(to) ? ts : to;
@@ -333,7 +344,8 @@ final class SinkReader {
           }
         }
         drop = 0;
-        records += n;
+        records += n - predating;
+        predating = 0;
         f.offset = c.position();
         f.line = 0;
         if (counted) {
@@ -403,6 +415,9 @@ final class SinkReader {
             String line = text.substring(s, e);
             JsonNode node = plain ? null : parse(line);
             Instant ts = node != null ? instant(node.path("ts").asText(null)) : timestamp(line);
+            if (ts != null && notBefore != null && ts.isBefore(notBefore)) {
+              continue; // before the sink existed
+            }
             if (oldest == null) {
               oldest = ts;
             }

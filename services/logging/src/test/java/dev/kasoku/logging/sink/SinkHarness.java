@@ -82,6 +82,7 @@ final class SinkHarness implements AutoCloseable {
   private final Map<String, String> env;
   /** The Redis key root this instance's store uses; null: an embedded store of its own. */
   private final String redisRoot;
+  private final SinkSettings settings;
   Vertx vertx;
   Store store;
   HttpServer api;
@@ -101,13 +102,18 @@ final class SinkHarness implements AutoCloseable {
    * A logging instance of its own (its own Vert.x, bus and log directory) on the shared test Redis
    * under {@code redisRoot}: several of them are the logging instances of one cluster.
    */
-  static SinkHarness onRedis(String redisRoot, String tenant) {
-    return new SinkHarness(Map.of(), redisRoot, tenant);
+  static SinkHarness onRedis(String redisRoot, String tenant, SinkSettings settings) {
+    return new SinkHarness(Map.of(), redisRoot, tenant, settings);
   }
 
   private SinkHarness(Map<String, String> extraEnv, String redisRoot, String tenant) {
+    this(extraEnv, redisRoot, tenant, FAST);
+  }
+
+  private SinkHarness(Map<String, String> extraEnv, String redisRoot, String tenant, SinkSettings settings) {
     this.redisRoot = redisRoot;
     this.tenant = tenant;
+    this.settings = settings;
     Map<String, String> e = new HashMap<>(Map.of("KASOKU_SECRET_KEY", "log-sink-tests-secret-key-32-chars!!!",
         "KASOKU_DATA_DIR", dataDir.toString(), "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8,::1/128"));
     e.putAll(extraEnv);
@@ -124,7 +130,7 @@ final class SinkHarness implements AutoCloseable {
     KasokuConfig config = ConfigLoader.load(env);
     ApiRouter router = Await.result(ApiRouter.load(vertx));
     ServiceContext ctx = new ServiceContext(config, store, new Health(), router, clock);
-    Await.result(vertx.deployVerticle(new LoggingVerticle(ctx, LoggingSettings.defaults(), FAST)));
+    Await.result(vertx.deployVerticle(new LoggingVerticle(ctx, LoggingSettings.defaults(), settings)));
     api = Await.result(vertx.createHttpServer().requestHandler(router.build()).listen(0, "127.0.0.1"));
     http = WebClient.create(vertx);
   }
