@@ -50,8 +50,8 @@ import java.util.Set;
  * <h2>Changing and removing sinks</h2>
  * A sink keeps its id, and so its cursors, while a list keeps a sink of its name and type: changing
  * its URL, filter or fields resumes where it was. A sink taken out of the list loses its cursors in
- * the same write; one added starts at the current end of the stored log (it ships what is stored
- * from then on). A deleted tenant's shippers stop and its sinks and cursors are erased.
+ * the same write; one added ships the records of requests from its creation on (its
+ * {@code createdAt}), on every instance however late it learns of it. A deleted tenant's shippers stop and its sinks and cursors are erased.
  */
 public final class LogSinks {
   private static final System.Logger LOG = System.getLogger(LogSinks.class.getName());
