@@ -84,6 +84,20 @@ public final class Prometheus {
   }
 
   /**
+   * The registry a service registers Kasoku's own meters in: the one {@link #instrument} gave this
+   * Vert.x (so they appear in {@code /metrics} next to Vert.x's), or, for a Vert.x built without
+   * metrics, one registry of its own that nothing exports (tests read it).
+   */
+  public static MeterRegistry registryOf(Vertx vertx) {
+    if (vertx instanceof MetricsProvider p && p.getMetrics() instanceof MicrometerMetrics m) {
+      return m.registry();
+    }
+    synchronized (UNEXPORTED) {
+      return UNEXPORTED.computeIfAbsent(vertx, v -> new SimpleMeterRegistry());
+    }
+  }
+
+  /**
    * A fresh registry for one Vert.x. Three of Micrometer's JVM meters are left out because their
    * Prometheus names break the naming conventions ({@code promtool check metrics}): compilation time
    * and process CPU time in abbreviated units ({@code _ms_total}, {@code _ns_total}) and a gauge

@@ -31,12 +31,14 @@ public interface Store {
 
   AuditStore audit();
 
+  LogSinkStore logSinks();
+
   /** Succeeds when the backend answers; the readiness check. */
   Future<Void> ping();
 
   /**
    * Erases everything stored for the tenant: the tenant record, users, keys, sites and their
-   * versions, hostname claims, stats, notifications, purge statuses, access state (allow-list, counters, markers) and its audit chain. Purge-log entries
+   * versions, hostname claims, stats, notifications, purge statuses, access state (allow-list, counters, markers), log sinks and their cursors and its audit chain. Purge-log entries
    * of the tenant are dropped too. Completes once nothing of the tenant remains.
    */
   Future<Void> eraseTenant(String tenant);

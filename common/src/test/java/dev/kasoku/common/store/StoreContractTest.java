@@ -882,6 +882,48 @@ public abstract class StoreContractTest {
     assertThat(result(store.access().getCounter(null, name))).isZero();
   }
 
+  // --- log sinks --------------------------------------------------------------------------------
+
+  @Test
+  void aSinkListIsReplacedAsAWholeAndRaisesTheEpoch() {
+    assertThat(result(store.logSinks().get(tenantA))).isEmpty();
+    long epoch = result(store.logSinks().changeEpoch());
+    result(store.logSinks().put(tenantA, "[1]", List.of("s1", "s2")));
+    assertThat(result(store.logSinks().get(tenantA))).contains("[1]");
+    assertThat(result(store.logSinks().tenants())).containsExactly(tenantA);
+    assertThat(result(store.logSinks().changeEpoch())).isGreaterThan(epoch);
+    long second = result(store.logSinks().changeEpoch());
+    result(store.logSinks().put(tenantA, "[2]", List.of("s2")));
+    assertThat(result(store.logSinks().get(tenantA))).contains("[2]");
+    assertThat(result(store.logSinks().changeEpoch())).isGreaterThan(second);
+    assertThat(result(store.logSinks().putCursor(tenantA, "s2", "inst-1", "{}"))).isTrue();
+    result(store.logSinks().put(tenantA, "[]", List.of()));
+    assertThat(result(store.logSinks().get(tenantA))).as("an empty list removes it").isEmpty();
+    assertThat(result(store.logSinks().cursors(tenantA))).isEmpty();
+    assertThat(result(store.logSinks().tenants())).isEmpty();
+    assertThat(namespaceOf(tenantA)).as("nothing of the sinks is left").isEmpty();
+  }
+
+  @Test
+  void cursorsOfASinkTakenOutOfTheListAreDroppedAndNotWrittenAgain() {
+    result(store.logSinks().put(tenantA, "[1]", List.of("s1", "s2")));
+    assertThat(result(store.logSinks().putCursor(tenantA, "s1", "inst-1", "{\"a\":1}"))).isTrue();
+    assertThat(result(store.logSinks().putCursor(tenantA, "s1", "inst-2", "{\"a\":2}"))).isTrue();
+    assertThat(result(store.logSinks().putCursor(tenantA, "s2", "inst-1", "{\"b\":1}"))).isTrue();
+    assertThat(result(store.logSinks().putCursor(tenantA, "s1", "inst-1", "{\"a\":3}"))).isTrue();
+    assertThat(result(store.logSinks().cursors(tenantA))).containsExactlyInAnyOrder(
+        new LogSinkStore.Cursor("s1", "inst-1", "{\"a\":3}"), new LogSinkStore.Cursor("s1", "inst-2", "{\"a\":2}"),
+        new LogSinkStore.Cursor("s2", "inst-1", "{\"b\":1}"));
+
+    result(store.logSinks().put(tenantA, "[2]", List.of("s2")));
+    assertThat(result(store.logSinks().cursors(tenantA))).containsExactly(new LogSinkStore.Cursor("s2", "inst-1", "{\"b\":1}"));
+    assertThat(result(store.logSinks().putCursor(tenantA, "s1", "inst-1", "{\"late\":1}")))
+        .as("a shipper finishing after its sink was removed").isFalse();
+    assertThat(result(store.logSinks().cursors(tenantA))).extracting(LogSinkStore.Cursor::sinkId).containsExactly("s2");
+    assertThat(result(store.logSinks().putCursor(tenantB, "s2", "inst-1", "{}"))).as("another tenant's sink id").isFalse();
+    assertThat(result(store.logSinks().cursors(tenantB))).isEmpty();
+  }
+
   // --- isolation and erasure ------------------------------------------------------------------
 
   /** Writes one of everything for the tenant and returns the hostnames and key id it claimed. */
@@ -898,6 +940,8 @@ public abstract class StoreContractTest {
     result(store.access().putAllowlist(tenant, List.of("10.0.0.0/8")));
     result(store.access().incrementCounter(tenant, "login:alice", Duration.ofMinutes(5)));
     result(store.access().putMarker(tenant, "lock:alice", Instant.now().plusSeconds(300)));
+    result(store.logSinks().put(tenant, "{\"sinks\":[\"s1\"]}", List.of("s1")));
+    assertThat(result(store.logSinks().putCursor(tenant, "s1", "inst-1", "{}"))).isTrue();
     return List.of("www." + tenant + ".example", keyId);
   }
 
@@ -928,6 +972,7 @@ public abstract class StoreContractTest {
     List<PurgeRecord> bPurges = result(store.purgeLog().readAfter(0, 100)).stream()
         .filter(p -> p.tenant().equals(tenantB)).toList();
     long epoch = result(store.sites().changeEpoch());
+    long sinkEpoch = result(store.logSinks().changeEpoch());
 
     result(store.eraseTenant(tenantA));
 
@@ -949,6 +994,11 @@ public abstract class StoreContractTest {
     assertThat(result(store.stats().range(tenantA, null, StatsStore.Resolution.MINUTE, recent, recent.plusSeconds(60), 60))
         .of("requests")).containsExactly(0);
     assertThat(result(store.sites().changeEpoch())).as("edges must notice the removed sites").isGreaterThan(epoch);
+    assertThat(result(store.logSinks().get(tenantA))).isEmpty();
+    assertThat(result(store.logSinks().cursors(tenantA))).isEmpty();
+    assertThat(result(store.logSinks().tenants())).containsExactly(tenantB);
+    assertThat(result(store.logSinks().changeEpoch())).as("logging instances must stop shipping A")
+        .isGreaterThan(sinkEpoch);
     // the purge sequence never goes back
     assertThat(result(store.purgeLog().lastSeq())).isEqualTo(2);
 
@@ -963,6 +1013,8 @@ public abstract class StoreContractTest {
     assertThat(result(store.access().getAllowlist(tenantB))).containsExactly("10.0.0.0/8");
     assertThat(result(store.access().getCounter(tenantB, "login:alice"))).isEqualTo(1);
     assertThat(result(store.access().getMarker(tenantB, "lock:alice"))).isNotNull();
+    assertThat(result(store.logSinks().get(tenantB))).contains("{\"sinks\":[\"s1\"]}");
+    assertThat(result(store.logSinks().cursors(tenantB))).hasSize(1);
     assertThat(result(store.stats().range(tenantB, null, StatsStore.Resolution.MINUTE, recent, recent.plusSeconds(60), 60))
         .of("requests")).containsExactly(5);
   }

@@ -72,7 +72,7 @@ public abstract class AuthorizationTableTest extends AuthSuite {
     RULES.put("purge", "tenant:purger");
     RULES.put("getPurge", "tenant:purger");
     RULES.put("getLogs", "tenant:viewer");
-    RULES.put("getLogSinks", "tenant:admin");
+    RULES.put("getLogSinks", "tenant:viewer");
     RULES.put("putLogSinks", "tenant:admin");
     RULES.put("getStats", "tenant:viewer");
     RULES.put("getUsage", "tenant:viewer");

@@ -13,6 +13,8 @@ import dev.kasoku.logging.impl.AuditService;
 import dev.kasoku.logging.impl.ClockSkew;
 import dev.kasoku.logging.impl.LogQuery;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.kasoku.logging.sink.LogSinks;
+import dev.kasoku.logging.sink.SinkSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -27,7 +29,11 @@ import io.vertx.core.eventbus.MessageConsumer;
  * stored file before it takes in anything. Edges keep each batch until it is answered and send it
  * again otherwise; a resend of a batch this instance stored is dropped (and counted), and every
  * batch's send time is compared with this instance's clock ({@link ClockSkew}). Not built yet:
- * downloads gathered from several logging instances, and log sinks.
+ * downloads gathered from several logging instances.
+ *
+ * <p><b>Log sinks.</b> {@link LogSinks} serves {@code GET/PUT /v1/tenants/{t}/log-sinks} and ships
+ * what this instance stored to every tenant's sinks, each with its own durable cursor over the
+ * stored files (several instances: each ships its own files).
  *
  * <p><b>Audit trail.</b> It takes in the {@link AuditEvent}s every control-plane service sends on
  * {@code kasoku.audit} and appends each to its tenant's hash chain (or the platform's), serves a
@@ -38,16 +44,23 @@ public final class LoggingVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(LoggingVerticle.class.getName());
   private final ServiceContext ctx;
   private final LoggingSettings settings;
+  private final SinkSettings sinkSettings;
   private AccessLogService logs;
   private ClockSkew skew;
+  private LogSinks sinks;
 
   public LoggingVerticle(ServiceContext ctx) {
     this(ctx, LoggingSettings.defaults());
   }
 
   public LoggingVerticle(ServiceContext ctx, LoggingSettings settings) {
+    this(ctx, settings, SinkSettings.defaults());
+  }
+
+  public LoggingVerticle(ServiceContext ctx, LoggingSettings settings, SinkSettings sinkSettings) {
     this.ctx = ctx;
     this.settings = settings;
+    this.sinkSettings = sinkSettings;
   }
 
   @Override
@@ -79,8 +92,9 @@ public final class LoggingVerticle extends VerticleBase {
                 + ": access-log erasure failed", e)));
     vertx.setPeriodic(settings.sweepEvery().toMillis(), t -> sweep(audit));
     ctx.health().register("role:logging", Future::succeededFuture);
-    // repair what a crash left before taking in anything new
-    return logs.recover().compose(recovered -> {
+    // repair what a crash left before taking in anything new (and before sinks read it)
+    Future<LogSinks> shipping = LogSinks.create(vertx, ctx, sinkSettings).onSuccess(s -> sinks = s);
+    return shipping.compose(s -> logs.recover()).compose(recovered -> {
       LOG.log(System.Logger.Level.INFO, "access-log store: {0} files checked, {1} repaired", recovered.files(),
           recovered.repaired());
       MessageConsumer<AccessLogBatch> intake = Addresses.LOG_ACCESS.consumer(vertx.eventBus(), m -> {
@@ -94,7 +108,7 @@ public final class LoggingVerticle extends VerticleBase {
             });
       });
       return Future.all(events.completion(), deletions.completion(), intake.completion());
-    });
+    }).compose(v -> sinks.start());
   }
 
   private void sweep(AuditService audit) {
@@ -122,6 +136,7 @@ public final class LoggingVerticle extends VerticleBase {
     if (skew != null) {
       skew.close();
     }
-    return logs == null ? Future.succeededFuture() : logs.close();
+    Future<Void> shipping = sinks == null ? Future.succeededFuture() : sinks.close();
+    return shipping.eventually(() -> logs == null ? Future.succeededFuture() : logs.close());
   }
 }

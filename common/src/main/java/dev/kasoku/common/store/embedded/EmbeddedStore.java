@@ -5,6 +5,7 @@ import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.ApiKeyStore;
 import dev.kasoku.common.store.HostnameConflictException;
+import dev.kasoku.common.store.LogSinkStore;
 import dev.kasoku.common.store.AuditStore;
 import dev.kasoku.common.store.NotificationStore;
 import dev.kasoku.common.store.PurgeLog;
@@ -123,6 +124,7 @@ public final class EmbeddedStore implements Store {
   private final EmbeddedAudit audit = new EmbeddedAudit(this);
   private final EmbeddedPurgeStatuses purgeStatuses = new EmbeddedPurgeStatuses(this);
   private final EmbeddedAccess access = new EmbeddedAccess(this);
+  private final EmbeddedLogSinks logSinks = new EmbeddedLogSinks(this);
 
   private EmbeddedStore(Vertx vertx, Path dir, Clock clock) {
     this.vertx = vertx;
@@ -224,6 +226,13 @@ public final class EmbeddedStore implements Store {
   /** A map for reading only: null when it does not exist, so reads never create empty maps. */
   <K, V> MVMap<K, V> existing(String name) {
     return mv.hasMap(name) ? mv.openMap(name) : null;
+  }
+
+  /** Removes a map if it exists (store thread only). */
+  void dropMap(String name) {
+    if (mv.hasMap(name)) {
+      mv.removeMap(name);
+    }
   }
 
   static String tenantMap(String tenant, String kind) {
@@ -360,6 +369,11 @@ public final class EmbeddedStore implements Store {
   }
 
   @Override
+  public LogSinkStore logSinks() {
+    return logSinks;
+  }
+
+  @Override
   public NotificationStore notifications() {
     return notifications;
   }
@@ -429,11 +443,15 @@ public final class EmbeddedStore implements Store {
     }
 
     boolean hadSites = mv.hasMap(tenantMap(tenant, EmbeddedSites.CURRENT));
+    boolean hadSinks = logSinks.hasSinks(tenant);
     for (String name : tenantMaps(tenant)) {
       mv.removeMap(name);
     }
     if (hadSites) {
       incrementMeta(META_EPOCH);
+    }
+    if (hadSinks) {
+      incrementMeta(EmbeddedLogSinks.EPOCH); // logging instances stop shipping the tenant's sinks
     }
   }
 

@@ -6,6 +6,7 @@ import dev.kasoku.common.model.SiteVersion;
 import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.ApiKeyStore;
 import dev.kasoku.common.store.AuditStore;
+import dev.kasoku.common.store.LogSinkStore;
 import dev.kasoku.common.store.NotificationStore;
 import dev.kasoku.common.store.PurgeLog;
 import dev.kasoku.common.store.PurgeStatusStore;
@@ -48,7 +49,8 @@ import java.util.regex.Pattern;
  * {@code tenant/site}), {@code <root>:apikeys} (hash key id → tenant), {@code <root>:site-tenants}
  * (set of tenants that have sites), {@code <root>:epoch}, {@code <root>:purge:seq},
  * {@code <root>:purges} (stream), {@code <root>:access:*} (platform-scope access state),
- * {@code <root>:stats-folded:*} (ids of folded counter batches, kept an hour; no tenant data). Everything
+ * {@code <root>:stats-folded:*} (ids of folded counter batches, kept an hour; no tenant data),
+ * {@code <root>:logsinks:tenants} and {@code <root>:logsinks:epoch} (which tenants have log sinks). Everything
  * of tenant {@code T} lives under {@code <root>:t:T:}: users, keys, sites and their versions, stats,
  * notifications, access state and the index of its purge-log entries. Tenant ids cannot contain
  * {@code :} or glob characters ({@link Ids}), so {@code SCAN MATCH <root>:t:T:*} finds exactly one
@@ -108,6 +110,7 @@ public final class RedisStore implements Store {
   private final RedisAudit audit = new RedisAudit(this);
   private final RedisPurgeStatuses purgeStatuses = new RedisPurgeStatuses(this);
   private final RedisAccess access = new RedisAccess(this);
+  private final RedisLogSinks logSinks = new RedisLogSinks(this);
 
   /**
    * @param url {@code redis://[user:password@]host:port[/db]}
@@ -338,6 +341,11 @@ public final class RedisStore implements Store {
   }
 
   @Override
+  public LogSinkStore logSinks() {
+    return logSinks;
+  }
+
+  @Override
   public NotificationStore notifications() {
     return notifications;
   }
@@ -382,6 +390,8 @@ public final class RedisStore implements Store {
         .compose(v -> send(cmd(Command.HDEL, key(RedisTenants.TENANTS), tenant)))
         .compose(v -> send(cmd(Command.SREM, key(RedisSites.SITE_TENANTS), tenant)))
         .compose(v -> send(cmd(Command.SREM, key(RedisAudit.CHAINS), tenant)))
+        .compose(v -> send(cmd(Command.SREM, key(RedisLogSinks.TENANTS), tenant)))
+        .compose(hadSinks -> hadSinks.toLong() > 0 ? send(cmd(Command.INCR, key(RedisLogSinks.EPOCH))) : Future.succeededFuture())
         .compose(v -> send(cmd(Command.EXISTS, tenantKey(tenant, RedisSites.CURRENT))))
         .compose(hadSites -> deleteNamespace(tenant, "0")
             .compose(v -> hadSites.toLong() > 0 ? send(cmd(Command.INCR, key(RedisSites.EPOCH))) : Future.succeededFuture()))

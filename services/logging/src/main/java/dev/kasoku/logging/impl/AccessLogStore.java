@@ -190,8 +190,31 @@ public final class AccessLogStore implements AutoCloseable {
     Files.delete(file);
   }
 
+  /**
+   * Every segment file of the tenant under {@code root}, oldest hour first; empty when it has none.
+   * Reads the directory only, so it may run beside the writer (a log sink's reader uses it).
+   */
+  public static List<Path> segments(Path root, String tenant) throws IOException {
+    Path dir = root.resolve(Ids.requireValid(tenant));
+    List<Path> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> segments = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      for (Path segment : segments) {
+        if (hourOf(segment) != null) {
+          out.add(segment);
+        }
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      return out; // erased meanwhile
+    }
+    out.sort(java.util.Comparator.comparing(p -> p.getFileName().toString()));
+    return out;
+  }
+
   /** The hour a segment file holds, from its name; null for a file that is not a segment. */
-  static Instant hourOf(Path segment) {
+  public static Instant hourOf(Path segment) {
     String name = segment.getFileName().toString();
     if (!name.endsWith(SUFFIX) || name.length() != 10 + SUFFIX.length()) {
       return null;

@@ -98,18 +98,44 @@ public final class SegmentFile {
   /**
    * Reads a file one block at a time (constant memory: one block), skipping blocks that do not
    * verify. Blocks appended while the cursor is open are read too. Not thread-safe.
+   *
+   * <p>A cursor that <em>follows</em> a file still being appended to (a log sink's reader) treats
+   * an incomplete block at the end as not there yet: it stays in front of it and reads it once the
+   * writer has finished it, where a plain cursor skips to the end. A damaged block is skipped by both
+   * once a block that verifies follows it.
    */
   public static final class Cursor implements AutoCloseable {
     private final FileChannel ch;
+    private final boolean follow;
     private long pos;
 
     public Cursor(Path file) throws IOException {
+      this(file, 0, false);
+    }
+
+    /**
+     * A cursor from {@code position}: 0 or a {@link #position} an earlier cursor of the same file
+     * reported.
+     *
+     * @param follow leave an incomplete last block for later (see the class comment)
+     */
+    public Cursor(Path file, long position, boolean follow) throws IOException {
       this.ch = FileChannel.open(file, StandardOpenOption.READ);
+      this.follow = follow;
+      this.pos = position;
+    }
+
+    /** Where the next block starts: the end of the last block returned (or of what was skipped). */
+    public long position() {
+      return pos;
     }
 
     /** The next block's data, or null at the end of the file. */
     public byte[] next() throws IOException {
       long size = ch.size();
+      if (follow && pos > size) {
+        pos = size; // recovery cut a tail that was never acknowledged
+      }
       while (pos < size) {
         byte[] block = readBlockAt(ch, pos, size);
         if (block != null) {
@@ -118,7 +144,9 @@ public final class SegmentFile {
         }
         long next = nextValidBlock(ch, pos + 1, size);
         if (next < 0) {
-          pos = size;
+          if (!follow) {
+            pos = size;
+          }
           return null;
         }
         pos = next;

@@ -136,4 +136,36 @@ class SegmentFileTest {
       Files.delete(damaged);
     }
   }
+
+  /** A sink's reader follows a file the writer is appending to: a block half written is read once it is whole. */
+  @Test
+  void aFollowingCursorWaitsForABlockStillBeingWrittenAndResumesAtItsPosition() throws IOException {
+    Path f = copy("growing.ndjson.gz");
+    byte[] extra = SegmentFormat.block("{\"ts\":\"2026-12-02T06:00:00.000Z\",\"late\":1}\n".getBytes(StandardCharsets.UTF_8));
+    long end;
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      end = ch.size();
+      ch.write(java.nio.ByteBuffer.wrap(extra, 0, extra.length / 2), end);
+    }
+    long resumeAt;
+    try (SegmentFile.Cursor c = new SegmentFile.Cursor(f, ends.get(BLOCKS - 3), true)) {
+      assertThat(new String(c.next(), StandardCharsets.UTF_8)).isEqualTo(blocks.get(BLOCKS - 2));
+      assertThat(new String(c.next(), StandardCharsets.UTF_8)).isEqualTo(blocks.get(BLOCKS - 1));
+      assertThat(c.next()).as("half a block is not there yet").isNull();
+      assertThat(c.position()).isEqualTo(end);
+      resumeAt = c.position();
+    }
+    try (SegmentFile.Cursor plain = new SegmentFile.Cursor(f, resumeAt, false)) {
+      assertThat(plain.next()).isNull();
+      assertThat(plain.position()).as("a plain cursor skips it").isEqualTo(end + extra.length / 2);
+    }
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(extra, extra.length / 2, extra.length - extra.length / 2), end + extra.length / 2);
+    }
+    try (SegmentFile.Cursor c = new SegmentFile.Cursor(f, resumeAt, true)) {
+      assertThat(new String(c.next(), StandardCharsets.UTF_8)).contains("\"late\":1");
+      assertThat(c.position()).isEqualTo(end + extra.length);
+      assertThat(c.next()).isNull();
+    }
+  }
 }
