@@ -30,7 +30,12 @@ public final class PortalVerticle extends VerticleBase {
   public Future<?> start() {
     PortalAssets assets = new PortalAssets(vertx, PortalVerticle.class.getClassLoader());
     Router extra = ctx.api().extra();
+    // Vert.x matches "/portal" for "/portal/" too: only the bare path is redirected
     extra.route("/portal").handler(rc -> {
+      if (!rc.request().path().equals("/portal")) {
+        rc.next();
+        return;
+      }
       PortalAssets.secure(rc.response());
       rc.response().setStatusCode(301).putHeader("Location", PortalAssets.PREFIX).end();
     });
