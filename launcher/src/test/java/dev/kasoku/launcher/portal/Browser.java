@@ -61,7 +61,9 @@ final class Browser implements AutoCloseable {
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
     this.driver = new ChromeDriver(service, options);
+    // a view re-renders what it shows: an element read while it is replaced is read again
     this.wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+    this.wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     Files.createDirectories(SCREENSHOTS);
   }
 

@@ -69,7 +69,7 @@ export async function render(root, ctx) {
     const offload = by ? 1 - sum(s.originBytes) / by : null;
     fill(tiles,
       tile('requests', t('dash.requests'), num(req), req),
-      tile('rps', t('dash.rps'), num(span ? req / span : 0, 2), span ? req / span : 0),
+      tile('rps', t('dash.rps'), rate(span ? req / span : 0), span ? req / span : 0),
       tile('bytes', t('dash.bytes'), bytes(by), by),
       tile('hit-ratio', t('dash.hitRatio'), pct(hitRatio), hitRatio),
       tile('offload', t('dash.offload'), pct(offload), offload),
@@ -82,7 +82,7 @@ export async function render(root, ctx) {
     const xs = (s.requests || []).map((_, i) => from + i * range.seconds);
     const per = (a, f) => (a || []).map((v) => (v == null ? null : f(v)));
     const specs = [
-      { id: 'chart-rps', title: t('dash.rps'), series: [[t('dash.requests'), per(s.requests, (v) => v / range.seconds), '#1f4e9c']], fmt: (v) => num(v, 2) },
+      { id: 'chart-rps', title: t('dash.rps'), series: [[t('dash.requests'), per(s.requests, (v) => v / range.seconds), '#1f4e9c']], fmt: rate },
       { id: 'chart-bandwidth', title: t('dash.bandwidth'), series: [[t('dash.toClients'), per(s.bytes, (v) => (v * 8) / range.seconds), '#1f4e9c'], [t('dash.fromOrigin'), per(s.originBytes, (v) => (v * 8) / range.seconds), '#d97706']], fmt: bits },
       { id: 'chart-cache', title: t('dash.cacheEffect'), series: [[t('dash.hitRatio'), per(s.hitRatio, (v) => v * 100), '#137333'], [t('dash.offload'), per(s.originOffload, (v) => v * 100), '#7c3aed']], fmt: (v) => num(v, 1) + ' %' },
       { id: 'chart-status', title: t('dash.statusClasses'), series: ['2xx', '3xx', '4xx', '5xx'].map((c, i) => [c, s['status' + c] || [], ['#137333', '#1f4e9c', '#d97706', '#b42318'][i]]), fmt: (v) => num(v) },
@@ -101,12 +101,17 @@ export async function render(root, ctx) {
       const width = Math.max(320, (box.clientWidth || 520) - 16);
       plots.push(new uPlot({
         width, height: 200,
-        series: [{}, ...sp.series.map(([label, , color]) => ({ label, stroke: color, width: 1.5, spanGaps: false, value: (u, v) => (v == null ? '—' : sp.fmt(v)) }))],
+        series: [{}, ...sp.series.map(([label, , color]) => ({ label, stroke: color, width: 1.5, spanGaps: false, points: { show: true, size: 5, fill: color }, value: (u, v) => (v == null ? '—' : sp.fmt(v)) }))],
         axes: [{}, { values: (u, vals) => vals.map((v) => sp.fmt(v)), size: 70 }],
         scales: { x: { time: true } },
         legend: { live: true },
       }, [xs, ...sp.series.map((x) => x[1] || [])], box));
     }
+  }
+
+  /** A rate: small ones with three significant digits (10 requests in an hour are not "0"). */
+  function rate(v) {
+    return v > 0 && v < 10 ? new Intl.NumberFormat(undefined, { maximumSignificantDigits: 3 }).format(v) : num(v, 1);
   }
 
   function fmtMs(v) {
