@@ -101,7 +101,7 @@ export async function render(root, ctx) {
       const width = Math.max(320, (box.clientWidth || 520) - 16);
       plots.push(new uPlot({
         width, height: 200,
-        series: [{}, ...sp.series.map(([label, , color]) => ({ label, stroke: color, width: 1.5, spanGaps: false, points: { show: true, size: 5, fill: color }, value: (u, v) => (v == null ? '—' : sp.fmt(v)) }))],
+        series: [{ label: t('logs.ts') }, ...sp.series.map(([label, , color]) => ({ label, stroke: color, width: 1.5, spanGaps: false, points: { show: true, size: 5, fill: color }, value: (u, v) => (v == null ? '—' : sp.fmt(v)) }))],
         axes: [{}, { values: (u, vals) => vals.map((v) => sp.fmt(v)), size: 70 }],
         scales: { x: { time: true } },
         legend: { live: true },
