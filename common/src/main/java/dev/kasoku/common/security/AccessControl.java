@@ -127,7 +127,8 @@ public final class AccessControl {
         .compose(p -> {
           Caller caller = new Caller(p, source, requestId);
           ctx.put(Caller.CONTEXT_KEY, caller);
-          return authorize(ctx, access, p, source).map(caller);
+          // after the caller is known, so that a refused cross-site attempt is recorded as its tenant's
+          return checkCsrf(ctx).compose(v -> authorize(ctx, access, p, source)).map(caller);
         });
   }
 
@@ -167,24 +168,38 @@ public final class AccessControl {
 
   /**
    * Resolves the request's credential: the Authorization header when there is one, else the
-   * portal's session cookie (with the anti-CSRF check for state-changing calls), else 401.
+   * portal's session cookie, else 401. (The anti-CSRF check follows in {@link #admit}.)
    */
   public Future<Principal> authenticate(RoutingContext ctx) {
-    List<String> authorization = ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION);
-    io.vertx.core.http.Cookie session = ctx.request().getCookie(SessionCookies.SESSION);
-    if (!authorization.isEmpty() || session == null || session.getValue().isEmpty()) {
-      return authenticate(authorization);
+    String jwt = sessionToken(ctx);
+    if (jwt == null) {
+      return authenticate(ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION));
     }
-    String jwt = session.getValue();
     if (jwt.length() > MAX_CREDENTIAL_LENGTH || !Tokens.looksLikeJwt(jwt)) {
       return unauthorized("invalid or expired token");
     }
-    return token(jwt).compose(p -> !SessionCookies.changesState(ctx.request().method())
-        || SessionCookies.csrfMatches(jwt, ctx.request().getHeader(SessionCookies.CSRF_HEADER))
-        ? Future.succeededFuture(p)
-        : Future.failedFuture(ApiException.forbidden("a call authenticated by the session cookie that changes "
-            + "something needs the " + SessionCookies.CSRF_HEADER + " header (the value of the "
-            + SessionCookies.CSRF + " cookie)")));
+    return token(jwt);
+  }
+
+  /** The session cookie the request is authenticated by, or null (an Authorization header wins). */
+  private static String sessionToken(RoutingContext ctx) {
+    if (!ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION).isEmpty()) {
+      return null;
+    }
+    io.vertx.core.http.Cookie session = ctx.request().getCookie(SessionCookies.SESSION);
+    return session == null || session.getValue().isEmpty() ? null : session.getValue();
+  }
+
+  /** A state-changing call authenticated by the session cookie needs the anti-CSRF header bound to it. */
+  private static Future<Void> checkCsrf(RoutingContext ctx) {
+    String jwt = sessionToken(ctx);
+    if (jwt == null || !SessionCookies.changesState(ctx.request().method())
+        || SessionCookies.csrfMatches(jwt, ctx.request().getHeader(SessionCookies.CSRF_HEADER))) {
+      return Future.succeededFuture();
+    }
+    return Future.failedFuture(ApiException.forbidden("a call authenticated by the session cookie that changes "
+        + "something needs the " + SessionCookies.CSRF_HEADER + " header (the value of the "
+        + SessionCookies.CSRF + " cookie)"));
   }
 
   /** Resolves the Authorization header(s) to a principal, or fails with 401. */
