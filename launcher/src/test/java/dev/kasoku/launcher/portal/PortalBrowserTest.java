@@ -94,6 +94,11 @@ class PortalBrowserTest {
 
   @AfterAll
   void stop() throws Exception {
+    // let the edge's last counter batch (flushed every second) be folded before the shutdown: a
+    // fold still writing to the embedded store while its role is undeployed has its worker thread
+    // interrupted, and MVStore then fails the store's close ("closing the embedded store failed"),
+    // a shutdown race of its own that this test is not about
+    Thread.sleep(2500);
     if (launcher != null) {
       launcher.stop().await(30, TimeUnit.SECONDS);
     }
