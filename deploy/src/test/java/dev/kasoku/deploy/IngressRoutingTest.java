@@ -102,14 +102,15 @@ class IngressRoutingTest {
   void onlyApiPathsAreRouted(String name) {
     Rendering r = Kustomizations.get(name);
     for (String path : List.of("/healthz", "/readyz", "/metrics", "/", "/v1", "/v1/tenants/acme/unknown",
-        "/v1/tenants/acme/sites-x", "/v1/tenants/a/b/users", "/portal/")) {
+        "/v1/tenants/acme/sites-x", "/v1/tenants/a/b/users", "/portalx", "/portal-admin/")) {
       assertThat(routes(r, path)).as("%s in %s", path, name).isEmpty();
     }
   }
 
-  @Test
-  void thePortalComponentServesThePortalUnderPortal() {
-    Rendering r = Kustomizations.get("components/portal");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("overlaysAndPortal")
+  void thePortalIsServedUnderPortalByThePortalRole(String name) {
+    Rendering r = Kustomizations.get(name);
     assertRoutedTo(r, "/portal/", "portal");
     assertRoutedTo(r, "/portal/assets/app.js", "portal");
     assertRoutedTo(r, "/portal", "portal");

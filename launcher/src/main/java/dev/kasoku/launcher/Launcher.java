@@ -22,6 +22,7 @@ import dev.kasoku.common.store.factory.StoreFactory;
 import dev.kasoku.config.ConfigVerticle;
 import dev.kasoku.logging.LoggingVerticle;
 import dev.kasoku.metrics.MetricsVerticle;
+import dev.kasoku.portal.PortalVerticle;
 import dev.kasoku.purge.PurgeVerticle;
 import io.netty.channel.unix.Errors;
 import io.vertx.core.Deployable;
@@ -98,6 +99,7 @@ public final class Launcher {
       new RoleVerticle(ServiceRole.PURGE, PurgeVerticle::new),
       new RoleVerticle(ServiceRole.LOGGING, LoggingVerticle::new),
       new RoleVerticle(ServiceRole.METRICS, MetricsVerticle::new),
+      new RoleVerticle(ServiceRole.PORTAL, PortalVerticle::new),
       new RoleVerticle(ServiceRole.CACHE_EDGE, CacheEdgeVerticle::new));
 
   /** A role and how to build its entry verticle. */

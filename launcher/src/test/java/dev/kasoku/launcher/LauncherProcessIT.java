@@ -150,7 +150,7 @@ class LauncherProcessIT {
         stopping.toMillis());
 
     // the operator-facing log: one line per role with its port, then the drain and the stop
-    for (String role : List.of("cache-edge", "purge", "auth", "config", "logging", "metrics")) {
+    for (String role : List.of("cache-edge", "purge", "auth", "config", "logging", "metrics", "portal")) {
       assertThat(output).containsOnlyOnce(" role " + role + " started: ");
     }
     assertThat(output).contains("api port " + r.apiPort()).contains("shutting down: draining").contains("stopped in");

@@ -13,7 +13,9 @@ public enum ServiceRole {
   AUTH("auth"),
   CONFIG("config"),
   LOGGING("logging"),
-  METRICS("metrics");
+  METRICS("metrics"),
+  /** The customers' web portal: static assets under /portal/ on the API port (docs/portal.md). */
+  PORTAL("portal");
 
   private final String id;
 

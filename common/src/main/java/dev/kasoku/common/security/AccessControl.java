@@ -35,7 +35,11 @@ import java.util.Optional;
  * <p><b>Credentials.</b> {@code Authorization: Bearer <credential>} where the credential is an API
  * key ({@code ksk_...}, see {@link ApiKeys}), a login token (a JWT, see {@link Tokens}) or an
  * operator credential (anything else, see {@link OperatorCredentials}). A missing, malformed,
- * unknown, revoked or expired credential is 401 with one generic message.
+ * unknown, revoked or expired credential is 401 with one generic message. Without an
+ * {@code Authorization} header, the portal's session cookie ({@link SessionCookies#SESSION}, a login
+ * token) is accepted instead, verified and revoked exactly like the token; a call authenticated by
+ * the cookie that changes state (not GET or HEAD) also needs the anti-CSRF header
+ * ({@link SessionCookies#CSRF_HEADER}) bound to that cookie, else 403.
  *
  * <p><b>Decisions.</b> Operator rules admit only the operator. Tenant rules refuse the operator with
  * 403 (staff do not read customers' data: docs/security-controls.md, 9.4.4 and 15.1.1); a caller of another tenant gets
@@ -119,11 +123,12 @@ public final class AccessControl {
     if (access.kind() == Access.Kind.PUBLIC) {
       return Future.succeededFuture(anonymous);
     }
-    return authenticate(ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION))
+    return authenticate(ctx)
         .compose(p -> {
           Caller caller = new Caller(p, source, requestId);
           ctx.put(Caller.CONTEXT_KEY, caller);
-          return authorize(ctx, access, p, source).map(caller);
+          // after the caller is known, so that a refused cross-site attempt is recorded as its tenant's
+          return checkCsrf(ctx).compose(v -> authorize(ctx, access, p, source)).map(caller);
         });
   }
 
@@ -159,6 +164,42 @@ public final class AccessControl {
     return allowed(p.tenant(), source).compose(ok -> ok
         ? Future.succeededFuture(p)
         : Future.failedFuture(ApiException.forbidden("the tenant's IP allow-list does not include this address")));
+  }
+
+  /**
+   * Resolves the request's credential: the Authorization header when there is one, else the
+   * portal's session cookie, else 401. (The anti-CSRF check follows in {@link #admit}.)
+   */
+  public Future<Principal> authenticate(RoutingContext ctx) {
+    String jwt = sessionToken(ctx);
+    if (jwt == null) {
+      return authenticate(ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION));
+    }
+    if (jwt.length() > MAX_CREDENTIAL_LENGTH || !Tokens.looksLikeJwt(jwt)) {
+      return unauthorized("invalid or expired token");
+    }
+    return token(jwt);
+  }
+
+  /** The session cookie the request is authenticated by, or null (an Authorization header wins). */
+  private static String sessionToken(RoutingContext ctx) {
+    if (!ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION).isEmpty()) {
+      return null;
+    }
+    io.vertx.core.http.Cookie session = ctx.request().getCookie(SessionCookies.SESSION);
+    return session == null || session.getValue().isEmpty() ? null : session.getValue();
+  }
+
+  /** A state-changing call authenticated by the session cookie needs the anti-CSRF header bound to it. */
+  private static Future<Void> checkCsrf(RoutingContext ctx) {
+    String jwt = sessionToken(ctx);
+    if (jwt == null || !SessionCookies.changesState(ctx.request().method())
+        || SessionCookies.csrfMatches(jwt, ctx.request().getHeader(SessionCookies.CSRF_HEADER))) {
+      return Future.succeededFuture();
+    }
+    return Future.failedFuture(ApiException.forbidden("a call authenticated by the session cookie that changes "
+        + "something needs the " + SessionCookies.CSRF_HEADER + " header (the value of the "
+        + SessionCookies.CSRF + " cookie)"));
   }
 
   /** Resolves the Authorization header(s) to a principal, or fails with 401. */

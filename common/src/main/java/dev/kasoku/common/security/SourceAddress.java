@@ -48,6 +48,13 @@ public final class SourceAddress {
     return hops.isEmpty() ? peer : hops.get(0);
   }
 
+  /** Whether the socket peer is one of the trusted proxies (so its forwarding headers are believed). */
+  public static boolean fromTrustedProxy(HttpServerRequest request, List<Cidr> trustedProxies) {
+    SocketAddress remote = request.remoteAddress();
+    String peer = remote == null ? null : remote.hostAddress();
+    return peer != null && !trustedProxies.isEmpty() && trusted(peer, trustedProxies);
+  }
+
   private static boolean trusted(String address, List<Cidr> proxies) {
     for (Cidr c : proxies) {
       if (c.contains(address)) {

@@ -44,7 +44,7 @@ final class ArchitectureRules {
   /** The service modules' root packages. */
   static final List<String> SERVICES = List.of(
       "dev.kasoku.cacheedge", "dev.kasoku.purge", "dev.kasoku.auth", "dev.kasoku.config",
-      "dev.kasoku.logging", "dev.kasoku.metrics");
+      "dev.kasoku.logging", "dev.kasoku.metrics", "dev.kasoku.portal");
 
   private static final Set<String> ADDRESSED_BUS_METHODS =
       Set.of("send", "publish", "request", "consumer", "localConsumer", "sender", "publisher");

@@ -64,7 +64,8 @@ public final class AuthVerticle extends VerticleBase {
 
     TenantHandlers tenants = new TenantHandlers(vertx, ctx.store(), audit, ctx.clock());
     SessionHandlers sessions = new SessionHandlers(vertx, ctx.store(), access, hasher,
-        new LoginThrottle(ctx.store().access(), ctx.clock()), audit, ctx.clock(), dummyHash);
+        new LoginThrottle(ctx.store().access(), ctx.clock()), audit, ctx.clock(), dummyHash,
+        ctx.config().trustedProxies());
     UserHandlers users = new UserHandlers(vertx, ctx.store(), hasher, new PasswordPolicy(), audit, ctx.clock());
     ApiKeyHandlers keys = new ApiKeyHandlers(vertx, ctx.store(), audit, ctx.clock());
     AllowlistHandlers allowlist = new AllowlistHandlers(vertx, ctx.store(), audit);
@@ -73,6 +74,8 @@ public final class AuthVerticle extends VerticleBase {
     attach(api, "deleteTenant", tenants::delete);
     attach(api, "login", sessions::login);
     attach(api, "logout", sessions::logout);
+    attach(api, "createSession", sessions::createSession);
+    attach(api, "getSession", sessions::session);
     attach(api, "listUsers", users::list);
     attach(api, "createUser", users::create);
     attach(api, "getUser", users::get);

@@ -53,6 +53,8 @@ public abstract class AuthorizationTableTest extends AuthSuite {
     RULES.put("deleteTenant", "operator");
     RULES.put("login", "public");
     RULES.put("logout", "authenticated");
+    RULES.put("createSession", "public");
+    RULES.put("getSession", "authenticated");
     RULES.put("listUsers", "tenant:admin");
     RULES.put("createUser", "tenant:admin");
     RULES.put("getUser", "tenant:admin");
@@ -83,7 +85,8 @@ public abstract class AuthorizationTableTest extends AuthSuite {
   }
 
   /** Operations the auth service serves: "allowed" must be a real 2xx there. */
-  static final List<String> SERVED = List.of("createTenant", "deleteTenant", "login", "logout", "listUsers",
+  static final List<String> SERVED = List.of("createTenant", "deleteTenant", "login", "logout", "createSession",
+      "getSession", "listUsers",
       "createUser", "getUser", "updateUser", "deleteUser", "listApiKeys", "createApiKey", "deleteApiKey",
       "getIpAllowlist", "putIpAllowlist", "healthz", "readyz");
 
@@ -227,6 +230,7 @@ public abstract class AuthorizationTableTest extends AuthSuite {
       case "createTenant":
         return new JsonObject().put("name", "Made by the table");
       case "login":
+      case "createSession":
         return new JsonObject().put("tenant", tenantA).put("username", "viewer-user").put("password", PASSWORD);
       case "createUser":
         return new JsonObject().put("username", unique("new")).put("password", PASSWORD).put("role", "viewer");

@@ -11,7 +11,10 @@ import dev.kasoku.common.http.ApiException;
 import dev.kasoku.common.http.ProblemType;
 import dev.kasoku.common.model.User;
 import dev.kasoku.common.security.AccessControl;
+import dev.kasoku.common.net.Cidr;
 import dev.kasoku.common.security.Principal;
+import dev.kasoku.common.security.SessionCookies;
+import dev.kasoku.common.security.SourceAddress;
 import dev.kasoku.common.security.Tokens;
 import dev.kasoku.common.store.Store;
 import io.vertx.core.Future;
@@ -26,7 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Login and logout.
+ * Login and logout, with the token in the answer (API clients) or in the portal's session cookie.
  *
  * <p>Login answers one 401 for every way it can fail — unknown tenant, unknown user, wrong password,
  * source outside the tenant's allow-list — and takes comparable time for all of them: when there is
@@ -57,9 +60,11 @@ public final class SessionHandlers {
   private final AuditTrail audit;
   private final Clock clock;
   private final Future<String> dummyHash;
+  private final List<Cidr> trustedProxies;
 
   public SessionHandlers(Vertx vertx, Store store, AccessControl access, PasswordHasher hasher,
-                         LoginThrottle throttle, AuditTrail audit, Clock clock, Future<String> dummyHash) {
+                         LoginThrottle throttle, AuditTrail audit, Clock clock, Future<String> dummyHash,
+                         List<Cidr> trustedProxies) {
     this.vertx = vertx;
     this.store = store;
     this.access = access;
@@ -68,9 +73,37 @@ public final class SessionHandlers {
     this.audit = audit;
     this.clock = clock;
     this.dummyHash = dummyHash;
+    this.trustedProxies = trustedProxies;
   }
 
+  /** POST /v1/auth/login: the token in the answer's body. */
   public Future<?> login(RoutingContext ctx) {
+    return login(ctx, false);
+  }
+
+  /**
+   * POST /v1/auth/session: the same login, but the token goes into the portal's HttpOnly session
+   * cookie ({@link SessionCookies}) and the body carries only who logged in and the anti-CSRF value.
+   */
+  public Future<?> createSession(RoutingContext ctx) {
+    return login(ctx, true);
+  }
+
+  /** GET /v1/auth/session: who the presented login (cookie or bearer token) is, for the portal. */
+  public Future<?> session(RoutingContext ctx) {
+    Principal p = Caller.of(ctx).requirePrincipal();
+    if (p.kind() != Principal.Kind.USER) {
+      return Future.failedFuture(ApiException.badRequest("no login session: this credential is "
+          + (p.kind() == Principal.Kind.API_KEY ? "an API key" : "the operator credential")));
+    }
+    return Replies.json(ctx, 200, new JsonObject()
+        .put("tenant", p.tenant())
+        .put("username", p.id())
+        .put("role", p.role().id())
+        .put("expiresAt", Timestamps.format(p.expiresAt())));
+  }
+
+  private Future<?> login(RoutingContext ctx, boolean cookie) {
     Login req = Replies.body(ctx, Login.class);
     String tenant = req.tenant();
     String username = req.username().toLowerCase(Locale.ROOT);
@@ -90,7 +123,7 @@ public final class SessionHandlers {
             .compose(ok -> ok ? access.allowed(tenant, source).map(ip -> ip ? "ok" : "failure:ip-not-allowed")
                 : Future.succeededFuture("failure:credentials"))
             .compose(outcome -> "ok".equals(outcome)
-                ? succeed(ctx, subject, u.get(), req.password())
+                ? succeed(ctx, subject, u.get(), req.password(), cookie)
                 : fail(ctx, subject, actor, tenant, username, outcome)));
       });
     });
@@ -107,8 +140,15 @@ public final class SessionHandlers {
         .compose(v -> {
           Addresses.ACCESS_CHANGED.publish(vertx.eventBus(), new AccessChanged(AccessScope.TOKEN, p.tenant(), p.tokenId()));
           audit.record(caller, p.tenant(), "auth.logout", p.tokenId(), AuditTrail.SUCCESS);
+          if (ctx.request().getCookie(SessionCookies.SESSION) != null) {
+            SessionCookies.clear(ctx.response(), secure(ctx));
+          }
           return Replies.noContent(ctx);
         });
+  }
+
+  private boolean secure(RoutingContext ctx) {
+    return SessionCookies.overTls(ctx.request(), SourceAddress.fromTrustedProxy(ctx.request(), trustedProxies));
   }
 
   private Future<Boolean> checkPassword(String password, Optional<User> user) {
@@ -119,7 +159,8 @@ public final class SessionHandlers {
     return dummyHash.compose(h -> hasher.verify(password, h)).map(ignored -> false);
   }
 
-  private Future<Void> succeed(RoutingContext ctx, LoginThrottle.Subject subject, User user, String password) {
+  private Future<Void> succeed(RoutingContext ctx, LoginThrottle.Subject subject, User user, String password,
+                               boolean cookie) {
     if (hasher.needsRehash(user.passwordHash())) {
       upgradeHash(user, password);
     }
@@ -128,6 +169,16 @@ public final class SessionHandlers {
         .compose(issued -> {
           audit.recordAs("user:" + user.username(), Caller.of(ctx), user.tenant(), "auth.login", user.username(),
               AuditTrail.SUCCESS);
+          if (cookie) {
+            Duration ttl = Duration.between(clock.instant(), issued.expiresAt());
+            SessionCookies.set(ctx.response(), issued.token(), ttl.isNegative() ? Duration.ZERO : ttl, secure(ctx));
+            return Replies.json(ctx, 200, new JsonObject()
+                .put("tenant", user.tenant())
+                .put("username", user.username())
+                .put("role", user.role().id())
+                .put("expiresAt", Timestamps.format(issued.expiresAt()))
+                .put("csrfToken", SessionCookies.csrfToken(issued.token())));
+          }
           return Replies.json(ctx, 200, new JsonObject()
               .put("token", issued.token())
               .put("tokenType", "Bearer")
