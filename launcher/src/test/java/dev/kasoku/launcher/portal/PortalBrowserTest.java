@@ -6,6 +6,7 @@ import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.testing.Await;
 import dev.kasoku.common.testing.FreePorts;
 import dev.kasoku.launcher.Launcher;
+import dev.kasoku.launcher.e2e.MonolithEnv;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -69,16 +70,7 @@ class PortalBrowserTest {
     originB = origin("B");
     List<Integer> ports = FreePorts.take(2);
     edgePort = ports.get(0);
-    Map<String, String> env = new HashMap<>(Map.of(
-        "KASOKU_DATA_DIR", dataDir.toString(),
-        "KASOKU_BIND_ADDRESS", "127.0.0.1",
-        "KASOKU_API_PORT", "0",
-        "KASOKU_EDGE_PORT", String.valueOf(edgePort),
-        "KASOKU_EDGE_TLS_PORT", String.valueOf(ports.get(1)),
-        "KASOKU_SECRET_KEY", SECRET,
-        "KASOKU_BOOTSTRAP_TOKEN", OPERATOR,
-        "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8",
-        "KASOKU_SHUTDOWN_GRACE", "2s"));
+    Map<String, String> env = MonolithEnv.of(dataDir, edgePort, ports.get(1), SECRET, OPERATOR);
     launcher = Launcher.start(ConfigLoader.load(env)).await(60, TimeUnit.SECONDS);
     portal = "http://127.0.0.1:" + launcher.apiPort() + "/portal/";
     HttpResponse<Buffer> created = api(HttpMethod.POST, "/v1/tenants", OPERATOR, new JsonObject().put("name", "Portal"));
@@ -94,11 +86,6 @@ class PortalBrowserTest {
 
   @AfterAll
   void stop() throws Exception {
-    // let the edge's last counter batch (flushed every second) be folded before the shutdown: a
-    // fold still writing to the embedded store while its role is undeployed has its worker thread
-    // interrupted, and MVStore then fails the store's close ("closing the embedded store failed"),
-    // a shutdown race of its own that this test is not about
-    Thread.sleep(2500);
     if (launcher != null) {
       launcher.stop().await(30, TimeUnit.SECONDS);
     }
