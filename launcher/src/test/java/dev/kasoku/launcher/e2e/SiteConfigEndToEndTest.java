@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -74,16 +73,7 @@ class SiteConfigEndToEndTest {
     List<Integer> ports = FreePorts.take(2);
     edgePort = ports.get(0);
     edgeTlsPort = ports.get(1);
-    Map<String, String> env = new HashMap<>(Map.of(
-        "KASOKU_DATA_DIR", dataDir.toString(),
-        "KASOKU_BIND_ADDRESS", "127.0.0.1",
-        "KASOKU_API_PORT", "0",
-        "KASOKU_EDGE_PORT", String.valueOf(edgePort),
-        "KASOKU_EDGE_TLS_PORT", String.valueOf(edgeTlsPort),
-        "KASOKU_SECRET_KEY", SECRET,
-        "KASOKU_BOOTSTRAP_TOKEN", OPERATOR,
-        "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8",
-        "KASOKU_SHUTDOWN_GRACE", "2s"));
+    Map<String, String> env = MonolithEnv.of(dataDir, edgePort, edgeTlsPort, SECRET, OPERATOR);
     KasokuConfig config = ConfigLoader.load(env);
     launcher = Launcher.start(config).await(60, TimeUnit.SECONDS);
   }
