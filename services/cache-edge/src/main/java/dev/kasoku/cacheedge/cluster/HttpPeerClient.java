@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.net.ConnectException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -105,12 +104,9 @@ public final class HttpPeerClient implements PeerClient {
     if (t instanceof PeerException p) {
       return p;
     }
-    PeerException.Kind kind = t instanceof ConnectException || t instanceof io.netty.channel.ConnectTimeoutException
-        || String.valueOf(t.getMessage()).contains("onnect")
-        ? PeerException.Kind.UNREACHABLE
-        : t instanceof TimeoutException || t instanceof io.vertx.core.http.StreamResetException
-            || String.valueOf(t.getMessage()).contains("imeout")
-            ? PeerException.Kind.TIMEOUT : PeerException.Kind.UNREACHABLE;
+    // Netty's connect timeout is a ConnectException too; Vert.x's idle timeout a TimeoutException
+    PeerException.Kind kind = t instanceof TimeoutException ? PeerException.Kind.TIMEOUT
+        : PeerException.Kind.UNREACHABLE;
     return new PeerException(kind, owner.node(), String.valueOf(t.getMessage()), t);
   }
 

@@ -115,6 +115,11 @@ public final class Membership {
     return view;
   }
 
+  /** True while the edge table cannot be reached (since the last failed record or read). */
+  boolean failing() {
+    return failing;
+  }
+
   /** This edge's entry as it records it. */
   public EdgeMember self() {
     Instant now = clock.instant();

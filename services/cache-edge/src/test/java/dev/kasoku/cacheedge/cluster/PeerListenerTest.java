@@ -259,6 +259,38 @@ class PeerListenerTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
   }
 
+  @Test
+  void anOwnerThatAcceptsButNeverAnswersFailsTheFetchAsATimeout() throws Exception {
+    // a listening socket nobody accepts from: the kernel completes the connection, nothing answers
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      EdgeMember mute = new EdgeMember("edge-mute", "127.0.0.1:" + silent.getLocalPort(), clock.instant(),
+          clock.instant().plusSeconds(5));
+      HttpPeerClient client = new HttpPeerClient(vertx, new PeerAuth(SECRET, clock, PeerSettings.DEFAULT_MAX_SKEW),
+          "edge-requester", PeerSettings.DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(300));
+      try {
+        Throwable t = failure(client.fetch(mute, PeerRequest.get(primaryKey("/x"), null)));
+        assertThat(t).isInstanceOf(PeerException.class);
+        assertThat(((PeerException) t).kind()).isEqualTo(PeerException.Kind.TIMEOUT);
+        assertThat(((PeerException) t).owner()).isEqualTo("edge-mute");
+      } finally {
+        result(client.close());
+      }
+    }
+  }
+
+  @Test
+  void aKeyWithReservedCharactersSurvivesTheHopAndItsSignature() {
+    origin.respond(200, "odd", "Cache-Control", "max-age=60");
+    String path = "/a%2Fb+c;d=%25/%E3%81%82?q=1&r=a+b&s=%26";
+    assertThat(getThroughOwner(path).toString()).isEqualTo("odd");
+    await("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
+    String key = primaryKey(path);
+    assertThat(owner.runtime().storage().varyOf(key)).isNull();
+    PeerResponse r = fetch(PeerRequest.get(key, null));
+    assertThat(r).isInstanceOf(PeerResponse.Found.class);
+    assertThat(bodyOf((PeerResponse.Found) r)).isEqualTo("odd");
+  }
+
   // --- authentication, with a plain HTTP client ----------------------------------------------
 
   private HttpClientResponse raw(HttpMethod method, String key, MultiMap headers) {
