@@ -52,7 +52,9 @@ public final class EdgeCluster extends VerticleBase {
           server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
                   .setTcpNoDelay(true).setIdleTimeout(60))
               .requestHandler(new PeerServer(node, storage, auth, clock));
-          return server.listen();
+          return server.listen().recover(t -> Future.failedFuture(new IllegalStateException("cannot listen on "
+              + settings.host() + ":" + settings.port() + " (KASOKU_PEER_PORT on KASOKU_CLUSTER_HOST): "
+              + t.getMessage(), t)));
         })
         .compose(s -> {
           String address = (settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host()) + ":"

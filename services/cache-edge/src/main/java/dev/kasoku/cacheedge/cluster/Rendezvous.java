@@ -14,9 +14,9 @@ import java.util.TreeSet;
  * with nothing to tune: a leaving node's keys, and only those, move (each to its own second choice,
  * so they spread evenly over the survivors instead of all falling on the next node of a ring), and
  * a joining node takes exactly the keys for which it now has the highest weight. A ring needs
- * virtual nodes to be even (with one point per node the largest arc of 10 nodes is typically twice
- * the mean; a spread within a few percent takes a hundred or more points per node), a sorted table
- * rebuilt on every change, and a choice of how many points that trades evenness for memory. The
+ * virtual nodes to be even (with one point per node the largest of 10 arcs is typically near three
+ * times the mean; with V points per node the loads still spread by about 1/√V, 10 % at 100 points),
+ * a sorted table rebuilt on every change, and a choice of V that trades evenness for memory. The
  * price of rendezvous is O(N) per lookup instead of O(log(N·V)): one 64-bit mix per member, a few
  * nanoseconds each, which for the tens of edges a cluster has is below the cost of building the
  * cache key itself. It also extends to weights (a bigger edge owning more) by the logarithmic

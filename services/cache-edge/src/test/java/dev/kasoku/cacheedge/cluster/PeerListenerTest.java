@@ -291,6 +291,19 @@ class PeerListenerTest {
     assertThat(bodyOf((PeerResponse.Found) r)).isEqualTo("odd");
   }
 
+  @Test
+  void aTakenPeerPortFailsTheStartNamingItsKey() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      PeerSettings s = new PeerSettings("127.0.0.1", taken.getLocalPort(), PeerSettings.DEFAULT_HEARTBEAT,
+          PeerSettings.DEFAULT_LEASE, PeerSettings.DEFAULT_CONNECT_TIMEOUT, PeerSettings.DEFAULT_IDLE_TIMEOUT,
+          PeerSettings.DEFAULT_MAX_SKEW, () -> SECRET);
+      Throwable t = failure(vertx.deployVerticle(new EdgeCluster(s, "edge-x", owner.runtime().storage(),
+          store.edgeMembers(), clock)));
+      assertThat(t).hasMessageContaining("KASOKU_PEER_PORT").hasMessageContaining(":" + taken.getLocalPort());
+      assertThat(result(store.edgeMembers().live())).extracting(EdgeMember::node).doesNotContain("edge-x");
+    }
+  }
+
   // --- authentication, with a plain HTTP client ----------------------------------------------
 
   private HttpClientResponse raw(HttpMethod method, String key, MultiMap headers) {
