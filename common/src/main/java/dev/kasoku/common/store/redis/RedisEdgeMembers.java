@@ -37,6 +37,7 @@ final class RedisEdgeMembers implements EdgeMemberStore {
       redis.call('ZREM', KEYS[2], ARGV[1])
       return redis.call('HDEL', KEYS[1], ARGV[1])
       """);
+  private static final System.Logger LOG = System.getLogger(RedisEdgeMembers.class.getName());
   private final RedisStore store;
 
   RedisEdgeMembers(RedisStore store) {
@@ -60,7 +61,14 @@ final class RedisEdgeMembers implements EdgeMemberStore {
     if (r != null) {
       java.time.Instant now = store.clock().instant();
       for (String node : r.getKeys()) {
-        EdgeMember m = Json.decode(r.get(node).toString(), EdgeMember.class);
+        EdgeMember m;
+        try {
+          m = Json.decode(r.get(node).toString(), EdgeMember.class);
+        } catch (RuntimeException e) {
+          // one entry this version cannot read must not hide every other member
+          LOG.log(System.Logger.Level.WARNING, "edge table entry of " + node + " skipped: " + e.getMessage());
+          continue;
+        }
         if (m.liveAt(now)) {
           live.add(m);
         }
