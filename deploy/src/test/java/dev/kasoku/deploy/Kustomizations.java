@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 final class Kustomizations {
   /** What each pending component may run or set before the release knows it. */
   private static final java.util.Map<String, Set<String>> PENDING_ROLES = java.util.Map.of();
-  private static final java.util.Map<String, Set<String>> PENDING_KEYS = java.util.Map.of("peer-fill", Set.of("KASOKU_PEER_PORT"));
+  private static final java.util.Map<String, Set<String>> PENDING_KEYS = java.util.Map.of();
   private static final ConcurrentHashMap<String, Rendering> CACHE = new ConcurrentHashMap<>();
 
   private Kustomizations() {}

@@ -39,4 +39,10 @@ public final class Addresses {
   /** publish: a {@link Messages.NodeHeartbeat}; lets services list the live nodes of each role. */
   public static final Channel<Messages.NodeHeartbeat> NODE_HEARTBEAT =
       new Channel<>("kasoku.node.heartbeat", Messages.NodeHeartbeat.class);
+  /**
+   * publish: {@link Messages.EdgeMemberChanged} — an edge joined or left the cluster's edge table;
+   * every edge reads the table back from the store (the cluster-aware edge's owner choice).
+   */
+  public static final Channel<Messages.EdgeMemberChanged> EDGE_MEMBERS =
+      new Channel<>("kasoku.edge.members", Messages.EdgeMemberChanged.class);
 }

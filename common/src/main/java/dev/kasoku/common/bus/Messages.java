@@ -17,7 +17,7 @@ public final class Messages {
   public static final List<Class<? extends Record>> ALL = List.of(
       PurgeCommand.class, PurgeAck.class, ConfigChanged.class, TenantDeleted.class,
       AccessLogBatch.class, CounterDeltas.class, AuditEvent.class, NodeHeartbeat.class,
-      AccessChanged.class);
+      AccessChanged.class, EdgeMemberChanged.class);
 
   /** What a purge targets. */
   public enum PurgeScope { URL, PREFIX, TAG, HOST, ALL }
@@ -184,6 +184,24 @@ public final class Messages {
     /** A heartbeat without a purge watermark. */
     public NodeHeartbeat(String node, List<String> roles, Instant at) {
       this(node, roles, at, null);
+    }
+  }
+
+  /** What happened to an edge's membership of the cluster. */
+  public enum MemberChange { JOINED, LEFT }
+
+  /**
+   * An edge joined (recorded itself in the store's edge table for the first time since it started)
+   * or left (removed itself on a clean stop). Receivers read the table back from the store at once
+   * instead of waiting for their next periodic read: the store stays the only source of the member
+   * list, the message only makes a change known sooner.
+   *
+   * @param peerAddress {@code host:port} of the edge's peer listener
+   */
+  public record EdgeMemberChanged(String node, String peerAddress, MemberChange change) {
+    public EdgeMemberChanged {
+      Objects.requireNonNull(node, "node");
+      Objects.requireNonNull(change, "change");
     }
   }
 }

@@ -38,6 +38,9 @@ import java.util.Set;
  *     (KASOKU_METRICS_TOKEN)
  * @param edgeLogBufferBytes access-log records an edge process keeps while no logging instance
  *     acknowledges them; past it the oldest are dropped, counted and announced (KASOKU_EDGE_LOG_BUFFER)
+ * @param peerPort the edge's authenticated peer listener on the cluster network, bound on the
+ *     cluster host when the process is clustered (KASOKU_PEER_PORT; 0: a free port, announced in
+ *     the store's edge table)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -60,7 +63,8 @@ public record KasokuConfig(
     long edgeMaxObjectBytes,
     EdgeConnections edgeConnections,
     String metricsToken,
-    long edgeLogBufferBytes) {
+    long edgeLogBufferBytes,
+    int peerPort) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -73,6 +77,11 @@ public record KasokuConfig(
   public static final long DEFAULT_EDGE_MAX_OBJECT = 64L << 20;
   /** Access-log records an edge keeps unacknowledged (64 MiB: minutes of a busy edge's records). */
   public static final long DEFAULT_EDGE_LOG_BUFFER = 64L << 20;
+  /**
+   * The peer port by default: any free port (the edge announces the one it bound in the store), so a
+   * clustered process never collides with another on the same host; Kubernetes fixes it (8444).
+   */
+  public static final int DEFAULT_PEER_PORT = 0;
   /** Minimum secret key length in characters; shorter keys are guessable. */
   public static final int MIN_SECRET_KEY_LENGTH = 32;
 
@@ -93,6 +102,9 @@ public record KasokuConfig(
     }
     if (edgeLogBufferBytes <= 0) {
       throw new ConfigException("KASOKU_EDGE_LOG_BUFFER", String.valueOf(edgeLogBufferBytes), "must be positive");
+    }
+    if (peerPort < 0 || peerPort > 65535) {
+      throw new ConfigException("KASOKU_PEER_PORT", String.valueOf(peerPort), "must be a port (0-65535)");
     }
     if (metricsToken != null && metricsToken.isBlank()) {
       throw new ConfigException("KASOKU_METRICS_TOKEN", "", "must not be blank (leave it unset for an open /metrics)");
@@ -119,6 +131,18 @@ public record KasokuConfig(
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
         shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER);
+  }
+
+  /** The configuration with the default peer port. */
+  public KasokuConfig(Set<ServiceRole> services, Mode mode, String nodeId, ClusterSettings cluster,
+                      Optional<String> redisUrl, String bindAddress, int edgePort, int edgeTlsPort,
+                      int apiPort, Path dataDir, Path logDir, long edgeMemoryBytes, String secretKey,
+                      String bootstrapToken, List<Cidr> allowedOriginNetworks, List<Cidr> trustedProxies,
+                      Duration shutdownGrace, long edgeMaxObjectBytes, EdgeConnections edgeConnections,
+                      String metricsToken, long edgeLogBufferBytes) {
+    this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
+        logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
+        shutdownGrace, edgeMaxObjectBytes, edgeConnections, metricsToken, edgeLogBufferBytes, DEFAULT_PEER_PORT);
   }
 
   public boolean runs(ServiceRole role) {

@@ -33,6 +33,9 @@ public interface Store {
 
   LogSinkStore logSinks();
 
+  /** The cluster's edges and their leases (platform data, not durable). */
+  EdgeMemberStore edgeMembers();
+
   /** Succeeds when the backend answers; the readiness check. */
   Future<Void> ping();
 

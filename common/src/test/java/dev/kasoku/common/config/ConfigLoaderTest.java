@@ -49,7 +49,13 @@ class ConfigLoaderTest {
       assertThat(c.trustedProxies()).isEmpty();
       assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(8));
       assertThat(c.edgeLogBufferBytes()).isEqualTo(64L << 20);
+      assertThat(c.peerPort()).as("any free port unless fixed").isZero();
       assertThat(c.nodeId()).isNotBlank();
+    }
+
+    @Test
+    void peerPortIsReadFromItsKey() {
+      assertThat(ConfigLoader.load(Map.of("KASOKU_PEER_PORT", "8444")).peerPort()).isEqualTo(8444);
     }
 
     @Test
@@ -168,6 +174,8 @@ class ConfigLoaderTest {
           Arguments.of("KASOKU_BIND_ADDRESS", "localhost"),
           Arguments.of("KASOKU_EDGE_PORT", "eighty"),
           Arguments.of("KASOKU_EDGE_TLS_PORT", "65536"),
+          Arguments.of("KASOKU_PEER_PORT", "65536"),
+          Arguments.of("KASOKU_PEER_PORT", "peer"),
           Arguments.of("KASOKU_API_PORT", "8o81"),
           Arguments.of("KASOKU_EDGE_MEMORY", "lots"),
           Arguments.of("KASOKU_EDGE_MEMORY", "0"),

@@ -1136,4 +1136,56 @@ public abstract class StoreContractTest {
     assertThat(result(store.audit().records(null, null, null, 10))).containsExactly(platform);
   }
 
+
+  // --- edge members ---------------------------------------------------------------------------
+
+  private dev.kasoku.common.model.EdgeMember member(String node, String address, Instant at, Duration lease) {
+    return new dev.kasoku.common.model.EdgeMember(node, address, at, at.plus(lease));
+  }
+
+  @Test
+  void recordedEdgesAreLiveSortedByNodeAndAReRecordReplacesTheAddress() {
+    MutableClock clock = new MutableClock(t0);
+    reopenWith(clock);
+    String a = "edge-a-" + Ids.random(6);
+    String b = "edge-b-" + Ids.random(6);
+    result(store.edgeMembers().record(member(b, "10.0.0.2:8444", t0, Duration.ofSeconds(5))));
+    result(store.edgeMembers().record(member(a, "10.0.0.1:8444", t0, Duration.ofSeconds(5))));
+    assertThat(result(store.edgeMembers().live())).extracting(dev.kasoku.common.model.EdgeMember::node)
+        .containsExactly(a, b);
+    result(store.edgeMembers().record(member(a, "10.0.0.9:9444", t0.plusSeconds(1), Duration.ofSeconds(5))));
+    assertThat(result(store.edgeMembers().live())).filteredOn(m -> m.node().equals(a))
+        .singleElement().satisfies(m -> {
+          assertThat(m.peerAddress()).isEqualTo("10.0.0.9:9444");
+          assertThat(m.heartbeatAt()).isEqualTo(t0.plusSeconds(1));
+        });
+  }
+
+  @Test
+  void anEdgeWhoseLeaseRanOutIsNotLiveAndIsDroppedByTheNextRecord() {
+    MutableClock clock = new MutableClock(t0);
+    reopenWith(clock);
+    String a = "edge-a-" + Ids.random(6);
+    String b = "edge-b-" + Ids.random(6);
+    result(store.edgeMembers().record(member(a, "10.0.0.1:8444", t0, Duration.ofSeconds(3))));
+    result(store.edgeMembers().record(member(b, "10.0.0.2:8444", t0, Duration.ofSeconds(10))));
+    clock.advance(Duration.ofSeconds(4));
+    assertThat(result(store.edgeMembers().live())).extracting(dev.kasoku.common.model.EdgeMember::node)
+        .containsExactly(b);
+    // b renews: a is gone for good, even if the clock went back
+    result(store.edgeMembers().record(member(b, "10.0.0.2:8444", t0.plusSeconds(4), Duration.ofSeconds(10))));
+    clock.set(t0);
+    assertThat(result(store.edgeMembers().live())).extracting(dev.kasoku.common.model.EdgeMember::node)
+        .containsExactly(b);
+  }
+
+  @Test
+  void aRemovedEdgeIsGoneAtOnceAndRemovingAnUnknownOneIsHarmless() {
+    String a = "edge-a-" + Ids.random(6);
+    Instant now = Instant.now();
+    result(store.edgeMembers().record(member(a, "127.0.0.1:1", now, Duration.ofMinutes(1))));
+    result(store.edgeMembers().remove(a));
+    result(store.edgeMembers().remove("edge-never-" + Ids.random(6)));
+    assertThat(result(store.edgeMembers().live())).isEmpty();
+  }
 }

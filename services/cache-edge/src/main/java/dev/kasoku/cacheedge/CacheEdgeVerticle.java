@@ -1,5 +1,7 @@
 package dev.kasoku.cacheedge;
 
+import dev.kasoku.cacheedge.cluster.EdgeCluster;
+import dev.kasoku.cacheedge.cluster.PeerSettings;
 import dev.kasoku.cacheedge.engine.EdgeRuntime;
 import dev.kasoku.cacheedge.engine.EdgeServerVerticle;
 import dev.kasoku.cacheedge.purge.EdgePurge;
@@ -65,6 +67,9 @@ public final class CacheEdgeVerticle extends VerticleBase {
   private final EdgeSettings configured;
   /** Process config for the HTTPS listener (secret key, TLS port); null: no HTTPS listener. */
   private final KasokuConfig tlsConfig;
+  /** The peer listener and membership; null: this edge runs alone (not clustered). */
+  private final PeerSettings peers;
+  private EdgeCluster cluster;
   private CertificateBook certificates;
   private int tlsPort = -1;
   private final List<EdgeServerVerticle> servers = new CopyOnWriteArrayList<>();
@@ -97,6 +102,13 @@ public final class CacheEdgeVerticle extends VerticleBase {
    * opened with the key derived from its secret) when {@code tlsConfig} is not null.
    */
   public CacheEdgeVerticle(Store store, Health health, Clock clock, EdgeSettings settings, KasokuConfig tlsConfig) {
+    this(store, health, clock, settings, tlsConfig, tlsConfig == null ? null : PeerSettings.from(tlsConfig).orElse(null));
+  }
+
+  /** With the peer listener and membership of {@code peers} (null: none), whatever the process config says. */
+  public CacheEdgeVerticle(Store store, Health health, Clock clock, EdgeSettings settings, KasokuConfig tlsConfig,
+                           PeerSettings peers) {
+    this.peers = peers;
     this.store = store;
     this.health = health;
     this.clock = clock;
@@ -165,7 +177,10 @@ public final class CacheEdgeVerticle extends VerticleBase {
           }
           return id;
         });
-    return Future.all(consumer.completion(), tenantDeleted.completion(), deployed.compose(id -> purge.deploy(vertx, sites)))
+    Future<?> clustered = deployed.compose(id -> peers == null ? Future.succeededFuture()
+        : vertx.deployVerticle(cluster = new EdgeCluster(peers, s.nodeId(), storage, store.edgeMembers(), clock)));
+    return Future.all(consumer.completion(), tenantDeleted.completion(), deployed.compose(id -> purge.deploy(vertx, sites)),
+        clustered)
         .onSuccess(v ->
         LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s)", port,
             s.instances(), sites.size()));
@@ -225,6 +240,11 @@ public final class CacheEdgeVerticle extends VerticleBase {
     // the servers drained their access-log buffers: announce what they had to drop
     Future<Void> announced = runtime.logs().close(2000);
     return certificates == null ? announced : Future.join(announced, certificates.stop());
+  }
+
+  /** The peer listener and membership; null when this edge is not clustered. */
+  public EdgeCluster cluster() {
+    return cluster;
   }
 
   /** The HTTPS port (the configured one, or the one chosen for port 0); -1 without HTTPS. */

@@ -5,6 +5,7 @@ import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.ApiKeyStore;
 import dev.kasoku.common.store.HostnameConflictException;
+import dev.kasoku.common.store.EdgeMemberStore;
 import dev.kasoku.common.store.LogSinkStore;
 import dev.kasoku.common.store.AuditStore;
 import dev.kasoku.common.store.NotificationStore;
@@ -125,11 +126,13 @@ public final class EmbeddedStore implements Store {
   private final EmbeddedPurgeStatuses purgeStatuses = new EmbeddedPurgeStatuses(this);
   private final EmbeddedAccess access = new EmbeddedAccess(this);
   private final EmbeddedLogSinks logSinks = new EmbeddedLogSinks(this);
+  private final EmbeddedEdgeMembers edgeMembers;
 
   private EmbeddedStore(Vertx vertx, Path dir, Clock clock) {
     this.vertx = vertx;
     this.dir = dir;
     this.clock = clock;
+    this.edgeMembers = new EmbeddedEdgeMembers(clock);
     this.meters = new StoreMeters(Prometheus.registry(vertx));
     this.executor = vertx.createSharedWorkerExecutor("kasoku-embedded-store-" + Ids.random(8), 1,
         OP_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS);
@@ -366,6 +369,11 @@ public final class EmbeddedStore implements Store {
   @Override
   public AuditStore audit() {
     return audit;
+  }
+
+  @Override
+  public EdgeMemberStore edgeMembers() {
+    return edgeMembers;
   }
 
   @Override

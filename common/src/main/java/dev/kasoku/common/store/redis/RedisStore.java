@@ -6,6 +6,7 @@ import dev.kasoku.common.model.SiteVersion;
 import dev.kasoku.common.store.AccessStore;
 import dev.kasoku.common.store.ApiKeyStore;
 import dev.kasoku.common.store.AuditStore;
+import dev.kasoku.common.store.EdgeMemberStore;
 import dev.kasoku.common.store.LogSinkStore;
 import dev.kasoku.common.store.NotificationStore;
 import dev.kasoku.common.store.PurgeLog;
@@ -50,7 +51,8 @@ import java.util.regex.Pattern;
  * (set of tenants that have sites), {@code <root>:epoch}, {@code <root>:purge:seq},
  * {@code <root>:purges} (stream), {@code <root>:access:*} (platform-scope access state),
  * {@code <root>:stats-folded:*} (ids of folded counter batches, kept an hour; no tenant data),
- * {@code <root>:logsinks:tenants} and {@code <root>:logsinks:epoch} (which tenants have log sinks). Everything
+ * {@code <root>:logsinks:tenants} and {@code <root>:logsinks:epoch} (which tenants have log sinks),
+ * {@code <root>:edges} and {@code <root>:edges:leases} (the cluster's edges, {@link RedisEdgeMembers}). Everything
  * of tenant {@code T} lives under {@code <root>:t:T:}: users, keys, sites and their versions, stats,
  * notifications, access state and the index of its purge-log entries. Tenant ids cannot contain
  * {@code :} or glob characters ({@link Ids}), so {@code SCAN MATCH <root>:t:T:*} finds exactly one
@@ -111,6 +113,7 @@ public final class RedisStore implements Store {
   private final RedisPurgeStatuses purgeStatuses = new RedisPurgeStatuses(this);
   private final RedisAccess access = new RedisAccess(this);
   private final RedisLogSinks logSinks = new RedisLogSinks(this);
+  private final RedisEdgeMembers edgeMembers = new RedisEdgeMembers(this);
 
   /**
    * @param url {@code redis://[user:password@]host:port[/db]}
@@ -338,6 +341,11 @@ public final class RedisStore implements Store {
   @Override
   public AuditStore audit() {
     return audit;
+  }
+
+  @Override
+  public EdgeMemberStore edgeMembers() {
+    return edgeMembers;
   }
 
   @Override

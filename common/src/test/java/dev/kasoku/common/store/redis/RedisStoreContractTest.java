@@ -65,4 +65,17 @@ class RedisStoreContractTest extends StoreContractTest {
     long foldedTtl = result(redis.send(RedisStore.cmd(io.vertx.redis.client.Command.TTL, redis.key("stats-folded:x/1")))).toLong();
     org.assertj.core.api.Assertions.assertThat(foldedTtl).isBetween(3500L, 3600L);
   }
+
+  /** An entry this version cannot read (written by hand here) is skipped, not allowed to hide the others. */
+  @org.junit.jupiter.api.Test
+  void anUnreadableEdgeTableEntryIsSkipped() {
+    java.time.Instant now = java.time.Instant.now();
+    result(store.edgeMembers().record(new dev.kasoku.common.model.EdgeMember("edge-ok", "10.0.0.1:8444", now,
+        now.plusSeconds(60))));
+    RedisStore redis = (RedisStore) store;
+    result(redis.send(RedisStore.cmd(io.vertx.redis.client.Command.HSET, redis.key(RedisEdgeMembers.MEMBERS),
+        "edge-bad", "{\"node\":\"edge-bad\",\"peerAddress\":\"no-port\"}")));
+    org.assertj.core.api.Assertions.assertThat(result(store.edgeMembers().live()))
+        .extracting(dev.kasoku.common.model.EdgeMember::node).containsExactly("edge-ok");
+  }
 }

@@ -1,0 +1,94 @@
+package dev.kasoku.cacheedge.cluster;
+
+import dev.kasoku.cacheedge.storage.Storage;
+import dev.kasoku.common.store.EdgeMemberStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+
+/**
+ * The cluster side of one edge process: its peer listener, its membership of the edge table, and
+ * the client it asks owners with. Deployed by the edge's entry verticle, once per process, when the
+ * process is clustered.
+ *
+ * <p>Start: derive the peer key (off the event loop), bind the peer listener on the cluster host
+ * (never the public edge port), then record this edge in the table with the address actually bound,
+ * so nobody is told of a listener that is not up yet. Stop, in the reverse order: leave the table
+ * (and announce it) first, so the others stop asking, then close the listener.
+ *
+ * <p>The listener runs on this verticle's one event loop: for now it serves stored objects only
+ * (a memory copy per request); more instances come when owners also fill on their peers' behalf.
+ */
+public final class EdgeCluster extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(EdgeCluster.class.getName());
+
+  private final PeerSettings settings;
+  private final String node;
+  private final Storage storage;
+  private final EdgeMemberStore members;
+  private final Clock clock;
+  private HttpServer server;
+  private Membership membership;
+  private HttpPeerClient client;
+  private PeerAuth auth;
+
+  public EdgeCluster(PeerSettings settings, String node, Storage storage, EdgeMemberStore members, Clock clock) {
+    this.settings = settings;
+    this.node = node;
+    this.storage = storage;
+    this.members = members;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    return vertx.executeBlocking(settings.masterSecret()::call)
+        .compose(master -> {
+          auth = new PeerAuth(master, clock, settings.maxSkew());
+          client = new HttpPeerClient(vertx, auth, node, settings.connectTimeout(), settings.idleTimeout());
+          server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
+                  .setTcpNoDelay(true).setIdleTimeout(60))
+              .requestHandler(new PeerServer(node, storage, auth, clock));
+          return server.listen().recover(t -> Future.failedFuture(new IllegalStateException("cannot listen on "
+              + settings.host() + ":" + settings.port() + " (KASOKU_PEER_PORT on KASOKU_CLUSTER_HOST): "
+              + t.getMessage(), t)));
+        })
+        .compose(s -> {
+          String address = (settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host()) + ":"
+              + s.actualPort();
+          membership = new Membership(vertx, members, clock, node, address, settings.heartbeat(), settings.lease());
+          return membership.start().map(v -> address);
+        })
+        .onSuccess(address -> LOG.log(Level.INFO, "edge {0}: peer listener on {1}", node, address));
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> left = membership == null ? Future.succeededFuture() : membership.stop();
+    return left.eventually(() -> client == null ? Future.succeededFuture() : client.close())
+        .eventually(() -> server == null ? Future.succeededFuture() : server.close());
+  }
+
+  /** The edge's current view of the cluster (members, owners). */
+  public ClusterView view() {
+    return membership.view();
+  }
+
+  /** How this edge asks an owner. */
+  public PeerClient client() {
+    return client;
+  }
+
+  /** The port the peer listener bound. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** The verifier (tests: its replay memory). */
+  PeerAuth auth() {
+    return auth;
+  }
+}
