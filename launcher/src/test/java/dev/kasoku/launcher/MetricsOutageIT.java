@@ -7,7 +7,9 @@ import dev.kasoku.launcher.KasokuProcesses.Answer;
 import dev.kasoku.launcher.KasokuProcesses.Node;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,11 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The per-tenant counters across processes, on the real jar: a control process (auth, config,
  * purge, logging), two metrics processes consuming the edge's counter deltas at once (the bus
- * spreads the batches over both), and an edge, with the shared test Redis. Known traffic goes
- * through the edge; the edge is restarted mid-way (SIGTERM: it hands over its last counters as it
+ * spreads the batches over both; each one's {@code kasoku_metrics_delta_batches_total} shows it),
+ * and an edge, with the shared test Redis. Known traffic goes through the edge; the edge is restarted mid-way (SIGTERM: it hands over its last counters as it
  * stops; then started again, a new delta stream); then both metrics processes are stopped while a
  * bounded load runs through the edge, which must answer every request and keep its unacknowledged
- * batches (bounded, none dropped); once the metrics role is back, every series the stats API
+ * batches ({@code kasoku_edge_delta_batches_pending}: a batch a second per edge verticle, whatever
+ * the request rate; none dropped); once the metrics role is back, every series the stats API
  * answers (1s, 1m, 5m, 1h, 1d) and the month's usage add up to what the clients received, request
  * for request and byte for byte, on both metrics instances.
  *
@@ -120,6 +123,27 @@ class MetricsOutageIT {
     });
   }
 
+  /** The sum of a Prometheus metric's samples on the node's {@code /metrics} whose labels contain {@code labels}. */
+  private static double sample(Node n, String name, String labels) throws Exception {
+    HttpResponse<String> r = KasokuProcesses.send(HttpRequest.newBuilder(URI.create(n.apiBase() + "/metrics")),
+        Duration.ofSeconds(10));
+    assertThat(r.statusCode()).as("%s /metrics", n.name()).isEqualTo(200);
+    double sum = 0;
+    boolean found = false;
+    for (String line : r.body().lines().toList()) {
+      if ((line.startsWith(name + " ") || line.startsWith(name + "{")) && line.contains(labels)) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        found = true;
+      }
+    }
+    assertThat(found).as("%s{%s} on %s", name, labels, n.name()).isTrue();
+    return sum;
+  }
+
+  private static double folded(Node metrics) throws Exception {
+    return sample(metrics, "kasoku_metrics_delta_batches_total", "outcome=\"folded\"");
+  }
+
   /** Each field's sum over the steps of a stats answer of this metrics instance. */
   private Map<String, Long> sums(Node metrics, String step, Instant from, Instant to) throws Exception {
     String query = "/v1/tenants/" + cluster.tenant() + "/stats?fields=" + FIELDS + "&step=" + step
@@ -164,6 +188,13 @@ class MetricsOutageIT {
     long restartMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
     awaitServing(edge, "/warm");
     knownTraffic(edge);
+    // both instances fold: the bus spreads the batches over them (a little more traffic until it shows)
+    AtomicLong more = new AtomicLong();
+    KasokuProcesses.await("both metrics instances folded batches", Duration.ofSeconds(30), () -> {
+      assertThat(get(edge, "/more-" + more.incrementAndGet()).status()).isEqualTo(200);
+      return folded(metricsA) > 0 && folded(metricsB) > 0;
+    });
+    String foldedBefore = (long) folded(metricsA) + " and " + (long) folded(metricsB);
     long beforeOutage = sent.requests.get();
 
     // --- the metrics role down (both instances), a bounded load through the edge
@@ -184,6 +215,12 @@ class MetricsOutageIT {
     long outageMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt);
     assertThat(load.failed()).as("metrics down: %s", load).isZero();
     assertThat(KasokuProcesses.readiness(edge)).as("the edge stays ready without the metrics role").isEqualTo(200);
+    // what it keeps meanwhile grows with time (a batch a second per edge verticle), not with requests
+    long kept = (long) sample(edge, "kasoku_edge_delta_batches_pending", "");
+    int verticles = Runtime.getRuntime().availableProcessors();
+    assertThat(kept).as("counter batches the edge keeps").isPositive()
+        .isLessThanOrEqualTo(verticles * (TimeUnit.MILLISECONDS.toSeconds(outageMs) + 2));
+    assertThat(sample(edge, "kasoku_edge_delta_batches_dropped_total", "")).isZero();
     long duringOutage = sent.requests.get() - beforeOutage;
 
     // --- the metrics role back: the edge's kept batches are folded, nothing twice
@@ -202,6 +239,9 @@ class MetricsOutageIT {
       return last.getOrDefault("requests", 0L) >= expectedRequests;
     });
     long recoveryMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedAt);
+    KasokuProcesses.await("the edge's kept batches all acknowledged", Duration.ofSeconds(30),
+        () -> sample(edge, "kasoku_edge_delta_batches_pending", "") == 0);
+    assertThat(sample(edge, "kasoku_edge_delta_batches_dropped_total", "")).isZero();
     assertThat(edge.output()).as("no counter batch dropped by the edge").doesNotContain("dropped unacknowledged (window");
 
     Map<String, Long> expected = new LinkedHashMap<>();
@@ -238,10 +278,11 @@ class MetricsOutageIT {
     assertThat(usageBytes).as("the month's usage: bytes").isEqualTo(sent.bytes.get());
 
     System.out.printf("MEASURED metrics: four processes ready in %d ms; edge restarted (SIGTERM to ready) in %d ms;"
-            + " metrics role down %d ms: edge %s; back: ready %d ms after its restart, every request folded %d ms"
+            + " batches folded by the two instances before the outage: %s; metrics role down %d ms: edge %s, %d counter"
+            + " batches kept (0 dropped); back: ready %d ms after its restart, every request folded %d ms"
             + " after it (%d ms after ready); totals %d requests (%d during the outage), %d bytes, %d hits, %d origin"
             + " requests, exact in 1s/1m/5m/1h/1d on both instances and in the month's usage; test %d ms%n",
-        startedMs, restartMs, outageMs, load, readyMs, recoveryMs, recoveryMs - readyMs, sent.requests.get(),
+        startedMs, restartMs, foldedBefore, outageMs, load, kept, readyMs, recoveryMs, recoveryMs - readyMs, sent.requests.get(),
         duringOutage, sent.bytes.get(), sent.hits.get(), cluster.originRequests.get(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
   }
