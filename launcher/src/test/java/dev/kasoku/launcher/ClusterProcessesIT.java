@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.kasoku.common.testing.TestRedis;
-import dev.kasoku.launcher.KasokuProcesses.EdgeAnswer;
+import dev.kasoku.launcher.KasokuProcesses.Answer;
 import dev.kasoku.launcher.KasokuProcesses.Node;
 import dev.kasoku.launcher.KasokuProcesses.Tenant;
 import io.vertx.core.json.JsonArray;
@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -42,24 +41,16 @@ class ClusterProcessesIT {
   @TempDir Path work;
   private KasokuProcesses cluster;
   private HttpServer origin;
-  private Tenant tenant;
-  private Node control;
 
   @AfterEach
   void stopEverything() throws Exception {
     try {
-      if (tenant != null && control != null && control.process().isAlive()) {
-        KasokuProcesses.api(control, "DELETE", "/v1/tenants/" + tenant.id(), KasokuProcesses.OPERATOR, null);
+      if (cluster != null) {
+        cluster.close();
       }
     } finally {
-      try {
-        if (cluster != null) {
-          cluster.close();
-        }
-      } finally {
-        if (origin != null) {
-          origin.stop(0);
-        }
+      if (origin != null) {
+        origin.stop(0);
       }
     }
   }
@@ -80,13 +71,13 @@ class ClusterProcessesIT {
 
     cluster = new KasokuProcesses("ClusterProcessesIT", work, TestRedis.url(), 3);
     long t0 = System.nanoTime();
-    control = cluster.launch(0, "control", "auth,config,purge,logging,metrics", Map.of());
-    Node edge1 = cluster.launch(1, "edge-1", "cache-edge", Map.of());
-    Node edge2 = cluster.launch(2, "edge-2", "cache-edge", Map.of());
-    cluster.awaitAllReady();
+    Node control = cluster.node("control", "auth,config,purge,logging,metrics");
+    Node edge1 = cluster.node("edge-1", "cache-edge");
+    Node edge2 = cluster.node("edge-2", "cache-edge");
+    cluster.startAll(control, edge1, edge2);
     long readyMs = (System.nanoTime() - t0) / 1_000_000;
 
-    tenant = KasokuProcesses.createTenant(control, "Processes IT");
+    Tenant tenant = cluster.createTenant(control, "Processes IT");
     String host = "www." + tenant.id() + ".processes.test";
     KasokuProcesses.putSite(control, tenant, "www", host, origin.getAddress().getPort(), new JsonObject());
     cluster.awaitSite(edge1, host, "/warm", Duration.ofSeconds(20));
@@ -94,11 +85,11 @@ class ClusterProcessesIT {
 
     int before = originRequests.get();
     for (Node edge : List.of(edge1, edge2)) {
-      EdgeAnswer first = cluster.fetch(edge, host, "/page", 20_000);
+      Answer first = cluster.fetch(edge, host, "/page", 20_000);
       assertThat(first.status()).isEqualTo(200);
       assertThat(first.body()).isEqualTo("page /page");
       assertThat(first.cacheStatus()).as(edge.name()).matches(MISS);
-      EdgeAnswer second = cluster.fetch(edge, host, "/page", 20_000);
+      Answer second = cluster.fetch(edge, host, "/page", 20_000);
       assertThat(second.body()).isEqualTo("page /page");
       assertThat(second.cacheStatus()).as(edge.name()).contains("; hit");
     }
@@ -110,7 +101,7 @@ class ClusterProcessesIT {
     assertThat(new JsonObject(purge.body()).getString("status")).as(purge.body()).isEqualTo("done");
 
     for (Node edge : List.of(edge1, edge2)) {
-      EdgeAnswer after = cluster.fetch(edge, host, "/page", 20_000);
+      Answer after = cluster.fetch(edge, host, "/page", 20_000);
       assertThat(after.status()).isEqualTo(200);
       assertThat(after.cacheStatus()).as("%s after the purge", edge.name()).matches(MISS);
     }
@@ -121,11 +112,8 @@ class ClusterProcessesIT {
     HttpResponse<String> deleted = KasokuProcesses.api(control, "DELETE", "/v1/tenants/" + tenant.id(),
         KasokuProcesses.OPERATOR, null);
     assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(202);
-    tenant = null;
-    for (Node n : cluster.nodes()) {
-      n.process().destroy();
-      assertThat(n.process().waitFor(20, TimeUnit.SECONDS)).as("%s exits after SIGTERM", n.name()).isTrue();
-      assertThat(n.process().exitValue()).as("%s:\n%s", n.name(), n.output()).isZero();
+    for (Node n : List.of(control, edge1, edge2)) {
+      assertThat(cluster.terminate(n)).as("%s exits 0 after SIGTERM:%n%s", n.name(), n.output()).isZero();
     }
   }
 }

@@ -2,7 +2,8 @@ package dev.kasoku.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kasoku.launcher.ClusterFaultsFixture.Node;
+import dev.kasoku.common.testing.TestRedis;
+import dev.kasoku.launcher.KasokuProcesses.Node;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ControlProcessKilledIT {
   @TempDir Path work;
-  private ClusterFaultsFixture cluster;
+  private KasokuProcesses cluster;
   private ExecutorService apiClients;
 
   @AfterEach
@@ -49,7 +50,7 @@ class ControlProcessKilledIT {
 
   @Test
   void theApiAnswersThroughTheOtherInstanceAndAPurgeTheKilledOneAcceptedIsReadableThereAndDone() throws Exception {
-    cluster = new ClusterFaultsFixture(work, 3);
+    cluster = new KasokuProcesses("ControlProcessKilledIT", work, TestRedis.url(), 3);
     String controlRoles = "auth,config,purge,logging,metrics";
     Node a = cluster.node("control-a", controlRoles);
     Node b = cluster.node("control-b", controlRoles);
@@ -59,8 +60,8 @@ class ControlProcessKilledIT {
     cluster.awaitEdge(edge, "/page", Duration.ofSeconds(30), r -> r.status() == 200);
     cluster.awaitEdge(edge, "/page", Duration.ofSeconds(10), r -> String.valueOf(r.cacheStatus()).contains("; hit"));
 
-    ClusterFaultsFixture.Load load = cluster.new Load(2, 120, i -> edge);
-    ClusterFaultsFixture.ApiBalancer api = cluster.new ApiBalancer(List.of(a, b));
+    KasokuProcesses.Load load = cluster.new Load(2, 120, i -> edge);
+    KasokuProcesses.ApiBalancer api = cluster.new ApiBalancer(List.of(a, b));
     AtomicBoolean calling = new AtomicBoolean(true);
     apiClients = Executors.newSingleThreadExecutor();
     Future<?> apiLoop = apiClients.submit(() -> {
@@ -71,23 +72,23 @@ class ControlProcessKilledIT {
       return null;
     });
     load.awaitServedMoreThan(0, Duration.ofSeconds(20));
-    assertThat(ClusterFaultsFixture.eventually(Duration.ofSeconds(20), () -> api.served.get() > 10))
+    assertThat(KasokuProcesses.eventually(Duration.ofSeconds(20), () -> api.served.get() > 10))
         .as("API calls through the balancer: " + api.failures).isTrue();
     // both instances know the edge before the purge
-    assertThat(ClusterFaultsFixture.eventually(Duration.ofSeconds(20), () -> {
+    assertThat(KasokuProcesses.eventually(Duration.ofSeconds(20), () -> {
       try {
-        HttpResponse<String> r = cluster.api(b, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
+        HttpResponse<String> r = KasokuProcesses.api(b, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
             cluster.adminKey(), new JsonObject().put("urls", new io.vertx.core.json.JsonArray()
                 .add("http://" + cluster.host() + "/other")));
         return r.statusCode() == 202 && new JsonObject(r.body()).getString("status").equals("done")
-            && ClusterFaultsFixture.strings(new JsonObject(r.body()).getJsonArray("nodes")).contains("edge-1");
+            && KasokuProcesses.strings(new JsonObject(r.body()).getJsonArray("nodes")).contains("edge-1");
       } catch (Exception e) {
         return false;
       }
     })).isTrue();
 
     cluster.originVersion.set(2);
-    HttpResponse<String> accepted = cluster.api(a, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
+    HttpResponse<String> accepted = KasokuProcesses.api(a, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
         cluster.adminKey(), new JsonObject().put("urls", new io.vertx.core.json.JsonArray()
             .add("http://" + cluster.host() + "/page")));
     assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
@@ -98,13 +99,13 @@ class ControlProcessKilledIT {
     JsonObject done = cluster.awaitPurge(b, id, Duration.ofSeconds(30), s -> "done".equals(s.getString("status")));
     long completedMs = (System.nanoTime() - killedAt) / 1_000_000;
     assertThat(done.getJsonObject("acked").fieldNames()).containsExactly("edge-1");
-    assertThat(cluster.get(edge, "/page").body()).as("purged on the edge").isEqualTo(ClusterFaultsFixture.body("/page", 2));
+    assertThat(cluster.get(edge, "/page").body()).as("purged on the edge").isEqualTo(KasokuProcesses.body("/page", 2));
 
     // writes go on through the survivor, and reach the edge
     long apiServedAtKill = api.served.get();
-    HttpResponse<String> put = cluster.api(b, "PUT", cluster.sitePath(), cluster.adminKey(), cluster.siteConfig("60s"));
+    HttpResponse<String> put = KasokuProcesses.api(b, "PUT", cluster.sitePath(), cluster.adminKey(), cluster.siteConfig("60s"));
     assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-    assertThat(ClusterFaultsFixture.eventually(Duration.ofSeconds(20), () -> api.served.get() > apiServedAtKill + 20))
+    assertThat(KasokuProcesses.eventually(Duration.ofSeconds(20), () -> api.served.get() > apiServedAtKill + 20))
         .as("API calls after the kill: " + api.failures).isTrue();
 
     calling.set(false);

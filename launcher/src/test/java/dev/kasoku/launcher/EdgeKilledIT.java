@@ -2,8 +2,9 @@ package dev.kasoku.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kasoku.launcher.ClusterFaultsFixture.Answer;
-import dev.kasoku.launcher.ClusterFaultsFixture.Node;
+import dev.kasoku.common.testing.TestRedis;
+import dev.kasoku.launcher.KasokuProcesses.Answer;
+import dev.kasoku.launcher.KasokuProcesses.Node;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class EdgeKilledIT {
   @TempDir Path work;
-  private ClusterFaultsFixture cluster;
+  private KasokuProcesses cluster;
   private ExecutorService purger;
 
   @AfterEach
@@ -52,7 +53,7 @@ class EdgeKilledIT {
 
   @Test
   void aKilledEdgeIsNamedInPartialPurgesAndIsNotWaitedOnAndMissesNoPurgeWhenItReturns() throws Exception {
-    cluster = new ClusterFaultsFixture(work, 3);
+    cluster = new KasokuProcesses("EdgeKilledIT", work, TestRedis.url(), 3);
     Node control = cluster.node("control", "auth,config,purge,logging,metrics");
     Node victim = cluster.node("edge-1", "cache-edge");
     Node survivor = cluster.node("edge-2", "cache-edge");
@@ -63,8 +64,8 @@ class EdgeKilledIT {
       cluster.awaitEdge(edge, "/page", Duration.ofSeconds(10), a -> String.valueOf(a.cacheStatus()).contains("; hit"));
     }
 
-    ClusterFaultsFixture.Load onSurvivor = cluster.new Load(2, 120, i -> survivor);
-    ClusterFaultsFixture.Load onVictim = cluster.new Load(1, 120, i -> victim);
+    KasokuProcesses.Load onSurvivor = cluster.new Load(2, 120, i -> survivor);
+    KasokuProcesses.Load onVictim = cluster.new Load(1, 120, i -> victim);
     onSurvivor.awaitServedMoreThan(0, Duration.ofSeconds(20));
     onVictim.awaitServedMoreThan(0, Duration.ofSeconds(20));
 
@@ -78,7 +79,7 @@ class EdgeKilledIT {
       }
       return null;
     });
-    ClusterFaultsFixture.eventually(Duration.ofSeconds(20), () -> purges.size() >= 3);
+    KasokuProcesses.eventually(Duration.ofSeconds(20), () -> purges.size() >= 3);
 
     long killedAt = System.nanoTime();
     cluster.kill(victim);
@@ -90,18 +91,18 @@ class EdgeKilledIT {
         s -> !"pending".equals(s.getString("status")));
     long partialMs = (System.nanoTime() - killedAt) / 1_000_000;
     assertThat(partial.getString("status")).as(partial.encode()).isEqualTo("partial");
-    assertThat(ClusterFaultsFixture.strings(partial.getJsonArray("missing"))).containsExactly("edge-1");
+    assertThat(KasokuProcesses.strings(partial.getJsonArray("missing"))).containsExactly("edge-1");
     assertThat(partial.getJsonObject("acked").fieldNames()).containsExactly("edge-2");
 
     // then it is no longer waited on: a purge is done with the survivor alone
     String without = null;
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (without == null && System.nanoTime() < deadline) {
-      HttpResponse<String> r = cluster.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
+      HttpResponse<String> r = KasokuProcesses.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
           cluster.adminKey(), new JsonObject().put("urls", new JsonArray().add("http://" + cluster.host() + "/load/1")));
       assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
       JsonObject s = new JsonObject(r.body());
-      if (ClusterFaultsFixture.strings(s.getJsonArray("nodes")).equals(List.of("edge-2"))) {
+      if (KasokuProcesses.strings(s.getJsonArray("nodes")).equals(List.of("edge-2"))) {
         assertThat(s.getString("status")).as(s.encode()).isEqualTo("done");
         without = s.getString("id");
       } else {
@@ -118,11 +119,11 @@ class EdgeKilledIT {
 
     long restartedAt = System.nanoTime();
     cluster.start(victim);
-    cluster.awaitReady(victim, System.nanoTime() + ClusterFaultsFixture.READY_WITHIN.toNanos());
+    cluster.awaitReady(victim);
     long readyMs = (System.nanoTime() - restartedAt) / 1_000_000;
     Answer afterReturn = cluster.get(victim, "/page");
     assertThat(afterReturn.status()).isEqualTo(200);
-    assertThat(afterReturn.body()).as("the page purged while the edge was down").isEqualTo(ClusterFaultsFixture.body("/page", 2));
+    assertThat(afterReturn.body()).as("the page purged while the edge was down").isEqualTo(KasokuProcesses.body("/page", 2));
     long downMs = (System.nanoTime() - killedAt) / 1_000_000;
     onVictim.awaitServedMoreThan(onVictim.served.get(), Duration.ofSeconds(30));
 
@@ -132,11 +133,11 @@ class EdgeKilledIT {
     JsonObject back = null;
     deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (back == null && System.nanoTime() < deadline) {
-      HttpResponse<String> r = cluster.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
+      HttpResponse<String> r = KasokuProcesses.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
           cluster.adminKey(), new JsonObject().put("urls", new JsonArray().add("http://" + cluster.host() + "/page")));
       assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
       JsonObject s = new JsonObject(r.body());
-      if (ClusterFaultsFixture.strings(s.getJsonArray("nodes")).contains("edge-1")) {
+      if (KasokuProcesses.strings(s.getJsonArray("nodes")).contains("edge-1")) {
         back = s;
       } else {
         Thread.sleep(200);
@@ -145,7 +146,7 @@ class EdgeKilledIT {
     assertThat(back).as("the returned edge is expected by purges again").isNotNull();
     assertThat(back.getString("status")).as(back.encode()).isEqualTo("done");
     assertThat(back.getJsonObject("acked").fieldNames()).containsExactlyInAnyOrder("edge-1", "edge-2");
-    assertThat(cluster.get(victim, "/page").body()).isEqualTo(ClusterFaultsFixture.body("/page", 3));
+    assertThat(cluster.get(victim, "/page").body()).isEqualTo(KasokuProcesses.body("/page", 3));
 
     purging.set(false);
     purgeLoop.get(60, TimeUnit.SECONDS);
@@ -159,7 +160,7 @@ class EdgeKilledIT {
       assertThat(s.getJsonObject("acked").fieldNames()).as(s.encode()).contains("edge-2");
       if ("partial".equals(s.getString("status"))) {
         partials++;
-        assertThat(ClusterFaultsFixture.strings(s.getJsonArray("missing"))).as(s.encode()).containsExactly("edge-1");
+        assertThat(KasokuProcesses.strings(s.getJsonArray("missing"))).as(s.encode()).containsExactly("edge-1");
       } else {
         assertThat(s.getString("status")).as(s.encode()).isEqualTo("done");
       }

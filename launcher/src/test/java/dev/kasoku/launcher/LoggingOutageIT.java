@@ -3,7 +3,7 @@ package dev.kasoku.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.kasoku.launcher.KasokuProcesses.EdgeAnswer;
+import dev.kasoku.launcher.KasokuProcesses.Answer;
 import dev.kasoku.launcher.KasokuProcesses.Node;
 import dev.kasoku.launcher.KasokuProcesses.Tenant;
 import io.vertx.core.json.JsonObject;
@@ -100,12 +100,12 @@ class LoggingOutageIT {
     origin.start();
 
     cluster = new KasokuProcesses("LoggingOutageIT", work, redis.url(), 3);
-    Node control = cluster.launch(0, "control", "auth,config,purge,metrics", Map.of());
-    Node logging = cluster.launch(1, "logging", "logging", Map.of());
-    Node edge = cluster.launch(2, "edge", "cache-edge", Map.of());
-    cluster.awaitAllReady();
+    Node control = cluster.node("control", "auth,config,purge,metrics");
+    Node logging = cluster.node("logging", "logging");
+    Node edge = cluster.node("edge", "cache-edge");
+    cluster.startAll(control, logging, edge);
     Instant from = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
-    Tenant tenant = KasokuProcesses.createTenant(control, "Logging outage IT");
+    Tenant tenant = cluster.createTenant(control, "Logging outage IT");
     String host = "www." + tenant.id() + ".logging-outage.test";
     KasokuProcesses.putSite(control, tenant, "www", host, origin.getAddress().getPort(), new JsonObject());
     cluster.awaitSite(edge, host, "/warm", Duration.ofSeconds(30));
@@ -119,11 +119,11 @@ class LoggingOutageIT {
         () -> loggedPaths(loggingNode, tenant, from).keySet().containsAll(before));
 
     // --- the logging role down, the edge under load
-    KasokuProcesses.stop(logging);
+    cluster.terminate(logging);
     AtomicLong unique = new AtomicLong();
     load = new EdgeLoad(3, t -> n -> {
       String path = n % 2 == 0 ? "/before-" + n % 20 : "/during-" + unique.incrementAndGet();
-      EdgeAnswer a = cluster.fetch(edge, host, path, 10_000);
+      Answer a = cluster.fetch(edge, host, path, 10_000);
       return a.status() == 200 && a.body().equals("page " + path) ? null : path + ": " + a.status();
     });
     KasokuProcesses.await("the edge serves while logging is down", Duration.ofSeconds(30),
@@ -134,7 +134,7 @@ class LoggingOutageIT {
 
     // --- the logging role back, on the same data directory
     long t0 = System.nanoTime();
-    logging = cluster.launch(1, "logging", "logging", Map.of());
+    cluster.start(logging);
     Node back = logging;
     cluster.awaitReady(back);
     AtomicLong probe = new AtomicLong();

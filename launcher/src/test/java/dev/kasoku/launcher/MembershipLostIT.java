@@ -2,7 +2,8 @@ package dev.kasoku.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kasoku.launcher.ClusterFaultsFixture.Node;
+import dev.kasoku.common.testing.TestRedis;
+import dev.kasoku.launcher.KasokuProcesses.Node;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class MembershipLostIT {
   @TempDir Path work;
-  private ClusterFaultsFixture cluster;
+  private KasokuProcesses cluster;
 
   @AfterEach
   void stopEverything() throws Exception {
@@ -44,7 +45,7 @@ class MembershipLostIT {
 
   @Test
   void anEdgeDroppedWhileFrozenRejoinsCatchesUpAndTakesPurgesAgain() throws Exception {
-    cluster = new ClusterFaultsFixture(work, 3);
+    cluster = new KasokuProcesses("MembershipLostIT", work, TestRedis.url(), 3);
     Node control = cluster.node("control", "auth,config,purge,logging,metrics");
     Node frozen = cluster.node("edge-1", "cache-edge");
     Node healthy = cluster.node("edge-2", "cache-edge");
@@ -54,18 +55,18 @@ class MembershipLostIT {
       cluster.awaitEdge(edge, "/page", Duration.ofSeconds(30), a -> a.status() == 200);
       cluster.awaitEdge(edge, "/page", Duration.ofSeconds(10), a -> String.valueOf(a.cacheStatus()).contains("; hit"));
     }
-    ClusterFaultsFixture.Load onHealthy = cluster.new Load(2, 150, i -> healthy);
-    ClusterFaultsFixture.Load onFrozen = cluster.new Load(1, 150, i -> frozen);
+    KasokuProcesses.Load onHealthy = cluster.new Load(2, 150, i -> healthy);
+    KasokuProcesses.Load onFrozen = cluster.new Load(1, 150, i -> frozen);
     onHealthy.awaitServedMoreThan(0, Duration.ofSeconds(20));
     onFrozen.awaitServedMoreThan(0, Duration.ofSeconds(20));
 
-    String member = "[127.0.0.1]:" + frozen.clusterPort;
-    ClusterFaultsFixture.signal(frozen, "STOP");
+    String member = "[127.0.0.1]:" + frozen.clusterPort();
+    KasokuProcesses.signal(frozen, "STOP");
     long frozenAt = System.nanoTime();
     String alt = "alt." + cluster.host();
     long resumedAt;
     try {
-      assertThat(ClusterFaultsFixture.eventually(Duration.ofSeconds(60),
+      assertThat(KasokuProcesses.eventually(Duration.ofSeconds(60),
           () -> control.output().contains("cluster member left: " + member)))
           .as("the cluster drops the frozen edge:\n" + control.output()).isTrue();
       long droppedMs = (System.nanoTime() - frozenAt) / 1_000_000;
@@ -73,23 +74,23 @@ class MembershipLostIT {
 
       // while it is away: a purge (done without it) and a config change
       cluster.originVersion.set(2);
-      HttpResponse<String> purge = cluster.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
+      HttpResponse<String> purge = KasokuProcesses.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
           cluster.adminKey(), new JsonObject().put("urls", new JsonArray().add("http://" + cluster.host() + "/page")));
       assertThat(purge.statusCode()).as(purge.body()).isEqualTo(202);
       JsonObject away = new JsonObject(purge.body());
       assertThat(away.getString("status")).as(away.encode()).isEqualTo("done");
-      assertThat(ClusterFaultsFixture.strings(away.getJsonArray("nodes"))).containsExactly("edge-2");
-      HttpResponse<String> put = cluster.api(control, "PUT", cluster.sitePath(), cluster.adminKey(),
+      assertThat(KasokuProcesses.strings(away.getJsonArray("nodes"))).containsExactly("edge-2");
+      HttpResponse<String> put = KasokuProcesses.api(control, "PUT", cluster.sitePath(), cluster.adminKey(),
           cluster.siteConfig("0s").put("hostnames", new JsonArray().add(cluster.host()).add(alt)));
       assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
     } finally {
-      ClusterFaultsFixture.signal(frozen, "CONT");
+      KasokuProcesses.signal(frozen, "CONT");
       resumedAt = System.nanoTime();
     }
     long frozenMs = (resumedAt - frozenAt) / 1_000_000;
 
     cluster.awaitEdge(frozen, "/page", Duration.ofSeconds(30),
-        a -> a.status() == 200 && a.body().equals(ClusterFaultsFixture.body("/page", 2)));
+        a -> a.status() == 200 && a.body().equals(KasokuProcesses.body("/page", 2)));
     long purgeCaughtUpMs = (System.nanoTime() - resumedAt) / 1_000_000;
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     int altStatus = -1;
@@ -100,7 +101,7 @@ class MembershipLostIT {
     assertThat(altStatus).as("the hostname added while it was frozen").isEqualTo(200);
     long configCaughtUpMs = (System.nanoTime() - resumedAt) / 1_000_000;
 
-    assertThat(ClusterFaultsFixture.eventually(Duration.ofSeconds(60), () -> {
+    assertThat(KasokuProcesses.eventually(Duration.ofSeconds(60), () -> {
       String log = control.output();
       int left = log.indexOf("cluster member left: " + member);
       return log.indexOf("cluster member joined: " + member, left) > left;
@@ -113,11 +114,11 @@ class MembershipLostIT {
     JsonObject reached = null;
     deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (reached == null && System.nanoTime() < deadline) {
-      HttpResponse<String> r = cluster.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
+      HttpResponse<String> r = KasokuProcesses.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
           cluster.adminKey(), new JsonObject().put("urls", new JsonArray().add("http://" + cluster.host() + "/after")));
       assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
       JsonObject s = new JsonObject(r.body());
-      if (ClusterFaultsFixture.strings(s.getJsonArray("nodes")).contains("edge-1")) {
+      if (KasokuProcesses.strings(s.getJsonArray("nodes")).contains("edge-1")) {
         reached = s;
       } else {
         Thread.sleep(200);
@@ -127,11 +128,11 @@ class MembershipLostIT {
     assertThat(reached.getString("status")).as(reached.encode()).isEqualTo("done");
     assertThat(reached.getJsonObject("acked").fieldNames()).containsExactlyInAnyOrder("edge-1", "edge-2");
     long purgeReachedMs = (System.nanoTime() - resumedAt) / 1_000_000;
-    assertThat(cluster.get(frozen, "/after").body()).isEqualTo(ClusterFaultsFixture.body("/after", 3));
-    assertThat(cluster.ready(frozen)).as("the rejoined edge is ready").isTrue();
+    assertThat(cluster.get(frozen, "/after").body()).isEqualTo(KasokuProcesses.body("/after", 3));
+    assertThat(KasokuProcesses.ready(frozen)).as("the rejoined edge is ready").isTrue();
     List<Object> tookMs = new java.util.ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      HttpResponse<String> r = cluster.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
+      HttpResponse<String> r = KasokuProcesses.api(control, "POST", "/v1/tenants/" + cluster.tenant() + "/purge?wait=true",
           cluster.adminKey(), new JsonObject().put("urls", new JsonArray().add("http://" + cluster.host() + "/after")));
       JsonObject s = new JsonObject(r.body());
       assertThat(s.getString("status")).as(s.encode()).isEqualTo("done");

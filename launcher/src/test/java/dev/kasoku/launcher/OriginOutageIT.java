@@ -3,7 +3,7 @@ package dev.kasoku.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.kasoku.launcher.KasokuProcesses.EdgeAnswer;
+import dev.kasoku.launcher.KasokuProcesses.Answer;
 import dev.kasoku.launcher.KasokuProcesses.Node;
 import dev.kasoku.launcher.KasokuProcesses.Tenant;
 import io.vertx.core.json.JsonObject;
@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -120,10 +119,10 @@ class OriginOutageIT {
     originB = origin(0, "b");
 
     cluster = new KasokuProcesses("OriginOutageIT", work, redis.url(), 2);
-    Node control = cluster.launch(0, "control", "auth,config,purge,logging,metrics", Map.of());
-    Node edge = cluster.launch(1, "edge", "cache-edge", Map.of());
-    cluster.awaitAllReady();
-    Tenant tenant = KasokuProcesses.createTenant(control, "Origin outage IT");
+    Node control = cluster.node("control", "auth,config,purge,logging,metrics");
+    Node edge = cluster.node("edge", "cache-edge");
+    cluster.startAll(control, edge);
+    Tenant tenant = cluster.createTenant(control, "Origin outage IT");
     String hostA = "a." + tenant.id() + ".origin-outage.test";
     String hostB = "b." + tenant.id() + ".origin-outage.test";
     KasokuProcesses.putSite(control, tenant, "a", hostA, portA, new JsonObject().put("staleIfError", "5m"));
@@ -149,11 +148,11 @@ class OriginOutageIT {
       default -> expect(edge, hostB, n % 2 == 0 ? "/b-" + n % 4 : "/b-new-" + unique.incrementAndGet(), "b");
     });
     long t0 = System.nanoTime();
-    EdgeAnswer refused = cluster.fetch(edge, hostA, "/uncached-1", 20_000);
+    Answer refused = cluster.fetch(edge, hostA, "/uncached-1", 20_000);
     long refusedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     assertThat(refused.status()).as(refused.body()).isEqualTo(502);
     assertThat(refusedMs).as("502 within the connect timeout").isLessThan(5_000 + MARGIN_MS);
-    EdgeAnswer stale = cluster.fetch(edge, hostA, "/stale-0", 20_000);
+    Answer stale = cluster.fetch(edge, hostA, "/stale-0", 20_000);
     assertThat(stale.status()).isEqualTo(200);
     assertThat(stale.body()).isEqualTo("a /stale-0");
     KasokuProcesses.await("load through the down origin", Duration.ofSeconds(30), () -> load.served() > 60);
@@ -165,11 +164,11 @@ class OriginOutageIT {
     originA = hungOrigin(portA);
     load = new EdgeLoad(2, t -> n -> t == 0 ? expect(edge, hostA, "/fresh-" + n % 4, "a")
         : expect(edge, hostB, n % 2 == 0 ? "/b-" + n % 4 : "/b-new-" + unique.incrementAndGet(), "b"));
-    CompletableFuture<EdgeAnswer> staleWhileHung = CompletableFuture.supplyAsync(
+    CompletableFuture<Answer> staleWhileHung = CompletableFuture.supplyAsync(
         () -> cluster.fetch(edge, hostA, "/stale-1", READ_TIMEOUT_MS + 2 * MARGIN_MS));
     // the edge may still avoid origin A after its failures (a quick 502): ask until a request reaches it
     long hungDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_TIMEOUT_MS * 2);
-    EdgeAnswer timedOut;
+    Answer timedOut;
     long timedOutMs;
     int probe = 0;
     do {
@@ -185,7 +184,7 @@ class OriginOutageIT {
     assertThat(slowRequests.get()).as("a request reached the hung origin").isPositive();
     assertThat(timedOut.status()).as(timedOut.body()).isEqualTo(504);
     assertThat(timedOutMs).as("504 within the read timeout").isLessThan(READ_TIMEOUT_MS + MARGIN_MS);
-    EdgeAnswer staleHung = staleWhileHung.get(READ_TIMEOUT_MS + 3 * MARGIN_MS, TimeUnit.MILLISECONDS);
+    Answer staleHung = staleWhileHung.get(READ_TIMEOUT_MS + 3 * MARGIN_MS, TimeUnit.MILLISECONDS);
     assertThat(staleHung.status()).as("stale-if-error while the origin hangs").isEqualTo(200);
     assertThat(staleHung.body()).isEqualTo("a /stale-1");
     load.stop();
@@ -206,7 +205,7 @@ class OriginOutageIT {
   }
 
   private String expect(Node edge, String host, String path, String origin) {
-    EdgeAnswer a = cluster.fetch(edge, host, path, 10_000);
+    Answer a = cluster.fetch(edge, host, path, 10_000);
     String want = origin + " " + path;
     return a.status() == 200 && a.body().equals(want) ? null : host + path + ": " + a.status() + " " + a.body();
   }

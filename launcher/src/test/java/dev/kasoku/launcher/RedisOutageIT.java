@@ -5,7 +5,7 @@ import static dev.kasoku.launcher.KasokuProcesses.readiness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.kasoku.launcher.KasokuProcesses.EdgeAnswer;
+import dev.kasoku.launcher.KasokuProcesses.Answer;
 import dev.kasoku.launcher.KasokuProcesses.Node;
 import dev.kasoku.launcher.KasokuProcesses.Tenant;
 import io.vertx.core.json.JsonArray;
@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -89,13 +88,13 @@ class RedisOutageIT {
     origin.start();
 
     cluster = new KasokuProcesses("RedisOutageIT", work, redis.url(), 3);
-    Node control = cluster.launch(0, "control", "auth,config,purge,logging,metrics", Map.of());
-    Node edge1 = cluster.launch(1, "edge-1", "cache-edge", Map.of());
-    Node edge2 = cluster.launch(2, "edge-2", "cache-edge", Map.of());
+    Node control = cluster.node("control", "auth,config,purge,logging,metrics");
+    Node edge1 = cluster.node("edge-1", "cache-edge");
+    Node edge2 = cluster.node("edge-2", "cache-edge");
     List<Node> edges = List.of(edge1, edge2);
-    cluster.awaitAllReady();
+    cluster.startAll(control, edge1, edge2);
 
-    Tenant tenant = KasokuProcesses.createTenant(control, "Redis outage IT");
+    Tenant tenant = cluster.createTenant(control, "Redis outage IT");
     String host = "www." + tenant.id() + ".redis-outage.test";
     KasokuProcesses.putSite(control, tenant, "www", host, origin.getAddress().getPort(), new JsonObject());
     for (Node edge : edges) {
@@ -110,7 +109,7 @@ class RedisOutageIT {
       Node edge = edges.get(t % 2);
       // every other request a new key: a miss the edge fills from the origin
       String path = n % 2 == 0 ? "/hit-" + (n / 2 % 5) : "/miss-" + t + "-" + unique.incrementAndGet();
-      EdgeAnswer a = cluster.fetch(edge, host, path, 10_000);
+      Answer a = cluster.fetch(edge, host, path, 10_000);
       if (a.status() != 200 || !a.body().equals("page " + path)) {
         return edge.name() + " " + path + ": " + a.status() + " " + a.body();
       }

@@ -2,7 +2,8 @@ package dev.kasoku.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kasoku.launcher.ClusterFaultsFixture.Node;
+import dev.kasoku.common.testing.TestRedis;
+import dev.kasoku.launcher.KasokuProcesses.Node;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class RollingRestartIT {
   @TempDir Path work;
-  private ClusterFaultsFixture cluster;
+  private KasokuProcesses cluster;
 
   @AfterEach
   void stopEverything() throws Exception {
@@ -38,7 +39,7 @@ class RollingRestartIT {
 
   @Test
   void everyEdgeRestartedInTurnUnderLoadFailsNoRequest() throws Exception {
-    cluster = new ClusterFaultsFixture(work, 3);
+    cluster = new KasokuProcesses("RollingRestartIT", work, TestRedis.url(), 3);
     Node control = cluster.node("control", "auth,config,purge,logging,metrics");
     Node edge1 = cluster.node("edge-1", "cache-edge");
     Node edge2 = cluster.node("edge-2", "cache-edge");
@@ -48,10 +49,10 @@ class RollingRestartIT {
       cluster.awaitEdge(edge, "/load/0", Duration.ofSeconds(30), a -> a.status() == 200);
     }
 
-    ClusterFaultsFixture.EdgeBalancer balancer = cluster.new EdgeBalancer(List.of(edge1, edge2), 4, 150);
+    KasokuProcesses.EdgeBalancer balancer = cluster.new EdgeBalancer(List.of(edge1, edge2), 4, 150);
     List<String> steps = new ArrayList<>();
     for (Node edge : List.of(edge1, edge2)) {
-      assertThat(ClusterFaultsFixture.eventually(Duration.ofSeconds(30), () -> balancer.slowInFlight(edge) > 0))
+      assertThat(KasokuProcesses.eventually(Duration.ofSeconds(30), () -> balancer.slowInFlight(edge) > 0))
           .as("a slow request in flight to %s; failures %s", edge, balancer.failures).isTrue();
       long closedBefore = balancer.closedByEdge.get();
       balancer.remove(edge);
@@ -62,11 +63,11 @@ class RollingRestartIT {
       long drained = balancer.closedByEdge.get() - closedBefore;
 
       cluster.start(edge);
-      cluster.awaitReady(edge, System.nanoTime() + ClusterFaultsFixture.READY_WITHIN.toNanos());
+      cluster.awaitReady(edge);
       cluster.awaitEdge(edge, "/load/0", Duration.ofSeconds(30), a -> a.status() == 200);
       long servedBefore = balancer.servedBy(edge);
       balancer.add(edge);
-      assertThat(ClusterFaultsFixture.eventually(Duration.ofSeconds(30), () -> balancer.servedBy(edge) > servedBefore + 5))
+      assertThat(KasokuProcesses.eventually(Duration.ofSeconds(30), () -> balancer.servedBy(edge) > servedBefore + 5))
           .as("%s serves again through the balancer", edge).isTrue();
       long backMs = (System.nanoTime() - signalled) / 1_000_000;
       steps.add(String.format("%s exited %d ms after SIGTERM with %d requests answered while draining, back in"

@@ -3,10 +3,13 @@ package dev.kasoku.metrics;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
 import dev.kasoku.common.bus.Messages.TenantDeleted;
+import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.metrics.impl.DeltaFolder;
 import dev.kasoku.metrics.impl.StatsHandlers;
 import dev.kasoku.metrics.impl.StatsService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -23,11 +26,17 @@ import java.lang.System.Logger.Level;
  * side by side (the bus load-balances it) and a batch delivered twice counts once. The instance keeps
  * no state of its own besides a short-lived memory of which tenants exist (counters of a deleted
  * tenant are not folded: {@link DeltaFolder}).
+ *
+ * <p>{@value #BATCHES_METER} (Prometheus {@code kasoku_metrics_delta_batches_total}) counts the batches
+ * this process received by {@code outcome}: {@code folded} (applied now), {@code duplicate} (folded
+ * before: a resend, or a batch another instance folded) and {@code failed} (refused, to be resent).
  */
 public final class MetricsVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(MetricsVerticle.class.getName());
   /** Failure code of a delta batch that could not be folded (the store failed): the edge resends it. */
   public static final int FOLD_FAILED = 503;
+  /** Counter-delta batches received, by outcome (folded, duplicate, failed). */
+  public static final String BATCHES_METER = "kasoku.metrics.delta.batches";
 
   private final ServiceContext ctx;
 
@@ -41,8 +50,9 @@ public final class MetricsVerticle extends VerticleBase {
     StatsHandlers handlers = new StatsHandlers(new StatsService(ctx.store().stats(), ctx.clock()));
     ctx.api().operation("getStats").addHandler(handlers::stats);
     ctx.api().operation("getUsage").addHandler(handlers::usage);
+    Outcomes outcomes = new Outcomes(Prometheus.registry(vertx));
     MessageConsumer<CounterDeltas> deltas = Addresses.METRICS_EDGE.consumer(vertx.eventBus(),
-        msg -> fold(folder, msg));
+        msg -> fold(folder, outcomes, msg));
     // the store erases a deleted tenant's series; this stops late counters of it from writing them again
     MessageConsumer<TenantDeleted> deleted = Addresses.TENANT_DELETED.consumer(vertx.eventBus(),
         msg -> folder.forget(msg.body().tenant()));
@@ -50,14 +60,30 @@ public final class MetricsVerticle extends VerticleBase {
     return Future.all(deltas.completion(), deleted.completion());
   }
 
-  private static void fold(DeltaFolder folder, Message<CounterDeltas> msg) {
+  /** The counters of {@link #BATCHES_METER}, one per outcome. */
+  private record Outcomes(Counter folded, Counter duplicate, Counter failed) {
+    Outcomes(MeterRegistry registry) {
+      this(outcome(registry, "folded"), outcome(registry, "duplicate"), outcome(registry, "failed"));
+    }
+
+    private static Counter outcome(MeterRegistry registry, String outcome) {
+      return Counter.builder(BATCHES_METER).tag("outcome", outcome)
+          .description("Counter-delta batches of the edges this process received, by outcome").register(registry);
+    }
+  }
+
+  private static void fold(DeltaFolder folder, Outcomes outcomes, Message<CounterDeltas> msg) {
     Future<Boolean> folded;
     try {
       folded = folder.fold(msg.body());
     } catch (RuntimeException e) {
       folded = Future.failedFuture(e);
     }
-    folded.onSuccess(applied -> msg.reply(null)).onFailure(e -> {
+    folded.onSuccess(applied -> {
+      (applied ? outcomes.folded() : outcomes.duplicate()).increment();
+      msg.reply(null);
+    }).onFailure(e -> {
+      outcomes.failed().increment();
       LOG.log(Level.WARNING, "counter deltas {0} not folded, the edge will resend: {1}", msg.body().batchId(),
           e.getMessage());
       msg.fail(FOLD_FAILED, String.valueOf(e.getMessage()));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
 import dev.kasoku.common.bus.Messages.CounterRow;
+import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.stats.LatencySketch;
 import dev.kasoku.common.store.StatsStore;
 import dev.kasoku.common.store.StatsStore.Resolution;
@@ -45,6 +46,14 @@ abstract class DeltaFoldingTest extends MetricsTestBase {
 
     assertThat(minute("acme").of("requests")).containsExactly(4);
     assertThat(minute("acme").of("bytes")).containsExactly(300);
+    assertThat(batches("folded")).as("batches folded, over both instances").isEqualTo(2);
+    assertThat(batches("duplicate")).as("the resend, acknowledged without folding").isEqualTo(1);
+    assertThat(batches("failed")).isZero();
+  }
+
+  /** {@code kasoku_metrics_delta_batches_total} of an outcome, over the instances of this Vert.x. */
+  private double batches(String outcome) {
+    return Prometheus.registry(vertx).get(MetricsVerticle.BATCHES_METER).tag("outcome", outcome).counter().count();
   }
 
   @Test
@@ -84,6 +93,7 @@ abstract class DeltaFoldingTest extends MetricsTestBase {
         new DeliveryOptions()));
     assertThat(refused).isInstanceOf(ReplyException.class);
     assertThat(((ReplyException) refused).failureCode()).isEqualTo(MetricsVerticle.FOLD_FAILED);
+    assertThat(batches("failed")).isEqualTo(1);
     store = openStore(vertx);
   }
 }

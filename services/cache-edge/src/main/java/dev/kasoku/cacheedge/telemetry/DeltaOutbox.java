@@ -2,10 +2,14 @@ package dev.kasoku.cacheedge.telemetry;
 
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
+import dev.kasoku.common.prometheus.Prometheus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.shareddata.Shareable;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The edge's side of the acknowledged counter hand-off: every {@link CounterDeltas} batch stays here
@@ -27,9 +32,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Each batch has at most one request in flight; {@link #pump()} (called by the edge's flush
  * timer) sends the batches that have none. Used from one event loop only.
+ *
+ * <p><b>Meters</b>, over every outbox of the process (one per edge verticle): {@value #PENDING_METER}
+ * (Prometheus {@code kasoku_edge_delta_batches_pending}), the batches waiting for an acknowledgement
+ * now, which grows by one a second per verticle while no metrics instance answers and stays below the
+ * bound; {@value #DROPPED_METER} ({@code kasoku_edge_delta_batches_dropped_total}), the batches given
+ * up past the bound.
  */
 final class DeltaOutbox {
   private static final System.Logger LOG = System.getLogger(DeltaOutbox.class.getName());
+  public static final String PENDING_METER = "kasoku.edge.delta.batches.pending";
+  public static final String DROPPED_METER = "kasoku.edge.delta.batches.dropped";
+  private static final String SHARED_METERS = "kasoku.edge.delta.batches";
   private final Vertx vertx;
   private final int maxBatches;
   private final DeliveryOptions delivery;
@@ -37,6 +51,10 @@ final class DeltaOutbox {
   private final Set<Long> inFlight = new HashSet<>();
   private long droppedBatches;
   private final List<Runnable> drainWatchers = new ArrayList<>();
+  private final Meters meters;
+
+  /** The meters every outbox of one Vert.x (process) shares, made by the first of them. */
+  private record Meters(LongAdder pending, Counter dropped) implements Shareable {}
 
   /**
    * @param ackTimeoutMs how long a batch waits for its acknowledgement before it may be sent again
@@ -48,15 +66,26 @@ final class DeltaOutbox {
     this.vertx = vertx;
     this.maxBatches = maxBatches;
     this.delivery = new DeliveryOptions().setSendTimeout(ackTimeoutMs);
+    this.meters = vertx.sharedData().<String, Meters>getLocalMap(SHARED_METERS).computeIfAbsent("meters", k -> {
+      var registry = Prometheus.registry(vertx);
+      LongAdder pending = new LongAdder();
+      Gauge.builder(PENDING_METER, pending, LongAdder::sum).strongReference(true)
+          .description("Counter-delta batches waiting for a metrics instance's acknowledgement").register(registry);
+      return new Meters(pending, Counter.builder(DROPPED_METER)
+          .description("Counter-delta batches dropped unacknowledged past the edge's bound").register(registry));
+    });
   }
 
   /** Queues a batch (dropping the oldest past the bound) and sends what is not in flight. */
   void offer(CounterDeltas batch) {
     pending.addLast(batch);
+    meters.pending().increment();
     while (pending.size() > maxBatches) {
       CounterDeltas old = pending.removeFirst();
+      meters.pending().decrement();
       inFlight.remove(old.seq());
       droppedBatches++;
+      meters.dropped().increment();
       LOG.log(Level.WARNING, "counter deltas of {0} dropped unacknowledged (window {1}): more than {2} batches wait"
           + " for a metrics instance", old.batchId(), old.windowStart(), Integer.toString(maxBatches));
     }
@@ -70,7 +99,9 @@ final class DeltaOutbox {
         Addresses.METRICS_EDGE.request(vertx.eventBus(), batch, delivery).onComplete(ar -> {
           inFlight.remove(batch.seq());
           if (ar.succeeded()) {
-            pending.remove(batch);
+            if (pending.remove(batch)) {
+              meters.pending().decrement();
+            }
             notifyDrainWatchers();
           } else {
             LOG.log(Level.DEBUG, "counter deltas {0} not acknowledged, resent later: {1}", batch.batchId(),

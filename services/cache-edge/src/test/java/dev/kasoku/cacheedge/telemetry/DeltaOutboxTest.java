@@ -6,6 +6,7 @@ import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
 import dev.kasoku.common.bus.Messages.CounterRow;
 import dev.kasoku.common.bus.RecordCodec;
+import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.testing.Await;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -175,6 +176,8 @@ class DeltaOutboxTest {
     });
     assertThat(onContext(() -> outbox.pending())).isEqualTo(3);
     assertThat(onContext(() -> outbox.droppedBatches())).isEqualTo(2);
+    assertThat(pendingMeter()).as("kasoku_edge_delta_batches_pending").isEqualTo(3);
+    assertThat(droppedMeter()).as("kasoku_edge_delta_batches_dropped_total").isEqualTo(2);
 
     List<Long> seen = new CopyOnWriteArrayList<>();
     consume(m -> {
@@ -183,5 +186,28 @@ class DeltaOutboxTest {
     });
     awaitTrue(() -> onContext(() -> outbox.pending()) == 0, "the kept batches are delivered once a consumer appears");
     assertThat(seen).containsExactlyInAnyOrder(3L, 4L, 5L);
+    assertThat(pendingMeter()).isZero();
+    assertThat(droppedMeter()).isEqualTo(2);
+  }
+
+  @Test
+  void thePendingMeterCountsTheBatchesOfEveryOutboxOfTheProcess() throws Exception {
+    newOutbox(10, 5000);
+    DeltaOutbox other = onContext(() -> new DeltaOutbox(vertx, 10, 5000));
+    onContext(() -> {
+      outbox.offer(batch(1));
+      outbox.offer(batch(2));
+      other.offer(batch(1));
+      return null;
+    });
+    assertThat(pendingMeter()).isEqualTo(3);
+  }
+
+  private double pendingMeter() {
+    return Prometheus.registry(vertx).get(DeltaOutbox.PENDING_METER).gauge().value();
+  }
+
+  private double droppedMeter() {
+    return Prometheus.registry(vertx).get(DeltaOutbox.DROPPED_METER).counter().count();
   }
 }
