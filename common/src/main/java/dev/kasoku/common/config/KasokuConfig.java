@@ -36,6 +36,8 @@ import java.util.Set;
  * @param edgeConnections how the edge bounds client connections (timeouts and caps)
  * @param metricsToken bearer token required for /metrics on the API port; null: /metrics is open
  *     (KASOKU_METRICS_TOKEN)
+ * @param region the deployment's region label shown to tenants as where their data is kept
+ *     (KASOKU_REGION: letters, digits, space, {@code . _ -}, at most 64); null: not labelled
  * @param edgeLogBufferBytes access-log records an edge process keeps while no logging instance
  *     acknowledges them; past it the oldest are dropped, counted and announced (KASOKU_EDGE_LOG_BUFFER)
  */
@@ -60,7 +62,8 @@ public record KasokuConfig(
     long edgeMaxObjectBytes,
     EdgeConnections edgeConnections,
     String metricsToken,
-    long edgeLogBufferBytes) {
+    long edgeLogBufferBytes,
+    String region) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -97,6 +100,9 @@ public record KasokuConfig(
     if (metricsToken != null && metricsToken.isBlank()) {
       throw new ConfigException("KASOKU_METRICS_TOKEN", "", "must not be blank (leave it unset for an open /metrics)");
     }
+    if (region != null && !region.matches("[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")) {
+      throw new ConfigException("KASOKU_REGION", region, "must be 1 to 64 letters, digits, spaces, '.', '_' or '-'");
+    }
     if (mode == Mode.PRODUCTION && secretKey == null) {
       throw new ConfigException("KASOKU_SECRET_KEY", null, "required when KASOKU_MODE=production");
     }
@@ -118,7 +124,7 @@ public record KasokuConfig(
                       Duration shutdownGrace) {
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
-        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER);
+        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER, null);
   }
 
   public boolean runs(ServiceRole role) {

@@ -73,6 +73,7 @@ public final class AuthVerticle extends VerticleBase {
 
     attach(api, "createTenant", tenants::create);
     attach(api, "deleteTenant", tenants::delete);
+    attach(api, "getAccount", rc -> tenants.account(rc, ctx.config().region(), ctx.config().redisUrl().isPresent()));
     attach(api, "login", sessions::login);
     attach(api, "logout", sessions::logout);
     attach(api, "createSession", sessions::createSession);

@@ -51,6 +51,7 @@ public abstract class AuthorizationTableTest extends AuthSuite {
     RULES.put("readyz", "public");
     RULES.put("createTenant", "operator");
     RULES.put("deleteTenant", "operator");
+    RULES.put("getAccount", "tenant:viewer");
     RULES.put("login", "public");
     RULES.put("logout", "authenticated");
     RULES.put("createSession", "public");
@@ -86,7 +87,7 @@ public abstract class AuthorizationTableTest extends AuthSuite {
   }
 
   /** Operations the auth service serves: "allowed" must be a real 2xx there. */
-  static final List<String> SERVED = List.of("createTenant", "deleteTenant", "login", "logout", "createSession",
+  static final List<String> SERVED = List.of("createTenant", "deleteTenant", "getAccount", "login", "logout", "createSession",
       "getSession", "changePassword", "listUsers",
       "createUser", "getUser", "updateUser", "deleteUser", "listApiKeys", "createApiKey", "deleteApiKey",
       "getIpAllowlist", "putIpAllowlist", "healthz", "readyz");
