@@ -256,7 +256,7 @@ function certificatePanel(tls, canEdit, upload) {
       h('dt', {}, t('sites.issuer')), h('dd', { class: 'mono' }, tls.issuer),
       h('dt', {}, t('sites.sans')), h('dd', { class: 'mono' }, (tls.subjectAltNames || []).join(', ')),
       h('dt', {}, t('sites.validFrom')), h('dd', {}, time(tls.notBefore)),
-      h('dt', {}, t('sites.expires')), h('dd', { id: 'cert-expiry', 'data-days': String(days) }, time(tls.notAfter), ' ',
+      h('dt', {}, t('sites.expiresLabel')), h('dd', { id: 'cert-expiry', 'data-days': String(days) }, time(tls.notAfter), ' ',
         h('span', { class: days < 0 ? 'badge bad' : days < 30 ? 'badge bad' : 'badge ok' }, days < 0 ? t('sites.expired') : t('sites.expiresIn', days))),
       h('dt', {}, t('sites.fingerprint')), h('dd', { class: 'mono' }, tls.sha256)));
   } else {
