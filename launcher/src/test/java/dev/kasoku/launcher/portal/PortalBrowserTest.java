@@ -421,6 +421,10 @@ class PortalBrowserTest {
       b.waitForText("#site-cert", "有効期限");
       b.screenshot("certificate-ja");
       new Select(b.find("#lang")).selectByValue("en");
+      // the list shows when each site's certificate expires
+      b.find("#nav-sites").click();
+      b.waitForText("#sites-table", "expires in");
+      b.screenshot("sites-list");
     }
     JsonObject stored = api(HttpMethod.GET, "/v1/tenants/" + tenant + "/sites/certs", adminKey, null).bodyAsJsonObject();
     assertThat(stored.getInteger("version")).isEqualTo(3);

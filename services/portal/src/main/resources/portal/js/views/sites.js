@@ -15,10 +15,11 @@ export async function render(root, ctx) {
     ctx.can('editor') ? h('div', { class: 'toolbar' }, newSiteForm(ctx)) : null,
     items.length === 0 ? h('p', { id: 'no-sites' }, t('sites.none')) :
       h('table', { id: 'sites-table' },
-        h('thead', {}, h('tr', {}, ['sites.id', 'sites.hostnames', 'sites.version', 'sites.author', 'sites.updated'].map((k) => h('th', {}, t(k))))),
+        h('thead', {}, h('tr', {}, ['sites.id', 'sites.hostnames', 'sites.certExpires', 'sites.version', 'sites.author', 'sites.updated'].map((k) => h('th', {}, t(k))))),
         h('tbody', {}, items.map((s) => h('tr', {},
           h('td', {}, h('a', { href: '#/sites/' + encodeURIComponent(s.site), class: 'site-link' }, s.site)),
           h('td', { class: 'mono' }, (s.hostnames || []).join(', ')),
+          h('td', { class: 'cert-expires' }, s.config && s.config.tls ? expiryBadge(s.config.tls.notAfter) : '—'),
           h('td', { class: 'num' }, String(s.version)),
           h('td', {}, s.author),
           h('td', {}, time(s.createdAt)))))));
@@ -223,8 +224,8 @@ function hostnamesPanel(current, tls, editable, saveNames) {
       cell.append(b);
     }
     return h('tr', {}, h('td', { class: 'mono hostname' }, host),
-      h('td', {}, tls ? h('span', { class: ok ? 'badge ok' : 'badge bad' }, t(ok ? 'sites.covered' : 'sites.notCovered'))
-        : h('span', { class: 'muted' }, t('sites.noCert'))), cell);
+      tls ? h('td', {}, h('span', { class: ok ? 'badge ok' : 'badge bad' }, t(ok ? 'sites.covered' : 'sites.notCovered'))) : null,
+      cell);
   });
   const card = h('div', { class: 'card', id: 'site-hostnames-card' }, h('h2', {}, t('sites.hostnamesCard')),
     h('table', { id: 'hostnames-table' }, h('tbody', {}, rows)), out);
@@ -246,6 +247,13 @@ function daysUntil(iso) {
   return Math.floor((Date.parse(iso) - Date.now()) / 86400000);
 }
 
+/** The expiry time with how many days are left, red under 30 days or once expired. */
+function expiryBadge(notAfter) {
+  const days = daysUntil(notAfter);
+  return h('span', {}, time(notAfter), ' ',
+    h('span', { class: days < 30 ? 'badge bad' : 'badge ok' }, days < 0 ? t('sites.expired') : t('sites.expiresIn', days)));
+}
+
 /** The certificate's summary with its expiry, and (editors) the upload of a new certificate and key. */
 function certificatePanel(tls, canEdit, upload) {
   const card = h('div', { class: 'card', id: 'site-cert' }, h('h2', {}, t('sites.certificate')));
@@ -256,8 +264,7 @@ function certificatePanel(tls, canEdit, upload) {
       h('dt', {}, t('sites.issuer')), h('dd', { class: 'mono' }, tls.issuer),
       h('dt', {}, t('sites.sans')), h('dd', { class: 'mono' }, (tls.subjectAltNames || []).join(', ')),
       h('dt', {}, t('sites.validFrom')), h('dd', {}, time(tls.notBefore)),
-      h('dt', {}, t('sites.expiresLabel')), h('dd', { id: 'cert-expiry', 'data-days': String(days) }, time(tls.notAfter), ' ',
-        h('span', { class: days < 0 ? 'badge bad' : days < 30 ? 'badge bad' : 'badge ok' }, days < 0 ? t('sites.expired') : t('sites.expiresIn', days))),
+      h('dt', {}, t('sites.expiresLabel')), h('dd', { id: 'cert-expiry', 'data-days': String(days) }, expiryBadge(tls.notAfter)),
       h('dt', {}, t('sites.fingerprint')), h('dd', { class: 'mono' }, tls.sha256)));
   } else {
     card.append(h('p', { class: 'muted', id: 'no-cert' }, t('sites.noCert')));
