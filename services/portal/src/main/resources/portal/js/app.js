@@ -9,6 +9,7 @@ import * as logs from './views/logs.js';
 import * as admin from './views/admin.js';
 import * as audit from './views/audit.js';
 import * as notifications from './views/notifications.js';
+import * as account from './views/account.js';
 
 const ROLES = ['viewer', 'purger', 'editor', 'admin'];
 
@@ -21,6 +22,7 @@ const VIEWS = [
   { id: 'admin', view: admin, role: 'admin' },
   { id: 'audit', view: audit, role: 'admin' },
   { id: 'notifications', view: notifications, role: 'viewer' },
+  { id: 'account', view: account, role: 'viewer' },
 ];
 
 const state = { session: null, cleanups: [] };

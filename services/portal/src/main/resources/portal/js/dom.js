@@ -96,7 +96,14 @@ export function problem(err) {
     return fill(box, t('error.unexpected'), ' ', String(err && err.message || err));
   }
   if (err.status === 0) return fill(box, t('error.network'));
-  if (err.status === 503) return fill(box, t('error.unavailable'), err.detail ? ' (' + err.detail + ')' : '');
+  if (err.status === 503) {
+    // the API is up but a dependency (the store) is not: say so, and offer to load the view again
+    const retry = h('button', { type: 'button', class: 'retry', id: 'retry' }, t('error.retry'));
+    retry.addEventListener('click', () => location.reload());
+    box.setAttribute('data-status', '503');
+    return fill(box, h('strong', {}, t('error.unavailableTitle')), ' ', t('error.unavailable'),
+      err.detail ? ' (' + err.detail + ')' : '', ' ', retry);
+  }
   if (err.status === 403) return fill(box, t('error.forbidden'), ' ', err.detail || '');
   fill(box, `${err.status} ${err.title || ''}`.trim(), err.detail ? ': ' + err.detail : '');
   if (err.errors && err.errors.length) box.append(h('ul', {}, err.errors.map((e) => h('li', {}, e))));

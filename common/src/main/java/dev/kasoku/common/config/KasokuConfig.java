@@ -41,6 +41,8 @@ import java.util.Set;
  * @param peerPort the edge's authenticated peer listener on the cluster network, bound on the
  *     cluster host when the process is clustered (KASOKU_PEER_PORT; 0: a free port, announced in
  *     the store's edge table)
+ * @param region the deployment's region label shown to tenants as where their data is kept
+ *     (KASOKU_REGION: letters, digits, space, {@code . _ -}, at most 64); null: not labelled
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -64,7 +66,8 @@ public record KasokuConfig(
     EdgeConnections edgeConnections,
     String metricsToken,
     long edgeLogBufferBytes,
-    int peerPort) {
+    int peerPort,
+    String region) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -109,6 +112,9 @@ public record KasokuConfig(
     if (metricsToken != null && metricsToken.isBlank()) {
       throw new ConfigException("KASOKU_METRICS_TOKEN", "", "must not be blank (leave it unset for an open /metrics)");
     }
+    if (region != null && !region.matches("[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")) {
+      throw new ConfigException("KASOKU_REGION", region, "must be 1 to 64 letters, digits, spaces, '.', '_' or '-'");
+    }
     if (mode == Mode.PRODUCTION && secretKey == null) {
       throw new ConfigException("KASOKU_SECRET_KEY", null, "required when KASOKU_MODE=production");
     }
@@ -133,7 +139,7 @@ public record KasokuConfig(
         shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER);
   }
 
-  /** The configuration with the default peer port. */
+  /** The configuration with the default peer port and no region label. */
   public KasokuConfig(Set<ServiceRole> services, Mode mode, String nodeId, ClusterSettings cluster,
                       Optional<String> redisUrl, String bindAddress, int edgePort, int edgeTlsPort,
                       int apiPort, Path dataDir, Path logDir, long edgeMemoryBytes, String secretKey,
@@ -142,7 +148,8 @@ public record KasokuConfig(
                       String metricsToken, long edgeLogBufferBytes) {
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
-        shutdownGrace, edgeMaxObjectBytes, edgeConnections, metricsToken, edgeLogBufferBytes, DEFAULT_PEER_PORT);
+        shutdownGrace, edgeMaxObjectBytes, edgeConnections, metricsToken, edgeLogBufferBytes, DEFAULT_PEER_PORT,
+        null);
   }
 
   public boolean runs(ServiceRole role) {

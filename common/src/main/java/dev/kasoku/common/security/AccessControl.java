@@ -52,7 +52,9 @@ import java.util.Optional;
  * ids, allow-lists and operator credentials is cached for {@link #CACHE_TTL}. Every change to that
  * state is followed by an {@link Addresses#ACCESS_CHANGED} notice (and tenant erasure by
  * {@link Addresses#TENANT_DELETED}) on which every node drops the affected entries at once; the
- * TTL only bounds how long a node that missed a notice can lag.
+ * TTL only bounds how long a node that missed a notice can lag. The other way round, a login token
+ * carrying a newer credentials version than the cached user (issued right after a password change)
+ * makes the node read the user again instead of refusing it until the notice or the TTL arrives.
  */
 public final class AccessControl {
   /** How long a verification look-up is reused without a notice. */
@@ -243,7 +245,17 @@ public final class AccessControl {
     return tokens.verify(jwt).recover(e -> unauthorized("invalid or expired token")).compose(claims -> {
       UserRef user = new UserRef(claims.tenant(), claims.username());
       UserRef jti = new UserRef(claims.tenant(), claims.tokenId());
-      Future<Optional<User>> u = users.get(user, () -> store.tenants().getUser(claims.tenant(), claims.username()));
+      Future<Optional<User>> u = users.get(user, () -> store.tenants().getUser(claims.tenant(), claims.username()))
+          .compose(cached -> {
+            // a token newer than what this node has cached was issued after a credentials change
+            // (a password change answers with one at once): read the user again rather than refuse
+            // it until this node's notice or the cache's TTL arrives
+            if (cached.isPresent() && cached.get().credentialsVersion() < claims.credentialsVersion()) {
+              users.invalidate(user);
+              return users.get(user, () -> store.tenants().getUser(claims.tenant(), claims.username()));
+            }
+            return Future.succeededFuture(cached);
+          });
       Future<Boolean> r = revoked.get(jti, () -> store.access()
           .getMarker(claims.tenant(), revokedMarker(claims.tokenId())).map(at -> at != null));
       return Future.all(u, r).compose(done -> {

@@ -108,6 +108,15 @@ class ConfigLoaderTest {
     }
   }
 
+  @Test
+  void aRegionLabelIsOptionalAndRefusedWhenItIsNotAPlainLabel() {
+    assertThat(ConfigLoader.load(Map.of()).region()).isNull();
+    assertThat(ConfigLoader.load(Map.of("KASOKU_REGION", "eu-central Frankfurt")).region()).isEqualTo("eu-central Frankfurt");
+    ConfigException e = catchThrowableOfType(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("KASOKU_REGION", "<eu>")));
+    assertThat(e.key()).isEqualTo("KASOKU_REGION");
+  }
+
   @Nested
   class ConfigFile {
     @TempDir Path dir;

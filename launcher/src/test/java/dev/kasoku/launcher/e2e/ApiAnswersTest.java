@@ -123,6 +123,7 @@ class ApiAnswersTest {
     answers.add(call(HttpMethod.POST, "/v1/tenants/" + t + "/users", admin,
         new JsonObject().put("username", "alice").put("password", PASSWORD).put("role", "admin")));
     answers.add(call(HttpMethod.GET, "/v1/tenants/" + t + "/users", admin, null));
+    answers.add(call(HttpMethod.GET, "/v1/tenants/" + t + "/account", admin, null));
     answers.add(call(HttpMethod.POST, "/v1/auth/login", null,
         new JsonObject().put("tenant", t).put("username", "alice").put("password", PASSWORD)));
     answers.add(call(HttpMethod.POST, "/v1/tenants/" + t + "/api-keys", admin,

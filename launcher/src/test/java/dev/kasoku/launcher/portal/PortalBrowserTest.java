@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.common.config.ConfigLoader;
 import dev.kasoku.common.testing.Await;
+import dev.kasoku.common.tls.SelfSignedCertificates;
 import dev.kasoku.common.testing.FreePorts;
 import dev.kasoku.launcher.Launcher;
 import dev.kasoku.launcher.e2e.MonolithEnv;
@@ -19,6 +20,8 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,13 +74,14 @@ class PortalBrowserTest {
     List<Integer> ports = FreePorts.take(2);
     edgePort = ports.get(0);
     Map<String, String> env = MonolithEnv.of(dataDir, edgePort, ports.get(1), SECRET, OPERATOR);
+    env.put("KASOKU_REGION", "eu-test-1");
     launcher = Launcher.start(ConfigLoader.load(env)).await(60, TimeUnit.SECONDS);
     portal = "http://127.0.0.1:" + launcher.apiPort() + "/portal/";
     HttpResponse<Buffer> created = api(HttpMethod.POST, "/v1/tenants", OPERATOR, new JsonObject().put("name", "Portal"));
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
     tenant = created.bodyAsJsonObject().getString("id");
     adminKey = created.bodyAsJsonObject().getString("adminApiKey");
-    for (String[] u : new String[][] {{"alice", "admin"}, {"vera", "viewer"}, {"ed", "editor"}}) {
+    for (String[] u : new String[][] {{"alice", "admin"}, {"vera", "viewer"}, {"ed", "editor"}, {"pat", "viewer"}}) {
       HttpResponse<Buffer> r = api(HttpMethod.POST, "/v1/tenants/" + tenant + "/users", adminKey,
           new JsonObject().put("username", u[0]).put("password", PASSWORD).put("role", u[1]));
       assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
@@ -178,6 +182,11 @@ class PortalBrowserTest {
       assertThat(b.all("#charts canvas")).as("five uPlot charts").hasSizeGreaterThanOrEqualTo(5);
       b.waitFor("#usage-table");
       assertThat(b.find("#usage-table").getText()).contains("dash");
+      b.waitFor("#top-sites-table");
+      assertThat(b.find("#top-sites-table tr.top-site[data-site='dash']").getText()).contains("10");
+      b.script("arguments[0].scrollIntoView()", b.find("#top-sites"));
+      b.screenshot("top-sites");
+      b.script("window.scrollTo(0, 0)");
       b.screenshot("range-1h");
       b.find("#range-live").click();
       b.waitForText("#dash-status", "every second");
@@ -225,6 +234,17 @@ class PortalBrowserTest {
     try (Browser b = browser("site-restore")) {
       loginAs(b, "ed");
       b.open(portal + "#/sites/edit");
+      // the diff of the last two versions: what the form changed, and nothing else
+      b.waitFor("#diff-lines");
+      assertThat(b.all("#diff-lines .del").stream().map(WebElement::getText).toList())
+          .anyMatch(l -> l.contains("\"defaultTtl\": \"60s\"")).anyMatch(l -> l.contains(String.valueOf(originA.actualPort())));
+      assertThat(b.all("#diff-lines .add").stream().map(WebElement::getText).toList())
+          .anyMatch(l -> l.contains("\"defaultTtl\": \"1h\"")).anyMatch(l -> l.contains(String.valueOf(originB.actualPort())))
+          .noneMatch(l -> l.contains("hostnames"));
+      b.script("arguments[0].scrollIntoView()", b.find("#site-diff"));
+      b.screenshot("diff");
+      new Select(b.find("#diff-from")).selectByValue("2");
+      b.waitFor("#diff-same");
       b.waitFor("button.restore[data-version='1']").click();
       b.wait.until(d -> b.find("#site-title") != null && b.find("#site-defaultTtl").getDomProperty("value").equals("60s"));
       b.screenshot("restored");
@@ -364,6 +384,107 @@ class PortalBrowserTest {
       b.screenshot("log-line");
       assertThat(b.script("return window.__xss === undefined")).isEqualTo(true);
     }
+  }
+
+  @Test
+  void hostnamesAndACertificateAreManagedFromTheSitePageAndTheCertificatesExpiryIsShown() throws Exception {
+    String host = "www.certs.portal.test";
+    String second = "static.certs.portal.test";
+    site("certs", host);
+    SelfSignedCertificates.Generated cert = SelfSignedCertificates.generate(List.of(host, second),
+        Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(60)));
+    try (Browser b = browser("certificates")) {
+      loginAs(b, "ed");
+      b.open(portal + "#/sites/certs");
+      b.waitFor("#no-cert");
+      b.type("#new-hostname", second);
+      b.find("#add-hostname").click();
+      b.waitForText("#site-saved", "2");
+      assertThat(b.find("#hostnames-table").getText()).contains(host).contains(second);
+      b.screenshot("hostname-added");
+      // PEM text is long: put it in the fields directly instead of typing it key by key
+      b.script("document.getElementById('cert-pem').value = arguments[0];"
+          + "document.getElementById('key-pem').value = arguments[1];", cert.certificatePem(), cert.privateKeyPem());
+      b.find("#cert-upload").click();
+      b.waitForText("#site-saved", "3");
+      WebElement expiry = b.waitFor("#cert-expiry");
+      assertThat(Integer.parseInt(expiry.getDomAttribute("data-days"))).isBetween(58, 60);
+      assertThat(expiry.getText()).contains("expires in");
+      assertThat(b.find("#cert-expiry time").getDomAttribute("title")).startsWith("UTC ");
+      assertThat(b.all("#hostnames-table .badge.ok")).as("both hostnames covered").hasSize(2);
+      // the stored key is never returned: the form cannot save this site without dropping it
+      assertThat(b.all("#site-save")).isEmpty();
+      assertThat(b.all("#hostname-form")).isEmpty();
+      b.waitFor("#tls-note");
+      b.screenshot("certificate");
+      new Select(b.find("#lang")).selectByValue("ja");
+      b.waitForText("#site-cert", "有効期限");
+      b.screenshot("certificate-ja");
+      new Select(b.find("#lang")).selectByValue("en");
+      // the list shows when each site's certificate expires
+      b.find("#nav-sites").click();
+      b.waitForText("#sites-table", "expires in");
+      b.screenshot("sites-list");
+    }
+    JsonObject stored = api(HttpMethod.GET, "/v1/tenants/" + tenant + "/sites/certs", adminKey, null).bodyAsJsonObject();
+    assertThat(stored.getInteger("version")).isEqualTo(3);
+    assertThat(stored.getJsonArray("hostnames").getList()).containsExactly(host, second);
+    assertThat(stored.getJsonObject("config").getJsonObject("tls").getString("notAfter")).isNotBlank();
+    assertThat(stored.encode()).doesNotContain("PRIVATE KEY");
+  }
+
+  @Test
+  void theAccountPageShowsThePlanAndDataLocationRendersTheServiceDocumentsAndChangesThePassword() throws Exception {
+    String newPassword = "lantern harbour 58 meadow";
+    try (Browser b = browser("account")) {
+      loginAs(b, "pat");
+      b.find("#nav-account").click();
+      b.waitForText("#account-plan-code", "standard");
+      assertThat(b.find("#account-region").getText()).isEqualTo("eu-test-1");
+      assertThat(b.find("#data-location").getText()).contains("Access logs").contains("never written to disk");
+      b.screenshot("account");
+      // the service documents come from the jar and are rendered as text: markup in them stays inert
+      b.find("a.doc-link-item[href='#/account/docs/portal.md']").click();
+      b.waitForText("#doc", "Session and security");
+      assertThat(b.find("#doc").getText()).contains("<script>");
+      assertThat(b.all("#doc script, #doc img, #doc iframe")).isEmpty();
+      assertThat(b.all("#doc table")).isNotEmpty();
+      b.screenshot("doc-portal");
+      b.open(portal + "#/account/docs/security-controls.md");
+      b.waitForText("#doc", "9.2.4");
+      b.screenshot("doc-controls");
+
+      b.open(portal + "#/account");
+      b.waitFor("#password-form");
+      b.type("#pw-current", "not my password at all");
+      b.type("#pw-new", newPassword);
+      b.type("#pw-again", newPassword);
+      b.find("#pw-submit").click();
+      b.waitForText("#pw-current-err", "currentPassword");
+      b.screenshot("password-wrong");
+      b.type("#pw-current", PASSWORD);
+      b.type("#pw-new", newPassword);
+      b.type("#pw-again", newPassword);
+      b.find("#pw-submit").click();
+      b.waitFor("#pw-changed");
+      b.screenshot("password-changed");
+      // the session continues on its new cookie, and a change (logout) still passes the CSRF check
+      b.find("#nav-dashboard").click();
+      b.waitFor("#tile-requests");
+      assertThat(b.all("#login-form")).isEmpty();
+      new Select(b.find("#lang")).selectByValue("ja");
+      b.open(portal + "#/account");
+      b.waitForText("#account-location", "データの保管場所");
+      b.screenshot("account-ja");
+      assertThat(b.console()).as("no CSP violation or script error").noneMatch(m ->
+          m.contains("Content Security Policy") || m.contains("Uncaught"));
+      new Select(b.find("#lang")).selectByValue("en");
+      b.find("#logout").click();
+      b.waitForText("#login-message", "logged out");
+    }
+    JsonObject login = new JsonObject().put("tenant", tenant).put("username", "pat");
+    assertThat(api(HttpMethod.POST, "/v1/auth/login", null, login.copy().put("password", PASSWORD)).statusCode()).isEqualTo(401);
+    assertThat(api(HttpMethod.POST, "/v1/auth/login", null, login.copy().put("password", newPassword)).statusCode()).isEqualTo(200);
   }
 
   @Test

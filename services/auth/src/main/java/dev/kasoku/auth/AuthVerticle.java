@@ -63,19 +63,22 @@ public final class AuthVerticle extends VerticleBase {
     Future<String> dummyHash = hasher.hash(UUID.randomUUID().toString());
 
     TenantHandlers tenants = new TenantHandlers(vertx, ctx.store(), audit, ctx.clock());
-    SessionHandlers sessions = new SessionHandlers(vertx, ctx.store(), access, hasher,
+    PasswordPolicy policy = new PasswordPolicy();
+    SessionHandlers sessions = new SessionHandlers(vertx, ctx.store(), access, hasher, policy,
         new LoginThrottle(ctx.store().access(), ctx.clock()), audit, ctx.clock(), dummyHash,
         ctx.config().trustedProxies());
-    UserHandlers users = new UserHandlers(vertx, ctx.store(), hasher, new PasswordPolicy(), audit, ctx.clock());
+    UserHandlers users = new UserHandlers(vertx, ctx.store(), hasher, policy, audit, ctx.clock());
     ApiKeyHandlers keys = new ApiKeyHandlers(vertx, ctx.store(), audit, ctx.clock());
     AllowlistHandlers allowlist = new AllowlistHandlers(vertx, ctx.store(), audit);
 
     attach(api, "createTenant", tenants::create);
     attach(api, "deleteTenant", tenants::delete);
+    attach(api, "getAccount", rc -> tenants.account(rc, ctx.config().region(), ctx.config().redisUrl().isPresent()));
     attach(api, "login", sessions::login);
     attach(api, "logout", sessions::logout);
     attach(api, "createSession", sessions::createSession);
     attach(api, "getSession", sessions::session);
+    attach(api, "changePassword", sessions::changePassword);
     attach(api, "listUsers", users::list);
     attach(api, "createUser", users::create);
     attach(api, "getUser", users::get);

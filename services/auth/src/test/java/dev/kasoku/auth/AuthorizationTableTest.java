@@ -51,10 +51,12 @@ public abstract class AuthorizationTableTest extends AuthSuite {
     RULES.put("readyz", "public");
     RULES.put("createTenant", "operator");
     RULES.put("deleteTenant", "operator");
+    RULES.put("getAccount", "tenant:viewer");
     RULES.put("login", "public");
     RULES.put("logout", "authenticated");
     RULES.put("createSession", "public");
     RULES.put("getSession", "authenticated");
+    RULES.put("changePassword", "authenticated");
     RULES.put("listUsers", "tenant:admin");
     RULES.put("createUser", "tenant:admin");
     RULES.put("getUser", "tenant:admin");
@@ -85,8 +87,8 @@ public abstract class AuthorizationTableTest extends AuthSuite {
   }
 
   /** Operations the auth service serves: "allowed" must be a real 2xx there. */
-  static final List<String> SERVED = List.of("createTenant", "deleteTenant", "login", "logout", "createSession",
-      "getSession", "listUsers",
+  static final List<String> SERVED = List.of("createTenant", "deleteTenant", "getAccount", "login", "logout", "createSession",
+      "getSession", "changePassword", "listUsers",
       "createUser", "getUser", "updateUser", "deleteUser", "listApiKeys", "createApiKey", "deleteApiKey",
       "getIpAllowlist", "putIpAllowlist", "healthz", "readyz");
 
@@ -236,6 +238,8 @@ public abstract class AuthorizationTableTest extends AuthSuite {
         return new JsonObject().put("username", unique("new")).put("password", PASSWORD).put("role", "viewer");
       case "updateUser":
         return new JsonObject().put("role", "viewer");
+      case "changePassword":
+        return new JsonObject().put("currentPassword", PASSWORD).put("newPassword", TABLE_PASSWORD);
       case "createApiKey":
         return new JsonObject().put("name", "table key").put("role", "viewer");
       case "putIpAllowlist":
@@ -256,7 +260,17 @@ public abstract class AuthorizationTableTest extends AuthSuite {
           ? node.token(tenantB, "b-admin", PASSWORD)
           : node.token(tenantA, caller.name().toLowerCase() + "-user", PASSWORD));
     }
+    if ("changePassword".equals(operationId) && r.status() == 200) {
+      // the change revoked the caller's token and answered a new one: change the password back with it
+      Http.Resp back = http.post("/v1/auth/password", r.json().getString("token"),
+          new JsonObject().put("currentPassword", TABLE_PASSWORD).put("newPassword", PASSWORD));
+      assertThat(back.status()).as(back.text()).isEqualTo(200);
+      credentials.put(caller, back.json().getString("token"));
+    }
   }
+
+  /** The password a changePassword call of the table sets (and {@link #afterCall} changes back). */
+  private static final String TABLE_PASSWORD = "table-Changed-63-pebble";
 
   private String freshUser() {
     String name = unique("gone");

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kasoku.auth.testing.AuthNode;
 import dev.kasoku.auth.testing.AuthSuite;
 import dev.kasoku.auth.testing.Http;
+import dev.kasoku.common.model.User;
 import dev.kasoku.common.security.AccessControl;
+import dev.kasoku.common.testing.Await;
 import dev.kasoku.common.testing.TempStores;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -65,6 +67,25 @@ public abstract class RevocationAcrossNodesTest extends AuthSuite {
     assertThat(node.http.delete("/v1/tenants/" + t.id() + "/api-keys/" + key.substring(4, 20), t.adminKey()).status())
         .isEqualTo(204);
     assertRefusedWithinBound(other.http, sites, key);
+  }
+
+  /**
+   * A user's own password change answers with a new token at once; a node whose cache still holds
+   * the user's old credentials version (its notice not yet there) must accept that newer token, not
+   * refuse it until its cache expires. The store is changed here without a notice, so only the
+   * version carried by the token can make the other node read the user again.
+   */
+  @Test
+  void aTokenNewerThanTheOtherNodesCachedUserMakesItReadTheUserAgain() {
+    node.createUser(t.id(), t.adminKey(), "kira", PASSWORD, "viewer");
+    String sites = "/v1/tenants/" + t.id() + "/sites";
+    assertThat(other.http.get(sites, node.token(t.id(), "kira", PASSWORD)).status()).as("cache warmed").isEqualTo(501);
+    User before = Await.result(store.tenants().getUser(t.id(), "kira")).orElseThrow();
+    User bumped = new User(before.tenant(), before.username(), before.role(), before.passwordHash(),
+        before.credentialsVersion() + 1, before.createdAt(), before.updatedAt());
+    assertThat(Await.result(store.tenants().replaceUser(before, bumped))).isTrue();
+    String newer = node.token(t.id(), "kira", PASSWORD);
+    assertThat(other.http.get(sites, newer).status()).as("the newer token verifies at once").isEqualTo(501);
   }
 
   @Test

@@ -21,6 +21,11 @@ import org.junit.jupiter.api.Test;
 public abstract class TenantLifecycleTest extends AuthSuite {
   private AuditCollector audit;
 
+  @Override
+  protected java.util.Map<String, String> env() {
+    return java.util.Map.of("KASOKU_REGION", "eu-test-1");
+  }
+
   @BeforeAll
   void collectAudit() {
     audit = new AuditCollector(vertx);
@@ -29,6 +34,30 @@ public abstract class TenantLifecycleTest extends AuthSuite {
   @AfterAll
   void closeAudit() {
     audit.close();
+  }
+
+  @Test
+  void everyUserOfTheTenantSeesItsPlanAndWhereItsDataIsKeptAndNoOtherTenantDoes() {
+    AuthNode.TenantAdmin t = node.createTenant("Account");
+    node.createUser(t.id(), t.adminKey(), "viewer", PASSWORD, "viewer");
+    String viewer = node.token(t.id(), "viewer", PASSWORD);
+    Http.Resp r = http.get("/v1/tenants/" + t.id() + "/account", viewer);
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    assertThat(r.json().getString("id")).isEqualTo(t.id());
+    assertThat(r.json().getString("name")).isEqualTo("Account");
+    assertThat(r.json().getString("plan")).isEqualTo("standard");
+    assertThat(r.json().getJsonArray("features")).isEmpty();
+    JsonObject where = r.json().getJsonObject("dataLocation");
+    assertThat(where.getString("region")).isEqualTo("eu-test-1");
+    assertThat(where.getString("store")).isEqualTo(node.config.redisUrl().isPresent() ? "redis" : "embedded");
+    assertThat(where.getJsonArray("kinds").stream().map(k -> ((JsonObject) k).getString("data")))
+        .contains("config", "accessLogs", "cachedObjects");
+    assertThat(r.text()).as("no internal address").doesNotContain("redis://").doesNotContain("/store/");
+    AuthNode.TenantAdmin other = node.createTenant("Other");
+    Http.Resp hidden = http.get("/v1/tenants/" + t.id() + "/account", other.adminKey());
+    assertThat(hidden.status()).isEqualTo(404);
+    assertThat(http.get("/v1/tenants/" + t.id() + "/account", AuthNode.OPERATOR).status())
+        .as("staff do not read a tenant's account through the tenant API").isEqualTo(403);
   }
 
   @Test

@@ -1,4 +1,5 @@
-// Traffic and cache effect: tiles summing the range, charts per step, the month's usage per site.
+// Traffic and cache effect: tiles summing the range, charts per step, the top sites and the month's
+// usage per site.
 import uPlot from '../../vendor/uplot/uPlot.esm.js';
 import { h, fill, num, pct, bytes, bits, problem, loading, time } from '../dom.js';
 import { t } from '../i18n.js';
@@ -29,12 +30,15 @@ export async function render(root, ctx) {
   const tiles = h('div', { class: 'tiles', id: 'tiles' });
   const charts = h('div', { class: 'charts', id: 'charts' });
   const usage = h('div', { id: 'usage' }, loading());
+  const top = h('div', { id: 'top-sites' }, loading());
   fill(root,
     h('h1', {}, t('nav.dashboard')),
     h('div', { class: 'toolbar', role: 'group', 'aria-label': t('dash.range') }, h('span', {}, t('dash.range')), buttons,
       h('label', { for: siteSelect.id }, t('dash.site')), siteSelect),
     status, tiles, charts,
-    h('h2', {}, t('dash.usage')), usage);
+    h('div', { class: 'cols' },
+      h('div', {}, h('h2', {}, t('dash.topSites')), top),
+      h('div', {}, h('h2', {}, t('dash.usage')), usage)));
 
   get(ctx.base + '/sites').then((list) => {
     for (const s of list.items || []) siteSelect.append(h('option', { value: s.site }, s.site));
@@ -142,7 +146,28 @@ export async function render(root, ctx) {
         h('thead', {}, h('tr', {}, h('th', {}, t('dash.site')), h('th', { class: 'num' }, t('dash.requests')),
           h('th', { class: 'num' }, t('dash.bytes')), h('th', { class: 'num' }, t('dash.originBytes')))),
         h('tbody', {}, (u.sites || []).map((x) => row(x, false)), row(u.total, true))));
+    fill(top, topSites(u));
   } catch (err) {
     fill(usage, problem(err));
+    fill(top);
   }
+}
+
+/** The month's five busiest sites by requests, with their share of the tenant's requests as a bar. */
+function topSites(u) {
+  const total = (u.total && u.total.requests) || 0;
+  const sites = [...(u.sites || [])].sort((a, b) => (b.requests || 0) - (a.requests || 0)).slice(0, 5);
+  if (!sites.length || !total) return h('p', { class: 'muted', id: 'top-none' }, t('dash.noTraffic'));
+  return h('table', { id: 'top-sites-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, t('dash.site')), h('th', { class: 'num' }, t('dash.requests')),
+      h('th', { class: 'num' }, t('dash.bytes')), h('th', {}, t('dash.share')))),
+    h('tbody', {}, sites.map((x) => {
+      const share = (x.requests || 0) / total;
+      const bar = h('span', { class: 'bar', 'aria-hidden': 'true' });
+      bar.style.width = Math.max(2, Math.round(share * 120)) + 'px';
+      return h('tr', { class: 'top-site', 'data-site': x.site },
+        h('td', {}, h('a', { href: '#/sites/' + encodeURIComponent(x.site) }, x.site)),
+        h('td', { class: 'num' }, num(x.requests)), h('td', { class: 'num' }, bytes(x.bytes)),
+        h('td', {}, bar, ' ', pct(share)));
+    })));
 }

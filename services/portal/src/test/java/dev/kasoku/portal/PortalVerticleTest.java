@@ -100,12 +100,32 @@ class PortalVerticleTest {
     assertThat(bare.getHeader("Location")).isEqualTo("/portal/");
   }
 
+  /** The account page lists the service documents by name: the build must have bundled each one. */
+  @Test
+  void everyServiceDocumentTheAccountPageListsIsBundledAndServedAsText() {
+    String account = get("/portal/js/views/account.js").bodyAsString();
+    Matcher list = Pattern.compile("DOCS = \\[([^\\]]+)\\]").matcher(account);
+    assertThat(list.find()).isTrue();
+    Matcher names = Pattern.compile("'([a-z0-9-]+\\.md)'").matcher(list.group(1));
+    int count = 0;
+    while (names.find()) {
+      HttpResponse<Buffer> r = get("/portal/docs/" + names.group(1));
+      assertThat(r.statusCode()).as(names.group(1)).isEqualTo(200);
+      assertThat(r.getHeader("Content-Type")).as(names.group(1)).startsWith("text/markdown");
+      assertThat(r.getHeader("Content-Security-Policy")).isEqualTo(PortalAssets.CSP);
+      assertThat(r.bodyAsString()).as(names.group(1)).startsWith("#");
+      count++;
+    }
+    assertThat(count).as("documents listed").isGreaterThanOrEqualTo(8);
+    assertThat(get("/portal/docs/openapi.yaml").statusCode()).as("only the Markdown pages").isEqualTo(404);
+  }
+
   @Test
   void everyModuleAPageImportsIsServed() {
     Pattern imports = Pattern.compile("from '([^']+)'");
     List<String> modules = List.of("js/app.js", "js/api.js", "js/dom.js", "js/i18n.js", "js/views/dashboard.js",
         "js/views/sites.js", "js/views/purge.js", "js/views/logs.js", "js/views/admin.js", "js/views/audit.js",
-        "js/views/notifications.js");
+        "js/views/notifications.js", "js/views/account.js", "js/markdown.js", "js/diff.js");
     for (String module : modules) {
       String text = get("/portal/" + module).bodyAsString();
       assertThat(text).as(module).isNotNull();

@@ -23,6 +23,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,6 +40,14 @@ import java.util.Optional;
  *
  * <p>Logout writes a revocation marker for the token's id (in the tenant's namespace, expiring with
  * the token) and publishes {@link Addresses#ACCESS_CHANGED} so every node refuses the token at once.
+ *
+ * <p>A user's own password change ({@code POST /v1/auth/password}) needs the current password,
+ * checked like a login: a wrong one counts toward the same lockout (a stolen session must not turn
+ * into unlimited password guessing), and a locked-out user gets 429 whatever the password. The new
+ * password passes the same policy as one an admin sets. The change bumps the user's credentials
+ * version, so every token of the user, on every node, stops verifying — other sessions and logins
+ * elsewhere end — and the caller gets a new token at once, in the session cookie when the call came
+ * with it (the portal stays logged in), in the body otherwise.
  */
 public final class SessionHandlers {
   static final String LOGIN_FAILED = "invalid tenant, username or password";
@@ -52,10 +61,19 @@ public final class SessionHandlers {
     }
   }
 
+  /** POST /v1/auth/password body. */
+  public record ChangePassword(String currentPassword, String newPassword) {
+    @Override
+    public String toString() {
+      return "ChangePassword[<hidden>]";
+    }
+  }
+
   private final Vertx vertx;
   private final Store store;
   private final AccessControl access;
   private final PasswordHasher hasher;
+  private final PasswordPolicy policy;
   private final LoginThrottle throttle;
   private final AuditTrail audit;
   private final Clock clock;
@@ -63,12 +81,13 @@ public final class SessionHandlers {
   private final List<Cidr> trustedProxies;
 
   public SessionHandlers(Vertx vertx, Store store, AccessControl access, PasswordHasher hasher,
-                         LoginThrottle throttle, AuditTrail audit, Clock clock, Future<String> dummyHash,
+                         PasswordPolicy policy, LoginThrottle throttle, AuditTrail audit, Clock clock, Future<String> dummyHash,
                          List<Cidr> trustedProxies) {
     this.vertx = vertx;
     this.store = store;
     this.access = access;
     this.hasher = hasher;
+    this.policy = policy;
     this.throttle = throttle;
     this.audit = audit;
     this.clock = clock;
@@ -147,6 +166,76 @@ public final class SessionHandlers {
         });
   }
 
+  /**
+   * POST /v1/auth/password: the logged-in user changes their own password (see the class comment).
+   * 400 for an API key or the operator, and with the problems of a wrong current password or a new
+   * password the policy refuses; 429 while the user is locked out; 409 when the user changed at the
+   * same time (an admin's PATCH).
+   */
+  public Future<?> changePassword(RoutingContext ctx) {
+    Caller caller = Caller.of(ctx);
+    Principal p = caller.requirePrincipal();
+    if (p.kind() != Principal.Kind.USER) {
+      return Future.failedFuture(ApiException.badRequest("a password belongs to a user's login; this credential is "
+          + (p.kind() == Principal.Kind.API_KEY ? "an API key" : "the operator credential")));
+    }
+    ChangePassword req = Replies.body(ctx, ChangePassword.class);
+    List<String> problems = new ArrayList<>();
+    for (String problem : policy.problems(p.id(), req.newPassword())) {
+      problems.add(problem.replaceFirst("^password:", "newPassword:"));
+    }
+    if (req.newPassword().equals(req.currentPassword())) {
+      problems.add("newPassword: must differ from the current password");
+    }
+    LoginThrottle.Subject subject = LoginThrottle.Subject.of(p.tenant(), true, p.id(), caller.sourceIp());
+    return throttle.lockedFor(subject).compose(locked -> {
+      if (!locked.isZero()) {
+        audit.record(caller, p.tenant(), "auth.password.change", p.id(), "failure:locked");
+        return Future.failedFuture(lockedOut(locked));
+      }
+      return store.tenants().getUser(p.tenant(), p.id()).compose(found -> {
+        if (found.isEmpty()) {
+          return Future.failedFuture(ApiException.unauthorized("invalid or expired token"));
+        }
+        User user = found.get();
+        return hasher.verify(req.currentPassword(), user.passwordHash()).compose(ok -> {
+          if (!ok) {
+            return throttle.failed(subject).transform(counted -> {
+              audit.record(caller, p.tenant(), "auth.password.change", p.id(), "failure:current-password");
+              return Future.failedFuture(ApiException.validation(
+                  List.of("currentPassword: is not the current password")));
+            });
+          }
+          if (!problems.isEmpty()) {
+            audit.record(caller, p.tenant(), "auth.password.change", p.id(), "failure:policy");
+            return Future.failedFuture(ApiException.validation(problems));
+          }
+          return hasher.hash(req.newPassword()).compose(hash -> {
+            User updated = new User(user.tenant(), user.username(), user.role(), hash,
+                user.credentialsVersion() + 1, user.createdAt(), clock.instant());
+            return store.tenants().replaceUser(user, updated).compose(replaced -> {
+              if (!replaced) {
+                return Future.failedFuture(ApiException.conflict("the user changed meanwhile; try again"));
+              }
+              Addresses.ACCESS_CHANGED.publish(vertx.eventBus(),
+                  new AccessChanged(AccessScope.USER, user.tenant(), user.username()));
+              audit.record(caller, p.tenant(), "auth.password.change", p.id(), AuditTrail.SUCCESS);
+              return throttle.succeeded(subject)
+                  .compose(v -> access.tokens().issue(updated.tenant(), updated.username(), updated.role(),
+                      updated.credentialsVersion()))
+                  .compose(issued -> answerWithToken(ctx, updated, issued, cameWithCookie(ctx)));
+            });
+          });
+        });
+      });
+    });
+  }
+
+  /** The call was authenticated by the portal's session cookie (no Authorization header, which wins). */
+  private static boolean cameWithCookie(RoutingContext ctx) {
+    return ctx.request().getHeader("Authorization") == null && ctx.request().getCookie(SessionCookies.SESSION) != null;
+  }
+
   private boolean secure(RoutingContext ctx) {
     return SessionCookies.overTls(ctx.request(), SourceAddress.fromTrustedProxy(ctx.request(), trustedProxies));
   }
@@ -169,22 +258,27 @@ public final class SessionHandlers {
         .compose(issued -> {
           audit.recordAs("user:" + user.username(), Caller.of(ctx), user.tenant(), "auth.login", user.username(),
               AuditTrail.SUCCESS);
-          if (cookie) {
-            Duration ttl = Duration.between(clock.instant(), issued.expiresAt());
-            SessionCookies.set(ctx.response(), issued.token(), ttl.isNegative() ? Duration.ZERO : ttl, secure(ctx));
-            return Replies.json(ctx, 200, new JsonObject()
-                .put("tenant", user.tenant())
-                .put("username", user.username())
-                .put("role", user.role().id())
-                .put("expiresAt", Timestamps.format(issued.expiresAt()))
-                .put("csrfToken", SessionCookies.csrfToken(issued.token())));
-          }
-          return Replies.json(ctx, 200, new JsonObject()
-              .put("token", issued.token())
-              .put("tokenType", "Bearer")
-              .put("expiresAt", Timestamps.format(issued.expiresAt()))
-              .put("expiresIn", Tokens.TTL.toSeconds()));
+          return answerWithToken(ctx, user, issued, cookie);
         });
+  }
+
+  /** A new token: in the session cookie (the body says who and the anti-CSRF value), or in the body. */
+  private Future<Void> answerWithToken(RoutingContext ctx, User user, Tokens.Issued issued, boolean cookie) {
+    if (cookie) {
+      Duration ttl = Duration.between(clock.instant(), issued.expiresAt());
+      SessionCookies.set(ctx.response(), issued.token(), ttl.isNegative() ? Duration.ZERO : ttl, secure(ctx));
+      return Replies.json(ctx, 200, new JsonObject()
+          .put("tenant", user.tenant())
+          .put("username", user.username())
+          .put("role", user.role().id())
+          .put("expiresAt", Timestamps.format(issued.expiresAt()))
+          .put("csrfToken", SessionCookies.csrfToken(issued.token())));
+    }
+    return Replies.json(ctx, 200, new JsonObject()
+        .put("token", issued.token())
+        .put("tokenType", "Bearer")
+        .put("expiresAt", Timestamps.format(issued.expiresAt()))
+        .put("expiresIn", Tokens.TTL.toSeconds()));
   }
 
   private Future<Void> fail(RoutingContext ctx, LoginThrottle.Subject subject, String actor, String tenant,

@@ -18,6 +18,7 @@ import dev.kasoku.common.security.Principal;
 import dev.kasoku.common.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
@@ -78,6 +79,36 @@ public final class TenantHandlers {
               .put("adminApiKey", key.key())
               .put("adminApiKeyId", key.stored().id()));
         });
+  }
+
+  /**
+   * GET /v1/tenants/{t}/account (viewer and up): what the tenant contracted and where its data is
+   * kept — the plan (service code), the enabled features, the deployment's region label and the
+   * kind of storage of each kind of data (never an internal address).
+   */
+  public Future<?> account(RoutingContext ctx, String region, boolean redisStore) {
+    String id = ctx.pathParam("t");
+    return store.tenants().getTenant(id).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.failedFuture(AccessControl.noSuchTenant());
+      }
+      Tenant t = found.get();
+      String store = redisStore ? "redis" : "embedded";
+      JsonArray kinds = new JsonArray()
+          .add(new JsonObject().put("data", "account").put("storage", store))
+          .add(new JsonObject().put("data", "config").put("storage", store))
+          .add(new JsonObject().put("data", "stats").put("storage", store))
+          .add(new JsonObject().put("data", "audit").put("storage", store))
+          .add(new JsonObject().put("data", "accessLogs").put("storage", "log-volumes"))
+          .add(new JsonObject().put("data", "cachedObjects").put("storage", "edge-memory"));
+      return Replies.json(ctx, 200, new JsonObject()
+          .put("id", t.id())
+          .put("name", t.name())
+          .put("plan", t.plan())
+          .put("features", new JsonArray(t.features()))
+          .put("createdAt", Timestamps.format(t.createdAt()))
+          .put("dataLocation", new JsonObject().put("region", region).put("store", store).put("kinds", kinds)));
+    });
   }
 
   public Future<?> delete(RoutingContext ctx) {

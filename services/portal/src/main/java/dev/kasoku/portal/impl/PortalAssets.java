@@ -41,6 +41,7 @@ public final class PortalAssets {
       "css", "text/css; charset=utf-8",
       "svg", "image/svg+xml",
       "json", "application/json",
+      "md", "text/markdown; charset=utf-8",
       "png", "image/png",
       "ico", "image/x-icon");
 
