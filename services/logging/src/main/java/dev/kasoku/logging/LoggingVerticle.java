@@ -18,18 +18,22 @@ import dev.kasoku.logging.sink.SinkSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import dev.kasoku.common.bus.Messages.LogRangeQuery;
+import dev.kasoku.logging.sink.InstanceId;
+import java.time.Duration;
 
 /**
  * Entry verticle of the logging service.
  *
  * <p><b>Access logs.</b> It takes in the edges' {@link AccessLogBatch}es on {@code kasoku.log.access}
  * and answers a batch only once it is on this instance's disk ({@link AccessLogService}), serves
- * {@code GET /v1/tenants/{t}/logs} from what this instance stored, erases a deleted tenant's files
+ * {@code GET /v1/tenants/{t}/logs} gathered from every logging instance (each answers steps of a
+ * download on its own bus address and renews its entry in the store's registry every
+ * {@link #HEARTBEAT_EVERY}), erases a deleted tenant's files
  * and the files older than {@link LoggingSettings#logRetention}. At start it checks and repairs every
  * stored file before it takes in anything. Edges keep each batch until it is answered and send it
  * again otherwise; a resend of a batch this instance stored is dropped (and counted), and every
- * batch's send time is compared with this instance's clock ({@link ClockSkew}). Not built yet:
- * downloads gathered from several logging instances.
+ * batch's send time is compared with this instance's clock ({@link ClockSkew}).
  *
  * <p><b>Log sinks.</b> {@link LogSinks} serves {@code GET/PUT /v1/tenants/{t}/log-sinks} and ships
  * what this instance stored to every tenant's sinks, each with its own durable cursor over the
@@ -41,6 +45,8 @@ import io.vertx.core.eventbus.MessageConsumer;
  * instances may run: events are load-balanced over them and the store keeps every chain linear.
  */
 public final class LoggingVerticle extends VerticleBase {
+  /** How often this instance renews its entry in the store's registry of logging instances. */
+  public static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(10);
   private static final System.Logger LOG = System.getLogger(LoggingVerticle.class.getName());
   private final ServiceContext ctx;
   private final LoggingSettings settings;
@@ -48,6 +54,7 @@ public final class LoggingVerticle extends VerticleBase {
   private AccessLogService logs;
   private ClockSkew skew;
   private LogSinks sinks;
+  private String instance;
 
   public LoggingVerticle(ServiceContext ctx) {
     this(ctx, LoggingSettings.defaults());
@@ -82,7 +89,9 @@ public final class LoggingVerticle extends VerticleBase {
         rc.fail(e);
         return;
       }
-      logs.download(rc, rc.pathParam("t"), query);
+      ctx.store().logSinks().instances()
+          .onSuccess(registered -> logs.download(rc, rc.pathParam("t"), query, registered, HEARTBEAT_EVERY, instance))
+          .onFailure(rc::fail);
     });
     MessageConsumer<TenantDeleted> deletions = Addresses.TENANT_DELETED.consumer(vertx.eventBus(),
         m -> logs.eraseTenant(m.body().tenant())
@@ -94,7 +103,11 @@ public final class LoggingVerticle extends VerticleBase {
     ctx.health().register("role:logging", Future::succeededFuture);
     // repair what a crash left before taking in anything new (and before sinks read it)
     Future<LogSinks> shipping = LogSinks.create(vertx, ctx, sinkSettings).onSuccess(s -> sinks = s);
-    return shipping.compose(s -> logs.recover()).compose(recovered -> {
+    // the id of this instance's log directory (LogSinks created it): its name in downloads and in the registry
+    Future<String> named = shipping.compose(s -> vertx.executeBlocking(() -> InstanceId.of(ctx.config().logDir()), false))
+        .onSuccess(id -> instance = id)
+        .compose(id -> ctx.store().logSinks().instanceSeen(id, ctx.clock().instant()).map(id));
+    return named.compose(s -> logs.recover()).compose(recovered -> {
       LOG.log(System.Logger.Level.INFO, "access-log store: {0} files checked, {1} repaired", recovered.files(),
           recovered.repaired());
       MessageConsumer<AccessLogBatch> intake = Addresses.LOG_ACCESS.consumer(vertx.eventBus(), m -> {
@@ -107,7 +120,16 @@ public final class LoggingVerticle extends VerticleBase {
               m.fail(500, "not stored: " + e.getMessage());
             });
       });
-      return Future.all(events.completion(), deletions.completion(), intake.completion());
+      MessageConsumer<LogRangeQuery> ranges = Addresses.logRange(instance).consumer(vertx.eventBus(),
+          m -> logs.range(instance, m.body()).onSuccess(m::reply).onFailure(e -> {
+            LOG.log(System.Logger.Level.WARNING, "log download step of tenant " + m.body().tenant() + " failed: "
+                + e.getMessage());
+            m.fail(500, "log range not read: " + e.getMessage());
+          }));
+      vertx.setPeriodic(HEARTBEAT_EVERY.toMillis(), t -> ctx.store().logSinks().instanceSeen(instance, ctx.clock().instant())
+          .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "logging instance " + instance
+              + ": registry heartbeat not stored (retried in " + HEARTBEAT_EVERY + "): " + e.getMessage())));
+      return Future.all(events.completion(), deletions.completion(), intake.completion(), ranges.completion());
     }).compose(v -> sinks.start());
   }
 

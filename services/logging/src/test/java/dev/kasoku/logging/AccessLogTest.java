@@ -328,4 +328,39 @@ class AccessLogTest {
     assertThat(csv.get(1)).contains(",206,4,17,text/plain; charset=utf-8,TLSv1.3,bytes=0-3,hit,");
     assertThat(csv.get(2)).contains(",200,1234,0,,,,miss,");
   }
+
+  @Test
+  void aDownloadOfManyStepsComesBackWholeAndInOrderPlainAndGzipped() throws Exception {
+    List<String> expected = new ArrayList<>();
+    for (int b = 0; b < 10; b++) {
+      List<AccessLogRecord> batch = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        int n = b * 400 + i;
+        batch.add(record(tenantA, T0.plusMillis(n * 1000L), "www", 200, "hit", "/many/" + n + "/" + "x".repeat(200), "ua"));
+        expected.add("/many/" + n + "/" + "x".repeat(200));
+      }
+      send(batch);
+    }
+    String window = range(T0, T0.plus(Duration.ofHours(3)));
+    assertThat(paths(logs(tenantA, viewerA, window))).as("more than one step of one instance, over two hour files")
+        .containsExactlyElementsOf(expected);
+    HttpResponse<Buffer> zipped = Await.result(http.get(server.actualPort(), "127.0.0.1",
+            "/v1/tenants/" + tenantA + "/logs?" + window + "&format=csv")
+        .putHeader("Accept-Encoding", "br;q=1, gzip;q=0.5").bearerTokenAuthentication(viewerA).send());
+    assertThat(zipped.getHeader("Content-Encoding")).isEqualTo("gzip");
+    assertThat(zipped.getHeader("Vary")).isEqualTo("Accept-Encoding");
+    assertThat(zipped.body().length()).as("compressed").isLessThan(expected.size() * 100);
+    try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(
+        new java.io.ByteArrayInputStream(zipped.body().getBytes()))) {
+      List<String> rows = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+      assertThat(rows).hasSize(expected.size() + 1);
+      assertThat(rows.get(0)).startsWith("ts,tenant,");
+      assertThat(rows.get(expected.size())).contains(expected.get(expected.size() - 1));
+    }
+    HttpResponse<Buffer> refused = Await.result(http.get(server.actualPort(), "127.0.0.1",
+            "/v1/tenants/" + tenantA + "/logs?" + window).putHeader("Accept-Encoding", "gzip;q=0")
+        .bearerTokenAuthentication(viewerA).send());
+    assertThat(refused.getHeader("Content-Encoding")).as("gzip;q=0 refuses gzip").isNull();
+    assertThat(paths(refused)).hasSize(expected.size());
+  }
 }

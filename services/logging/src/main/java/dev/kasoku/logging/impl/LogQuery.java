@@ -83,6 +83,18 @@ public record LogQuery(Instant from, Instant to, String site, List<String> statu
     return new LogQuery(from, to, site == null || site.isEmpty() ? null : site, statuses, cache, format);
   }
 
+  /** This query as one step of a gathered download: from the start of the range. */
+  public dev.kasoku.common.bus.Messages.LogRangeQuery toRange(String tenant, int maxBytes) {
+    return new dev.kasoku.common.bus.Messages.LogRangeQuery(tenant, from, to, site, statuses,
+        List.copyOf(cacheStatuses), format.name().toLowerCase(Locale.ROOT), null, 0, maxBytes);
+  }
+
+  /** The query a {@link dev.kasoku.common.bus.Messages.LogRangeQuery} carries (built by {@link #toRange}). */
+  public static LogQuery of(dev.kasoku.common.bus.Messages.LogRangeQuery q) {
+    return new LogQuery(q.from(), q.to(), q.site(), q.statuses(), new java.util.TreeSet<>(q.cacheStatuses()),
+        Format.valueOf(q.format().toUpperCase(Locale.ROOT)));
+  }
+
   /** Whether a stored record is part of the answer. */
   public boolean matches(AccessLogRecord r) {
     if (r.ts().isBefore(from) || !r.ts().isBefore(to)) {
