@@ -7,8 +7,9 @@ import java.time.Duration;
  *
  * @param auditRetention how long audit records are kept; older ones are cut off the front of their
  *     chain, leaving a checkpoint to verify from
- * @param logRetention how long stored access logs are kept; whole hour files older than that are
- *     erased
+ * @param logRetention how long stored access logs of a tenant that set no retention of its own are
+ *     kept (a tenant sets its own with {@code PUT /v1/tenants/{t}/log-settings}); whole hour files
+ *     older than that are erased
  * @param sweepEvery how often this instance applies the retention
  * @param intakeRetries attempts at storing one audit event while the store fails, before it is
  *     logged as lost

@@ -12,6 +12,10 @@ import dev.kasoku.logging.impl.AuditHandlers;
 import dev.kasoku.logging.impl.AuditService;
 import dev.kasoku.logging.impl.ClockSkew;
 import dev.kasoku.logging.impl.LogQuery;
+import dev.kasoku.logging.impl.LogRetention;
+import dev.kasoku.common.audit.AuditTrail;
+import dev.kasoku.common.http.Replies;
+import dev.kasoku.common.security.Caller;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.kasoku.logging.sink.LogSinks;
 import dev.kasoku.logging.sink.SinkSettings;
@@ -30,7 +34,9 @@ import java.time.Duration;
  * {@code GET /v1/tenants/{t}/logs} gathered from every logging instance (each answers steps of a
  * download on its own bus address and renews its entry in the store's registry every
  * {@link #HEARTBEAT_EVERY}), erases a deleted tenant's files
- * and the files older than {@link LoggingSettings#logRetention}. At start it checks and repairs every
+ * and the files older than their tenant's retention ({@link LogRetention}, set with
+ * {@code PUT /v1/tenants/{t}/log-settings}; {@link LoggingSettings#logRetention} by default). At
+ * start it checks and repairs every
  * stored file before it takes in anything. Edges keep each batch until it is answered and send it
  * again otherwise; a resend of a batch this instance stored is dropped (and counted), and every
  * batch's send time is compared with this instance's clock ({@link ClockSkew}).
@@ -55,6 +61,7 @@ public final class LoggingVerticle extends VerticleBase {
   private ClockSkew skew;
   private LogSinks sinks;
   private String instance;
+  private LogRetention retention;
 
   public LoggingVerticle(ServiceContext ctx) {
     this(ctx, LoggingSettings.defaults());
@@ -81,6 +88,19 @@ public final class LoggingVerticle extends VerticleBase {
     ctx.api().operation("getAudit").addHandler(handlers::records);
     ctx.api().operation("verifyAudit").addHandler(handlers::verify);
     ctx.api().operation("verifyAllAudit").addHandler(handlers::verifyAll);
+    retention = new LogRetention(ctx.store().logSinks(), ctx.store().notifications(),
+        new AuditTrail(vertx.eventBus(), ctx.clock()), ctx.clock(), settings.logRetention());
+    ctx.api().operation("getLogSettings").addHandler(rc -> retention.get(rc.pathParam("t"))
+        .compose(body -> Replies.json(rc, 200, body)).onFailure(rc::fail));
+    ctx.api().operation("putLogSettings").addHandler(rc -> {
+      Future<?> put;
+      try {
+        put = retention.put(rc.pathParam("t"), Replies.bodyTree(rc), Caller.of(rc));
+      } catch (ApiException e) {
+        put = Future.failedFuture(e);
+      }
+      put.compose(body -> Replies.json(rc, 200, body)).onFailure(rc::fail);
+    });
     ctx.api().operation("getLogs").addHandler(rc -> {
       LogQuery query;
       try {
@@ -143,11 +163,11 @@ public final class LoggingVerticle extends VerticleBase {
         })
         .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "audit retention sweep failed (retried in "
             + settings.sweepEvery() + "): " + e.getMessage()));
-    logs.sweep(settings.logRetention())
+    logs.tenants().compose(retention::of).compose(byTenant -> logs.sweep(byTenant, settings.logRetention()))
         .onSuccess(n -> {
           if (n > 0) {
-            LOG.log(System.Logger.Level.INFO, "access-log retention: {0} hour files older than {1} erased", n,
-                settings.logRetention());
+            LOG.log(System.Logger.Level.INFO, "access-log retention: {0} hour files past their tenant''s retention erased",
+                n);
           }
         })
         .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "access-log retention sweep failed: " + e.getMessage()));

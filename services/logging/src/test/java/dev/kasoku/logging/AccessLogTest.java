@@ -363,4 +363,48 @@ class AccessLogTest {
     assertThat(refused.getHeader("Content-Encoding")).as("gzip;q=0 refuses gzip").isNull();
     assertThat(paths(refused)).hasSize(expected.size());
   }
+
+  private HttpResponse<Buffer> putSettings(String tenant, String key, String json) {
+    return Await.result(http.put(server.actualPort(), "127.0.0.1", "/v1/tenants/" + tenant + "/log-settings")
+        .bearerTokenAuthentication(key).putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(json)));
+  }
+
+  @Test
+  void eachTenantsHourFilesAreErasedPerItsOwnRetention() throws Exception {
+    String adminA = TestCredentials.apiKey(store, tenantA, TenantRole.ADMIN);
+    HttpResponse<Buffer> initial = Await.result(http.get(server.actualPort(), "127.0.0.1",
+        "/v1/tenants/" + tenantA + "/log-settings").bearerTokenAuthentication(viewerA).send());
+    assertThat(initial.bodyAsJsonObject()).isEqualTo(new JsonObject().put("retention", "30d").put("default", true));
+    HttpResponse<Buffer> set = putSettings(tenantA, adminA, "{\"retention\": \"2d\"}");
+    assertThat(set.statusCode()).as(set.bodyAsString()).isEqualTo(200);
+    assertThat(set.bodyAsJsonObject()).isEqualTo(new JsonObject().put("retention", "2d").put("default", false));
+    assertThat(putSettings(tenantA, viewerA, "{\"retention\": \"9d\"}").statusCode()).as("a viewer").isEqualTo(403);
+
+    send(List.of(record(tenantA, T0, "www", 200, "hit", "/a-old", "ua"),
+        record(tenantA, T0.plus(Duration.ofDays(4)), "www", 200, "hit", "/a-recent", "ua"),
+        record(tenantB, T0, "www", 200, "hit", "/b-old", "ua")));
+    assertThat(segments(tenantA)).hasSize(2);
+    clock.set(T0.plus(Duration.ofDays(5)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (segments(tenantA).size() > 1 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(segments(tenantA)).as("tenant A keeps 2 days").extracting(p -> p.getFileName().toString())
+        .containsExactly("2026120510.ndjson.gz");
+    assertThat(segments(tenantB)).as("tenant B keeps the default 30 days").hasSize(1);
+  }
+
+  @Test
+  void aRetentionBelowOneDayAbove400DaysOrNotInWholeDaysIsRefusedNamingTheField() {
+    String adminA = TestCredentials.apiKey(store, tenantA, TenantRole.ADMIN);
+    for (String bad : List.of("\"401d\"", "\"0d\"", "\"36h\"", "\"soon\"", "30")) {
+      HttpResponse<Buffer> r = putSettings(tenantA, adminA, "{\"retention\": " + bad + "}");
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(r.getHeader("Content-Type")).startsWith("application/problem+json");
+      assertThat(r.bodyAsString()).as(bad).contains("retention");
+    }
+    assertThat(putSettings(tenantA, adminA, "{\"retention\": \"400d\"}").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> back = putSettings(tenantA, adminA, "{\"retention\": null}");
+    assertThat(back.bodyAsJsonObject()).isEqualTo(new JsonObject().put("retention", "30d").put("default", true));
+  }
 }

@@ -86,9 +86,22 @@ public final class AccessLogService {
     }, false);
   }
 
-  /** Deletes the files older than the retention; completes with how many. */
-  public Future<Integer> sweep(Duration retention) {
-    return writer.executeBlocking(() -> store.sweep(clock.instant().minus(retention)), false);
+  /** The tenants that have stored logs on this instance. */
+  public Future<List<String>> tenants() {
+    return readers.executeBlocking(store::tenants, false);
+  }
+
+  /**
+   * Deletes each tenant's hour files older than its retention ({@code retentionByTenant}, or
+   * {@code otherwise}); completes with how many.
+   */
+  public Future<Integer> sweep(Map<String, Duration> retentionByTenant, Duration otherwise) {
+    return writer.executeBlocking(() -> {
+      Instant now = clock.instant();
+      Map<String, Instant> before = new java.util.HashMap<>();
+      retentionByTenant.forEach((t, r) -> before.put(t, now.minus(r)));
+      return store.sweep(before, now.minus(otherwise));
+    }, false);
   }
 
   /** Erases the tenant's stored logs (overwritten, then deleted). */
