@@ -38,6 +38,8 @@ import java.util.Set;
  *     (KASOKU_METRICS_TOKEN)
  * @param edgeLogBufferBytes access-log records an edge process keeps while no logging instance
  *     acknowledges them; past it the oldest are dropped, counted and announced (KASOKU_EDGE_LOG_BUFFER)
+ * @param auditRetention how long audit records are kept before they are cut off the front of their
+ *     chain, leaving a checkpoint (KASOKU_AUDIT_RETENTION, at least 1d)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -60,7 +62,8 @@ public record KasokuConfig(
     long edgeMaxObjectBytes,
     EdgeConnections edgeConnections,
     String metricsToken,
-    long edgeLogBufferBytes) {
+    long edgeLogBufferBytes,
+    Duration auditRetention) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -73,6 +76,8 @@ public record KasokuConfig(
   public static final long DEFAULT_EDGE_MAX_OBJECT = 64L << 20;
   /** Access-log records an edge keeps unacknowledged (64 MiB: minutes of a busy edge's records). */
   public static final long DEFAULT_EDGE_LOG_BUFFER = 64L << 20;
+  /** Audit records kept 400 days: a year of records plus a month, for an annual audit that runs late. */
+  public static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(400);
   /** Minimum secret key length in characters; shorter keys are guessable. */
   public static final int MIN_SECRET_KEY_LENGTH = 32;
 
@@ -93,6 +98,10 @@ public record KasokuConfig(
     }
     if (edgeLogBufferBytes <= 0) {
       throw new ConfigException("KASOKU_EDGE_LOG_BUFFER", String.valueOf(edgeLogBufferBytes), "must be positive");
+    }
+    Objects.requireNonNull(auditRetention, "auditRetention");
+    if (auditRetention.compareTo(Duration.ofDays(1)) < 0) {
+      throw new ConfigException("KASOKU_AUDIT_RETENTION", auditRetention.toString(), "must be at least 1d");
     }
     if (metricsToken != null && metricsToken.isBlank()) {
       throw new ConfigException("KASOKU_METRICS_TOKEN", "", "must not be blank (leave it unset for an open /metrics)");
@@ -118,7 +127,8 @@ public record KasokuConfig(
                       Duration shutdownGrace) {
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
-        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER);
+        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER,
+        DEFAULT_AUDIT_RETENTION);
   }
 
   public boolean runs(ServiceRole role) {

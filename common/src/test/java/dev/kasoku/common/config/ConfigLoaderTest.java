@@ -49,7 +49,18 @@ class ConfigLoaderTest {
       assertThat(c.trustedProxies()).isEmpty();
       assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(8));
       assertThat(c.edgeLogBufferBytes()).isEqualTo(64L << 20);
+      assertThat(c.auditRetention()).isEqualTo(Duration.ofDays(400));
       assertThat(c.nodeId()).isNotBlank();
+    }
+
+    @Test
+    void theAuditRetentionIsADurationOfAtLeastADay() {
+      assertThat(ConfigLoader.load(Map.of("KASOKU_AUDIT_RETENTION", "730d")).auditRetention())
+          .isEqualTo(Duration.ofDays(730));
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("KASOKU_AUDIT_RETENTION", "12h")))
+          .isInstanceOf(ConfigException.class).hasMessageContaining("KASOKU_AUDIT_RETENTION");
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("KASOKU_AUDIT_RETENTION", "forever")))
+          .isInstanceOf(ConfigException.class).hasMessageContaining("KASOKU_AUDIT_RETENTION");
     }
 
     @Test

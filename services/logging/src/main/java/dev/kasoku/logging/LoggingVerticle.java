@@ -63,8 +63,9 @@ public final class LoggingVerticle extends VerticleBase {
   private String instance;
   private LogRetention retention;
 
+  /** The logging role as the launcher runs it: the defaults, with the audit retention of the config. */
   public LoggingVerticle(ServiceContext ctx) {
-    this(ctx, LoggingSettings.defaults());
+    this(ctx, LoggingSettings.defaults().withAuditRetention(ctx.config().auditRetention()));
   }
 
   public LoggingVerticle(ServiceContext ctx, LoggingSettings settings) {
