@@ -25,6 +25,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import dev.kasoku.common.bus.Messages.LogRangeQuery;
 import dev.kasoku.logging.sink.InstanceId;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Entry verticle of the logging service.
@@ -172,6 +173,28 @@ public final class LoggingVerticle extends VerticleBase {
           }
         })
         .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "access-log retention sweep failed: " + e.getMessage()));
+    forgetLongGoneInstances();
+  }
+
+  /**
+   * Takes out of the registry the logging instances not seen for longer than any retention: no
+   * record they stored can still be asked for, so a download must not name them as missing.
+   */
+  private void forgetLongGoneInstances() {
+    Duration longest = Duration.ofDays(LogRetention.MAX_DAYS).compareTo(settings.logRetention()) >= 0
+        ? Duration.ofDays(LogRetention.MAX_DAYS) : settings.logRetention();
+    java.time.Instant before = ctx.clock().instant().minus(longest).minus(Duration.ofDays(1));
+    ctx.store().logSinks().instances().compose(all -> {
+      List<Future<Void>> forgotten = new java.util.ArrayList<>();
+      all.forEach((id, seen) -> {
+        if (seen.isBefore(before)) {
+          LOG.log(System.Logger.Level.INFO, "logging instance " + id + " unseen since " + seen
+              + ", longer than any retention: taken out of the registry");
+          forgotten.add(ctx.store().logSinks().forgetInstance(id));
+        }
+      });
+      return Future.all(forgotten);
+    }).onFailure(e -> LOG.log(System.Logger.Level.WARNING, "logging instance registry sweep failed: " + e.getMessage()));
   }
 
   @Override

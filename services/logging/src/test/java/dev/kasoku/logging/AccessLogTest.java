@@ -407,4 +407,24 @@ class AccessLogTest {
     HttpResponse<Buffer> back = putSettings(tenantA, adminA, "{\"retention\": null}");
     assertThat(back.bodyAsJsonObject()).isEqualTo(new JsonObject().put("retention", "30d").put("default", true));
   }
+
+  @Test
+  void aLoggingInstanceUnseenForLongerThanAnyRetentionLeavesTheRegistrySoNoDownloadNamesIt() throws Exception {
+    Instant now = clock.instant();
+    Await.result(store.logSinks().instanceSeen("li-long-gone", now.minus(Duration.ofDays(402))));
+    Await.result(store.logSinks().instanceSeen("li-last-month", now.minus(Duration.ofDays(40))));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (Await.result(store.logSinks().instances()).containsKey("li-long-gone") && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(Await.result(store.logSinks().instances())).doesNotContainKey("li-long-gone")
+        .containsKey("li-last-month");
+    // li-last-month may hold records of 40 days ago: a download of them names it
+    send(List.of(record(tenantA, now.minus(Duration.ofDays(40)), "www", 200, "hit", "/old", "ua")));
+    HttpResponse<Buffer> r = logs(tenantA, viewerA, range(now.minus(Duration.ofDays(41)), now.minus(Duration.ofDays(39))));
+    assertThat(r.getHeader("Kasoku-Log-Missing")).isEqualTo("li-last-month");
+    assertThat(r.bodyAsString().lines().toList()).last().asString().contains("\"missingInstances\":[\"li-last-month\"]");
+    HttpResponse<Buffer> recent = logs(tenantA, viewerA, range(now.minus(Duration.ofDays(2)), now));
+    assertThat(recent.getHeader("Kasoku-Log-Missing")).as("not for a range after it was last seen").isNull();
+  }
 }
