@@ -1,11 +1,15 @@
 package dev.kasoku.logging;
 
+import dev.kasoku.common.audit.AuditTrail;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AuditEvent;
+import dev.kasoku.common.bus.Messages.LogRangeQuery;
 import dev.kasoku.common.bus.Messages.TenantDeleted;
 import dev.kasoku.common.http.ApiException;
+import dev.kasoku.common.http.Replies;
 import dev.kasoku.common.prometheus.Prometheus;
+import dev.kasoku.common.security.Caller;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.logging.impl.AccessLogService;
 import dev.kasoku.logging.impl.AuditHandlers;
@@ -13,18 +17,16 @@ import dev.kasoku.logging.impl.AuditService;
 import dev.kasoku.logging.impl.ClockSkew;
 import dev.kasoku.logging.impl.LogQuery;
 import dev.kasoku.logging.impl.LogRetention;
-import dev.kasoku.common.audit.AuditTrail;
-import dev.kasoku.common.http.Replies;
-import dev.kasoku.common.security.Caller;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.kasoku.logging.sink.InstanceId;
 import dev.kasoku.logging.sink.LogSinks;
 import dev.kasoku.logging.sink.SinkSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import dev.kasoku.common.bus.Messages.LogRangeQuery;
-import dev.kasoku.logging.sink.InstanceId;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -183,9 +185,9 @@ public final class LoggingVerticle extends VerticleBase {
   private void forgetLongGoneInstances() {
     Duration longest = Duration.ofDays(LogRetention.MAX_DAYS).compareTo(settings.logRetention()) >= 0
         ? Duration.ofDays(LogRetention.MAX_DAYS) : settings.logRetention();
-    java.time.Instant before = ctx.clock().instant().minus(longest).minus(Duration.ofDays(1));
+    Instant before = ctx.clock().instant().minus(longest).minus(Duration.ofDays(1));
     ctx.store().logSinks().instances().compose(all -> {
-      List<Future<Void>> forgotten = new java.util.ArrayList<>();
+      List<Future<Void>> forgotten = new ArrayList<>();
       all.forEach((id, seen) -> {
         if (seen.isBefore(before)) {
           LOG.log(System.Logger.Level.INFO, "logging instance " + id + " unseen since " + seen

@@ -2,6 +2,8 @@ package dev.kasoku.logging.impl;
 
 import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
+import dev.kasoku.common.bus.Messages.LogRangeChunk;
+import dev.kasoku.common.bus.Messages.LogRangeQuery;
 import dev.kasoku.common.json.Json;
 import dev.kasoku.logging.segment.SegmentFile;
 import io.micrometer.core.instrument.Counter;
@@ -12,16 +14,15 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Map;
+import java.util.HashMap;
 import java.util.List;
-import java.nio.file.NoSuchFileException;
-import dev.kasoku.common.bus.Messages.LogRangeChunk;
-import dev.kasoku.common.bus.Messages.LogRangeQuery;
+import java.util.Map;
 
 /**
  * Stored access logs of this logging instance: intake of the edges' batches, downloads, retention
@@ -98,7 +99,7 @@ public final class AccessLogService {
   public Future<Integer> sweep(Map<String, Duration> retentionByTenant, Duration otherwise) {
     return writer.executeBlocking(() -> {
       Instant now = clock.instant();
-      Map<String, Instant> before = new java.util.HashMap<>();
+      Map<String, Instant> before = new HashMap<>();
       retentionByTenant.forEach((t, r) -> before.put(t, now.minus(r)));
       return store.sweep(before, now.minus(otherwise));
     }, false);

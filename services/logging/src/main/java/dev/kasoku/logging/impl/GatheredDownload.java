@@ -5,19 +5,26 @@ import dev.kasoku.common.bus.Messages.LogRangeChunk;
 import dev.kasoku.common.bus.Messages.LogRangeQuery;
 import dev.kasoku.common.http.Replies;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.zip.GZIPOutputStream;
@@ -93,16 +100,16 @@ final class GatheredDownload {
    * stamped before it took them in, so an instance last seen before {@code from} minus this cannot
    * hold a record of the range (edge clocks may run ahead a little: skew above 1 s is warned of).
    */
-  static final java.time.Duration LAST_SEEN_MARGIN = java.time.Duration.ofMinutes(5);
+  static final Duration LAST_SEEN_MARGIN = Duration.ofMinutes(5);
 
   /**
    * The instances a download of records from {@code from} on asks: {@code self}, and every
    * registered instance last seen (heartbeat every {@code heartbeat}) late enough to hold some of
    * them. An instance gone for good before the range starts is thus not named as missing.
    */
-  static List<String> instancesFor(java.util.Map<String, java.time.Instant> registered, java.time.Instant from,
-                                   java.time.Duration heartbeat, String self) {
-    java.time.Instant cutoff = from.minus(heartbeat.multipliedBy(2)).minus(LAST_SEEN_MARGIN);
+  static List<String> instancesFor(Map<String, Instant> registered, Instant from,
+                                   Duration heartbeat, String self) {
+    Instant cutoff = from.minus(heartbeat.multipliedBy(2)).minus(LAST_SEEN_MARGIN);
     TreeSet<String> out = new TreeSet<>();
     out.add(self);
     registered.forEach((id, seen) -> {
@@ -235,8 +242,8 @@ final class GatheredDownload {
   private String incompleteLine() {
     String names = String.join(", ", missing);
     if (query.format() == LogQuery.Format.NDJSON) {
-      return new io.vertx.core.json.JsonObject().put("incomplete", true)
-          .put("missingInstances", new io.vertx.core.json.JsonArray(new ArrayList<>(missing)))
+      return new JsonObject().put("incomplete", true)
+          .put("missingInstances", new JsonArray(new ArrayList<>(missing)))
           .put("detail", "logging instances that did not answer: the records they stored are not in this answer")
           .encode() + "\n";
     }
@@ -259,7 +266,7 @@ final class GatheredDownload {
       if (!resp.writeQueueFull()) {
         return Future.succeededFuture();
       }
-      io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
+      Promise<Void> drained = Promise.promise();
       resp.drainHandler(v -> drained.tryComplete());
       written.onFailure(drained::tryFail);
       return drained.future();
@@ -334,7 +341,7 @@ final class GatheredDownload {
       try {
         out = new GZIPOutputStream(sink, 8192, true);
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     }
 

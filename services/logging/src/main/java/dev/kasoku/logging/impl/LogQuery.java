@@ -1,6 +1,7 @@
 package dev.kasoku.logging.impl;
 
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
+import dev.kasoku.common.bus.Messages.LogRangeQuery;
 import dev.kasoku.common.http.ApiException;
 import io.vertx.core.MultiMap;
 import java.time.Duration;
@@ -84,13 +85,13 @@ public record LogQuery(Instant from, Instant to, String site, List<String> statu
   }
 
   /** This query as one step of a gathered download: from the start of the range. */
-  public dev.kasoku.common.bus.Messages.LogRangeQuery toRange(String tenant, int maxBytes) {
-    return new dev.kasoku.common.bus.Messages.LogRangeQuery(tenant, from, to, site, statuses,
+  public LogRangeQuery toRange(String tenant, int maxBytes) {
+    return new LogRangeQuery(tenant, from, to, site, statuses,
         List.copyOf(cacheStatuses), format.name().toLowerCase(Locale.ROOT), null, 0, maxBytes);
   }
 
-  /** The query a {@link dev.kasoku.common.bus.Messages.LogRangeQuery} carries (built by {@link #toRange}). */
-  public static LogQuery of(dev.kasoku.common.bus.Messages.LogRangeQuery q) {
+  /** The query a {@link LogRangeQuery} carries (built by {@link #toRange}). */
+  public static LogQuery of(LogRangeQuery q) {
     return new LogQuery(q.from(), q.to(), q.site(), q.statuses(), new java.util.TreeSet<>(q.cacheStatuses()),
         Format.valueOf(q.format().toUpperCase(Locale.ROOT)));
   }
