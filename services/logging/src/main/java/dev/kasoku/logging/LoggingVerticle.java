@@ -7,6 +7,7 @@ import dev.kasoku.common.bus.Messages.AuditEvent;
 import dev.kasoku.common.bus.Messages.LogRangeQuery;
 import dev.kasoku.common.bus.Messages.TenantDeleted;
 import dev.kasoku.common.http.ApiException;
+import dev.kasoku.common.http.ProblemType;
 import dev.kasoku.common.http.Replies;
 import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.security.Caller;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Entry verticle of the logging service.
@@ -63,7 +65,8 @@ public final class LoggingVerticle extends VerticleBase {
   private AccessLogService logs;
   private ClockSkew skew;
   private LogSinks sinks;
-  private String instance;
+  /** Set once start has read it; read by API handlers on the HTTP server's event loops. */
+  private volatile String instance;
   private LogRetention retention;
 
   /** The logging role as the launcher runs it: the defaults, with the audit retention of the config. */
@@ -111,6 +114,11 @@ public final class LoggingVerticle extends VerticleBase {
         query = LogQuery.parse(rc.queryParams());
       } catch (ApiException e) {
         rc.fail(e);
+        return;
+      }
+      if (instance == null) { // still starting: it does not know its own name yet
+        rc.fail(new ApiException(ProblemType.UNAVAILABLE, "the logging role is starting", List.of(),
+            Map.of("Retry-After", "1")));
         return;
       }
       ctx.store().logSinks().instances()
