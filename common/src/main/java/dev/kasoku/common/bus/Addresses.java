@@ -45,4 +45,21 @@ public final class Addresses {
    */
   public static final Channel<Messages.EdgeMemberChanged> EDGE_MEMBERS =
       new Channel<>("kasoku.edge.members", Messages.EdgeMemberChanged.class);
+
+  /**
+   * request: a {@link Messages.LogRangeQuery} to one logging instance, answered with a
+   * {@link Messages.LogRangeChunk}. Each logging instance listens on its own address
+   * ({@code kasoku.log.range.<instance>}, the instance being the id of its log directory), so a
+   * download can ask every instance in turn and name the one that does not answer.
+   */
+  public static Channel<Messages.LogRangeQuery> logRange(String instance) {
+    if (instance == null || !INSTANCE_ID.matcher(instance).matches()) {
+      throw new IllegalArgumentException("invalid logging instance id '" + instance + "'");
+    }
+    return new Channel<>(LOG_RANGE_PREFIX + instance, Messages.LogRangeQuery.class);
+  }
+
+  private static final String LOG_RANGE_PREFIX = "kasoku.log.range.";
+  /** The ids' form (as every id of the model), so an id cannot reach into another address. */
+  private static final java.util.regex.Pattern INSTANCE_ID = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 }

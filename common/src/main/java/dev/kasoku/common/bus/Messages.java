@@ -17,7 +17,7 @@ public final class Messages {
   public static final List<Class<? extends Record>> ALL = List.of(
       PurgeCommand.class, PurgeAck.class, ConfigChanged.class, TenantDeleted.class,
       AccessLogBatch.class, CounterDeltas.class, AuditEvent.class, NodeHeartbeat.class,
-      AccessChanged.class, EdgeMemberChanged.class);
+      AccessChanged.class, EdgeMemberChanged.class, LogRangeQuery.class, LogRangeChunk.class);
 
   /** What a purge targets. */
   public enum PurgeScope { URL, PREFIX, TAG, HOST, ALL }
@@ -202,6 +202,51 @@ public final class Messages {
     public EdgeMemberChanged {
       Objects.requireNonNull(node, "node");
       Objects.requireNonNull(change, "change");
+    }
+  }
+
+  /**
+   * One step of a download gathered from several logging instances: the instance asked answers the
+   * tenant's stored records of [from, to) that pass the filters, from the position {@code hour} /
+   * {@code position} on (null hour: from the start of the range), formatted in {@code format}
+   * (ndjson, combined, csv), about {@code maxBytes} of them at most. The answering instance keeps no
+   * state between steps: the position travels with the query.
+   *
+   * @param hour the hour file to read on ({@code yyyyMMddHH}), or null for the first of the range
+   * @param position the byte offset of the next block in that file
+   */
+  public record LogRangeQuery(String tenant, Instant from, Instant to, String site, List<String> statuses,
+                              List<String> cacheStatuses, String format, String hour, long position,
+                              int maxBytes) {
+    public LogRangeQuery {
+      Objects.requireNonNull(tenant, "tenant");
+      statuses = List.copyOf(statuses);
+      cacheStatuses = List.copyOf(cacheStatuses);
+    }
+
+    /** The same query from another position. */
+    public LogRangeQuery at(String nextHour, long nextPosition) {
+      return new LogRangeQuery(tenant, from, to, site, statuses, cacheStatuses, format, nextHour, nextPosition,
+          maxBytes);
+    }
+  }
+
+  /**
+   * A logging instance's answer to a {@link LogRangeQuery}: formatted lines (each with its line end)
+   * in the instance's storage order, with each record's {@code ts} in epoch milliseconds (so the
+   * gathering instance merges by time without parsing lines), and where to go on from.
+   *
+   * @param instance the answering instance
+   * @param done true when the range is read to its end on that instance (next is then meaningless)
+   */
+  public record LogRangeChunk(String instance, List<String> lines, List<Long> ts, String nextHour,
+                              long nextPosition, boolean done) {
+    public LogRangeChunk {
+      lines = List.copyOf(lines);
+      ts = List.copyOf(ts);
+      if (lines.size() != ts.size()) {
+        throw new IllegalArgumentException("one ts per line");
+      }
     }
   }
 }

@@ -37,7 +37,8 @@ public final class ConfigLoader {
       "KASOKU_ALLOWED_ORIGIN_NETWORKS", "KASOKU_TRUSTED_PROXIES", "KASOKU_SHUTDOWN_GRACE",
       "KASOKU_EDGE_HEADER_TIMEOUT", "KASOKU_EDGE_KEEPALIVE_TIMEOUT", "KASOKU_EDGE_BODY_TIMEOUT",
       "KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", "KASOKU_EDGE_MAX_CONNECTIONS", "KASOKU_METRICS_TOKEN",
-      "KASOKU_EDGE_LOG_BUFFER", "KASOKU_PEER_PORT", "KASOKU_REGION", "KASOKU_TEST_REDIS_URL");
+      "KASOKU_EDGE_LOG_BUFFER", "KASOKU_PEER_PORT", "KASOKU_REGION", "KASOKU_AUDIT_RETENTION",
+      "KASOKU_TEST_REDIS_URL");
 
   private final Map<String, String> values;
 
@@ -114,7 +115,8 @@ public final class ConfigLoader {
         optional("KASOKU_METRICS_TOKEN").orElse(null),
         bytes("KASOKU_EDGE_LOG_BUFFER", KasokuConfig.DEFAULT_EDGE_LOG_BUFFER),
         port("KASOKU_PEER_PORT", KasokuConfig.DEFAULT_PEER_PORT, true),
-        optional("KASOKU_REGION").orElse(null));
+        optional("KASOKU_REGION").orElse(null),
+        duration("KASOKU_AUDIT_RETENTION", KasokuConfig.DEFAULT_AUDIT_RETENTION));
   }
 
   /** A positive whole number (at most 2^31 - 1). */

@@ -43,6 +43,8 @@ import java.util.Set;
  *     the store's edge table)
  * @param region the deployment's region label shown to tenants as where their data is kept
  *     (KASOKU_REGION: letters, digits, space, {@code . _ -}, at most 64); null: not labelled
+ * @param auditRetention how long audit records are kept before they are cut off the front of their
+ *     chain, leaving a checkpoint (KASOKU_AUDIT_RETENTION, at least 1d)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -67,7 +69,8 @@ public record KasokuConfig(
     String metricsToken,
     long edgeLogBufferBytes,
     int peerPort,
-    String region) {
+    String region,
+    Duration auditRetention) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -85,6 +88,8 @@ public record KasokuConfig(
    * clustered process never collides with another on the same host; Kubernetes fixes it (8444).
    */
   public static final int DEFAULT_PEER_PORT = 0;
+  /** Audit records kept 400 days: a year of records plus a month, for an annual audit that runs late. */
+  public static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(400);
   /** Minimum secret key length in characters; shorter keys are guessable. */
   public static final int MIN_SECRET_KEY_LENGTH = 32;
 
@@ -108,6 +113,10 @@ public record KasokuConfig(
     }
     if (peerPort < 0 || peerPort > 65535) {
       throw new ConfigException("KASOKU_PEER_PORT", String.valueOf(peerPort), "must be a port (0-65535)");
+    }
+    Objects.requireNonNull(auditRetention, "auditRetention");
+    if (auditRetention.compareTo(Duration.ofDays(1)) < 0) {
+      throw new ConfigException("KASOKU_AUDIT_RETENTION", auditRetention.toString(), "must be at least 1d");
     }
     if (metricsToken != null && metricsToken.isBlank()) {
       throw new ConfigException("KASOKU_METRICS_TOKEN", "", "must not be blank (leave it unset for an open /metrics)");
@@ -139,7 +148,7 @@ public record KasokuConfig(
         shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER);
   }
 
-  /** The configuration with the default peer port and no region label. */
+  /** The configuration with the default peer port and audit retention, and no region label. */
   public KasokuConfig(Set<ServiceRole> services, Mode mode, String nodeId, ClusterSettings cluster,
                       Optional<String> redisUrl, String bindAddress, int edgePort, int edgeTlsPort,
                       int apiPort, Path dataDir, Path logDir, long edgeMemoryBytes, String secretKey,
@@ -149,7 +158,7 @@ public record KasokuConfig(
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
         shutdownGrace, edgeMaxObjectBytes, edgeConnections, metricsToken, edgeLogBufferBytes, DEFAULT_PEER_PORT,
-        null);
+        null, DEFAULT_AUDIT_RETENTION);
   }
 
   public boolean runs(ServiceRole role) {

@@ -1,7 +1,9 @@
 package dev.kasoku.common.store;
 
 import io.vertx.core.Future;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,6 +18,11 @@ import java.util.Optional;
  * is still listed ({@link #putCursor}), so a shipper that finishes a batch just after its sink was
  * removed cannot bring the cursor back. The tenant's sinks and cursors live in its namespace and are
  * erased with it ({@link Store#eraseTenant}).
+ *
+ * <p>It also keeps the two other records of the stored access log: the registry of logging
+ * instances (each with its own log directory, known by the id kept there, and when it was last seen
+ * running), so a download knows which instances may hold records of its range and can name those
+ * that do not answer; and each tenant's retention of stored logs (in the tenant's namespace too).
  */
 public interface LogSinkStore {
 
@@ -58,4 +65,22 @@ public interface LogSinkStore {
 
   /** Every stored cursor of the tenant's sinks, of every logging instance. */
   Future<List<Cursor>> cursors(String tenant);
+
+  /**
+   * Records that the logging instance {@code instance} (the id of its log directory) was running at
+   * {@code at}; it calls this at start and then periodically (its heartbeat).
+   */
+  Future<Void> instanceSeen(String instance, Instant at);
+
+  /** Every registered logging instance and when it was last seen, in id order. */
+  Future<Map<String, Instant>> instances();
+
+  /** Takes a logging instance out of the registry (its log directory is gone for good). */
+  Future<Void> forgetInstance(String instance);
+
+  /** The tenant's retention of stored access logs in days; empty: the platform's default. */
+  Future<Optional<Integer>> logRetentionDays(String tenant);
+
+  /** Sets the tenant's retention of stored access logs in days (null: back to the default). */
+  Future<Void> putLogRetentionDays(String tenant, Integer days);
 }

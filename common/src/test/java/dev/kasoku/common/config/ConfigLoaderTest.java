@@ -50,12 +50,23 @@ class ConfigLoaderTest {
       assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(8));
       assertThat(c.edgeLogBufferBytes()).isEqualTo(64L << 20);
       assertThat(c.peerPort()).as("any free port unless fixed").isZero();
+      assertThat(c.auditRetention()).isEqualTo(Duration.ofDays(400));
       assertThat(c.nodeId()).isNotBlank();
     }
 
     @Test
     void peerPortIsReadFromItsKey() {
       assertThat(ConfigLoader.load(Map.of("KASOKU_PEER_PORT", "8444")).peerPort()).isEqualTo(8444);
+    }
+
+    @Test
+    void theAuditRetentionIsADurationOfAtLeastADay() {
+      assertThat(ConfigLoader.load(Map.of("KASOKU_AUDIT_RETENTION", "730d")).auditRetention())
+          .isEqualTo(Duration.ofDays(730));
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("KASOKU_AUDIT_RETENTION", "12h")))
+          .isInstanceOf(ConfigException.class).hasMessageContaining("KASOKU_AUDIT_RETENTION");
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("KASOKU_AUDIT_RETENTION", "forever")))
+          .isInstanceOf(ConfigException.class).hasMessageContaining("KASOKU_AUDIT_RETENTION");
     }
 
     @Test

@@ -924,6 +924,33 @@ public abstract class StoreContractTest {
     assertThat(result(store.logSinks().cursors(tenantB))).isEmpty();
   }
 
+  @Test
+  void loggingInstancesAreRegisteredWithWhenTheyWereLastSeenUntilForgotten() {
+    assertThat(result(store.logSinks().instances())).isEmpty();
+    Instant t0 = Instant.parse("2026-12-01T10:00:00.123Z");
+    result(store.logSinks().instanceSeen("li-b", t0));
+    result(store.logSinks().instanceSeen("li-a", t0));
+    result(store.logSinks().instanceSeen("li-b", t0.plusSeconds(10)));
+    assertThat(result(store.logSinks().instances())).containsExactly(
+        Map.entry("li-a", t0), Map.entry("li-b", t0.plusSeconds(10)));
+    result(store.logSinks().forgetInstance("li-a"));
+    assertThat(result(store.logSinks().instances())).containsOnlyKeys("li-b");
+  }
+
+  @Test
+  void aTenantsLogRetentionIsKeptInItsNamespaceAndErasedWithIt() {
+    assertThat(result(store.logSinks().logRetentionDays(tenantA))).isEmpty();
+    result(store.logSinks().putLogRetentionDays(tenantA, 90));
+    assertThat(result(store.logSinks().logRetentionDays(tenantA))).contains(90);
+    assertThat(result(store.logSinks().logRetentionDays(tenantB))).isEmpty();
+    result(store.logSinks().putLogRetentionDays(tenantA, null));
+    assertThat(result(store.logSinks().logRetentionDays(tenantA))).isEmpty();
+    result(store.logSinks().putLogRetentionDays(tenantA, 7));
+    result(store.eraseTenant(tenantA));
+    assertThat(result(store.logSinks().logRetentionDays(tenantA))).isEmpty();
+    assertThat(namespaceOf(tenantA)).isEmpty();
+  }
+
   // --- isolation and erasure ------------------------------------------------------------------
 
   /** Writes one of everything for the tenant and returns the hostnames and key id it claimed. */

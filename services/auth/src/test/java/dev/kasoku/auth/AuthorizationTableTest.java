@@ -78,6 +78,8 @@ public abstract class AuthorizationTableTest extends AuthSuite {
     RULES.put("getLogs", "tenant:viewer");
     RULES.put("getLogSinks", "tenant:viewer");
     RULES.put("putLogSinks", "tenant:admin");
+    RULES.put("getLogSettings", "tenant:viewer");
+    RULES.put("putLogSettings", "tenant:admin");
     RULES.put("getStats", "tenant:viewer");
     RULES.put("getUsage", "tenant:viewer");
     RULES.put("listNotifications", "tenant:viewer");
@@ -247,6 +249,7 @@ public abstract class AuthorizationTableTest extends AuthSuite {
       case "putSite":
       case "purge":
       case "putLogSinks":
+      case "putLogSettings":
         return new JsonObject();
       default:
         return null;

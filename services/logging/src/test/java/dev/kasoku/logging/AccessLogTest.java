@@ -328,4 +328,103 @@ class AccessLogTest {
     assertThat(csv.get(1)).contains(",206,4,17,text/plain; charset=utf-8,TLSv1.3,bytes=0-3,hit,");
     assertThat(csv.get(2)).contains(",200,1234,0,,,,miss,");
   }
+
+  @Test
+  void aDownloadOfManyStepsComesBackWholeAndInOrderPlainAndGzipped() throws Exception {
+    List<String> expected = new ArrayList<>();
+    for (int b = 0; b < 10; b++) {
+      List<AccessLogRecord> batch = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        int n = b * 400 + i;
+        batch.add(record(tenantA, T0.plusMillis(n * 1000L), "www", 200, "hit", "/many/" + n + "/" + "x".repeat(200), "ua"));
+        expected.add("/many/" + n + "/" + "x".repeat(200));
+      }
+      send(batch);
+    }
+    String window = range(T0, T0.plus(Duration.ofHours(3)));
+    assertThat(paths(logs(tenantA, viewerA, window))).as("more than one step of one instance, over two hour files")
+        .containsExactlyElementsOf(expected);
+    HttpResponse<Buffer> zipped = Await.result(http.get(server.actualPort(), "127.0.0.1",
+            "/v1/tenants/" + tenantA + "/logs?" + window + "&format=csv")
+        .putHeader("Accept-Encoding", "br;q=1, gzip;q=0.5").bearerTokenAuthentication(viewerA).send());
+    assertThat(zipped.getHeader("Content-Encoding")).isEqualTo("gzip");
+    assertThat(zipped.getHeader("Vary")).isEqualTo("Accept-Encoding");
+    assertThat(zipped.body().length()).as("compressed").isLessThan(expected.size() * 100);
+    try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(
+        new java.io.ByteArrayInputStream(zipped.body().getBytes()))) {
+      List<String> rows = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+      assertThat(rows).hasSize(expected.size() + 1);
+      assertThat(rows.get(0)).startsWith("ts,tenant,");
+      assertThat(rows.get(expected.size())).contains(expected.get(expected.size() - 1));
+    }
+    HttpResponse<Buffer> refused = Await.result(http.get(server.actualPort(), "127.0.0.1",
+            "/v1/tenants/" + tenantA + "/logs?" + window).putHeader("Accept-Encoding", "gzip;q=0")
+        .bearerTokenAuthentication(viewerA).send());
+    assertThat(refused.getHeader("Content-Encoding")).as("gzip;q=0 refuses gzip").isNull();
+    assertThat(paths(refused)).hasSize(expected.size());
+  }
+
+  private HttpResponse<Buffer> putSettings(String tenant, String key, String json) {
+    return Await.result(http.put(server.actualPort(), "127.0.0.1", "/v1/tenants/" + tenant + "/log-settings")
+        .bearerTokenAuthentication(key).putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(json)));
+  }
+
+  @Test
+  void eachTenantsHourFilesAreErasedPerItsOwnRetention() throws Exception {
+    String adminA = TestCredentials.apiKey(store, tenantA, TenantRole.ADMIN);
+    HttpResponse<Buffer> initial = Await.result(http.get(server.actualPort(), "127.0.0.1",
+        "/v1/tenants/" + tenantA + "/log-settings").bearerTokenAuthentication(viewerA).send());
+    assertThat(initial.bodyAsJsonObject()).isEqualTo(new JsonObject().put("retention", "30d").put("default", true));
+    HttpResponse<Buffer> set = putSettings(tenantA, adminA, "{\"retention\": \"2d\"}");
+    assertThat(set.statusCode()).as(set.bodyAsString()).isEqualTo(200);
+    assertThat(set.bodyAsJsonObject()).isEqualTo(new JsonObject().put("retention", "2d").put("default", false));
+    assertThat(putSettings(tenantA, viewerA, "{\"retention\": \"9d\"}").statusCode()).as("a viewer").isEqualTo(403);
+
+    send(List.of(record(tenantA, T0, "www", 200, "hit", "/a-old", "ua"),
+        record(tenantA, T0.plus(Duration.ofDays(4)), "www", 200, "hit", "/a-recent", "ua"),
+        record(tenantB, T0, "www", 200, "hit", "/b-old", "ua")));
+    assertThat(segments(tenantA)).hasSize(2);
+    clock.set(T0.plus(Duration.ofDays(5)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (segments(tenantA).size() > 1 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(segments(tenantA)).as("tenant A keeps 2 days").extracting(p -> p.getFileName().toString())
+        .containsExactly("2026120510.ndjson.gz");
+    assertThat(segments(tenantB)).as("tenant B keeps the default 30 days").hasSize(1);
+  }
+
+  @Test
+  void aRetentionBelowOneDayAbove400DaysOrNotInWholeDaysIsRefusedNamingTheField() {
+    String adminA = TestCredentials.apiKey(store, tenantA, TenantRole.ADMIN);
+    for (String bad : List.of("\"401d\"", "\"0d\"", "\"36h\"", "\"soon\"", "30")) {
+      HttpResponse<Buffer> r = putSettings(tenantA, adminA, "{\"retention\": " + bad + "}");
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(r.getHeader("Content-Type")).startsWith("application/problem+json");
+      assertThat(r.bodyAsString()).as(bad).contains("retention");
+    }
+    assertThat(putSettings(tenantA, adminA, "{\"retention\": \"400d\"}").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> back = putSettings(tenantA, adminA, "{\"retention\": null}");
+    assertThat(back.bodyAsJsonObject()).isEqualTo(new JsonObject().put("retention", "30d").put("default", true));
+  }
+
+  @Test
+  void aLoggingInstanceUnseenForLongerThanAnyRetentionLeavesTheRegistrySoNoDownloadNamesIt() throws Exception {
+    Instant now = clock.instant();
+    Await.result(store.logSinks().instanceSeen("li-long-gone", now.minus(Duration.ofDays(402))));
+    Await.result(store.logSinks().instanceSeen("li-last-month", now.minus(Duration.ofDays(40))));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (Await.result(store.logSinks().instances()).containsKey("li-long-gone") && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(Await.result(store.logSinks().instances())).doesNotContainKey("li-long-gone")
+        .containsKey("li-last-month");
+    // li-last-month may hold records of 40 days ago: a download of them names it
+    send(List.of(record(tenantA, now.minus(Duration.ofDays(40)), "www", 200, "hit", "/old", "ua")));
+    HttpResponse<Buffer> r = logs(tenantA, viewerA, range(now.minus(Duration.ofDays(41)), now.minus(Duration.ofDays(39))));
+    assertThat(r.getHeader("Kasoku-Log-Missing")).isEqualTo("li-last-month");
+    assertThat(r.bodyAsString().lines().toList()).last().asString().contains("\"missingInstances\":[\"li-last-month\"]");
+    HttpResponse<Buffer> recent = logs(tenantA, viewerA, range(now.minus(Duration.ofDays(2)), now));
+    assertThat(recent.getHeader("Kasoku-Log-Missing")).as("not for a range after it was last seen").isNull();
+  }
 }

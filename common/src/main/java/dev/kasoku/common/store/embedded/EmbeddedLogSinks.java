@@ -3,7 +3,10 @@ package dev.kasoku.common.store.embedded;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.store.LogSinkStore;
 import io.vertx.core.Future;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -14,13 +17,18 @@ import org.h2.mvstore.MVMap;
  * {@code t:<tenant>:logSinks} (key {@value #LIST} → the list JSON, {@code id:<sinkId>} → "" for each
  * listed sink) and {@code t:<tenant>:logSinkCursors} ({@code <sinkId>/<instance>} → cursor JSON). The
  * store's single thread makes each operation atomic; the change epoch is the meta counter
- * {@value #EPOCH}.
+ * {@value #EPOCH}. The logging instances are the platform map {@value #INSTANCES} (id → epoch
+ * millisecond last seen); a tenant's log retention is {@code t:<tenant>:logSettings}
+ * ({@value #RETENTION} → days).
  */
 final class EmbeddedLogSinks implements LogSinkStore {
   static final String SINKS = "logSinks";
   static final String CURSORS = "logSinkCursors";
   static final String LIST = "list";
   static final String EPOCH = "logSinksEpoch";
+  static final String INSTANCES = "g:logInstances";
+  static final String SETTINGS = "logSettings";
+  static final String RETENTION = "retentionDays";
   private static final String ID = "id:";
   private final EmbeddedStore db;
 
@@ -122,5 +130,61 @@ final class EmbeddedLogSinks implements LogSinkStore {
   boolean hasSinks(String tenant) {
     MVMap<String, String> sinks = db.existing(EmbeddedStore.tenantMap(tenant, SINKS));
     return sinks != null && sinks.containsKey(LIST);
+  }
+
+  @Override
+  public Future<Void> instanceSeen(String instance, Instant at) {
+    Ids.requireValid(instance);
+    return db.write(() -> {
+      db.<String, Long>map(INSTANCES).put(instance, at.toEpochMilli());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Map<String, Instant>> instances() {
+    return db.read(() -> {
+      Map<String, Instant> out = new TreeMap<>();
+      MVMap<String, Long> all = db.existing(INSTANCES);
+      if (all != null) {
+        all.forEach((id, at) -> out.put(id, Instant.ofEpochMilli(at)));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Void> forgetInstance(String instance) {
+    Ids.requireValid(instance);
+    return db.write(() -> {
+      MVMap<String, Long> all = db.existing(INSTANCES);
+      if (all != null) {
+        all.remove(instance);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Optional<Integer>> logRetentionDays(String tenant) {
+    Ids.requireValid(tenant);
+    return db.read(() -> {
+      MVMap<String, String> settings = db.existing(EmbeddedStore.tenantMap(tenant, SETTINGS));
+      String days = settings == null ? null : settings.get(RETENTION);
+      return Optional.ofNullable(days == null ? null : Integer.valueOf(days));
+    });
+  }
+
+  @Override
+  public Future<Void> putLogRetentionDays(String tenant, Integer days) {
+    Ids.requireValid(tenant);
+    return db.write(() -> {
+      if (days == null) {
+        db.dropMap(EmbeddedStore.tenantMap(tenant, SETTINGS));
+      } else {
+        db.<String, String>map(EmbeddedStore.tenantMap(tenant, SETTINGS)).put(RETENTION, Integer.toString(days));
+      }
+      return null;
+    });
   }
 }

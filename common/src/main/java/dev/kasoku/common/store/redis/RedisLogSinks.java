@@ -9,7 +9,9 @@ import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.store.LogSinkStore;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +21,9 @@ import java.util.Optional;
  * ids) and {@code ...:logsinks:cursors} (hash {@code <sinkId>/<instance>} → cursor JSON); the
  * platform keys {@code <root>:logsinks:tenants} (set of tenants with sinks, so a logging instance
  * finds them without scanning the key space) and {@code <root>:logsinks:epoch}. Replacing a list
- * and writing a cursor are each one script, so both are atomic with respect to each other.
+ * and writing a cursor are each one script, so both are atomic with respect to each other. The
+ * logging instances are the platform hash {@code <root>:loginstances} (id → epoch millisecond last
+ * seen); a tenant's log retention is {@code <root>:t:<tenant>:logs:retention} (days).
  */
 final class RedisLogSinks implements LogSinkStore {
   static final String LIST = "logsinks";
@@ -27,6 +31,8 @@ final class RedisLogSinks implements LogSinkStore {
   static final String CURSORS = "logsinks:cursors";
   static final String TENANTS = "logsinks:tenants";
   static final String EPOCH = "logsinks:epoch";
+  static final String INSTANCES = "loginstances";
+  static final String RETENTION = "logs:retention";
 
   private static final LuaScript PUT = new LuaScript("""
       -- KEYS[1] list, KEYS[2] ids, KEYS[3] cursors, KEYS[4] tenants, KEYS[5] epoch
@@ -110,5 +116,37 @@ final class RedisLogSinks implements LogSinkStore {
       }
       return out;
     });
+  }
+
+  @Override
+  public Future<Void> instanceSeen(String instance, Instant at) {
+    return store.send(cmd(Command.HSET, store.key(INSTANCES), Ids.requireValid(instance), at.toEpochMilli()))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Map<String, Instant>> instances() {
+    return store.send(cmd(Command.HGETALL, store.key(INSTANCES))).map(r -> {
+      Map<String, Instant> out = new TreeMap<>();
+      hash(r).forEach((id, at) -> out.put(id, Instant.ofEpochMilli(Long.parseLong(at))));
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Void> forgetInstance(String instance) {
+    return store.send(cmd(Command.HDEL, store.key(INSTANCES), Ids.requireValid(instance))).mapEmpty();
+  }
+
+  @Override
+  public Future<Optional<Integer>> logRetentionDays(String tenant) {
+    return store.send(cmd(Command.GET, store.tenantKey(tenant, RETENTION)))
+        .map(r -> Optional.ofNullable(str(r)).map(Integer::valueOf));
+  }
+
+  @Override
+  public Future<Void> putLogRetentionDays(String tenant, Integer days) {
+    return (days == null ? store.send(cmd(Command.DEL, store.tenantKey(tenant, RETENTION)))
+        : store.send(cmd(Command.SET, store.tenantKey(tenant, RETENTION), days))).mapEmpty();
   }
 }

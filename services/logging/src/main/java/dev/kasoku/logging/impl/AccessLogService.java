@@ -2,7 +2,8 @@ package dev.kasoku.logging.impl;
 
 import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
-import dev.kasoku.common.http.Replies;
+import dev.kasoku.common.bus.Messages.LogRangeChunk;
+import dev.kasoku.common.bus.Messages.LogRangeQuery;
 import dev.kasoku.common.json.Json;
 import dev.kasoku.logging.segment.SegmentFile;
 import io.micrometer.core.instrument.Counter;
@@ -10,15 +11,18 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Iterator;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Stored access logs of this logging instance: intake of the edges' batches, downloads, retention
@@ -29,9 +33,9 @@ import java.util.Iterator;
  * (the single thread keeps their order): an ordered task belongs to the caller's context, and Vert.x
  * interrupts it when that context closes, which would close the segment file's channel mid-write.
  * Downloads read on another
- * executor, so a large download never delays intake, and stream block by block: a download holds one
- * block in memory, and waits while the client's connection is full (back-pressure), whatever the
- * size of the range.
+ * executor, so a large download never delays intake: each step of a download ({@link #range}) reads
+ * a bounded run of blocks from a position the step is given, so this instance keeps no state for a
+ * download another instance gathers.
  *
  * <p><b>Resends.</b> An edge sends a batch again when its acknowledgement does not come; a resend of
  * a batch this instance already stored (same node, stream and seq: {@link BatchDedupe}) is answered
@@ -39,8 +43,6 @@ import java.util.Iterator;
  * {@code kasoku_log_duplicate_batches_total}).
  */
 public final class AccessLogService {
-  /** How much formatted output one read step produces before it is written to the client. */
-  static final int CHUNK_BYTES = 64 * 1024;
   public static final String DUPLICATES_METER = "kasoku.log.duplicate.batches";
   private final Vertx vertx;
   private final AccessLogStore store;
@@ -85,9 +87,22 @@ public final class AccessLogService {
     }, false);
   }
 
-  /** Deletes the files older than the retention; completes with how many. */
-  public Future<Integer> sweep(Duration retention) {
-    return writer.executeBlocking(() -> store.sweep(clock.instant().minus(retention)), false);
+  /** The tenants that have stored logs on this instance. */
+  public Future<List<String>> tenants() {
+    return readers.executeBlocking(store::tenants, false);
+  }
+
+  /**
+   * Deletes each tenant's hour files older than its retention ({@code retentionByTenant}, or
+   * {@code otherwise}); completes with how many.
+   */
+  public Future<Integer> sweep(Map<String, Duration> retentionByTenant, Duration otherwise) {
+    return writer.executeBlocking(() -> {
+      Instant now = clock.instant();
+      Map<String, Instant> before = new HashMap<>();
+      retentionByTenant.forEach((t, r) -> before.put(t, now.minus(r)));
+      return store.sweep(before, now.minus(otherwise));
+    }, false);
   }
 
   /** Erases the tenant's stored logs (overwritten, then deleted). */
@@ -103,99 +118,86 @@ public final class AccessLogService {
     }, false).eventually(() -> Future.all(writer.close(), readers.close()));
   }
 
-  /** Streams the tenant's records that the query selects, in storage order, hour by hour. */
-  public void download(RoutingContext rc, String tenant, LogQuery query) {
-    readers.executeBlocking(() -> store.files(tenant, query.from(), query.to()), false).onSuccess(files -> {
-      HttpServerResponse resp = rc.response().setChunked(true).setStatusCode(200)
-          .putHeader("Content-Type", query.format().contentType)
-          .putHeader(Replies.CACHE_CONTROL, Replies.NO_STORE);
-      if (query.header() != null) {
-        resp.write(query.header());
-      }
-      new Download(resp, files.iterator(), query).step();
-    }).onFailure(rc::fail);
+  /**
+   * Streams the tenant's records that the query selects, gathered from this instance ({@code self})
+   * and every registered instance that may hold some of them, merged by time
+   * ({@link GatheredDownload}); gzip-compressed when the request's Accept-Encoding allows it.
+   *
+   * @param registered the logging instances of the store's registry, each with when it was last seen
+   * @param heartbeat how often instances renew their registration
+   */
+  public void download(RoutingContext rc, String tenant, LogQuery query, Map<String, Instant> registered,
+                       Duration heartbeat, String self) {
+    List<String> instances = GatheredDownload.instancesFor(registered, query.from(), heartbeat, self);
+    boolean gzip = GatheredDownload.acceptsGzip(rc.request().getHeader("Accept-Encoding"));
+    new GatheredDownload(vertx, readers, rc, tenant, query, instances, gzip).start();
   }
 
-  /** One download's state: the files left, the open cursor; advanced one chunk per step. */
-  private final class Download {
-    private final HttpServerResponse resp;
-    private final Iterator<Path> files;
-    private final LogQuery query;
-    private SegmentFile.Cursor cursor;
-    private volatile boolean gone;
+  /**
+   * This instance's answer to one step of a gathered download: about {@code q.maxBytes()} of the
+   * tenant's formatted lines from the position the query carries, read on a reader thread.
+   */
+  public Future<LogRangeChunk> range(String instance, LogRangeQuery q) {
+    return readers.executeBlocking(() -> readRange(instance, q), false);
+  }
 
-    Download(HttpServerResponse resp, Iterator<Path> files, LogQuery query) {
-      this.resp = resp;
-      this.files = files;
-      this.query = query;
-      resp.closeHandler(v -> gone = true);
-    }
-
-    void step() {
-      readers.executeBlocking(this::nextChunk, false).onSuccess(chunk -> {
-        if (chunk == null || gone) {
-          closeCursor();
-          if (!gone) {
-            resp.end();
-          }
-          return;
-        }
-        resp.write(chunk);
-        if (resp.writeQueueFull()) {
-          resp.drainHandler(v -> step());
-        } else {
-          step();
-        }
-      }).onFailure(e -> {
-        closeCursor();
-        // the status is sent: cut the connection so the client sees an incomplete answer, not a short one
-        resp.reset();
-      });
-    }
-
-    /** The next chunk of formatted output, or null when every file is read. */
-    private String nextChunk() throws IOException {
-      StringBuilder out = new StringBuilder(CHUNK_BYTES + 4096);
-      while (out.length() < CHUNK_BYTES && !gone) {
-        if (cursor == null) {
-          if (!files.hasNext()) {
-            break;
-          }
-          cursor = new SegmentFile.Cursor(files.next());
-        }
-        byte[] block = cursor.next();
-        if (block == null) {
-          closeCursor();
-          continue;
-        }
-        String text = new String(block, StandardCharsets.UTF_8);
-        for (int start = 0, end; start < text.length(); start = end + 1) {
-          end = text.indexOf('\n', start);
-          if (end < 0) {
-            end = text.length();
-          }
-          String line = text.substring(start, end);
-          if (!line.isEmpty()) {
-            AccessLogRecord r = Json.decode(line, AccessLogRecord.class);
-            if (query.matches(r)) {
-              out.append(query.line(r, line));
-            }
-          }
-        }
+  private LogRangeChunk readRange(String instance, LogRangeQuery q) throws IOException {
+    LogQuery query = LogQuery.of(q);
+    List<Path> files = store.files(q.tenant(), q.from(), q.to());
+    List<String> lines = new ArrayList<>();
+    List<Long> ts = new ArrayList<>();
+    int i = 0;
+    long pos = 0;
+    if (q.hour() != null) {
+      while (i < files.size() && hourName(files.get(i)).compareTo(q.hour()) < 0) {
+        i++;
       }
-      return out.length() == 0 ? null : out.toString();
+      if (i < files.size() && hourName(files.get(i)).equals(q.hour())) {
+        pos = q.position();
+      }
     }
+    long bytes = 0;
+    for (; i < files.size(); i++, pos = 0) {
+      try (SegmentFile.Cursor cursor = new SegmentFile.Cursor(files.get(i), pos, false)) {
+        for (byte[] block = cursor.next(); block != null; block = cursor.next()) {
+          bytes += select(block, q.tenant(), query, lines, ts);
+          if (bytes >= q.maxBytes()) {
+            return new LogRangeChunk(instance, lines, ts, hourName(files.get(i)), cursor.position(), false);
+          }
+        }
+      } catch (NoSuchFileException e) {
+        // erased meanwhile (retention or tenant erasure): nothing left to read in it
+      }
+    }
+    return new LogRangeChunk(instance, lines, ts, null, 0, true);
+  }
 
-    private void closeCursor() {
-      if (cursor != null) {
-        try {
-          cursor.close();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        } finally {
-          cursor = null;
+  /** Adds the block's selected records, formatted, to {@code lines}; returns the characters added. */
+  private static long select(byte[] block, String tenant, LogQuery query, List<String> lines, List<Long> ts) {
+    String text = new String(block, StandardCharsets.UTF_8);
+    long added = 0;
+    for (int start = 0, end; start < text.length(); start = end + 1) {
+      end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = text.length();
+      }
+      String line = text.substring(start, end);
+      if (!line.isEmpty()) {
+        AccessLogRecord r = Json.decode(line, AccessLogRecord.class);
+        // a tenant's directory holds its records only; checked again so no other line can leak
+        if (tenant.equals(r.tenant()) && query.matches(r)) {
+          String out = query.line(r, line);
+          lines.add(out);
+          ts.add(r.ts().toEpochMilli());
+          added += out.length();
         }
       }
     }
+    return added;
+  }
+
+  private static String hourName(Path segment) {
+    String name = segment.getFileName().toString();
+    return name.substring(0, name.indexOf('.'));
   }
 }

@@ -134,14 +134,35 @@ public final class AccessLogStore implements AutoCloseable {
     return out;
   }
 
-  /** Deletes segment files whose whole hour is older than {@code before}; returns how many. */
-  public int sweep(Instant before) throws IOException {
+  /** The tenants that have a directory here, in id order. Reads the directory only. */
+  public List<String> tenants() throws IOException {
+    List<String> out = new ArrayList<>();
+    if (!Files.isDirectory(root)) {
+      return out;
+    }
+    try (DirectoryStream<Path> tenants = Files.newDirectoryStream(root, Files::isDirectory)) {
+      for (Path tenant : tenants) {
+        if (Ids.isValid(tenant.getFileName().toString())) {
+          out.add(tenant.getFileName().toString());
+        }
+      }
+    }
+    out.sort(String::compareTo);
+    return out;
+  }
+
+  /**
+   * Deletes the segment files whose whole hour is older than their tenant's cutoff
+   * ({@code beforeByTenant}, or {@code otherwise} for a tenant it does not name); returns how many.
+   */
+  public int sweep(Map<String, Instant> beforeByTenant, Instant otherwise) throws IOException {
     int deleted = 0;
     if (!Files.isDirectory(root)) {
       return 0;
     }
     try (DirectoryStream<Path> tenants = Files.newDirectoryStream(root, Files::isDirectory)) {
       for (Path tenant : tenants) {
+        Instant before = beforeByTenant.getOrDefault(tenant.getFileName().toString(), otherwise);
         try (DirectoryStream<Path> segments = Files.newDirectoryStream(tenant, "*" + SUFFIX)) {
           for (Path segment : segments) {
             Instant hour = hourOf(segment);

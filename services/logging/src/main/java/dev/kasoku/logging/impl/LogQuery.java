@@ -1,6 +1,7 @@
 package dev.kasoku.logging.impl;
 
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
+import dev.kasoku.common.bus.Messages.LogRangeQuery;
 import dev.kasoku.common.http.ApiException;
 import io.vertx.core.MultiMap;
 import java.time.Duration;
@@ -81,6 +82,18 @@ public record LogQuery(Instant from, Instant to, String site, List<String> statu
     }
     String site = params.get("site");
     return new LogQuery(from, to, site == null || site.isEmpty() ? null : site, statuses, cache, format);
+  }
+
+  /** This query as one step of a gathered download: from the start of the range. */
+  public LogRangeQuery toRange(String tenant, int maxBytes) {
+    return new LogRangeQuery(tenant, from, to, site, statuses,
+        List.copyOf(cacheStatuses), format.name().toLowerCase(Locale.ROOT), null, 0, maxBytes);
+  }
+
+  /** The query a {@link LogRangeQuery} carries (built by {@link #toRange}). */
+  public static LogQuery of(LogRangeQuery q) {
+    return new LogQuery(q.from(), q.to(), q.site(), q.statuses(), new java.util.TreeSet<>(q.cacheStatuses()),
+        Format.valueOf(q.format().toUpperCase(Locale.ROOT)));
   }
 
   /** Whether a stored record is part of the answer. */

@@ -14,13 +14,13 @@ import java.nio.file.StandardCopyOption;
  * stored itself, from its own files, so its cursors go with its volume, whatever the process or pod
  * is called after a restart.
  */
-final class InstanceId {
+public final class InstanceId {
   static final String FILE = "instance-id";
 
   private InstanceId() {}
 
   /** Reads the id of {@code logDir}, creating it durably when absent. Blocking. */
-  static String of(Path logDir) throws IOException {
+  public static String of(Path logDir) throws IOException {
     Files.createDirectories(logDir);
     Path file = logDir.resolve(FILE);
     if (Files.exists(file)) {

@@ -44,9 +44,13 @@ import java.util.zip.CRC32;
  * while more than {@code maxLagBytes} of stored bytes are behind the cursor. Every skip is counted
  * with the window it covered; the shipper announces it in the tenant's feed.
  *
- * <p><b>Cost.</b> Every block is inflated twice per sink, once to count its lines and once to ship
- * them; the count of a backlog (after a restart) is spread over rounds of at most
- * {@link #COUNT_BUDGET_BYTES}, and a round ships only counted blocks. Filters, fields and sampling
+ * <p><b>Cost.</b> A block is inflated once per sink in the steady state: the count keeps the blocks
+ * it inflated (up to {@link #REUSE_BYTES} of them per round) and the read of the same round ships
+ * from those instead of inflating them again. Past that bound (a backlog after a restart, whose
+ * count is spread over rounds of at most {@link #COUNT_BUDGET_BYTES}), and when a batch is read
+ * again after the receiver refused it, a block is inflated again; a round ships only counted
+ * blocks. The kept blocks are dropped at the end of the round, so they cost memory only while it
+ * runs. Filters, fields and sampling
  * parse each record's JSON; a sink that takes every record whole ships the stored lines as they are.
  *
  * <p>Blocking (file I/O): called from one worker at a time, by its shipper only; not thread-safe.
@@ -59,6 +63,8 @@ final class SinkReader {
   static final int MAX_SCAN_LINES = 200_000;
   /** Stored bytes counted in one round at most (the first rounds after a restart count the backlog). */
   static final long COUNT_BUDGET_BYTES = 64L << 20;
+  /** Inflated bytes the count of a round keeps for the read of the same round at most. */
+  static final long REUSE_BYTES = 4L << 20;
 
   private final Path root;
   private final String tenant;
@@ -67,6 +73,10 @@ final class SinkReader {
   /** Records of requests before this predate the sink: read past, neither shipped nor skipped. */
   private final Instant notBefore;
   private String floor;
+  /** Inflated bytes kept in the files' {@link FileState#inflated} this round. */
+  private long kept;
+  /** Blocks inflated since this reader was made (what the reuse saves shows here). */
+  private long inflations;
 
   /** Where the reader is in one file. */
   private static final class FileState {
@@ -78,6 +88,8 @@ final class SinkReader {
     /** Lines in [offset, countedTo) not yet accepted. */
     long pending;
     long size;
+    /** Blocks the count of this round inflated, by the position the count read them from. */
+    final Map<Long, Inflated> inflated = new HashMap<>();
 
     FileState(Path path, long offset, int line) {
       this.path = path;
@@ -87,6 +99,9 @@ final class SinkReader {
       this.pending = -line;
     }
   }
+
+  /** A block's data as the count inflated it, and the position after it. */
+  private record Inflated(byte[] data, long end) {}
 
   /** Records given up in a round, for the notification. */
   record Skip(long records, Instant from, Instant to, String reason) {}
@@ -171,7 +186,17 @@ final class SinkReader {
     Instant cutoff = now.minus(sink.maxLagValue());
     skipOlderThan(cutoff, skips);
     skipBeyondBytes(skips);
-    return read(cutoff, skips);
+    try {
+      return read(cutoff, skips);
+    } finally {
+      files.values().forEach(f -> f.inflated.clear());
+      kept = 0;
+    }
+  }
+
+  /** Blocks this reader inflated so far, to count and to read. */
+  long inflatedBlocks() {
+    return inflations;
   }
 
   /** Records and stored bytes behind the cursor, as of the last round. */
@@ -258,8 +283,13 @@ final class SinkReader {
           if (block == null) {
             break;
           }
+          inflations++;
           f.pending += lines(block);
           budget -= c.position() - at;
+          if (kept + block.length <= REUSE_BYTES) {
+            f.inflated.put(at, new Inflated(block, c.position()));
+            kept += block.length;
+          }
         }
         f.countedTo = c.position();
       } catch (NoSuchFileException removed) {
@@ -384,13 +414,30 @@ final class SinkReader {
         continue;
       }
       long used = 0;
-      try (SegmentFile.Cursor c = new SegmentFile.Cursor(f.path, f.offset, true)) {
+      SegmentFile.Cursor c = null;
+      try {
         int drop = f.line;
-        while (c.position() < f.countedTo) {
-          long blockAt = c.position();
-          byte[] block = c.next();
-          if (block == null) {
-            break;
+        long pos = f.offset;
+        while (pos < f.countedTo) {
+          long blockAt = pos;
+          byte[] block;
+          Inflated reuse = f.inflated.get(blockAt);
+          if (reuse != null) {
+            block = reuse.data();
+            pos = reuse.end();
+          } else {
+            if (c == null || c.position() != pos) {
+              if (c != null) {
+                c.close();
+              }
+              c = new SegmentFile.Cursor(f.path, pos, true);
+            }
+            block = c.next();
+            if (block == null) {
+              break;
+            }
+            inflations++;
+            pos = c.position();
           }
           String text = new String(block, StandardCharsets.UTF_8);
           int index = 0;
@@ -437,10 +484,14 @@ final class SinkReader {
             }
           }
           drop = 0;
-          next.put(hour, new SinkCursor.Position(c.position(), 0));
+          next.put(hour, new SinkCursor.Position(pos, 0));
         }
       } catch (NoSuchFileException removed) {
         continue;
+      } finally {
+        if (c != null) {
+          c.close();
+        }
       }
       consumed.put(hour, used);
     }
