@@ -11,6 +11,8 @@ import dev.kasoku.cacheedge.policy.CanonicalRequest;
 import dev.kasoku.cacheedge.policy.Conditionals;
 import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.Headers;
+import dev.kasoku.cacheedge.policy.Invalidation;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.MalformedRequestException;
 import dev.kasoku.cacheedge.policy.Ranges;
 import dev.kasoku.cacheedge.policy.Storability;
@@ -37,7 +39,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.lang.System.Logger.Level;
-import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -303,7 +304,7 @@ final class EdgeRequest {
       missKind = CacheStatus.Fwd.VARY_MISS;
       return Step.MISS;
     }
-    lookupKey = StoredObject.fullKey(primary, secondary);
+    lookupKey = KeyFormat.full(primary, secondary);
     StoredObject o = storage.get(lookupKey);
     if (o == null || !o.body().tryRetain()) {
       missKind = vary == null ? CacheStatus.Fwd.URI_MISS : CacheStatus.Fwd.VARY_MISS;
@@ -654,42 +655,10 @@ final class EdgeRequest {
   private Freshness pendingFreshness;
   private TargetedControls pendingControls;
 
-  /** RFC 9111 §4.4: a successful unsafe method invalidates the URL and its Location/Content-Location. */
+  /** RFC 9111 §4.4: a successful unsafe method invalidates the URL and its same-origin references. */
   private void invalidateAfterUnsafe(OriginResponse r) {
-    String m = canon.method();
-    if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") || m.equals("TRACE")) {
-      return;
-    }
-    int s = r.statusCode();
-    if (s < 200 || s >= 400) {
-      return;
-    }
-    storage.invalidate(new Selection.Key(site.tenant(), canon.getKey()), false);
-    for (String name : new String[] {"location", "content-location"}) {
-      String v = r.headers().get(name);
-      if (v == null) {
-        continue;
-      }
-      try {
-        URI u = URI.create(v.trim());
-        String target;
-        if (u.isAbsolute()) {
-          String h = u.getRawAuthority() == null ? null : CacheKey.normalizeHost(u.getRawAuthority(), "https".equalsIgnoreCase(u.getScheme()));
-          if (h == null || !h.equals(hostNorm)) {
-            continue; // another host: not ours to invalidate (§4.4)
-          }
-          target = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
-              + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
-        } else if (v.startsWith("/")) {
-          target = v.trim();
-        } else {
-          continue;
-        }
-        CanonicalRequest c = CacheKey.canonicalize(site.compiled(), "GET", hostNorm, target);
-        storage.invalidate(new Selection.Key(site.tenant(), c.primaryKey()), false);
-      } catch (RuntimeException ignored) {
-        // an unparsable Location invalidates nothing
-      }
+    for (String key : Invalidation.keysToInvalidate(site.compiled(), canon, req.isSSL(), r.statusCode(), r.headers())) {
+      storage.invalidate(new Selection.Key(site.tenant(), key), false);
     }
   }
 

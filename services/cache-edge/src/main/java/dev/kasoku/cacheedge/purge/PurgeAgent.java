@@ -18,6 +18,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -321,51 +322,16 @@ public final class PurgeAgent extends VerticleBase {
    */
   private void apply(String id, long seq, String tenant, PurgeScope scope, List<String> targets, boolean soft,
                      Instant acceptedAt) {
-    Set<String> keys = new LinkedHashSet<>();
-    if (scope == PurgeScope.URL) {
-      for (String target : targets) {
-        int slash = target.indexOf('/');
-        if (slash > 0) {
-          keys.addAll(urlKeys.primaryKeys(tenant, target.substring(0, slash), target.substring(slash)));
-        }
-      }
-    }
+    List<Selection> selections = selections(tenant, scope, targets);
     long started = System.nanoTime();
-    guard.applied(tenant, scope, targets, keys, soft);
+    guard.applied(selections, soft);
     long affected = 0;
-    switch (scope) {
-      case URL -> {
-        for (String key : keys) {
-          affected += storage.invalidate(new Selection.Key(tenant, key), soft);
-        }
+    if (scope == PurgeScope.ALL && !soft) {
+      storage.bumpGeneration(tenant); // O(1): every object of an older generation is gone for lookups
+    } else {
+      for (Selection s : selections) {
+        affected += storage.invalidate(s, soft);
       }
-      case PREFIX -> {
-        for (String target : targets) {
-          int slash = target.indexOf('/');
-          if (slash > 0) {
-            affected += storage.invalidate(
-                new Selection.Prefix(tenant, target.substring(0, slash), target.substring(slash)), soft);
-          }
-        }
-      }
-      case TAG -> {
-        for (String tag : targets) {
-          affected += storage.invalidate(new Selection.Tag(tenant, tag), soft);
-        }
-      }
-      case HOST -> {
-        for (String host : targets) {
-          affected += storage.invalidate(new Selection.Host(tenant, host), soft);
-        }
-      }
-      case ALL -> {
-        if (soft) {
-          affected = storage.invalidate(new Selection.Tenant(tenant), true);
-        } else {
-          storage.bumpGeneration(tenant);
-        }
-      }
-      default -> throw new IllegalStateException(scope.name());
     }
     long tookNanos = System.nanoTime() - started;
     long tookMs = TimeUnit.NANOSECONDS.toMillis(tookNanos);
@@ -382,6 +348,36 @@ public final class PurgeAgent extends VerticleBase {
     lastAppliedSeq = Math.max(lastAppliedSeq, seq);
     Addresses.PURGE_ACK.publish(vertx.eventBus(), new PurgeAck(id, node, affected));
     reclaimSoon();
+  }
+
+  /** What a purge selects; each URL or prefix target is split into host and path here, once. */
+  private List<Selection> selections(String tenant, PurgeScope scope, List<String> targets) {
+    List<Selection> out = new ArrayList<>(targets.size());
+    switch (scope) {
+      case URL -> {
+        Set<String> keys = new LinkedHashSet<>();
+        for (String target : targets) {
+          PurgeTarget t = PurgeTarget.parse(target);
+          if (t != null) {
+            keys.addAll(urlKeys.primaryKeys(tenant, t.host(), t.path()));
+          }
+        }
+        keys.forEach(k -> out.add(new Selection.Key(tenant, k)));
+      }
+      case PREFIX -> {
+        for (String target : targets) {
+          PurgeTarget t = PurgeTarget.parse(target);
+          if (t != null) {
+            out.add(new Selection.Prefix(tenant, t.host(), t.path()));
+          }
+        }
+      }
+      case TAG -> targets.forEach(tag -> out.add(new Selection.Tag(tenant, tag)));
+      case HOST -> targets.forEach(host -> out.add(new Selection.Host(tenant, host)));
+      case ALL -> out.add(new Selection.Tenant(tenant));
+      default -> throw new IllegalStateException(scope.name());
+    }
+    return out;
   }
 
   /** Starts reclaim steps unless they are running or there is nothing to reclaim. */

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.ArrayDeque;
@@ -299,7 +300,7 @@ public final class MemoryStorage implements Storage {
       varies.compute(object.primaryKey(), (pk, e) -> {
         if (e == null || !e.sameFields(object.vary())) {
           if (e != null) {
-            e.secondaries.forEach(s -> pushedOut.add(StoredObject.fullKey(pk, s)));
+            e.secondaries.forEach(s -> pushedOut.add(KeyFormat.full(pk, s)));
           }
           e = new VaryEntry(object.vary());
         }
@@ -308,7 +309,7 @@ public final class MemoryStorage implements Storage {
         while (e.secondaries.size() > maxVariants) {
           String oldest = e.secondaries.iterator().next();
           e.secondaries.remove(oldest);
-          pushedOut.add(StoredObject.fullKey(pk, oldest));
+          pushedOut.add(KeyFormat.full(pk, oldest));
         }
         return e;
       });
@@ -411,21 +412,11 @@ public final class MemoryStorage implements Storage {
       keys.add(k.primaryKey());
       // read the variant set under the map's lock: put() mutates it inside compute()
       varies.computeIfPresent(k.primaryKey(), (pk, e) -> {
-        e.secondaries.forEach(s -> keys.add(StoredObject.fullKey(pk, s)));
+        e.secondaries.forEach(s -> keys.add(KeyFormat.full(pk, s)));
         return e;
       });
-    } else if (selection instanceof Selection.Prefix p) {
-      scan(keys, o -> {
-        if (!p.host().equals(o.host())) {
-          return false;
-        }
-        String path = o.path(); // cut from the key on each call
-        return path != null && path.startsWith(p.pathPrefix());
-      });
-    } else if (selection instanceof Selection.Host h) {
-      scan(keys, o -> h.host().equals(o.host()));
     } else {
-      scan(keys, o -> true);
+      scan(keys, selection::matches); // prefix, host, tenant: no index, a scan
     }
     int n = 0;
     for (String key : keys) {

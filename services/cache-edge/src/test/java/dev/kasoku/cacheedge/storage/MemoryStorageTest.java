@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kasoku.cacheedge.policy.CacheControl;
 import dev.kasoku.cacheedge.policy.CompiledSite;
 import dev.kasoku.cacheedge.policy.Freshness;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.TargetedControls;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.common.site.SiteConfig;
@@ -102,7 +103,7 @@ class MemoryStorageTest {
     List<String> present = new ArrayList<>();
     for (String lang : List.of("a", "b", "c", "d", "e")) {
       String sk = vary.secondaryKey(HttpHeaders.headers().add("Accept-Language", lang));
-      if (storage.get(StoredObject.fullKey("url", sk)) != null) {
+      if (storage.get(KeyFormat.full("url", sk)) != null) {
         present.add(lang);
       }
     }
