@@ -3,6 +3,7 @@ package dev.kasoku.cacheedge;
 import dev.kasoku.cacheedge.engine.EdgeRuntime;
 import dev.kasoku.cacheedge.engine.EdgeServerVerticle;
 import dev.kasoku.cacheedge.purge.EdgePurge;
+import dev.kasoku.cacheedge.purge.PurgeAgent;
 import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
 import dev.kasoku.cacheedge.storage.Selection;
@@ -25,6 +26,7 @@ import dev.kasoku.common.http.Health;
 import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
+import dev.kasoku.common.time.Ticker;
 import java.time.Clock;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -62,6 +64,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
   private final Store store;
   private final Health health;
   private final Clock clock;
+  private final Ticker ticker;
   private final EdgeSettings configured;
   /** Process config for the HTTPS listener (secret key, TLS port); null: no HTTPS listener. */
   private final KasokuConfig tlsConfig;
@@ -97,6 +100,13 @@ public final class CacheEdgeVerticle extends VerticleBase {
    * opened with the key derived from its secret) when {@code tlsConfig} is not null.
    */
   public CacheEdgeVerticle(Store store, Health health, Clock clock, EdgeSettings settings, KasokuConfig tlsConfig) {
+    this(store, health, clock, Ticker.system(), settings, tlsConfig);
+  }
+
+  /** @param ticker measures durations and deadlines (tests pass a fake one) */
+  public CacheEdgeVerticle(Store store, Health health, Clock clock, Ticker ticker, EdgeSettings settings,
+                           KasokuConfig tlsConfig) {
+    this.ticker = ticker;
     this.store = store;
     this.health = health;
     this.clock = clock;
@@ -107,13 +117,13 @@ public final class CacheEdgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     EdgeSettings s = configured;
-    purge = new EdgePurge(store.purgeLog(), clock, s.nodeId(),
-        new MemoryStorage(s.memoryBytes(), s.maxObjectBytes(), s.maxVariants()));
+    purge = new EdgePurge(store.purgeLog(), clock, ticker, s.nodeId(),
+        new MemoryStorage(s.memoryBytes(), s.maxObjectBytes(), s.maxVariants(), ticker), PurgeAgent.Settings.defaults());
     // every writer (request path, purge, config) goes through the purge-guarded storage
     Storage storage = purge.storage();
     SiteTable sites = new SiteTable(store.sites());
     MeterRegistry meterRegistry = Prometheus.registry(vertx);
-    runtime = new EdgeRuntime(s, storage, sites, clock, new LogShipping(s.nodeId(), s.logBufferBytes(), s.instances(),
+    runtime = new EdgeRuntime(s, storage, sites, clock, ticker, new LogShipping(s.nodeId(), s.logBufferBytes(), s.instances(),
         store.notifications(), clock, meterRegistry));
     registerMeters(meterRegistry, runtime);
     MessageConsumer<Messages.ConfigChanged> consumer = Addresses.CONFIG_CHANGED.consumer(vertx.eventBus(), m -> {

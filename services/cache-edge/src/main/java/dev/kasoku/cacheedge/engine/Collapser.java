@@ -66,10 +66,6 @@ public final class Collapser {
       }
     }
 
-    synchronized int waiting() {
-      return waiters.size();
-    }
-
     private synchronized boolean leave(Waiter w) {
       return waiters.remove(w);
     }
@@ -123,10 +119,5 @@ public final class Collapser {
   /** Requests that joined a flight as waiters instead of going to the origin themselves (since start). */
   public long collapsed() {
     return collapsed.sum();
-  }
-
-  /** Flights in progress (tests, metrics). */
-  public int inFlight() {
-    return flights.size();
   }
 }

@@ -95,7 +95,7 @@ final class EdgeRequest {
   private final HttpServerRequest req;
   private final HttpServerResponse resp;
   private final Context ctx;
-  private final long startNanos = System.nanoTime();
+  private final long startNanos;
 
   private EdgeSite site;
   private String hostNorm;
@@ -143,6 +143,7 @@ final class EdgeRequest {
     this.req = req;
     this.resp = req.response();
     this.ctx = edge.ctx();
+    this.startNanos = rt.ticker().read();
   }
 
   void run() {
@@ -445,7 +446,7 @@ final class EdgeRequest {
       return originFailed(new OriginException(OriginException.Kind.CONNECT, "site has no origin"));
     }
     requestTime = rt.clock().instant();
-    originStartNanos = System.nanoTime();
+    originStartNanos = rt.ticker().read();
     rt.originRequests().incrementAndGet();
     MultiMap h = OriginClients.newHeaders(req.version() == HttpVersion.HTTP_2);
     originRequestHeaders(h);
@@ -524,7 +525,7 @@ final class EdgeRequest {
 
   /** No response from the origin: stale-if-error when allowed, else 502/504. */
   private Step originFailed(OriginException e) {
-    originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
+    originMs = rt.ticker().millisSince(originStartNanos);
     edge.telemetry().originFailed(e.kind());
     discardWriter();
     landFlight(Collapser.Outcome.FETCH_YOURSELF);
@@ -571,7 +572,7 @@ final class EdgeRequest {
 
   private void onOriginResponse(OriginResponse r) {
     originResponse = r;
-    originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
+    originMs = rt.ticker().millisSince(originStartNanos);
     Instant responseTime = rt.clock().instant();
     int status = r.statusCode();
     rt.health().answered(origin, status);
@@ -1003,11 +1004,7 @@ final class EdgeRequest {
   /** Our own short text answers: 400/405/412/413/414/421/431/500/502/504. Never cached downstream. */
   private Step synth() {
     releaseStored();
-    if (!logStatus.equals("error") && synthStatus >= 500) {
-      logStatus = "error";
-    } else if (synthStatus < 500) {
-      logStatus = "error";
-    }
+    logStatus = "error"; // every synthetic answer is an error in the access log, whatever its status
     if (cacheStatus == null) {
       cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS).detail("synth");
     }
@@ -1101,7 +1098,7 @@ final class EdgeRequest {
       storedRetained = false;
       stored.body().release();
     }
-    long totalMs = (System.nanoTime() - startNanos) / 1_000_000;
+    long totalMs = rt.ticker().millisSince(startNanos);
     String reqId = req.headers().get(Headers.X_REQUEST_ID);
     if (reqId == null || reqId.length() > 128) {
       reqId = rt.settings().nodeId() + "-" + Long.toString(IDS.incrementAndGet(), 36);

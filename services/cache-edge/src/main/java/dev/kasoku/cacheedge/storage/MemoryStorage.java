@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.VaryKey;
+import dev.kasoku.common.time.Ticker;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -90,6 +91,7 @@ public final class MemoryStorage implements Storage {
   private final Cache<String, Entry> cache;
   private final Policy<String, Entry> policy;
   private final long budget;
+  private final Ticker ticker;
   private final long maxObject;
   private final int maxVariants;
   private final Map<String, VaryEntry> varies = new ConcurrentHashMap<>();
@@ -232,6 +234,12 @@ public final class MemoryStorage implements Storage {
   }
 
   public MemoryStorage(long budgetBytes, long maxObjectBytes, int maxVariants) {
+    this(budgetBytes, maxObjectBytes, maxVariants, Ticker.system());
+  }
+
+  /** @param ticker bounds the time a {@link #reclaim} step takes */
+  public MemoryStorage(long budgetBytes, long maxObjectBytes, int maxVariants, Ticker ticker) {
+    this.ticker = ticker;
     if (budgetBytes <= 0 || maxObjectBytes <= 0 || maxVariants <= 0) {
       throw new IllegalArgumentException("budget, max object size and max variants must be positive");
     }
@@ -485,14 +493,14 @@ public final class MemoryStorage implements Storage {
 
   @Override
   public synchronized boolean reclaim(int maxKeys, long maxNanos) {
-    long deadline = System.nanoTime() + maxNanos;
+    long deadline = ticker.read() + maxNanos;
     int done = 0;
     while (!reclaims.isEmpty() && done < maxKeys) {
       Reclaim r = reclaims.peekFirst();
       while (done < maxKeys && r.hasNext()) {
         reclaimKey(r.tagKey, r.next());
         done++;
-        if ((done & 15) == 0 && System.nanoTime() - deadline > 0) {
+        if ((done & 15) == 0 && ticker.read() - deadline > 0) {
           maxKeys = done;
         }
       }

@@ -9,9 +9,11 @@ import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.TargetedControls;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.common.site.SiteConfig;
+import dev.kasoku.common.testing.FakeTicker;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,6 +196,22 @@ class MemoryStorageTest {
       assertThat(storage.get("p" + i)).isNull();
     }
     assertThat(storage.get("untagged")).isNotNull();
+  }
+
+  /** A reclaim step ends at its deadline, measured with the storage's ticker (here moved by hand). */
+  @Test
+  void reclaimStepStopsAtItsTimeBudget() {
+    FakeTicker ticker = new FakeTicker().advanceOnEveryRead(Duration.ofMillis(1));
+    storage = new MemoryStorage(64 << 20, 64 * 1024, 32, ticker);
+    fillTagged(100, "bulk");
+    storage.invalidate(new Selection.Tag("acme", "bulk"), false);
+
+    // the deadline is read at 0 ms and checked every 16 keys: at 1 ms (in time), then 2 ms (past 1.5 ms)
+    assertThat(storage.reclaim(4096, Duration.ofMillis(1).toNanos() + Duration.ofMillis(1).toNanos() / 2))
+        .as("more is left").isTrue();
+    assertThat(storage.stats().pendingReclaim()).isEqualTo(100 - 32);
+    reclaimAll();
+    assertThat(storage.stats().pendingReclaim()).isZero();
   }
 
   @Test
