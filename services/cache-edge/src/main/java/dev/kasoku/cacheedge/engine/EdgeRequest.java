@@ -1,6 +1,5 @@
 package dev.kasoku.cacheedge.engine;
 
-import dev.kasoku.cacheedge.origin.Origin;
 import dev.kasoku.cacheedge.origin.OriginClients;
 import dev.kasoku.cacheedge.origin.OriginException;
 import dev.kasoku.cacheedge.origin.OriginResponse;
@@ -15,12 +14,9 @@ import dev.kasoku.cacheedge.policy.Invalidation;
 import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.MalformedRequestException;
 import dev.kasoku.cacheedge.policy.Ranges;
-import dev.kasoku.cacheedge.policy.Storability;
-import dev.kasoku.cacheedge.policy.TargetedControls;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.cacheedge.sites.EdgeSite;
 import dev.kasoku.cacheedge.storage.Body;
-import dev.kasoku.cacheedge.storage.BodyWriter;
 import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
@@ -72,7 +68,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * response keeps being read into storage if the object is being stored (other requests wait on it);
  * a pure pass-through is aborted instead.
  */
-final class EdgeRequest {
+final class EdgeRequest implements Fill.Follower {
   private static final System.Logger LOG = System.getLogger(EdgeRequest.class.getName());
   private static final AtomicLong IDS = new AtomicLong();
 
@@ -84,7 +80,7 @@ final class EdgeRequest {
   }
 
   /** The steps of the request state machine. */
-  enum Step { RECV, LOOKUP, HIT, MISS, FETCH, REVALIDATE, DELIVER, PASS, SYNTH }
+  enum Step { RECV, LOOKUP, HIT, MISS, FETCH, REVALIDATE, PASS, SEND, DELIVER, SYNTH }
 
   /** What the origin exchange is for. */
   private enum Mode { FILL, REVALIDATE, PASS }
@@ -118,14 +114,17 @@ final class EdgeRequest {
   private int lookups;
 
   private Mode mode;
-  private Origin origin;
-  private Instant requestTime;
-  private OriginResponse originResponse;
-  private BodyWriter writer;
-  private Storability.Decision decision;
-  private long originStartNanos;
-  private long originMs = -1;
-  private long originBytes;
+  /** The origin exchange this request follows (the latest, when a range miss turned into a pass). */
+  private Fill fill;
+  private long originBytesBefore;
+  /** The origin response being streamed to the client, from its head on. */
+  private OriginResponse streaming;
+  private boolean bodyInProgress;
+  private boolean awaitingCopy;
+  private boolean noBody;
+  private long declared;
+  private long streamedBytes;
+  private Buffer last;
 
   private CacheStatus cacheStatus;
   private String logStatus = "miss";
@@ -173,6 +172,7 @@ final class EdgeRequest {
           case REVALIDATE -> revalidate();
           case DELIVER -> deliver();
           case PASS -> pass();
+          case SEND -> send();
           case SYNTH -> synth();
         };
       }
@@ -395,9 +395,8 @@ final class EdgeRequest {
     if (mode == Mode.PASS) {
       // a HEAD miss is forwarded as is (the stored GET answers later HEADs)
       cacheStatus = CacheStatus.fwd(missKind);
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
     }
-    return sendToOrigin();
+    return Step.SEND;
   }
 
   /** A stale object: one collapsed conditional request (validators of the stored response). */
@@ -412,13 +411,13 @@ final class EdgeRequest {
       flight = f;
     }
     mode = canon.method().equals("GET") ? Mode.REVALIDATE : Mode.PASS;
-    return sendToOrigin();
+    return Step.SEND;
   }
 
   private Step pass() {
     mode = Mode.PASS;
     logStatus = "pass";
-    return sendToOrigin();
+    return Step.SEND;
   }
 
   /** The client's address as text, formatted once per request (forwarding fields and the access log). */
@@ -440,56 +439,33 @@ final class EdgeRequest {
     return new Headers.Forwarding(ip, rt.trustedProxy(ip), req.isSSL(), hostNorm, proto, rt.settings().nodeId());
   }
 
-  private Step sendToOrigin() {
-    origin = rt.health().choose(site.origins(), null);
-    if (origin == null) {
-      return originFailed(new OriginException(OriginException.Kind.CONNECT, "site has no origin"));
+  // ---------------------------------------------------------------- SEND
+
+  /**
+   * The origin exchange, as a {@link Fill} this request follows: a fill that may be stored (FILL,
+   * REVALIDATE: the key's flight goes with it) or a pass. The request's fields are the client's minus
+   * what must not be forwarded, then ours; Host comes from the origin's name.
+   */
+  private Step send() {
+    if (fill != null) {
+      originBytesBefore += fill.bodyBytes();
     }
-    requestTime = rt.clock().instant();
-    originStartNanos = rt.ticker().read();
-    rt.originRequests().incrementAndGet();
+    streaming = null;
     MultiMap h = OriginClients.newHeaders(req.version() == HttpVersion.HTTP_2);
-    originRequestHeaders(h);
-    send(h, true).onComplete(ar -> {
-      if (ar.succeeded()) {
-        onOriginResponse(ar.result());
-      } else {
-        go(originFailed(OriginException.of(ar.cause())));
-      }
-    });
-    return null;
-  }
-
-  /**
-   * The origin request's fields: the client's fields minus what must not be forwarded, then ours
-   * (forwarding fields, validators of a revalidation). Host comes from the origin's name (set by the
-   * client).
-   */
-  private void originRequestHeaders(MultiMap h) {
-    Headers.copyForOrigin(req.headers(), h, forwarding(), mode != Mode.PASS);
-    if (mode != Mode.PASS) {
-      BackgroundRevalidation.forFill(h, mode == Mode.REVALIDATE ? stored : null);
+    StoredObject revalidating = mode == Mode.REVALIDATE ? stored : null;
+    if (mode == Mode.PASS) {
+      Headers.copyForOrigin(req.headers(), h, forwarding(), false);
+    } else {
+      Fill.requestHeaders(req.headers(), forwarding(), h, revalidating);
     }
-  }
-
-  /**
-   * Sends the request to the chosen origin; when no connection could be made (the origin never saw
-   * the request) it fails over once to another origin.
-   */
-  private Future<OriginResponse> send(MultiMap h, boolean mayRetry) {
-    return edge.clients().send(site.tenant(), origin, req.method(), canon.uri(), h, body, this::earlyHints)
-        .recover(t -> {
-          OriginException oe = OriginException.of(t);
-          if (oe.unsent() && (oe.kind() == OriginException.Kind.CONNECT || oe.kind() == OriginException.Kind.TIMEOUT)) {
-            rt.health().failure(origin);
-            Origin other = mayRetry ? rt.health().choose(site.origins(), origin) : null;
-            if (other != null && other != origin) {
-              origin = other;
-              return send(h, false);
-            }
-          }
-          return Future.failedFuture(oe);
-        });
+    Fill.Spec spec = new Fill.Spec(site, canon, req.headers(), requestCc, revalidating,
+        mode == Mode.PASS ? Fill.Sink.NONE : Fill.Sink.STORE);
+    Collapser.Flight leading = flight;
+    flight = null; // the fill lands it
+    fill = new Fill(edge, spec, new OriginUpstream(edge, site, req.method(), canon.uri(), h, body, this::earlyHints),
+        leading).follow(this);
+    fill.start();
+    return null;
   }
 
   /**
@@ -525,27 +501,15 @@ final class EdgeRequest {
 
   /** No response from the origin: stale-if-error when allowed, else 502/504. */
   private Step originFailed(OriginException e) {
-    originMs = rt.ticker().millisSince(originStartNanos);
     edge.telemetry().originFailed(e.kind());
-    discardWriter();
-    landFlight(Collapser.Outcome.FETCH_YOURSELF);
     if (body != null && body.exceeded()) {
       // the origin connection was closed before the end of the body: it never saw a complete request
       logStatus = "error";
       closeAfter = req.version() != HttpVersion.HTTP_2;
       return synth(413, "request body too large");
     }
-    if (e.kind() == OriginException.Kind.INVALID_RESPONSE && rt.health().firstInvalidResponse(origin)) {
-      LOG.log(Level.WARNING, "origin {0} of {1}/{2} sent an invalid response (reported once per origin): {3}",
-          origin.id(), site.tenant(), site.site(), e.getMessage());
-    }
-    if (e.kind() != OriginException.Kind.FORBIDDEN_ADDRESS && e.kind() != OriginException.Kind.UNRESOLVED) {
-      rt.health().failure(origin);
-    } else {
-      LOG.log(Level.WARNING, "origin refused for {0}/{1}: {2}", site.tenant(), site.site(), e.getMessage());
-    }
-    if (serveStaleOnError()) {
-      return Step.DELIVER;
+    if (mode != Mode.PASS && storedRetained && stored.freshness().staleIfErrorAllows(rt.clock().instant())) {
+      return staleIfError();
     }
     logStatus = "error";
     return synth(e.kind().status, switch (e.kind()) {
@@ -556,105 +520,127 @@ final class EdgeRequest {
     });
   }
 
-  /** Turns this request into a stale-if-error hit when the stored object allows it. */
-  private boolean serveStaleOnError() {
-    if (stored == null || !storedRetained || mode == Mode.PASS) {
-      return false;
-    }
-    Instant now = rt.clock().instant();
-    if (!stored.freshness().staleIfErrorAllows(now)) {
-      return false;
-    }
+  /** This request becomes a stale-if-error hit on the stored object. */
+  private Step staleIfError() {
     logStatus = "stale";
-    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(now)).detail("stale-if-error");
+    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).detail("stale-if-error");
+    return Step.DELIVER;
+  }
+
+  // ---------------------------------------------------------------- following the fill
+
+  @Override
+  public void head(Fill f) {
+    Instant now = rt.clock().instant();
+    switch (f.outcome()) {
+      case REFRESHED -> {
+        if (f.refreshed() != null) {
+          stored = f.refreshed(); // shares the body this request retained
+        }
+        logStatus = "hit";
+        cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304).ttl(stored.freshness().ttlSeconds(now));
+        go(Step.DELIVER);
+      }
+      case STALE_ON_ERROR -> go(staleIfError());
+      default -> {
+        releaseStored();
+        int status = f.response().statusCode();
+        if (mode == Mode.PASS) {
+          if (cacheStatus == null) {
+            cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS);
+          }
+          cacheStatus.fwdStatus(status);
+          invalidateAfterUnsafe(f.response());
+        } else {
+          logStatus = "miss";
+          cacheStatus = CacheStatus.fwd(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind)
+              .fwdStatus(status).stored(f.storing()).collapsed(collapsed);
+          if (f.storing()) {
+            cacheStatus.ttl(f.freshness().ttlSeconds(now));
+          } else {
+            cacheStatus.detail(f.notStoredReason());
+          }
+        }
+        streaming = f.response();
+        bodyInProgress = true;
+        go(Step.DELIVER);
+      }
+    }
+  }
+
+  @Override
+  public boolean data(Buffer data) {
+    if (clientGone || noBody) {
+      return true;
+    }
+    streamedBytes += data.length();
+    if (declared >= 0 && streamedBytes >= declared) {
+      // the chunk that completes a declared length goes out with the end of the response: one write
+      // and one flush instead of two (the origin's end follows it in the same decode)
+      last = data;
+      return true;
+    }
+    resp.write(data);
+    if (resp.writeQueueFull()) {
+      Fill f = fill;
+      resp.drainHandler(v -> f.resume(this));
+      return false;
+    }
     return true;
   }
 
-  private void onOriginResponse(OriginResponse r) {
-    originResponse = r;
-    originMs = rt.ticker().millisSince(originStartNanos);
-    Instant responseTime = rt.clock().instant();
-    int status = r.statusCode();
-    rt.health().answered(origin, status);
-    if (mode == Mode.REVALIDATE && status == 304 && stored != null) {
-      updateFrom304(r, responseTime);
-      r.discard(); // a 304 has no body; let the connection go back to the pool
-      originResponse = null;
-      landFlight(Collapser.Outcome.STORED);
-      logStatus = "hit";
-      cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304)
-          .ttl(stored.freshness().ttlSeconds(responseTime));
-      go(Step.DELIVER);
-      return;
-    }
-    if (status >= 500 && serveStaleOnError()) {
-      r.reset();
-      originResponse = null;
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
-      go(Step.DELIVER);
-      return;
-    }
-    releaseStored();
-    if (mode == Mode.PASS) {
-      if (cacheStatus == null) {
-        cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS);
-      }
-      cacheStatus.fwdStatus(status);
-      invalidateAfterUnsafe(r);
-    } else {
-      decideStore(r, responseTime);
-    }
-    go(Step.DELIVER);
-  }
-
-  /** RFC 9111 §4.3.4: a 304 refreshes the stored head; the body is kept. */
-  private void updateFrom304(OriginResponse r, Instant responseTime) {
-    if (stored.body().tryRetain()) {
-      StoredObject updated = BackgroundRevalidation.refreshed(stored, r.headers(), site, canon, requestTime,
-          responseTime);
-      storage.put(updated); // the replaced entry drops its own body reference
-      stored = updated;
-    }
-  }
-
-  /** Storability, then a body writer when the response is to be stored. */
-  private void decideStore(OriginResponse r, Instant responseTime) {
-    int status = r.statusCode();
-    TargetedControls tc = TargetedControls.select(r.headers());
-    Freshness fr = Freshness.compute(status, r.headers(), tc, site.compiled(), canon.rule(), requestTime, responseTime);
-    decision = Storability.decide(canon.method(), req.headers(), requestCc, status, r.headers(), tc, fr,
-        site.compiled(), canon.rule(), canon.path());
-    if (Storability.DECEPTION_GUARD_REASON.equals(decision.reason())) {
-      edge.telemetry().countDeceptionGuard(site.tenant(), site.site());
-    }
-    if (decision.store()) {
-      long declared = contentLength(r.headers());
-      BodyWriter w = storage.newBody(declared);
-      long siteMax = site.compiled().maxObjectSize();
-      if (!w.alive() || (siteMax > 0 && declared > siteMax)) {
-        w.discard();
-        decision = new Storability.Decision(false, "too-big");
+  @Override
+  public void end(StoredObject copy) {
+    bodyInProgress = false;
+    if (awaitingCopy) {
+      awaitingCopy = false;
+      if (clientGone) {
+        if (copy != null) {
+          copy.body().release();
+        }
+        finish();
+      } else if (copy != null) {
+        stored = copy;
+        storedRetained = true;
+        streaming = null;
+        go(Step.DELIVER);
+      } else if ("too-big".equals(fill.notStoredReason())) {
+        go(rangeFromOrigin());
       } else {
-        writer = w;
-        pendingFreshness = fr;
-        pendingControls = tc;
+        go(synth(502, "object vanished"));
       }
+      return;
     }
-    if (writer == null) {
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
-    }
-    logStatus = "miss";
-    cacheStatus = CacheStatus.fwd(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind)
-        .fwdStatus(status).stored(writer != null).collapsed(collapsed);
-    if (writer == null) {
-      cacheStatus.detail(decision.reason());
+    if (clientGone) {
+      finish();
     } else {
-      cacheStatus.ttl(fr.ttlSeconds(responseTime));
+      end(last == null ? resp.end() : resp.end(last));
     }
   }
 
-  private Freshness pendingFreshness;
-  private TargetedControls pendingControls;
+  @Override
+  public void failed(OriginException e) {
+    if (!bodyInProgress) {
+      go(originFailed(e));
+      return;
+    }
+    // the origin broke mid-body: nothing partial is stored, and the client sees a broken response
+    bodyInProgress = false;
+    logStatus = "error";
+    if (awaitingCopy) {
+      awaitingCopy = false;
+      if (clientGone) {
+        finish();
+      } else {
+        go(synth(502, "origin broke off"));
+      }
+      return;
+    }
+    if (!clientGone) {
+      resp.reset();
+    }
+    finish();
+  }
 
   /** RFC 9111 §4.4: a successful unsafe method invalidates the URL and its same-origin references. */
   private void invalidateAfterUnsafe(OriginResponse r) {
@@ -666,7 +652,7 @@ final class EdgeRequest {
   // ---------------------------------------------------------------- DELIVER
 
   private Step deliver() {
-    return originResponse != null ? streamFromOrigin() : serveStored();
+    return streaming != null ? streamFromOrigin() : serveStored();
   }
 
   /** Answers from the stored object: conditionals (304/412), ranges (206/416), HEAD, full body. */
@@ -816,29 +802,28 @@ final class EdgeRequest {
     end(parts.isEmpty() ? resp.end() : resp.end(parts.get(parts.size() - 1)));
   }
 
-  /** Streams the origin's response to the client while (maybe) storing it. */
+  /** Streams the origin's response to the client while the fill (maybe) stores it. */
   private Step streamFromOrigin() {
-    OriginResponse r = originResponse;
-    if (clientGone && writer == null) {
-      r.reset(); // the client left before the head arrived and nothing is being stored
-      finish();
+    OriginResponse r = streaming;
+    if (clientGone) {
+      fill.release(this); // the client left before the head arrived: finished by the fill's end unless reset
+      if (!fill.storing()) {
+        finish();
+      }
       return null;
     }
     int status = r.statusCode();
     boolean wantsRange = status == 200 && mode != Mode.PASS && req.headers().contains(Headers.RANGE);
-    if (wantsRange && writer == null && decision != null && "too-big".equals(decision.reason())) {
-      // declared too big to store: let the origin answer the range itself
-      r.reset();
-      originResponse = null;
-      mode = Mode.PASS;
-      cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
-      return sendToOrigin();
+    if (wantsRange && !fill.storing() && "too-big".equals(fill.notStoredReason())) {
+      fill.release(this); // declared too big to store: the origin answers the range itself
+      return rangeFromOrigin();
     }
-    if (rangeFromFill == null) {
-      rangeFromFill = writer != null && wantsRange;
-    }
-    if (rangeFromFill) {
-      return fillThenServeRange(r);
+    if (wantsRange && fill.storing()) {
+      // a Range request that missed: the whole object is filled once (the flight others wait on) and
+      // the range is cut from the fill's own copy, not looked up again
+      fill.keepCopy(this);
+      awaitingCopy = true;
+      return null;
     }
     MultiMap out = resp.headers();
     Headers.copyForClient(r.headers(), out);
@@ -850,147 +835,20 @@ final class EdgeRequest {
     String via = edge.via(req.version());
     String prev = out.get(Headers.VIA);
     out.set(Headers.VIA, prev == null ? via : prev + ", " + via);
-    boolean noBody = canon.method().equals("HEAD") || status == 204 || status == 304 || status < 200;
+    noBody = canon.method().equals("HEAD") || status == 204 || status == 304 || status < 200;
     if (!noBody && !out.contains(HttpHeaders.CONTENT_LENGTH)) {
       resp.setChunked(true);
     }
-    // the chunk that completes a declared length goes out with the end of the response: one write
-    // and one flush instead of two (the origin's end follows it in the same decode)
-    long declared = noBody ? -1 : contentLength(r.headers());
-    Buffer[] last = new Buffer[1];
-    r.handler(data -> {
-      originBytes += data.length();
-      if (writer != null && !writer.append(data)) {
-        writer = null; // over the size limit: streamed, not stored
-        decision = new Storability.Decision(false, "too-big");
-        landFlight(Collapser.Outcome.FETCH_YOURSELF);
-        if (clientGone) {
-          r.reset();
-          return;
-        }
-      }
-      if (!clientGone && !noBody) {
-        if (declared >= 0 && originBytes >= declared) {
-          last[0] = data;
-          return;
-        }
-        resp.write(data);
-        if (resp.writeQueueFull()) {
-          r.pause();
-          resp.drainHandler(v -> r.resume());
-        }
-      }
-    });
-    r.exceptionHandler(t -> {
-      // the origin broke mid-body: nothing partial is stored, and the client sees a broken response
-      discardWriter();
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
-      logStatus = "error";
-      if (!clientGone) {
-        resp.reset();
-      }
-      finish();
-    });
-    r.endHandler(v -> {
-      if (writer != null) {
-        Body body = writer.finish();
-        writer = null;
-        if (body != null) {
-          storage.put(newStoredObject(r, body));
-        }
-        landFlight(Collapser.Outcome.STORED);
-      }
-      if (clientGone) {
-        finish();
-      } else {
-        end(last[0] == null ? resp.end() : resp.end(last[0]));
-      }
-    });
-    return null;
+    declared = noBody ? -1 : Headers.contentLength(r.headers());
+    return null; // the fill's body follows: data(), end(), failed()
   }
 
-  /**
-   * A Range request that missed: the whole object is fetched once (the flight others wait on) and
-   * stored, then the range is cut from the stored copy. When it turns out too big to store, the
-   * request is passed to the origin with its Range instead; nothing was sent to the client yet.
-   */
-  private Step fillThenServeRange(OriginResponse r) {
-    r.handler(data -> {
-      originBytes += data.length();
-      if (writer != null && !writer.append(data)) {
-        writer = null;
-        landFlight(Collapser.Outcome.FETCH_YOURSELF);
-        r.reset();
-        originResponse = null;
-        if (!clientGone) {
-          cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
-          mode = Mode.PASS;
-          go(sendToOrigin());
-        } else {
-          finish();
-        }
-      }
-    });
-    r.exceptionHandler(t -> {
-      if (writer == null) {
-        return; // already abandoned for the pass above
-      }
-      discardWriter();
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
-      originResponse = null;
-      logStatus = "error";
-      if (clientGone) {
-        finish();
-      } else {
-        go(synth(502, "origin broke off"));
-      }
-    });
-    r.endHandler(v -> {
-      if (writer == null) {
-        return;
-      }
-      Body body = writer.finish();
-      writer = null;
-      originResponse = null;
-      StoredObject o = body == null ? null : newStoredObject(r, body);
-      if (o != null) {
-        storage.put(o);
-      }
-      landFlight(Collapser.Outcome.STORED);
-      if (clientGone) {
-        finish();
-      } else if (o != null && o.body().tryRetain()) {
-        stored = o;
-        storedRetained = true;
-        go(Step.DELIVER);
-      } else {
-        go(synth(502, "object vanished"));
-      }
-    });
-    return null;
-  }
-
-  private Boolean rangeFromFill;
-
-  private StoredObject newStoredObject(OriginResponse r, Body body) {
-    MultiMap headers = Headers.storedHeaders(r.headers(), pendingControls.directives());
-    VaryKey vary = VaryKey.of(r.headers());
-    String secondary = vary.isEmpty() ? VaryKey.NONE : vary.secondaryKey(req.headers());
-    return new StoredObject(canon.primaryKey(), secondary == null ? VaryKey.NONE : secondary, site.tenant(),
-        hostNorm, canon.uri(), r.statusCode(), headers, vary, pendingFreshness, Headers.surrogateKeys(r.headers()),
-        storage.generation(site.tenant()), false, body);
-  }
-
-  private static long contentLength(MultiMap h) {
-    String v = h.get(HttpHeaders.CONTENT_LENGTH);
-    if (v == null) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
+  /** The whole object is too big to store: the request is passed to the origin with its Range. */
+  private Step rangeFromOrigin() {
+    bodyInProgress = false;
+    mode = Mode.PASS;
+    cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
+    return Step.SEND;
   }
 
   // ---------------------------------------------------------------- SYNTH
@@ -1028,11 +886,10 @@ final class EdgeRequest {
   }
 
   private void abortWith(int status, String text) {
-    discardWriter();
-    landFlight(Collapser.Outcome.FETCH_YOURSELF);
-    if (originResponse != null) {
-      originResponse.reset();
+    if (fill != null) {
+      fill.abort();
     }
+    landFlight(Collapser.Outcome.FETCH_YOURSELF);
     if (!resp.headWritten() && !resp.ended()) {
       synthStatus = status;
       synthText = text;
@@ -1053,14 +910,9 @@ final class EdgeRequest {
 
   private void onClientGone() {
     clientGone = true;
-    if (originResponse != null) {
-      if (writer == null) {
-        originResponse.reset(); // nobody needs the rest of a pass-through
-      } else {
-        originResponse.resume(); // keep filling for the others, without back-pressure
-      }
-    }
-    if (!finished && originResponse == null) {
+    if (bodyInProgress) {
+      fill.release(this); // a stored fill goes on for the others; a pass-through is reset
+    } else if (!finished) {
       finish();
     }
   }
@@ -1069,13 +921,6 @@ final class EdgeRequest {
     if (flight != null) {
       flight.land(o);
       flight = null;
-    }
-  }
-
-  private void discardWriter() {
-    if (writer != null) {
-      writer.discard();
-      writer = null;
     }
   }
 
@@ -1099,6 +944,7 @@ final class EdgeRequest {
       stored.body().release();
     }
     long totalMs = rt.ticker().millisSince(startNanos);
+    long originMs = fill == null ? -1 : fill.upstreamMillis();
     String reqId = req.headers().get(Headers.X_REQUEST_ID);
     if (reqId == null || reqId.length() > 128) {
       reqId = rt.settings().nodeId() + "-" + Long.toString(IDS.incrementAndGet(), 36);
@@ -1111,6 +957,7 @@ final class EdgeRequest {
         truncate(req.headers().get(Headers.RANGE)), logStatus, originMs, totalMs,
         truncate(req.headers().get(HttpHeaders.USER_AGENT)), truncate(req.headers().get(HttpHeaders.REFERER)),
         rt.settings().nodeId(), reqId);
+    long originBytes = originBytesBefore + (fill == null ? 0 : fill.bodyBytes());
     edge.telemetry().record(rec, req.bytesRead(), originBytes, originMs >= 0);
   }
 
