@@ -7,13 +7,11 @@ import dev.kasoku.cacheedge.policy.CacheControl;
 import dev.kasoku.cacheedge.policy.CacheKey;
 import dev.kasoku.cacheedge.policy.CacheStatus;
 import dev.kasoku.cacheedge.policy.CanonicalRequest;
-import dev.kasoku.cacheedge.policy.Conditionals;
 import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.Headers;
 import dev.kasoku.cacheedge.policy.Invalidation;
 import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.MalformedRequestException;
-import dev.kasoku.cacheedge.policy.Ranges;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.cacheedge.sites.EdgeSite;
 import dev.kasoku.cacheedge.storage.Body;
@@ -36,7 +34,6 @@ import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -91,6 +88,7 @@ final class EdgeRequest implements Fill.Follower {
   private final HttpServerRequest req;
   private final HttpServerResponse resp;
   private final Context ctx;
+  private final Delivery delivery;
   private final long startNanos;
 
   private EdgeSite site;
@@ -121,10 +119,6 @@ final class EdgeRequest implements Fill.Follower {
   private OriginResponse streaming;
   private boolean bodyInProgress;
   private boolean awaitingCopy;
-  private boolean noBody;
-  private long declared;
-  private long streamedBytes;
-  private Buffer last;
 
   private CacheStatus cacheStatus;
   private String logStatus = "miss";
@@ -142,6 +136,7 @@ final class EdgeRequest implements Fill.Follower {
     this.req = req;
     this.resp = req.response();
     this.ctx = edge.ctx();
+    this.delivery = new Delivery(req, edge.via(req.version()), () -> clientGone, this::finish);
     this.startNanos = rt.ticker().read();
   }
 
@@ -462,42 +457,12 @@ final class EdgeRequest implements Fill.Follower {
         mode == Mode.PASS ? Fill.Sink.NONE : Fill.Sink.STORE);
     Collapser.Flight leading = flight;
     flight = null; // the fill lands it
-    fill = new Fill(edge, spec, new OriginUpstream(edge, site, req.method(), canon.uri(), h, body, this::earlyHints),
+    fill = new Fill(edge, spec, new OriginUpstream(edge, site, req.method(), canon.uri(), h, body, 
+        fields -> delivery.earlyHints(fields, finished)),
         leading).follow(this);
     fill.start();
     return null;
   }
-
-  /**
-   * A {@code 103 Early Hints} from the origin goes on to the client at once (RFC 9110 §15.2: "A proxy
-   * MUST forward 1xx responses unless the proxy itself requested the generation of the 1xx
-   * response"), with the same fields a final response would lose removed; it is never stored, and
-   * the final response that follows is what the request is. Not to an HTTP/1.0 client ("A server
-   * MUST NOT send a 1xx response to an HTTP/1.0 client"), nor once the client's response has begun.
-   */
-  private void earlyHints(MultiMap originFields) {
-    if (clientGone || finished || resp.headWritten() || req.version() == HttpVersion.HTTP_1_0) {
-      return;
-    }
-    MultiMap fields = HttpHeaders.headers();
-    Headers.copyForClient(originFields, fields);
-    fields.remove(HttpHeaders.CONTENT_LENGTH);
-    MultiMap hints = fields;
-    if (req.version() == HttpVersion.HTTP_2) {
-      // Vert.x puts these names into the HEADERS frame as given, and HTTP/2 field names are lower
-      // case (RFC 9113 §8.2.1): an origin's "Link" would fail the frame
-      hints = HttpHeaders.headers();
-      for (java.util.Map.Entry<String, String> e : fields) {
-        hints.add(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue());
-      }
-    }
-    try {
-      resp.writeEarlyHints(hints);
-    } catch (RuntimeException e) {
-      LOG.log(Level.DEBUG, "early hints not forwarded: {0}", e.toString()); // the final response still is
-    }
-  }
-
 
   /** No response from the origin: stale-if-error when allowed, else 502/504. */
   private Step originFailed(OriginException e) {
@@ -570,23 +535,8 @@ final class EdgeRequest implements Fill.Follower {
 
   @Override
   public boolean data(Buffer data) {
-    if (clientGone || noBody) {
-      return true;
-    }
-    streamedBytes += data.length();
-    if (declared >= 0 && streamedBytes >= declared) {
-      // the chunk that completes a declared length goes out with the end of the response: one write
-      // and one flush instead of two (the origin's end follows it in the same decode)
-      last = data;
-      return true;
-    }
-    resp.write(data);
-    if (resp.writeQueueFull()) {
-      Fill f = fill;
-      resp.drainHandler(v -> f.resume(this));
-      return false;
-    }
-    return true;
+    Fill f = fill;
+    return clientGone || delivery.streamData(data, () -> f.resume(this));
   }
 
   @Override
@@ -614,7 +564,7 @@ final class EdgeRequest implements Fill.Follower {
     if (clientGone) {
       finish();
     } else {
-      end(last == null ? resp.end() : resp.end(last));
+      delivery.streamEnd();
     }
   }
 
@@ -657,149 +607,8 @@ final class EdgeRequest implements Fill.Follower {
 
   /** Answers from the stored object: conditionals (304/412), ranges (206/416), HEAD, full body. */
   private Step serveStored() {
-    StoredObject o = stored;
-    Instant now = rt.clock().instant();
-    MultiMap out = resp.headers();
-    String method = canon.method();
-    int status = o.status();
-    // the stored head is decoded into a MultiMap only when the request has preconditions
-    if ((status < 300 || status == 304) && Conditionals.hasConditionals(req.headers())) {
-      MultiMap storedHeaders = o.headers();
-      Conditionals.Outcome c = Conditionals.evaluate(method, req.headers(), storedHeaders);
-      if (c == Conditionals.Outcome.NOT_MODIFIED) {
-        resp.setStatusCode(304);
-        Conditionals.copyNotModifiedFields(storedHeaders, out);
-        addEdgeHeaders(o, now);
-        end(resp.end());
-        return null;
-      }
-      if (c == Conditionals.Outcome.PRECONDITION_FAILED) {
-        resp.setStatusCode(412);
-        addEdgeHeaders(o, now);
-        end(resp.end());
-        return null;
-      }
-    }
-    copyStoredHeaders(o, out);
-    addEdgeHeaders(o, now);
-    Body body = o.body();
-    long length = body.length();
-    String range = req.headers().get(Headers.RANGE);
-    if (range != null && status == 200 && method.equals("GET")
-        && Conditionals.ifRangeAllows(req.headers().get(Headers.IF_RANGE), o.headers())) {
-      Ranges.Result rr = Ranges.evaluate(range, length);
-      switch (rr.kind()) {
-        case UNSATISFIABLE -> {
-          resp.setStatusCode(416);
-          out.set(HttpHeaders.CONTENT_RANGE, rr.contentRange());
-          out.set(HttpHeaders.CONTENT_LENGTH, "0");
-          end(resp.end());
-          return null;
-        }
-        case SINGLE -> {
-          Ranges.ByteRange br = rr.ranges().get(0);
-          resp.setStatusCode(206);
-          out.set(HttpHeaders.CONTENT_RANGE, rr.contentRange());
-          out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(br.length()));
-          writeBuffers(java.util.Arrays.asList(body.slice(br.first(), br.last() + 1)));
-          return null;
-        }
-        case MULTIPART -> {
-          Ranges.Multipart mp = Ranges.multipart(rr.ranges(), o.header("content-type"), length,
-              Ranges.newBoundary());
-          resp.setStatusCode(206);
-          out.set(HttpHeaders.CONTENT_TYPE, mp.contentType());
-          List<Buffer> parts = new ArrayList<>();
-          long total = 0;
-          for (Ranges.Multipart.Part p : mp.parts()) {
-            parts.add(Buffer.buffer(p.head()));
-            total += p.head().length;
-            for (Buffer b : body.slice(p.range().first(), p.range().last() + 1)) {
-              parts.add(b);
-              total += b.length();
-            }
-          }
-          parts.add(Buffer.buffer(mp.trailer()));
-          total += mp.trailer().length;
-          out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(total));
-          writeBuffers(parts);
-          return null;
-        }
-        default -> {
-          // IGNORE: the whole representation
-        }
-      }
-    }
-    resp.setStatusCode(status);
-    out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(length));
-    if (method.equals("HEAD") || status == 204 || status == 304) {
-      end(resp.end());
-      return null;
-    }
-    if (body.chunkCount() == 1) {
-      end(resp.end(body.chunk(0)));
-      return null;
-    }
-    List<Buffer> parts = new ArrayList<>(body.chunkCount());
-    for (int i = 0; i < body.chunkCount(); i++) {
-      parts.add(body.chunk(i));
-    }
-    writeBuffers(parts);
+    delivery.stored(stored, canon.method(), rt.clock().instant(), cacheStatus);
     return null;
-  }
-
-  /** Stored header fields minus framing, Age and the fields consumed by the edge. */
-  private static void copyStoredHeaders(StoredObject o, MultiMap out) {
-    o.forEachHeader((n, v) -> {
-      if (!n.equalsIgnoreCase("content-length") && !n.equalsIgnoreCase("transfer-encoding")
-          && !n.equalsIgnoreCase("age") && !consumed(n)) {
-        out.add(n, v);
-      }
-    });
-  }
-
-  private static boolean consumed(String name) {
-    for (String c : Headers.CONSUMED_RESPONSE_HEADERS) {
-      if (c.equalsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void addEdgeHeaders(StoredObject o, Instant now) {
-    MultiMap out = resp.headers();
-    out.set(Headers.AGE, Long.toString(Math.max(0, o.freshness().currentAgeMillis(now) / 1000)));
-    out.set(CacheStatus.HEADER, cacheStatus.value());
-    String via = edge.via(req.version());
-    String prev = o.header("via");
-    out.set(Headers.VIA, prev == null ? via : prev + ", " + via);
-  }
-
-  /** Writes buffers with back-pressure and ends the response; finish() then releases the body. */
-  private void writeBuffers(List<Buffer> parts) {
-    writeFrom(parts, 0);
-  }
-
-  private void writeFrom(List<Buffer> parts, int from) {
-    int i = from;
-    while (i < parts.size() - 1) {
-      if (clientGone) {
-        finish();
-        return;
-      }
-      resp.write(parts.get(i++));
-      if (resp.writeQueueFull()) {
-        int next = i;
-        resp.drainHandler(v -> writeFrom(parts, next));
-        return;
-      }
-    }
-    if (clientGone) {
-      finish();
-      return;
-    }
-    end(parts.isEmpty() ? resp.end() : resp.end(parts.get(parts.size() - 1)));
   }
 
   /** Streams the origin's response to the client while the fill (maybe) stores it. */
@@ -812,8 +621,7 @@ final class EdgeRequest implements Fill.Follower {
       }
       return null;
     }
-    int status = r.statusCode();
-    boolean wantsRange = status == 200 && mode != Mode.PASS && req.headers().contains(Headers.RANGE);
+    boolean wantsRange = r.statusCode() == 200 && mode != Mode.PASS && req.headers().contains(Headers.RANGE);
     if (wantsRange && !fill.storing() && "too-big".equals(fill.notStoredReason())) {
       fill.release(this); // declared too big to store: the origin answers the range itself
       return rangeFromOrigin();
@@ -825,21 +633,7 @@ final class EdgeRequest implements Fill.Follower {
       awaitingCopy = true;
       return null;
     }
-    MultiMap out = resp.headers();
-    Headers.copyForClient(r.headers(), out);
-    resp.setStatusCode(status);
-    if (r.statusMessage() != null) {
-      resp.setStatusMessage(r.statusMessage());
-    }
-    out.set(CacheStatus.HEADER, cacheStatus.value());
-    String via = edge.via(req.version());
-    String prev = out.get(Headers.VIA);
-    out.set(Headers.VIA, prev == null ? via : prev + ", " + via);
-    noBody = canon.method().equals("HEAD") || status == 204 || status == 304 || status < 200;
-    if (!noBody && !out.contains(HttpHeaders.CONTENT_LENGTH)) {
-      resp.setChunked(true);
-    }
-    declared = noBody ? -1 : Headers.contentLength(r.headers());
+    delivery.streamHead(r, canon.method(), cacheStatus);
     return null; // the fill's body follows: data(), end(), failed()
   }
 
