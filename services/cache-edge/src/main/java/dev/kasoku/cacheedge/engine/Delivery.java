@@ -24,12 +24,13 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * Writes one client's answer: interim 103s, then either from a stored object (status, the client's preconditions,
- * ranges and multipart ranges, HEAD) or streamed from an origin response as its body arrives, always
- * with back-pressure (a full write queue pauses the source until it drains). It decides nothing about
- * caching: the request's state machine chooses what to deliver and supplies the Cache-Status.
+ * Writes one client's answer: interim 103s, then a synthetic answer, an answer from a stored object
+ * (status, the client's preconditions, ranges and multipart ranges, HEAD) or an origin response
+ * streamed as its body arrives, always with back-pressure (a full write queue pauses the source
+ * until it drains). It decides nothing about caching: the request's state machine chooses what to
+ * deliver and supplies the Cache-Status.
  *
- * <p>Every answer carries our {@code Via} element after the ones already there, and a stored answer
+ * <p>Every answer but a synthetic one carries our {@code Via} element after the ones already there, and a stored answer
  * its {@code Age}. When writing ends, or stops because the client left, {@code done} runs once per
  * answer (the request then releases what it holds and logs).
  */
@@ -90,6 +91,29 @@ final class Delivery {
     } catch (RuntimeException e) {
       LOG.log(Level.DEBUG, "early hints not forwarded: {0}", e.toString()); // the final response still is
     }
+  }
+
+  /**
+   * Our own short text answer (400/405/412/413/414/421/431/500/502/504), never cached downstream;
+   * with {@code closeAfter} the connection is closed once it is written.
+   */
+  void synth(int status, String text, CacheStatus cacheStatus, boolean closeAfter) {
+    resp.setStatusCode(status);
+    resp.headers().clear();
+    resp.putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+    resp.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+    resp.putHeader(CacheStatus.HEADER, cacheStatus.value());
+    if (status == 405) {
+      resp.putHeader(HttpHeaders.ALLOW, Admission.ALLOWED_METHODS);
+    }
+    if (closeAfter && req.version() != HttpVersion.HTTP_2) {
+      resp.putHeader(HttpHeaders.CONNECTION, "close"); // a connection-specific field is illegal in HTTP/2
+    }
+    Future<Void> f = resp.end(status + " " + text + "\n");
+    if (closeAfter) {
+      f.onComplete(ar -> req.connection().close());
+    }
+    end(f);
   }
 
   // ---------------------------------------------------------------- from storage

@@ -14,28 +14,18 @@ import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.MalformedRequestException;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.cacheedge.sites.EdgeSite;
-import dev.kasoku.cacheedge.storage.Body;
 import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
-import dev.kasoku.common.bus.Messages.AccessLogRecord;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client request through the edge, as an explicit state machine (after Varnish's
@@ -45,36 +35,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *  RECV ──(cacheable GET/HEAD)──▶ LOOKUP ──fresh──▶ HIT ──▶ DELIVER
  *    │                              │ └─stale-while-revalidate─▶ HIT (+ one background revalidation)
- *    │                              │ └─stale──▶ REVALIDATE ──304 / stale-if-error──▶ DELIVER
- *    │                              │                  └─200──▶ (stream + store) DELIVER
- *    │                              └─absent──▶ MISS ──leader──▶ FETCH ──▶ (stream + store) DELIVER
+ *    │                              │ └─stale──▶ REVALIDATE ──▶ SEND ──304 / stale-if-error──▶ DELIVER
+ *    │                              │                              └─200──▶ (stream + store) DELIVER
+ *    │                              └─absent──▶ MISS ──leader──▶ FETCH ──▶ SEND ──▶ (stream + store) DELIVER
  *    │                                            └─waiter──(flight landed)──▶ LOOKUP | FETCH
- *    ├──(any other method, body, rule cache:false)──▶ PASS ──▶ DELIVER (stream)
- *    └──(unknown host, bad request)──▶ SYNTH
+ *    ├──(any other method, body, rule cache:false)──▶ PASS ──▶ SEND ──▶ DELIVER (stream)
+ *    └──(unknown host, bad request, origin failure)──▶ SYNTH
  * </pre>
  *
- * <p><b>Threading.</b> An instance lives on its connection's event loop; collapsed-flight wake-ups
- * are dispatched back to it by {@link Collapser}. Nothing here blocks.
+ * <p>This class is the client side only. SEND starts a {@link Fill} (the origin exchange, the store
+ * decision, the body writer, the key's flight) and this request follows it; {@link Delivery} writes
+ * what DELIVER and SYNTH chose. An instance lives on its connection's event loop; collapsed-flight
+ * wake-ups are dispatched back to it by {@link Collapser}. Nothing here blocks.
  *
- * <p><b>Memory safety.</b> A stored body is retained ({@link Body#tryRetain}) from LOOKUP until the
- * response carrying it has been written or abandoned ({@link #releaseStored}); a fill copies the
- * origin's bytes into a {@link BodyWriter} that is discarded when the fill fails, so a partial
- * response is never stored.
- *
- * <p><b>Shared fills survive their client.</b> When the client of a fill goes away, the origin
- * response keeps being read into storage if the object is being stored (other requests wait on it);
- * a pure pass-through is aborted instead.
+ * <p><b>Memory safety.</b> A stored body is retained from LOOKUP until the response carrying it has
+ * been written or abandoned ({@link #releaseStored}). <b>Shared fills survive their client:</b> when
+ * the client goes away its fill goes on if the object is being stored (others wait on it); a pure
+ * pass-through is reset instead.
  */
 final class EdgeRequest implements Fill.Follower {
   private static final System.Logger LOG = System.getLogger(EdgeRequest.class.getName());
-  private static final AtomicLong IDS = new AtomicLong();
-
-  /** The Allow field of a 405: every method the edge forwards (TRACE and CONNECT are refused). */
-  static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
-
-  private static boolean carriesContent(HttpMethod m) {
-    return m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH;
-  }
 
   /** The steps of the request state machine. */
   enum Step { RECV, LOOKUP, HIT, MISS, FETCH, REVALIDATE, PASS, SEND, DELIVER, SYNTH }
@@ -87,7 +67,6 @@ final class EdgeRequest implements Fill.Follower {
   private final Storage storage;
   private final HttpServerRequest req;
   private final HttpServerResponse resp;
-  private final Context ctx;
   private final Delivery delivery;
   private final long startNanos;
 
@@ -95,8 +74,7 @@ final class EdgeRequest implements Fill.Follower {
   private String hostNorm;
   private CanonicalRequest canon;
   private CacheControl requestCc;
-  private boolean hasBody;
-  /** The client's body as forwarded: the request, bounded by the site's maxRequestBody. */
+  /** The client's body as forwarded, bounded by the site's maxRequestBody; null without one. */
   private BoundedBody body;
   private boolean closeAfter;
 
@@ -105,7 +83,6 @@ final class EdgeRequest implements Fill.Follower {
   private boolean storedRetained;
   private Freshness.Verdict verdict;
   private CacheStatus.Fwd missKind = CacheStatus.Fwd.URI_MISS;
-
   private Collapser.Flight flight;
   private boolean collapseAllowed = true;
   private boolean collapsed;
@@ -115,7 +92,7 @@ final class EdgeRequest implements Fill.Follower {
   /** The origin exchange this request follows (the latest, when a range miss turned into a pass). */
   private Fill fill;
   private long originBytesBefore;
-  /** The origin response being streamed to the client, from its head on. */
+  /** The origin response to stream to the client, from its head on. */
   private OriginResponse streaming;
   private boolean bodyInProgress;
   private boolean awaitingCopy;
@@ -135,8 +112,7 @@ final class EdgeRequest implements Fill.Follower {
     this.storage = rt.storage();
     this.req = req;
     this.resp = req.response();
-    this.ctx = edge.ctx();
-    this.delivery = new Delivery(req, edge.via(req.version()), () -> clientGone, this::finish);
+    this.delivery = new Delivery(req, edge.via(Protocol.of(req.version())), () -> clientGone, this::finish);
     this.startNanos = rt.ticker().read();
   }
 
@@ -165,9 +141,9 @@ final class EdgeRequest implements Fill.Follower {
           case MISS -> miss();
           case FETCH -> fetch();
           case REVALIDATE -> revalidate();
-          case DELIVER -> deliver();
           case PASS -> pass();
           case SEND -> send();
+          case DELIVER -> deliver();
           case SYNTH -> synth();
         };
       }
@@ -179,73 +155,14 @@ final class EdgeRequest implements Fill.Follower {
 
   // ---------------------------------------------------------------- RECV
 
-  /** Validates the request, finds the site, canonicalises the target, picks lookup or pass. */
+  /** Admits the request, finds the site, canonicalises the target, picks lookup or pass. */
   private Step recv() {
-    if (req.decoderResult() != null && req.decoderResult().isFailure()) {
-      closeAfter = true;
-      Throwable cause = req.decoderResult().cause();
-      if (cause instanceof TooLongHttpLineException) {
-        return synth(414, "request line too long");
-      }
-      if (cause instanceof TooLongHttpHeaderException) {
-        return synth(431, "request header section too large");
-      }
-      return synth(400, cause instanceof StrictFraming.FramingRefused ? cause.getMessage() : "malformed request");
+    Admission a = Admission.of(req);
+    closeAfter = a.closeAfter();
+    if (a.refused()) {
+      return synth(a.status(), a.refusal());
     }
-    MultiMap h = req.headers();
-    String hostHeader;
-    if (req.version() == HttpVersion.HTTP_2) {
-      HostAndPort a = req.authority();
-      hostHeader = a == null ? null : a.port() >= 0 ? a.host() + ':' + a.port() : a.host();
-    } else {
-      List<String> hosts = h.getAll(HttpHeaders.HOST);
-      hostHeader = hosts.size() == 1 ? hosts.get(0) : null;
-      if (hosts.size() > 1) {
-        return synth(400, "more than one Host");
-      }
-    }
-    // Request smuggling shapes. Every forwarded request is re-framed by our client (Content-Length
-    // or chunked, computed from what we parsed), so the origin always frames it as we did. The
-    // HTTP/1.x decoder (StrictFraming) already refused every ambiguous shape before anything behind
-    // it was decoded; these checks are for HTTP/2, where no decoder of ours sits.
-    List<String> te = h.getAll(HttpHeaders.TRANSFER_ENCODING);
-    List<String> cl = h.getAll(HttpHeaders.CONTENT_LENGTH);
-    if (!te.isEmpty()) {
-      if (!cl.isEmpty() || te.size() > 1 || !"chunked".equalsIgnoreCase(te.get(0).trim())
-          || req.version() == HttpVersion.HTTP_1_0) {
-        closeAfter = true;
-        return synth(400, "ambiguous message framing");
-      }
-      hasBody = true;
-    }
-    if (cl.size() > 1) {
-      closeAfter = true;
-      return synth(400, "ambiguous message framing");
-    }
-    if (cl.size() == 1) {
-      String v = cl.get(0).trim();
-      if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(Character::isDigit)) {
-        closeAfter = true;
-        return synth(400, "bad Content-Length");
-      }
-      hasBody = Long.parseLong(v) > 0;
-    }
-    if (req.version() == HttpVersion.HTTP_2 && cl.isEmpty() && carriesContent(req.method())) {
-      // HTTP/2 needs no content-length, and whether the HEADERS frame ended the stream is not known
-      // here: a method whose semantics define content is forwarded with its body (chunked, and empty
-      // when the stream had none), so it is neither lost nor exempt from maxRequestBody
-      hasBody = true;
-    }
-    if (req.method() == HttpMethod.TRACE || req.method() == HttpMethod.CONNECT) {
-      // TRACE echoes the request (credentials included) back; CONNECT would make us a tunnel:
-      // neither is ever forwarded to an origin
-      closeAfter = hasBody;
-      return synth(405, "method not allowed");
-    }
-    if (hostHeader == null) {
-      return synth(400, "missing Host");
-    }
-    hostNorm = CacheKey.normalizeHost(hostHeader, req.isSSL());
+    hostNorm = CacheKey.normalizeHost(a.host(), req.isSSL());
     if (hostNorm == null) {
       return synth(400, "bad Host");
     }
@@ -254,11 +171,11 @@ final class EdgeRequest implements Fill.Follower {
       return synth(421, "unknown host");
     }
     long maxBody = site.compiled().maxRequestBody();
-    if (hasBody && cl.size() == 1 && Long.parseLong(cl.get(0).trim()) > maxBody) {
+    if (a.hasBody() && a.declaredLength() > maxBody) {
       closeAfter = req.version() != HttpVersion.HTTP_2; // its body is not read: the connection is spent
       return synth(413, "request body too large");
     }
-    if (hasBody) {
+    if (a.hasBody()) {
       req.pause(); // the body is piped to the origin once connected
       body = new BoundedBody(req, maxBody);
     }
@@ -267,14 +184,14 @@ final class EdgeRequest implements Fill.Follower {
     } catch (MalformedRequestException e) {
       return synth(e.status(), e.getMessage());
     }
-    requestCc = CacheControl.of(h);
+    requestCc = CacheControl.of(req.headers());
     if (!canon.cacheable()) {
-      cacheStatus = CacheStatus.fwd(CacheKey.isCacheableMethod(canon.method())
-          ? CacheStatus.Fwd.BYPASS : CacheStatus.Fwd.METHOD).detail(
-          CacheKey.isCacheableMethod(canon.method()) ? "rule" : null);
+      boolean byRule = CacheKey.isCacheableMethod(canon.method());
+      cacheStatus = CacheStatus.fwd(byRule ? CacheStatus.Fwd.BYPASS : CacheStatus.Fwd.METHOD)
+          .detail(byRule ? "rule" : null);
       return Step.PASS;
     }
-    if (hasBody) {
+    if (a.hasBody()) {
       // a GET or HEAD with a body is never answered from, nor stored in, the cache
       cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS).detail("request-body");
       return Step.PASS;
@@ -282,7 +199,7 @@ final class EdgeRequest implements Fill.Follower {
     return Step.LOOKUP;
   }
 
-  // ---------------------------------------------------------------- LOOKUP
+  // ---------------------------------------------------------------- LOOKUP / HIT / MISS
 
   /** Primary key, then the Vary secondary key; decides hit, stale or miss. */
   private Step lookup() {
@@ -308,36 +225,27 @@ final class EdgeRequest implements Fill.Follower {
     }
     stored = o;
     storedRetained = true;
-    if (o.forcedStale()) {
-      verdict = o.freshness().softPurgedVerdict(requestCc);
-    } else {
-      verdict = o.freshness().verdict(rt.clock().instant(), requestCc);
-    }
-    switch (verdict) {
-      case FRESH:
-        return Step.HIT;
-      case STALE_WHILE_REVALIDATE:
+    verdict = o.forcedStale() ? o.freshness().softPurgedVerdict(requestCc)
+        : o.freshness().verdict(rt.clock().instant(), requestCc);
+    return switch (verdict) {
+      case FRESH -> Step.HIT;
+      case STALE_WHILE_REVALIDATE -> {
         BackgroundRevalidation.start(edge, site, canon, lookupKey, o, req.headers(), forwarding());
-        return Step.HIT;
-      default:
-        return Step.REVALIDATE;
-    }
+        yield Step.HIT;
+      }
+      default -> Step.REVALIDATE;
+    };
   }
 
-  // ---------------------------------------------------------------- HIT
-
   private Step hit() {
-    Instant now = rt.clock().instant();
     boolean stale = verdict != Freshness.Verdict.FRESH;
     logStatus = stale ? "stale" : "hit";
-    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(now)).collapsed(collapsed);
+    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).collapsed(collapsed);
     if (stale) {
       cacheStatus.detail("stale-while-revalidate");
     }
     return Step.DELIVER;
   }
-
-  // ---------------------------------------------------------------- MISS
 
   /** Joins the key's flight as a waiter, or leads it (FETCH). */
   private Step miss() {
@@ -356,14 +264,12 @@ final class EdgeRequest implements Fill.Follower {
   /** Waits (bounded) for a flight to land, then looks up again or goes to the origin itself. */
   private Step await(Collapser.Flight f, Step onRelease) {
     long[] timer = {-1};
-    Collapser.Waiter w = f.join(ctx, outcome -> {
+    Collapser.Waiter w = f.join(edge.ctx(), outcome -> {
       edge.vertx().cancelTimer(timer[0]);
       collapsed = true;
       if (clientGone) {
         finish();
-        return;
-      }
-      if (outcome == Collapser.Outcome.STORED) {
+      } else if (outcome == Collapser.Outcome.STORED) {
         go(Step.LOOKUP);
       } else {
         collapseAllowed = false;
@@ -382,14 +288,13 @@ final class EdgeRequest implements Fill.Follower {
     return null;
   }
 
-  // ---------------------------------------------------------------- FETCH / REVALIDATE / PASS
+  // ---------------------------------------------------------------- FETCH / REVALIDATE / PASS / SEND
 
   private Step fetch() {
     releaseStored();
     mode = canon.method().equals("GET") ? Mode.FILL : Mode.PASS;
     if (mode == Mode.PASS) {
-      // a HEAD miss is forwarded as is (the stored GET answers later HEADs)
-      cacheStatus = CacheStatus.fwd(missKind);
+      cacheStatus = CacheStatus.fwd(missKind); // a HEAD miss is forwarded as is (the stored GET answers later HEADs)
     }
     return Step.SEND;
   }
@@ -415,31 +320,10 @@ final class EdgeRequest implements Fill.Follower {
     return Step.SEND;
   }
 
-  /** The client's address as text, formatted once per request (forwarding fields and the access log). */
-  private String clientIp() {
-    if (clientIp == null) {
-      SocketAddress peer = req.remoteAddress();
-      clientIp = peer == null || peer.hostAddress() == null ? "" : peer.hostAddress();
-    }
-    return clientIp.isEmpty() ? null : clientIp;
-  }
-
-  private Headers.Forwarding forwarding() {
-    String ip = clientIp() == null ? "unknown" : clientIp();
-    String proto = switch (req.version()) {
-      case HTTP_1_0 -> "1.0";
-      case HTTP_2 -> "2";
-      default -> "1.1";
-    };
-    return new Headers.Forwarding(ip, rt.trustedProxy(ip), req.isSSL(), hostNorm, proto, rt.settings().nodeId());
-  }
-
-  // ---------------------------------------------------------------- SEND
-
   /**
-   * The origin exchange, as a {@link Fill} this request follows: a fill that may be stored (FILL,
-   * REVALIDATE: the key's flight goes with it) or a pass. The request's fields are the client's minus
-   * what must not be forwarded, then ours; Host comes from the origin's name.
+   * Starts the {@link Fill} this request follows: one that may be stored (FILL, REVALIDATE: the
+   * key's flight goes with it) or a pass. The request's fields are the client's minus what must not
+   * be forwarded, then ours; Host comes from the origin's name.
    */
   private Step send() {
     if (fill != null) {
@@ -455,55 +339,41 @@ final class EdgeRequest implements Fill.Follower {
     }
     Fill.Spec spec = new Fill.Spec(site, canon, req.headers(), requestCc, revalidating,
         mode == Mode.PASS ? Fill.Sink.NONE : Fill.Sink.STORE);
-    Collapser.Flight leading = flight;
+    OriginUpstream upstream = new OriginUpstream(edge, site, req.method(), canon.uri(), h, body,
+        fields -> delivery.earlyHints(fields, finished));
+    fill = new Fill(edge, spec, upstream, flight).follow(this);
     flight = null; // the fill lands it
-    fill = new Fill(edge, spec, new OriginUpstream(edge, site, req.method(), canon.uri(), h, body, 
-        fields -> delivery.earlyHints(fields, finished)),
-        leading).follow(this);
     fill.start();
     return null;
   }
 
-  /** No response from the origin: stale-if-error when allowed, else 502/504. */
-  private Step originFailed(OriginException e) {
-    edge.telemetry().originFailed(e.kind());
-    if (body != null && body.exceeded()) {
-      // the origin connection was closed before the end of the body: it never saw a complete request
-      logStatus = "error";
-      closeAfter = req.version() != HttpVersion.HTTP_2;
-      return synth(413, "request body too large");
-    }
-    if (mode != Mode.PASS && storedRetained && stored.freshness().staleIfErrorAllows(rt.clock().instant())) {
-      return staleIfError();
-    }
-    logStatus = "error";
-    return synth(e.kind().status, switch (e.kind()) {
-      case TIMEOUT -> "origin timeout";
-      case INVALID_RESPONSE -> "invalid origin response";
-      case FORBIDDEN_ADDRESS -> "origin address not allowed";
-      default -> "origin unreachable";
-    });
+  private Headers.Forwarding forwarding() {
+    String ip = clientIp() == null ? "unknown" : clientIp();
+    return new Headers.Forwarding(ip, rt.trustedProxy(ip), req.isSSL(), hostNorm, Protocol.of(req.version()).version,
+        rt.settings().nodeId());
   }
 
-  /** This request becomes a stale-if-error hit on the stored object. */
-  private Step staleIfError() {
-    logStatus = "stale";
-    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).detail("stale-if-error");
-    return Step.DELIVER;
+  /** The client's address as text, formatted once per request (forwarding fields and the access log). */
+  private String clientIp() {
+    if (clientIp == null) {
+      SocketAddress peer = req.remoteAddress();
+      clientIp = peer == null || peer.hostAddress() == null ? "" : peer.hostAddress();
+    }
+    return clientIp.isEmpty() ? null : clientIp;
   }
 
   // ---------------------------------------------------------------- following the fill
 
   @Override
   public void head(Fill f) {
-    Instant now = rt.clock().instant();
     switch (f.outcome()) {
       case REFRESHED -> {
         if (f.refreshed() != null) {
           stored = f.refreshed(); // shares the body this request retained
         }
         logStatus = "hit";
-        cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304).ttl(stored.freshness().ttlSeconds(now));
+        cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304)
+            .ttl(stored.freshness().ttlSeconds(rt.clock().instant()));
         go(Step.DELIVER);
       }
       case STALE_ON_ERROR -> go(staleIfError());
@@ -511,17 +381,18 @@ final class EdgeRequest implements Fill.Follower {
         releaseStored();
         int status = f.response().statusCode();
         if (mode == Mode.PASS) {
-          if (cacheStatus == null) {
-            cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS);
+          cacheStatus = (cacheStatus == null ? CacheStatus.fwd(CacheStatus.Fwd.BYPASS) : cacheStatus).fwdStatus(status);
+          // RFC 9111 §4.4: a successful unsafe method invalidates the URL and its same-origin references
+          for (String key : Invalidation.keysToInvalidate(site.compiled(), canon, req.isSSL(), status,
+              f.response().headers())) {
+            storage.invalidate(new Selection.Key(site.tenant(), key), false);
           }
-          cacheStatus.fwdStatus(status);
-          invalidateAfterUnsafe(f.response());
         } else {
           logStatus = "miss";
           cacheStatus = CacheStatus.fwd(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind)
               .fwdStatus(status).stored(f.storing()).collapsed(collapsed);
           if (f.storing()) {
-            cacheStatus.ttl(f.freshness().ttlSeconds(now));
+            cacheStatus.ttl(f.freshness().ttlSeconds(rt.clock().instant()));
           } else {
             cacheStatus.detail(f.notStoredReason());
           }
@@ -542,29 +413,27 @@ final class EdgeRequest implements Fill.Follower {
   @Override
   public void end(StoredObject copy) {
     bodyInProgress = false;
-    if (awaitingCopy) {
-      awaitingCopy = false;
+    if (!awaitingCopy) {
       if (clientGone) {
-        if (copy != null) {
-          copy.body().release();
-        }
         finish();
-      } else if (copy != null) {
-        stored = copy;
-        storedRetained = true;
-        streaming = null;
-        go(Step.DELIVER);
-      } else if ("too-big".equals(fill.notStoredReason())) {
-        go(rangeFromOrigin());
       } else {
-        go(synth(502, "object vanished"));
+        delivery.streamEnd();
       }
       return;
     }
+    awaitingCopy = false;
     if (clientGone) {
+      if (copy != null) {
+        copy.body().release();
+      }
       finish();
+    } else if (copy != null) {
+      stored = copy;
+      storedRetained = true;
+      streaming = null;
+      go(Step.DELIVER);
     } else {
-      delivery.streamEnd();
+      go("too-big".equals(fill.notStoredReason()) ? rangeFromOrigin() : synth(502, "object vanished"));
     }
   }
 
@@ -577,63 +446,71 @@ final class EdgeRequest implements Fill.Follower {
     // the origin broke mid-body: nothing partial is stored, and the client sees a broken response
     bodyInProgress = false;
     logStatus = "error";
-    if (awaitingCopy) {
+    if (awaitingCopy && !clientGone) {
       awaitingCopy = false;
-      if (clientGone) {
-        finish();
-      } else {
-        go(synth(502, "origin broke off"));
-      }
+      go(synth(502, "origin broke off"));
       return;
     }
-    if (!clientGone) {
+    if (!clientGone && !awaitingCopy) {
       resp.reset();
     }
     finish();
   }
 
-  /** RFC 9111 §4.4: a successful unsafe method invalidates the URL and its same-origin references. */
-  private void invalidateAfterUnsafe(OriginResponse r) {
-    for (String key : Invalidation.keysToInvalidate(site.compiled(), canon, req.isSSL(), r.statusCode(), r.headers())) {
-      storage.invalidate(new Selection.Key(site.tenant(), key), false);
+  /** No response from the origin: stale-if-error when allowed, else 502/504 (413 for a cut body). */
+  private Step originFailed(OriginException e) {
+    edge.telemetry().originFailed(e.kind());
+    if (body != null && body.exceeded()) {
+      // the origin connection was closed before the end of the body: it never saw a complete request
+      logStatus = "error";
+      closeAfter = req.version() != HttpVersion.HTTP_2;
+      return synth(413, "request body too large");
     }
+    if (mode != Mode.PASS && storedRetained && stored.freshness().staleIfErrorAllows(rt.clock().instant())) {
+      return staleIfError();
+    }
+    logStatus = "error";
+    return synth(e.kind().status, switch (e.kind()) {
+      case TIMEOUT -> "origin timeout";
+      case INVALID_RESPONSE -> "invalid origin response";
+      case FORBIDDEN_ADDRESS -> "origin address not allowed";
+      default -> "origin unreachable";
+    });
+  }
+
+  private Step staleIfError() {
+    logStatus = "stale";
+    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).detail("stale-if-error");
+    return Step.DELIVER;
   }
 
   // ---------------------------------------------------------------- DELIVER
 
   private Step deliver() {
-    return streaming != null ? streamFromOrigin() : serveStored();
-  }
-
-  /** Answers from the stored object: conditionals (304/412), ranges (206/416), HEAD, full body. */
-  private Step serveStored() {
-    delivery.stored(stored, canon.method(), rt.clock().instant(), cacheStatus);
-    return null;
-  }
-
-  /** Streams the origin's response to the client while the fill (maybe) stores it. */
-  private Step streamFromOrigin() {
-    OriginResponse r = streaming;
+    if (streaming == null) {
+      delivery.stored(stored, canon.method(), rt.clock().instant(), cacheStatus);
+      return null;
+    }
     if (clientGone) {
-      fill.release(this); // the client left before the head arrived: finished by the fill's end unless reset
+      fill.release(this); // gone before the head arrived: the fill's end finishes a stored fill
       if (!fill.storing()) {
         finish();
       }
       return null;
     }
-    boolean wantsRange = r.statusCode() == 200 && mode != Mode.PASS && req.headers().contains(Headers.RANGE);
+    boolean wantsRange = streaming.statusCode() == 200 && mode != Mode.PASS && req.headers().contains(Headers.RANGE);
     if (wantsRange && !fill.storing() && "too-big".equals(fill.notStoredReason())) {
       fill.release(this); // declared too big to store: the origin answers the range itself
       return rangeFromOrigin();
     }
     if (wantsRange && fill.storing()) {
-      // a Range request that missed: the whole object is filled once (the flight others wait on) and
-      // the range is cut from the fill's own copy, not looked up again
+      // a range that missed: the whole object is filled once (the flight others wait on) and the
+      // range is cut from the fill's own copy, never looked up again
       fill.keepCopy(this);
       awaitingCopy = true;
       return null;
     }
-    delivery.streamHead(r, canon.method(), cacheStatus);
+    delivery.streamHead(streaming, canon.method(), cacheStatus);
     return null; // the fill's body follows: data(), end(), failed()
   }
 
@@ -653,29 +530,14 @@ final class EdgeRequest implements Fill.Follower {
     return Step.SYNTH;
   }
 
-  /** Our own short text answers: 400/405/412/413/414/421/431/500/502/504. Never cached downstream. */
+  /** Our own short text answer; every one is an error in the access log, whatever its status. */
   private Step synth() {
     releaseStored();
-    logStatus = "error"; // every synthetic answer is an error in the access log, whatever its status
+    logStatus = "error";
     if (cacheStatus == null) {
       cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS).detail("synth");
     }
-    resp.setStatusCode(synthStatus);
-    resp.headers().clear();
-    resp.putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-    resp.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-    resp.putHeader(CacheStatus.HEADER, cacheStatus.value());
-    if (synthStatus == 405) {
-      resp.putHeader(HttpHeaders.ALLOW, ALLOWED_METHODS);
-    }
-    if (closeAfter && req.version() != HttpVersion.HTTP_2) {
-      resp.putHeader(HttpHeaders.CONNECTION, "close"); // a connection-specific field is illegal in HTTP/2
-    }
-    Future<Void> f = resp.end(synthStatus + " " + synthText + "\n");
-    if (closeAfter) {
-      f.onComplete(ar -> req.connection().close());
-    }
-    end(f);
+    delivery.synth(synthStatus, synthText, cacheStatus, closeAfter);
     return null;
   }
 
@@ -683,24 +545,22 @@ final class EdgeRequest implements Fill.Follower {
     if (fill != null) {
       fill.abort();
     }
-    landFlight(Collapser.Outcome.FETCH_YOURSELF);
+    if (flight != null) {
+      flight.land(Collapser.Outcome.FETCH_YOURSELF);
+      flight = null;
+    }
     if (!resp.headWritten() && !resp.ended()) {
-      synthStatus = status;
-      synthText = text;
+      synth(status, text);
       synth();
-    } else if (!resp.ended()) {
-      resp.reset();
-      finish();
     } else {
+      if (!resp.ended()) {
+        resp.reset();
+      }
       finish();
     }
   }
 
   // ---------------------------------------------------------------- bookkeeping
-
-  private void end(Future<Void> f) {
-    f.onComplete(ar -> finish());
-  }
 
   private void onClientGone() {
     clientGone = true;
@@ -708,13 +568,6 @@ final class EdgeRequest implements Fill.Follower {
       fill.release(this); // a stored fill goes on for the others; a pass-through is reset
     } else if (!finished) {
       finish();
-    }
-  }
-
-  private void landFlight(Collapser.Outcome o) {
-    if (flight != null) {
-      flight.land(o);
-      flight = null;
     }
   }
 
@@ -737,42 +590,9 @@ final class EdgeRequest implements Fill.Follower {
       storedRetained = false;
       stored.body().release();
     }
-    long totalMs = rt.ticker().millisSince(startNanos);
     long originMs = fill == null ? -1 : fill.upstreamMillis();
-    String reqId = req.headers().get(Headers.X_REQUEST_ID);
-    if (reqId == null || reqId.length() > 128) {
-      reqId = rt.settings().nodeId() + "-" + Long.toString(IDS.incrementAndGet(), 36);
-    }
-    AccessLogRecord rec = new AccessLogRecord(Instant.ofEpochMilli(rt.clock().millis()),
-        site == null ? null : site.tenant(), site == null ? null : site.site(),
-        hostNorm, clientIp(), req.method().name(),
-        canon == null ? truncate(req.uri()) : canon.uri(), protocol(), resp.getStatusCode(),
-        resp.bytesWritten(), req.bytesRead(), truncate(resp.headers().get(HttpHeaders.CONTENT_TYPE)), tlsVersion(),
-        truncate(req.headers().get(Headers.RANGE)), logStatus, originMs, totalMs,
-        truncate(req.headers().get(HttpHeaders.USER_AGENT)), truncate(req.headers().get(HttpHeaders.REFERER)),
-        rt.settings().nodeId(), reqId);
     long originBytes = originBytesBefore + (fill == null ? 0 : fill.bodyBytes());
-    edge.telemetry().record(rec, req.bytesRead(), originBytes, originMs >= 0);
-  }
-
-  /** The client connection's TLS protocol ("TLSv1.3"), or null over plain HTTP. */
-  private String tlsVersion() {
-    if (!req.isSSL()) {
-      return null;
-    }
-    javax.net.ssl.SSLSession session = req.connection().sslSession();
-    return session == null ? null : session.getProtocol();
-  }
-
-  private String protocol() {
-    return switch (req.version()) {
-      case HTTP_1_0 -> "HTTP/1.0";
-      case HTTP_2 -> "HTTP/2";
-      default -> "HTTP/1.1";
-    };
-  }
-
-  private static String truncate(String s) {
-    return s == null || s.length() <= 1024 ? s : s.substring(0, 1024);
+    edge.telemetry().record(AccessLog.record(rt, req, site, hostNorm, clientIp(), canon, logStatus, originMs,
+        rt.ticker().millisSince(startNanos)), req.bytesRead(), originBytes, originMs >= 0);
   }
 }
