@@ -263,12 +263,12 @@ final class EdgeRequest implements Fill.Follower {
 
   /** Waits (bounded) for a flight to land, then looks up again or goes to the origin itself. */
   private Step await(Collapser.Flight f, Step onRelease) {
-    long[] timer = {-1};
-    Collapser.Waiter w = f.join(edge.ctx(), outcome -> {
-      edge.vertx().cancelTimer(timer[0]);
-      collapsed = true;
+    boolean waiting = f.await(edge.ctx(), rt.settings().collapseWaitMs(), outcome -> {
+      collapsed |= outcome != null;
       if (clientGone) {
-        finish();
+        if (outcome != null) {
+          finish();
+        }
       } else if (outcome == Collapser.Outcome.STORED) {
         go(Step.LOOKUP);
       } else {
@@ -276,16 +276,7 @@ final class EdgeRequest implements Fill.Follower {
         go(onRelease);
       }
     });
-    if (w == null) {
-      return Step.LOOKUP; // it landed meanwhile
-    }
-    timer[0] = edge.vertx().setTimer(rt.settings().collapseWaitMs(), t -> {
-      if (w.abandon() && !clientGone) {
-        collapseAllowed = false;
-        go(onRelease);
-      }
-    });
-    return null;
+    return waiting ? null : Step.LOOKUP; // not waiting: it landed meanwhile
   }
 
   // ---------------------------------------------------------------- FETCH / REVALIDATE / PASS / SEND
