@@ -16,7 +16,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Builds stored objects the way the edge's fill step does ({@code EdgeRequest#newStoredObject}):
+ * Builds stored objects the way the edge's fill step does ({@code Fill#newStoredObject}):
  * the response head an nginx origin sends for a small static file, each object with its own header
  * strings as a decoded response would have, turned into stored fields, freshness and Vary by the
  * policy ({@link Headers#storedHeaders}, {@link Freshness#compute}, {@link VaryKey#of}), and a body

@@ -2,9 +2,11 @@ package dev.kasoku.cacheedge;
 
 import dev.kasoku.cacheedge.cluster.EdgeCluster;
 import dev.kasoku.cacheedge.cluster.PeerSettings;
+import dev.kasoku.cacheedge.engine.Collapser;
 import dev.kasoku.cacheedge.engine.EdgeRuntime;
 import dev.kasoku.cacheedge.engine.EdgeServerVerticle;
 import dev.kasoku.cacheedge.purge.EdgePurge;
+import dev.kasoku.cacheedge.purge.PurgeAgent;
 import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.MemoryStorage;
 import dev.kasoku.cacheedge.storage.Selection;
@@ -12,27 +14,26 @@ import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.telemetry.LogShipping;
 import dev.kasoku.cacheedge.tls.CertificateBook;
 import dev.kasoku.cacheedge.tls.EdgeTlsListener;
-import dev.kasoku.cacheedge.engine.Collapser;
-import dev.kasoku.common.config.KasokuConfig;
-import dev.kasoku.common.prometheus.Prometheus;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
-import java.util.ArrayList;
-import java.time.Duration;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
+import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
-import java.time.Clock;
+import dev.kasoku.common.time.Ticker;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -64,6 +65,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
   private final Store store;
   private final Health health;
   private final Clock clock;
+  private final Ticker ticker;
   private final EdgeSettings configured;
   /** Process config for the HTTPS listener (secret key, TLS port); null: no HTTPS listener. */
   private final KasokuConfig tlsConfig;
@@ -102,12 +104,29 @@ public final class CacheEdgeVerticle extends VerticleBase {
    * opened with the key derived from its secret) when {@code tlsConfig} is not null.
    */
   public CacheEdgeVerticle(Store store, Health health, Clock clock, EdgeSettings settings, KasokuConfig tlsConfig) {
-    this(store, health, clock, settings, tlsConfig, tlsConfig == null ? null : PeerSettings.from(tlsConfig).orElse(null));
+    this(store, health, clock, Ticker.system(), settings, tlsConfig);
+  }
+
+  /** @param ticker measures durations and deadlines (tests pass a fake one) */
+  public CacheEdgeVerticle(Store store, Health health, Clock clock, Ticker ticker, EdgeSettings settings,
+                           KasokuConfig tlsConfig) {
+    this(store, health, clock, ticker, settings, tlsConfig,
+        tlsConfig == null ? null : PeerSettings.from(tlsConfig).orElse(null));
   }
 
   /** With the peer listener and membership of {@code peers} (null: none), whatever the process config says. */
   public CacheEdgeVerticle(Store store, Health health, Clock clock, EdgeSettings settings, KasokuConfig tlsConfig,
                            PeerSettings peers) {
+    this(store, health, clock, Ticker.system(), settings, tlsConfig, peers);
+  }
+
+  /**
+   * @param ticker measures durations and deadlines (tests pass a fake one)
+   * @param peers the peer listener and membership (null: none)
+   */
+  public CacheEdgeVerticle(Store store, Health health, Clock clock, Ticker ticker, EdgeSettings settings,
+                           KasokuConfig tlsConfig, PeerSettings peers) {
+    this.ticker = ticker;
     this.peers = peers;
     this.store = store;
     this.health = health;
@@ -119,13 +138,13 @@ public final class CacheEdgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     EdgeSettings s = configured;
-    purge = new EdgePurge(store.purgeLog(), clock, s.nodeId(),
-        new MemoryStorage(s.memoryBytes(), s.maxObjectBytes(), s.maxVariants()));
+    purge = new EdgePurge(store.purgeLog(), clock, ticker, s.nodeId(),
+        new MemoryStorage(s.memoryBytes(), s.maxObjectBytes(), s.maxVariants(), ticker), PurgeAgent.Settings.defaults());
     // every writer (request path, purge, config) goes through the purge-guarded storage
     Storage storage = purge.storage();
     SiteTable sites = new SiteTable(store.sites());
     MeterRegistry meterRegistry = Prometheus.registry(vertx);
-    runtime = new EdgeRuntime(s, storage, sites, clock, new LogShipping(s.nodeId(), s.logBufferBytes(), s.instances(),
+    runtime = new EdgeRuntime(s, storage, sites, clock, ticker, new LogShipping(s.nodeId(), s.logBufferBytes(), s.instances(),
         store.notifications(), clock, meterRegistry));
     registerMeters(meterRegistry, runtime);
     MessageConsumer<Messages.ConfigChanged> consumer = Addresses.CONFIG_CHANGED.consumer(vertx.eventBus(), m -> {

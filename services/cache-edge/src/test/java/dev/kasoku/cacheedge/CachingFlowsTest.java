@@ -7,8 +7,11 @@ import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.testing.EdgeHarness;
 import dev.kasoku.cacheedge.testing.EdgeHarness.Resp;
 import dev.kasoku.cacheedge.testing.TestOrigin;
+import dev.kasoku.common.bus.Addresses;
+import dev.kasoku.common.bus.Messages;
 import io.vertx.core.http.HttpMethod;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -126,6 +129,33 @@ class CachingFlowsTest {
     assertThat(full.text()).isEqualTo("abcdefghij");
     assertThat(full.cacheStatus()).startsWith("Kasoku; hit");
     assertThat(origin.count()).isEqualTo(1);
+  }
+
+  /**
+   * A range request that missed is answered from its own fill's copy of the object. The engine once
+   * cut the range from the object after handing it to the storage, so a purge applied while the fill
+   * ran (the storage then drops the object at once) turned the answer into "502 object vanished".
+   */
+  @Test
+  void rangeMissRacingAPurgeIsStillAnswered() {
+    long appliedBefore = h.edge.purge().agent().appliedCount();
+    origin.handle(req -> {
+      Addresses.PURGE.publish(h.vertx.eventBus(), new Messages.PurgeCommand("race-1", 1, EdgeHarness.TENANT,
+          Messages.PurgeScope.HOST, List.of("www.example.com"), false, h.clock.instant()));
+      h.vertx.setPeriodic(5, t -> {
+        if (h.edge.purge().agent().appliedCount() > appliedBefore) {
+          h.vertx.cancelTimer(t);
+          req.response().putHeader("Cache-Control", "max-age=60").end("abcdefghij");
+        }
+      });
+    });
+
+    Resp r = h.get("www.example.com", "/range-purged", "Range", "bytes=3-4");
+
+    assertThat(r.status()).isEqualTo(206);
+    assertThat(r.text()).isEqualTo("de");
+    assertThat(h.get("www.example.com", "/range-purged").cacheStatus()).as("the purge kept it out of storage")
+        .contains("fwd=uri-miss");
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.kasoku.cacheedge.testing.TestOrigin;
 import dev.kasoku.common.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -104,5 +105,27 @@ class CollapsingTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * A HEAD for a stale object is passed to the origin, and the flight it leads for the key lands at
+   * once. The engine once left that flight in the table, so every later request for the key waited
+   * the whole collapse wait on a flight nobody would land.
+   */
+  @Test
+  void headOfAStaleObjectDoesNotHoldLaterRequestsOnItsFlight() {
+    h = new EdgeHarness(s -> s.withTimeouts(20_000, s.connectTimeoutMs(), s.readTimeoutMs()));
+    TestOrigin origin = h.origin().handle(req -> req.response().putHeader("Cache-Control", "max-age=1").end("v"));
+    h.site("c.example.com", origin, null);
+    h.get("c.example.com", "/stale");
+    h.clock.advance(Duration.ofSeconds(5));
+    assertThat(h.send(HttpMethod.HEAD, "c.example.com", "/stale", null).status()).isEqualTo(200);
+
+    long start = System.nanoTime();
+    Resp r = h.get("c.example.com", "/stale");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(ms).as("not held for the collapse wait (20 s)").isLessThan(10_000);
   }
 }

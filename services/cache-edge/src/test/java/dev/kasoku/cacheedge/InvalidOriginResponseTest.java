@@ -26,7 +26,8 @@ class InvalidOriginResponseTest {
   private EdgeHarness h;
   private NetServer rawOrigin;
   private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-  private final Logger edgeLog = Logger.getLogger("dev.kasoku.cacheedge.engine.EdgeRequest");
+  /** The engine package's logger: whichever of its classes reports the origin. */
+  private final Logger edgeLog = Logger.getLogger("dev.kasoku.cacheedge.engine");
   private final Handler capture = new Handler() {
     @Override
     public void publish(LogRecord r) {

@@ -79,6 +79,26 @@ class MethodsTest {
     assertThat(after.cacheStatus()).contains("fwd=uri-miss");
   }
 
+  /**
+   * RFC 9111 §4.4: an invalidation through Location must not cross origins, and the scheme is part of
+   * the origin. The engine once compared the host only, so an {@code https://} Location in the answer
+   * to a plain-HTTP POST dropped the object.
+   */
+  @Test
+  void unsafeMethodDoesNotInvalidateALocationOfAnotherScheme() {
+    origin.handle(req -> {
+      if (req.method() == HttpMethod.POST) {
+        req.response().setStatusCode(201).putHeader("Location", "https://m.example.com/kept").end();
+      } else {
+        req.response().putHeader("Cache-Control", "max-age=60").end("page");
+      }
+    });
+    h.get("m.example.com", "/kept");
+    h.send(HttpMethod.POST, "m.example.com", "/collection", Buffer.buffer("{}"));
+
+    assertThat(h.get("m.example.com", "/kept").cacheStatus()).startsWith("Kasoku; hit");
+  }
+
   @Test
   void failedUnsafeMethodDoesNotInvalidate() {
     h.get("m.example.com", "/keep");

@@ -2,6 +2,7 @@ package dev.kasoku.cacheedge.cluster;
 
 import dev.kasoku.cacheedge.policy.CacheControl;
 import dev.kasoku.cacheedge.policy.Freshness;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.cacheedge.storage.Body;
 import dev.kasoku.cacheedge.storage.Storage;
@@ -84,7 +85,7 @@ final class PeerServer implements Handler<HttpServerRequest> {
     if (secondary == null) {
       return null;
     }
-    StoredObject o = storage.get(StoredObject.fullKey(primary, secondary));
+    StoredObject o = storage.get(KeyFormat.full(primary, secondary));
     return o != null && o.body().tryRetain() ? o : null;
   }
 

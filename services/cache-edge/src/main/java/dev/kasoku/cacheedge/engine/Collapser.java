@@ -36,10 +36,29 @@ public final class Collapser {
     }
 
     /**
-     * Joins as a waiter; the handler runs on {@code ctx} when the flight lands. Returns null when the
-     * flight already landed (the caller looks up again).
+     * Waits for the flight to land, at most {@code waitMs}: {@code then} runs on {@code ctx} (the
+     * caller's event loop) with the outcome, or with null once the wait elapsed first (the waiter
+     * then has left). False when the flight landed already: nothing runs, the caller looks up again.
      */
-    public synchronized Waiter join(Context ctx, Handler<Outcome> handler) {
+    public boolean await(Context ctx, long waitMs, Handler<Outcome> then) {
+      long[] timer = {-1};
+      Waiter w = join(ctx, outcome -> {
+        ctx.owner().cancelTimer(timer[0]);
+        then.handle(outcome);
+      });
+      if (w == null) {
+        return false;
+      }
+      timer[0] = ctx.owner().setTimer(waitMs, t -> {
+        if (w.abandon()) {
+          then.handle(null);
+        }
+      });
+      return true;
+    }
+
+    /** Joins as a waiter; null when the flight already landed. */
+    private synchronized Waiter join(Context ctx, Handler<Outcome> handler) {
       if (outcome != null) {
         return null;
       }
@@ -66,17 +85,13 @@ public final class Collapser {
       }
     }
 
-    synchronized int waiting() {
-      return waiters.size();
-    }
-
     private synchronized boolean leave(Waiter w) {
       return waiters.remove(w);
     }
   }
 
   /** A request waiting on a flight. */
-  public static final class Waiter {
+  private static final class Waiter {
     private final Flight flight;
     private final Context ctx;
     private final Handler<Outcome> handler;
@@ -96,7 +111,7 @@ public final class Collapser {
     }
 
     /** Gives up waiting (on the waiter's context); true when the flight had not landed yet. */
-    public boolean abandon() {
+    boolean abandon() {
       if (done) {
         return false;
       }
@@ -123,10 +138,5 @@ public final class Collapser {
   /** Requests that joined a flight as waiters instead of going to the origin themselves (since start). */
   public long collapsed() {
     return collapsed.sum();
-  }
-
-  /** Flights in progress (tests, metrics). */
-  public int inFlight() {
-    return flights.size();
   }
 }

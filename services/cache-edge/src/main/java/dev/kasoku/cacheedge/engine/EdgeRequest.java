@@ -1,6 +1,5 @@
 package dev.kasoku.cacheedge.engine;
 
-import dev.kasoku.cacheedge.origin.Origin;
 import dev.kasoku.cacheedge.origin.OriginClients;
 import dev.kasoku.cacheedge.origin.OriginException;
 import dev.kasoku.cacheedge.origin.OriginResponse;
@@ -8,40 +7,25 @@ import dev.kasoku.cacheedge.policy.CacheControl;
 import dev.kasoku.cacheedge.policy.CacheKey;
 import dev.kasoku.cacheedge.policy.CacheStatus;
 import dev.kasoku.cacheedge.policy.CanonicalRequest;
-import dev.kasoku.cacheedge.policy.Conditionals;
 import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.Headers;
+import dev.kasoku.cacheedge.policy.Invalidation;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.MalformedRequestException;
-import dev.kasoku.cacheedge.policy.Ranges;
-import dev.kasoku.cacheedge.policy.Storability;
-import dev.kasoku.cacheedge.policy.TargetedControls;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.cacheedge.sites.EdgeSite;
-import dev.kasoku.cacheedge.storage.Body;
-import dev.kasoku.cacheedge.storage.BodyWriter;
 import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
-import dev.kasoku.common.bus.Messages.AccessLogRecord;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.lang.System.Logger.Level;
-import java.net.URI;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client request through the edge, as an explicit state machine (after Varnish's
@@ -51,39 +35,29 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *  RECV ──(cacheable GET/HEAD)──▶ LOOKUP ──fresh──▶ HIT ──▶ DELIVER
  *    │                              │ └─stale-while-revalidate─▶ HIT (+ one background revalidation)
- *    │                              │ └─stale──▶ REVALIDATE ──304 / stale-if-error──▶ DELIVER
- *    │                              │                  └─200──▶ (stream + store) DELIVER
- *    │                              └─absent──▶ MISS ──leader──▶ FETCH ──▶ (stream + store) DELIVER
+ *    │                              │ └─stale──▶ REVALIDATE ──▶ SEND ──304 / stale-if-error──▶ DELIVER
+ *    │                              │                              └─200──▶ (stream + store) DELIVER
+ *    │                              └─absent──▶ MISS ──leader──▶ FETCH ──▶ SEND ──▶ (stream + store) DELIVER
  *    │                                            └─waiter──(flight landed)──▶ LOOKUP | FETCH
- *    ├──(any other method, body, rule cache:false)──▶ PASS ──▶ DELIVER (stream)
- *    └──(unknown host, bad request)──▶ SYNTH
+ *    ├──(any other method, body, rule cache:false)──▶ PASS ──▶ SEND ──▶ DELIVER (stream)
+ *    └──(unknown host, bad request, origin failure)──▶ SYNTH
  * </pre>
  *
- * <p><b>Threading.</b> An instance lives on its connection's event loop; collapsed-flight wake-ups
- * are dispatched back to it by {@link Collapser}. Nothing here blocks.
+ * <p>This class is the client side only. SEND starts a {@link Fill} (the origin exchange, the store
+ * decision, the body writer, the key's flight) and this request follows it; {@link Delivery} writes
+ * what DELIVER and SYNTH chose. An instance lives on its connection's event loop; collapsed-flight
+ * wake-ups are dispatched back to it by {@link Collapser}. Nothing here blocks.
  *
- * <p><b>Memory safety.</b> A stored body is retained ({@link Body#tryRetain}) from LOOKUP until the
- * response carrying it has been written or abandoned ({@link #releaseStored}); a fill copies the
- * origin's bytes into a {@link BodyWriter} that is discarded when the fill fails, so a partial
- * response is never stored.
- *
- * <p><b>Shared fills survive their client.</b> When the client of a fill goes away, the origin
- * response keeps being read into storage if the object is being stored (other requests wait on it);
- * a pure pass-through is aborted instead.
+ * <p><b>Memory safety.</b> A stored body is retained from LOOKUP until the response carrying it has
+ * been written or abandoned ({@link #releaseStored}). <b>Shared fills survive their client:</b> when
+ * the client goes away its fill goes on if the object is being stored (others wait on it); a pure
+ * pass-through is reset instead.
  */
-final class EdgeRequest {
+final class EdgeRequest implements Fill.Follower {
   private static final System.Logger LOG = System.getLogger(EdgeRequest.class.getName());
-  private static final AtomicLong IDS = new AtomicLong();
-
-  /** The Allow field of a 405: every method the edge forwards (TRACE and CONNECT are refused). */
-  static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
-
-  private static boolean carriesContent(HttpMethod m) {
-    return m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH;
-  }
 
   /** The steps of the request state machine. */
-  enum Step { RECV, LOOKUP, HIT, MISS, FETCH, REVALIDATE, DELIVER, PASS, SYNTH }
+  enum Step { RECV, LOOKUP, HIT, MISS, FETCH, REVALIDATE, PASS, SEND, DELIVER, SYNTH }
 
   /** What the origin exchange is for. */
   private enum Mode { FILL, REVALIDATE, PASS }
@@ -93,15 +67,14 @@ final class EdgeRequest {
   private final Storage storage;
   private final HttpServerRequest req;
   private final HttpServerResponse resp;
-  private final Context ctx;
-  private final long startNanos = System.nanoTime();
+  private final Delivery delivery;
+  private final long startNanos;
 
   private EdgeSite site;
   private String hostNorm;
   private CanonicalRequest canon;
   private CacheControl requestCc;
-  private boolean hasBody;
-  /** The client's body as forwarded: the request, bounded by the site's maxRequestBody. */
+  /** The client's body as forwarded, bounded by the site's maxRequestBody; null without one. */
   private BoundedBody body;
   private boolean closeAfter;
 
@@ -110,21 +83,19 @@ final class EdgeRequest {
   private boolean storedRetained;
   private Freshness.Verdict verdict;
   private CacheStatus.Fwd missKind = CacheStatus.Fwd.URI_MISS;
-
   private Collapser.Flight flight;
   private boolean collapseAllowed = true;
   private boolean collapsed;
   private int lookups;
 
   private Mode mode;
-  private Origin origin;
-  private Instant requestTime;
-  private OriginResponse originResponse;
-  private BodyWriter writer;
-  private Storability.Decision decision;
-  private long originStartNanos;
-  private long originMs = -1;
-  private long originBytes;
+  /** The origin exchange this request follows (the latest, when a range miss turned into a pass). */
+  private Fill fill;
+  private long originBytesBefore;
+  /** The origin response to stream to the client, from its head on. */
+  private OriginResponse streaming;
+  private boolean bodyInProgress;
+  private boolean awaitingCopy;
 
   private CacheStatus cacheStatus;
   private String logStatus = "miss";
@@ -141,7 +112,8 @@ final class EdgeRequest {
     this.storage = rt.storage();
     this.req = req;
     this.resp = req.response();
-    this.ctx = edge.ctx();
+    this.delivery = new Delivery(req, edge.via(Protocol.of(req.version())), () -> clientGone, this::finish);
+    this.startNanos = rt.ticker().read();
   }
 
   void run() {
@@ -169,8 +141,9 @@ final class EdgeRequest {
           case MISS -> miss();
           case FETCH -> fetch();
           case REVALIDATE -> revalidate();
-          case DELIVER -> deliver();
           case PASS -> pass();
+          case SEND -> send();
+          case DELIVER -> deliver();
           case SYNTH -> synth();
         };
       }
@@ -182,73 +155,14 @@ final class EdgeRequest {
 
   // ---------------------------------------------------------------- RECV
 
-  /** Validates the request, finds the site, canonicalises the target, picks lookup or pass. */
+  /** Admits the request, finds the site, canonicalises the target, picks lookup or pass. */
   private Step recv() {
-    if (req.decoderResult() != null && req.decoderResult().isFailure()) {
-      closeAfter = true;
-      Throwable cause = req.decoderResult().cause();
-      if (cause instanceof TooLongHttpLineException) {
-        return synth(414, "request line too long");
-      }
-      if (cause instanceof TooLongHttpHeaderException) {
-        return synth(431, "request header section too large");
-      }
-      return synth(400, cause instanceof StrictFraming.FramingRefused ? cause.getMessage() : "malformed request");
+    Admission a = Admission.of(req);
+    closeAfter = a.closeAfter();
+    if (a.refused()) {
+      return synth(a.status(), a.refusal());
     }
-    MultiMap h = req.headers();
-    String hostHeader;
-    if (req.version() == HttpVersion.HTTP_2) {
-      HostAndPort a = req.authority();
-      hostHeader = a == null ? null : a.port() >= 0 ? a.host() + ':' + a.port() : a.host();
-    } else {
-      List<String> hosts = h.getAll(HttpHeaders.HOST);
-      hostHeader = hosts.size() == 1 ? hosts.get(0) : null;
-      if (hosts.size() > 1) {
-        return synth(400, "more than one Host");
-      }
-    }
-    // Request smuggling shapes. Every forwarded request is re-framed by our client (Content-Length
-    // or chunked, computed from what we parsed), so the origin always frames it as we did. The
-    // HTTP/1.x decoder (StrictFraming) already refused every ambiguous shape before anything behind
-    // it was decoded; these checks are for HTTP/2, where no decoder of ours sits.
-    List<String> te = h.getAll(HttpHeaders.TRANSFER_ENCODING);
-    List<String> cl = h.getAll(HttpHeaders.CONTENT_LENGTH);
-    if (!te.isEmpty()) {
-      if (!cl.isEmpty() || te.size() > 1 || !"chunked".equalsIgnoreCase(te.get(0).trim())
-          || req.version() == HttpVersion.HTTP_1_0) {
-        closeAfter = true;
-        return synth(400, "ambiguous message framing");
-      }
-      hasBody = true;
-    }
-    if (cl.size() > 1) {
-      closeAfter = true;
-      return synth(400, "ambiguous message framing");
-    }
-    if (cl.size() == 1) {
-      String v = cl.get(0).trim();
-      if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(Character::isDigit)) {
-        closeAfter = true;
-        return synth(400, "bad Content-Length");
-      }
-      hasBody = Long.parseLong(v) > 0;
-    }
-    if (req.version() == HttpVersion.HTTP_2 && cl.isEmpty() && carriesContent(req.method())) {
-      // HTTP/2 needs no content-length, and whether the HEADERS frame ended the stream is not known
-      // here: a method whose semantics define content is forwarded with its body (chunked, and empty
-      // when the stream had none), so it is neither lost nor exempt from maxRequestBody
-      hasBody = true;
-    }
-    if (req.method() == HttpMethod.TRACE || req.method() == HttpMethod.CONNECT) {
-      // TRACE echoes the request (credentials included) back; CONNECT would make us a tunnel:
-      // neither is ever forwarded to an origin
-      closeAfter = hasBody;
-      return synth(405, "method not allowed");
-    }
-    if (hostHeader == null) {
-      return synth(400, "missing Host");
-    }
-    hostNorm = CacheKey.normalizeHost(hostHeader, req.isSSL());
+    hostNorm = CacheKey.normalizeHost(a.host(), req.isSSL());
     if (hostNorm == null) {
       return synth(400, "bad Host");
     }
@@ -257,11 +171,11 @@ final class EdgeRequest {
       return synth(421, "unknown host");
     }
     long maxBody = site.compiled().maxRequestBody();
-    if (hasBody && cl.size() == 1 && Long.parseLong(cl.get(0).trim()) > maxBody) {
+    if (a.hasBody() && a.declaredLength() > maxBody) {
       closeAfter = req.version() != HttpVersion.HTTP_2; // its body is not read: the connection is spent
       return synth(413, "request body too large");
     }
-    if (hasBody) {
+    if (a.hasBody()) {
       req.pause(); // the body is piped to the origin once connected
       body = new BoundedBody(req, maxBody);
     }
@@ -270,14 +184,14 @@ final class EdgeRequest {
     } catch (MalformedRequestException e) {
       return synth(e.status(), e.getMessage());
     }
-    requestCc = CacheControl.of(h);
+    requestCc = CacheControl.of(req.headers());
     if (!canon.cacheable()) {
-      cacheStatus = CacheStatus.fwd(CacheKey.isCacheableMethod(canon.method())
-          ? CacheStatus.Fwd.BYPASS : CacheStatus.Fwd.METHOD).detail(
-          CacheKey.isCacheableMethod(canon.method()) ? "rule" : null);
+      boolean byRule = CacheKey.isCacheableMethod(canon.method());
+      cacheStatus = CacheStatus.fwd(byRule ? CacheStatus.Fwd.BYPASS : CacheStatus.Fwd.METHOD)
+          .detail(byRule ? "rule" : null);
       return Step.PASS;
     }
-    if (hasBody) {
+    if (a.hasBody()) {
       // a GET or HEAD with a body is never answered from, nor stored in, the cache
       cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS).detail("request-body");
       return Step.PASS;
@@ -285,7 +199,7 @@ final class EdgeRequest {
     return Step.LOOKUP;
   }
 
-  // ---------------------------------------------------------------- LOOKUP
+  // ---------------------------------------------------------------- LOOKUP / HIT / MISS
 
   /** Primary key, then the Vary secondary key; decides hit, stale or miss. */
   private Step lookup() {
@@ -303,7 +217,7 @@ final class EdgeRequest {
       missKind = CacheStatus.Fwd.VARY_MISS;
       return Step.MISS;
     }
-    lookupKey = StoredObject.fullKey(primary, secondary);
+    lookupKey = KeyFormat.full(primary, secondary);
     StoredObject o = storage.get(lookupKey);
     if (o == null || !o.body().tryRetain()) {
       missKind = vary == null ? CacheStatus.Fwd.URI_MISS : CacheStatus.Fwd.VARY_MISS;
@@ -311,36 +225,27 @@ final class EdgeRequest {
     }
     stored = o;
     storedRetained = true;
-    if (o.forcedStale()) {
-      verdict = o.freshness().softPurgedVerdict(requestCc);
-    } else {
-      verdict = o.freshness().verdict(rt.clock().instant(), requestCc);
-    }
-    switch (verdict) {
-      case FRESH:
-        return Step.HIT;
-      case STALE_WHILE_REVALIDATE:
+    verdict = o.forcedStale() ? o.freshness().softPurgedVerdict(requestCc)
+        : o.freshness().verdict(rt.clock().instant(), requestCc);
+    return switch (verdict) {
+      case FRESH -> Step.HIT;
+      case STALE_WHILE_REVALIDATE -> {
         BackgroundRevalidation.start(edge, site, canon, lookupKey, o, req.headers(), forwarding());
-        return Step.HIT;
-      default:
-        return Step.REVALIDATE;
-    }
+        yield Step.HIT;
+      }
+      default -> Step.REVALIDATE;
+    };
   }
 
-  // ---------------------------------------------------------------- HIT
-
   private Step hit() {
-    Instant now = rt.clock().instant();
     boolean stale = verdict != Freshness.Verdict.FRESH;
     logStatus = stale ? "stale" : "hit";
-    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(now)).collapsed(collapsed);
+    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).collapsed(collapsed);
     if (stale) {
       cacheStatus.detail("stale-while-revalidate");
     }
     return Step.DELIVER;
   }
-
-  // ---------------------------------------------------------------- MISS
 
   /** Joins the key's flight as a waiter, or leads it (FETCH). */
   private Step miss() {
@@ -358,44 +263,31 @@ final class EdgeRequest {
 
   /** Waits (bounded) for a flight to land, then looks up again or goes to the origin itself. */
   private Step await(Collapser.Flight f, Step onRelease) {
-    long[] timer = {-1};
-    Collapser.Waiter w = f.join(ctx, outcome -> {
-      edge.vertx().cancelTimer(timer[0]);
-      collapsed = true;
+    boolean waiting = f.await(edge.ctx(), rt.settings().collapseWaitMs(), outcome -> {
+      collapsed |= outcome != null;
       if (clientGone) {
-        finish();
-        return;
-      }
-      if (outcome == Collapser.Outcome.STORED) {
+        if (outcome != null) {
+          finish();
+        }
+      } else if (outcome == Collapser.Outcome.STORED) {
         go(Step.LOOKUP);
       } else {
         collapseAllowed = false;
         go(onRelease);
       }
     });
-    if (w == null) {
-      return Step.LOOKUP; // it landed meanwhile
-    }
-    timer[0] = edge.vertx().setTimer(rt.settings().collapseWaitMs(), t -> {
-      if (w.abandon() && !clientGone) {
-        collapseAllowed = false;
-        go(onRelease);
-      }
-    });
-    return null;
+    return waiting ? null : Step.LOOKUP; // not waiting: it landed meanwhile
   }
 
-  // ---------------------------------------------------------------- FETCH / REVALIDATE / PASS
+  // ---------------------------------------------------------------- FETCH / REVALIDATE / PASS / SEND
 
   private Step fetch() {
     releaseStored();
     mode = canon.method().equals("GET") ? Mode.FILL : Mode.PASS;
     if (mode == Mode.PASS) {
-      // a HEAD miss is forwarded as is (the stored GET answers later HEADs)
-      cacheStatus = CacheStatus.fwd(missKind);
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
+      cacheStatus = CacheStatus.fwd(missKind); // a HEAD miss is forwarded as is (the stored GET answers later HEADs)
     }
-    return sendToOrigin();
+    return Step.SEND;
   }
 
   /** A stale object: one collapsed conditional request (validators of the stored response). */
@@ -410,13 +302,46 @@ final class EdgeRequest {
       flight = f;
     }
     mode = canon.method().equals("GET") ? Mode.REVALIDATE : Mode.PASS;
-    return sendToOrigin();
+    return Step.SEND;
   }
 
   private Step pass() {
     mode = Mode.PASS;
     logStatus = "pass";
-    return sendToOrigin();
+    return Step.SEND;
+  }
+
+  /**
+   * Starts the {@link Fill} this request follows: one that may be stored (FILL, REVALIDATE: the
+   * key's flight goes with it) or a pass. The request's fields are the client's minus what must not
+   * be forwarded, then ours; Host comes from the origin's name.
+   */
+  private Step send() {
+    if (fill != null) {
+      originBytesBefore += fill.bodyBytes();
+    }
+    streaming = null;
+    MultiMap h = OriginClients.newHeaders(req.version() == HttpVersion.HTTP_2);
+    StoredObject revalidating = mode == Mode.REVALIDATE ? stored : null;
+    if (mode == Mode.PASS) {
+      Headers.copyForOrigin(req.headers(), h, forwarding(), false);
+    } else {
+      Fill.requestHeaders(req.headers(), forwarding(), h, revalidating);
+    }
+    Fill.Spec spec = new Fill.Spec(site, canon, req.headers(), requestCc, revalidating,
+        mode == Mode.PASS ? Fill.Sink.NONE : Fill.Sink.STORE);
+    OriginUpstream upstream = new OriginUpstream(edge, site, req.method(), canon.uri(), h, body,
+        fields -> delivery.earlyHints(fields, finished));
+    fill = new Fill(edge, spec, upstream, flight).follow(this);
+    flight = null; // the fill lands it
+    fill.start();
+    return null;
+  }
+
+  private Headers.Forwarding forwarding() {
+    String ip = clientIp() == null ? "unknown" : clientIp();
+    return new Headers.Forwarding(ip, rt.trustedProxy(ip), req.isSSL(), hostNorm, Protocol.of(req.version()).version,
+        rt.settings().nodeId());
   }
 
   /** The client's address as text, formatted once per request (forwarding fields and the access log). */
@@ -428,122 +353,112 @@ final class EdgeRequest {
     return clientIp.isEmpty() ? null : clientIp;
   }
 
-  private Headers.Forwarding forwarding() {
-    String ip = clientIp() == null ? "unknown" : clientIp();
-    String proto = switch (req.version()) {
-      case HTTP_1_0 -> "1.0";
-      case HTTP_2 -> "2";
-      default -> "1.1";
-    };
-    return new Headers.Forwarding(ip, rt.trustedProxy(ip), req.isSSL(), hostNorm, proto, rt.settings().nodeId());
-  }
+  // ---------------------------------------------------------------- following the fill
 
-  private Step sendToOrigin() {
-    origin = rt.health().choose(site.origins(), null);
-    if (origin == null) {
-      return originFailed(new OriginException(OriginException.Kind.CONNECT, "site has no origin"));
-    }
-    requestTime = rt.clock().instant();
-    originStartNanos = System.nanoTime();
-    rt.originRequests().incrementAndGet();
-    MultiMap h = OriginClients.newHeaders(req.version() == HttpVersion.HTTP_2);
-    originRequestHeaders(h);
-    send(h, true).onComplete(ar -> {
-      if (ar.succeeded()) {
-        onOriginResponse(ar.result());
-      } else {
-        go(originFailed(OriginException.of(ar.cause())));
+  @Override
+  public void head(Fill f) {
+    switch (f.outcome()) {
+      case REFRESHED -> {
+        if (f.refreshed() != null) {
+          stored = f.refreshed(); // shares the body this request retained
+        }
+        logStatus = "hit";
+        cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304)
+            .ttl(stored.freshness().ttlSeconds(rt.clock().instant()));
+        go(Step.DELIVER);
       }
-    });
-    return null;
-  }
-
-  /**
-   * The origin request's fields: the client's fields minus what must not be forwarded, then ours
-   * (forwarding fields, validators of a revalidation). Host comes from the origin's name (set by the
-   * client).
-   */
-  private void originRequestHeaders(MultiMap h) {
-    Headers.copyForOrigin(req.headers(), h, forwarding(), mode != Mode.PASS);
-    if (mode != Mode.PASS) {
-      BackgroundRevalidation.forFill(h, mode == Mode.REVALIDATE ? stored : null);
+      case STALE_ON_ERROR -> go(staleIfError());
+      default -> {
+        releaseStored();
+        int status = f.response().statusCode();
+        if (mode == Mode.PASS) {
+          cacheStatus = (cacheStatus == null ? CacheStatus.fwd(CacheStatus.Fwd.BYPASS) : cacheStatus).fwdStatus(status);
+          // RFC 9111 §4.4: a successful unsafe method invalidates the URL and its same-origin references
+          for (String key : Invalidation.keysToInvalidate(site.compiled(), canon, req.isSSL(), status,
+              f.response().headers())) {
+            storage.invalidate(new Selection.Key(site.tenant(), key), false);
+          }
+        } else {
+          logStatus = "miss";
+          cacheStatus = CacheStatus.fwd(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind)
+              .fwdStatus(status).stored(f.storing()).collapsed(collapsed);
+          if (f.storing()) {
+            cacheStatus.ttl(f.freshness().ttlSeconds(rt.clock().instant()));
+          } else {
+            cacheStatus.detail(f.notStoredReason());
+          }
+        }
+        streaming = f.response();
+        bodyInProgress = true;
+        go(Step.DELIVER);
+      }
     }
   }
 
-  /**
-   * Sends the request to the chosen origin; when no connection could be made (the origin never saw
-   * the request) it fails over once to another origin.
-   */
-  private Future<OriginResponse> send(MultiMap h, boolean mayRetry) {
-    return edge.clients().send(site.tenant(), origin, req.method(), canon.uri(), h, body, this::earlyHints)
-        .recover(t -> {
-          OriginException oe = OriginException.of(t);
-          if (oe.unsent() && (oe.kind() == OriginException.Kind.CONNECT || oe.kind() == OriginException.Kind.TIMEOUT)) {
-            rt.health().failure(origin);
-            Origin other = mayRetry ? rt.health().choose(site.origins(), origin) : null;
-            if (other != null && other != origin) {
-              origin = other;
-              return send(h, false);
-            }
-          }
-          return Future.failedFuture(oe);
-        });
+  @Override
+  public boolean data(Buffer data) {
+    Fill f = fill;
+    return clientGone || delivery.streamData(data, () -> f.resume(this));
   }
 
-  /**
-   * A {@code 103 Early Hints} from the origin goes on to the client at once (RFC 9110 §15.2: "A proxy
-   * MUST forward 1xx responses unless the proxy itself requested the generation of the 1xx
-   * response"), with the same fields a final response would lose removed; it is never stored, and
-   * the final response that follows is what the request is. Not to an HTTP/1.0 client ("A server
-   * MUST NOT send a 1xx response to an HTTP/1.0 client"), nor once the client's response has begun.
-   */
-  private void earlyHints(MultiMap originFields) {
-    if (clientGone || finished || resp.headWritten() || req.version() == HttpVersion.HTTP_1_0) {
+  @Override
+  public void end(StoredObject copy) {
+    bodyInProgress = false;
+    if (!awaitingCopy) {
+      if (clientGone) {
+        finish();
+      } else {
+        delivery.streamEnd();
+      }
       return;
     }
-    MultiMap fields = HttpHeaders.headers();
-    Headers.copyForClient(originFields, fields);
-    fields.remove(HttpHeaders.CONTENT_LENGTH);
-    MultiMap hints = fields;
-    if (req.version() == HttpVersion.HTTP_2) {
-      // Vert.x puts these names into the HEADERS frame as given, and HTTP/2 field names are lower
-      // case (RFC 9113 §8.2.1): an origin's "Link" would fail the frame
-      hints = HttpHeaders.headers();
-      for (java.util.Map.Entry<String, String> e : fields) {
-        hints.add(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue());
+    awaitingCopy = false;
+    if (clientGone) {
+      if (copy != null) {
+        copy.body().release();
       }
-    }
-    try {
-      resp.writeEarlyHints(hints);
-    } catch (RuntimeException e) {
-      LOG.log(Level.DEBUG, "early hints not forwarded: {0}", e.toString()); // the final response still is
+      finish();
+    } else if (copy != null) {
+      stored = copy;
+      storedRetained = true;
+      streaming = null;
+      go(Step.DELIVER);
+    } else {
+      go("too-big".equals(fill.notStoredReason()) ? rangeFromOrigin() : synth(502, "object vanished"));
     }
   }
 
+  @Override
+  public void failed(OriginException e) {
+    if (!bodyInProgress) {
+      go(originFailed(e));
+      return;
+    }
+    // the origin broke mid-body: nothing partial is stored, and the client sees a broken response
+    bodyInProgress = false;
+    logStatus = "error";
+    if (awaitingCopy && !clientGone) {
+      awaitingCopy = false;
+      go(synth(502, "origin broke off"));
+      return;
+    }
+    if (!clientGone && !awaitingCopy) {
+      resp.reset();
+    }
+    finish();
+  }
 
-  /** No response from the origin: stale-if-error when allowed, else 502/504. */
+  /** No response from the origin: stale-if-error when allowed, else 502/504 (413 for a cut body). */
   private Step originFailed(OriginException e) {
-    originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
     edge.telemetry().originFailed(e.kind());
-    discardWriter();
-    landFlight(Collapser.Outcome.FETCH_YOURSELF);
     if (body != null && body.exceeded()) {
       // the origin connection was closed before the end of the body: it never saw a complete request
       logStatus = "error";
       closeAfter = req.version() != HttpVersion.HTTP_2;
       return synth(413, "request body too large");
     }
-    if (e.kind() == OriginException.Kind.INVALID_RESPONSE && rt.health().firstInvalidResponse(origin)) {
-      LOG.log(Level.WARNING, "origin {0} of {1}/{2} sent an invalid response (reported once per origin): {3}",
-          origin.id(), site.tenant(), site.site(), e.getMessage());
-    }
-    if (e.kind() != OriginException.Kind.FORBIDDEN_ADDRESS && e.kind() != OriginException.Kind.UNRESOLVED) {
-      rt.health().failure(origin);
-    } else {
-      LOG.log(Level.WARNING, "origin refused for {0}/{1}: {2}", site.tenant(), site.site(), e.getMessage());
-    }
-    if (serveStaleOnError()) {
-      return Step.DELIVER;
+    if (mode != Mode.PASS && storedRetained && stored.freshness().staleIfErrorAllows(rt.clock().instant())) {
+      return staleIfError();
     }
     logStatus = "error";
     return synth(e.kind().status, switch (e.kind()) {
@@ -554,473 +469,48 @@ final class EdgeRequest {
     });
   }
 
-  /** Turns this request into a stale-if-error hit when the stored object allows it. */
-  private boolean serveStaleOnError() {
-    if (stored == null || !storedRetained || mode == Mode.PASS) {
-      return false;
-    }
-    Instant now = rt.clock().instant();
-    if (!stored.freshness().staleIfErrorAllows(now)) {
-      return false;
-    }
+  private Step staleIfError() {
     logStatus = "stale";
-    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(now)).detail("stale-if-error");
-    return true;
-  }
-
-  private void onOriginResponse(OriginResponse r) {
-    originResponse = r;
-    originMs = (System.nanoTime() - originStartNanos) / 1_000_000;
-    Instant responseTime = rt.clock().instant();
-    int status = r.statusCode();
-    rt.health().answered(origin, status);
-    if (mode == Mode.REVALIDATE && status == 304 && stored != null) {
-      updateFrom304(r, responseTime);
-      r.discard(); // a 304 has no body; let the connection go back to the pool
-      originResponse = null;
-      landFlight(Collapser.Outcome.STORED);
-      logStatus = "hit";
-      cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304)
-          .ttl(stored.freshness().ttlSeconds(responseTime));
-      go(Step.DELIVER);
-      return;
-    }
-    if (status >= 500 && serveStaleOnError()) {
-      r.reset();
-      originResponse = null;
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
-      go(Step.DELIVER);
-      return;
-    }
-    releaseStored();
-    if (mode == Mode.PASS) {
-      if (cacheStatus == null) {
-        cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS);
-      }
-      cacheStatus.fwdStatus(status);
-      invalidateAfterUnsafe(r);
-    } else {
-      decideStore(r, responseTime);
-    }
-    go(Step.DELIVER);
-  }
-
-  /** RFC 9111 §4.3.4: a 304 refreshes the stored head; the body is kept. */
-  private void updateFrom304(OriginResponse r, Instant responseTime) {
-    if (stored.body().tryRetain()) {
-      StoredObject updated = BackgroundRevalidation.refreshed(stored, r.headers(), site, canon, requestTime,
-          responseTime);
-      storage.put(updated); // the replaced entry drops its own body reference
-      stored = updated;
-    }
-  }
-
-  /** Storability, then a body writer when the response is to be stored. */
-  private void decideStore(OriginResponse r, Instant responseTime) {
-    int status = r.statusCode();
-    TargetedControls tc = TargetedControls.select(r.headers());
-    Freshness fr = Freshness.compute(status, r.headers(), tc, site.compiled(), canon.rule(), requestTime, responseTime);
-    decision = Storability.decide(canon.method(), req.headers(), requestCc, status, r.headers(), tc, fr,
-        site.compiled(), canon.rule(), canon.path());
-    if (Storability.DECEPTION_GUARD_REASON.equals(decision.reason())) {
-      edge.telemetry().countDeceptionGuard(site.tenant(), site.site());
-    }
-    if (decision.store()) {
-      long declared = contentLength(r.headers());
-      BodyWriter w = storage.newBody(declared);
-      long siteMax = site.compiled().maxObjectSize();
-      if (!w.alive() || (siteMax > 0 && declared > siteMax)) {
-        w.discard();
-        decision = new Storability.Decision(false, "too-big");
-      } else {
-        writer = w;
-        pendingFreshness = fr;
-        pendingControls = tc;
-      }
-    }
-    if (writer == null) {
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
-    }
-    logStatus = "miss";
-    cacheStatus = CacheStatus.fwd(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind)
-        .fwdStatus(status).stored(writer != null).collapsed(collapsed);
-    if (writer == null) {
-      cacheStatus.detail(decision.reason());
-    } else {
-      cacheStatus.ttl(fr.ttlSeconds(responseTime));
-    }
-  }
-
-  private Freshness pendingFreshness;
-  private TargetedControls pendingControls;
-
-  /** RFC 9111 §4.4: a successful unsafe method invalidates the URL and its Location/Content-Location. */
-  private void invalidateAfterUnsafe(OriginResponse r) {
-    String m = canon.method();
-    if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS") || m.equals("TRACE")) {
-      return;
-    }
-    int s = r.statusCode();
-    if (s < 200 || s >= 400) {
-      return;
-    }
-    storage.invalidate(new Selection.Key(site.tenant(), canon.getKey()), false);
-    for (String name : new String[] {"location", "content-location"}) {
-      String v = r.headers().get(name);
-      if (v == null) {
-        continue;
-      }
-      try {
-        URI u = URI.create(v.trim());
-        String target;
-        if (u.isAbsolute()) {
-          String h = u.getRawAuthority() == null ? null : CacheKey.normalizeHost(u.getRawAuthority(), "https".equalsIgnoreCase(u.getScheme()));
-          if (h == null || !h.equals(hostNorm)) {
-            continue; // another host: not ours to invalidate (§4.4)
-          }
-          target = (u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
-              + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
-        } else if (v.startsWith("/")) {
-          target = v.trim();
-        } else {
-          continue;
-        }
-        CanonicalRequest c = CacheKey.canonicalize(site.compiled(), "GET", hostNorm, target);
-        storage.invalidate(new Selection.Key(site.tenant(), c.primaryKey()), false);
-      } catch (RuntimeException ignored) {
-        // an unparsable Location invalidates nothing
-      }
-    }
+    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).detail("stale-if-error");
+    return Step.DELIVER;
   }
 
   // ---------------------------------------------------------------- DELIVER
 
   private Step deliver() {
-    return originResponse != null ? streamFromOrigin() : serveStored();
-  }
-
-  /** Answers from the stored object: conditionals (304/412), ranges (206/416), HEAD, full body. */
-  private Step serveStored() {
-    StoredObject o = stored;
-    Instant now = rt.clock().instant();
-    MultiMap out = resp.headers();
-    String method = canon.method();
-    int status = o.status();
-    // the stored head is decoded into a MultiMap only when the request has preconditions
-    if ((status < 300 || status == 304) && Conditionals.hasConditionals(req.headers())) {
-      MultiMap storedHeaders = o.headers();
-      Conditionals.Outcome c = Conditionals.evaluate(method, req.headers(), storedHeaders);
-      if (c == Conditionals.Outcome.NOT_MODIFIED) {
-        resp.setStatusCode(304);
-        Conditionals.copyNotModifiedFields(storedHeaders, out);
-        addEdgeHeaders(o, now);
-        end(resp.end());
-        return null;
-      }
-      if (c == Conditionals.Outcome.PRECONDITION_FAILED) {
-        resp.setStatusCode(412);
-        addEdgeHeaders(o, now);
-        end(resp.end());
-        return null;
-      }
-    }
-    copyStoredHeaders(o, out);
-    addEdgeHeaders(o, now);
-    Body body = o.body();
-    long length = body.length();
-    String range = req.headers().get(Headers.RANGE);
-    if (range != null && status == 200 && method.equals("GET")
-        && Conditionals.ifRangeAllows(req.headers().get(Headers.IF_RANGE), o.headers())) {
-      Ranges.Result rr = Ranges.evaluate(range, length);
-      switch (rr.kind()) {
-        case UNSATISFIABLE -> {
-          resp.setStatusCode(416);
-          out.set(HttpHeaders.CONTENT_RANGE, rr.contentRange());
-          out.set(HttpHeaders.CONTENT_LENGTH, "0");
-          end(resp.end());
-          return null;
-        }
-        case SINGLE -> {
-          Ranges.ByteRange br = rr.ranges().get(0);
-          resp.setStatusCode(206);
-          out.set(HttpHeaders.CONTENT_RANGE, rr.contentRange());
-          out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(br.length()));
-          writeBuffers(java.util.Arrays.asList(body.slice(br.first(), br.last() + 1)));
-          return null;
-        }
-        case MULTIPART -> {
-          Ranges.Multipart mp = Ranges.multipart(rr.ranges(), o.header("content-type"), length,
-              Ranges.newBoundary());
-          resp.setStatusCode(206);
-          out.set(HttpHeaders.CONTENT_TYPE, mp.contentType());
-          List<Buffer> parts = new ArrayList<>();
-          long total = 0;
-          for (Ranges.Multipart.Part p : mp.parts()) {
-            parts.add(Buffer.buffer(p.head()));
-            total += p.head().length;
-            for (Buffer b : body.slice(p.range().first(), p.range().last() + 1)) {
-              parts.add(b);
-              total += b.length();
-            }
-          }
-          parts.add(Buffer.buffer(mp.trailer()));
-          total += mp.trailer().length;
-          out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(total));
-          writeBuffers(parts);
-          return null;
-        }
-        default -> {
-          // IGNORE: the whole representation
-        }
-      }
-    }
-    resp.setStatusCode(status);
-    out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(length));
-    if (method.equals("HEAD") || status == 204 || status == 304) {
-      end(resp.end());
+    if (streaming == null) {
+      delivery.stored(stored, canon.method(), rt.clock().instant(), cacheStatus);
       return null;
-    }
-    if (body.chunkCount() == 1) {
-      end(resp.end(body.chunk(0)));
-      return null;
-    }
-    List<Buffer> parts = new ArrayList<>(body.chunkCount());
-    for (int i = 0; i < body.chunkCount(); i++) {
-      parts.add(body.chunk(i));
-    }
-    writeBuffers(parts);
-    return null;
-  }
-
-  /** Stored header fields minus framing, Age and the fields consumed by the edge. */
-  private static void copyStoredHeaders(StoredObject o, MultiMap out) {
-    o.forEachHeader((n, v) -> {
-      if (!n.equalsIgnoreCase("content-length") && !n.equalsIgnoreCase("transfer-encoding")
-          && !n.equalsIgnoreCase("age") && !consumed(n)) {
-        out.add(n, v);
-      }
-    });
-  }
-
-  private static boolean consumed(String name) {
-    for (String c : Headers.CONSUMED_RESPONSE_HEADERS) {
-      if (c.equalsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void addEdgeHeaders(StoredObject o, Instant now) {
-    MultiMap out = resp.headers();
-    out.set(Headers.AGE, Long.toString(Math.max(0, o.freshness().currentAgeMillis(now) / 1000)));
-    out.set(CacheStatus.HEADER, cacheStatus.value());
-    String via = edge.via(req.version());
-    String prev = o.header("via");
-    out.set(Headers.VIA, prev == null ? via : prev + ", " + via);
-  }
-
-  /** Writes buffers with back-pressure and ends the response; finish() then releases the body. */
-  private void writeBuffers(List<Buffer> parts) {
-    writeFrom(parts, 0);
-  }
-
-  private void writeFrom(List<Buffer> parts, int from) {
-    int i = from;
-    while (i < parts.size() - 1) {
-      if (clientGone) {
-        finish();
-        return;
-      }
-      resp.write(parts.get(i++));
-      if (resp.writeQueueFull()) {
-        int next = i;
-        resp.drainHandler(v -> writeFrom(parts, next));
-        return;
-      }
     }
     if (clientGone) {
-      finish();
-      return;
-    }
-    end(parts.isEmpty() ? resp.end() : resp.end(parts.get(parts.size() - 1)));
-  }
-
-  /** Streams the origin's response to the client while (maybe) storing it. */
-  private Step streamFromOrigin() {
-    OriginResponse r = originResponse;
-    if (clientGone && writer == null) {
-      r.reset(); // the client left before the head arrived and nothing is being stored
-      finish();
+      fill.release(this); // gone before the head arrived: the fill's end finishes a stored fill
+      if (!fill.storing()) {
+        finish();
+      }
       return null;
     }
-    int status = r.statusCode();
-    boolean wantsRange = status == 200 && mode != Mode.PASS && req.headers().contains(Headers.RANGE);
-    if (wantsRange && writer == null && decision != null && "too-big".equals(decision.reason())) {
-      // declared too big to store: let the origin answer the range itself
-      r.reset();
-      originResponse = null;
-      mode = Mode.PASS;
-      cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
-      return sendToOrigin();
+    boolean wantsRange = streaming.statusCode() == 200 && mode != Mode.PASS && req.headers().contains(Headers.RANGE);
+    if (wantsRange && !fill.storing() && "too-big".equals(fill.notStoredReason())) {
+      fill.release(this); // declared too big to store: the origin answers the range itself
+      return rangeFromOrigin();
     }
-    if (rangeFromFill == null) {
-      rangeFromFill = writer != null && wantsRange;
+    if (wantsRange && fill.storing()) {
+      // a range that missed: the whole object is filled once (the flight others wait on) and the
+      // range is cut from the fill's own copy, never looked up again
+      fill.keepCopy(this);
+      awaitingCopy = true;
+      return null;
     }
-    if (rangeFromFill) {
-      return fillThenServeRange(r);
-    }
-    MultiMap out = resp.headers();
-    Headers.copyForClient(r.headers(), out);
-    resp.setStatusCode(status);
-    if (r.statusMessage() != null) {
-      resp.setStatusMessage(r.statusMessage());
-    }
-    out.set(CacheStatus.HEADER, cacheStatus.value());
-    String via = edge.via(req.version());
-    String prev = out.get(Headers.VIA);
-    out.set(Headers.VIA, prev == null ? via : prev + ", " + via);
-    boolean noBody = canon.method().equals("HEAD") || status == 204 || status == 304 || status < 200;
-    if (!noBody && !out.contains(HttpHeaders.CONTENT_LENGTH)) {
-      resp.setChunked(true);
-    }
-    // the chunk that completes a declared length goes out with the end of the response: one write
-    // and one flush instead of two (the origin's end follows it in the same decode)
-    long declared = noBody ? -1 : contentLength(r.headers());
-    Buffer[] last = new Buffer[1];
-    r.handler(data -> {
-      originBytes += data.length();
-      if (writer != null && !writer.append(data)) {
-        writer = null; // over the size limit: streamed, not stored
-        decision = new Storability.Decision(false, "too-big");
-        landFlight(Collapser.Outcome.FETCH_YOURSELF);
-        if (clientGone) {
-          r.reset();
-          return;
-        }
-      }
-      if (!clientGone && !noBody) {
-        if (declared >= 0 && originBytes >= declared) {
-          last[0] = data;
-          return;
-        }
-        resp.write(data);
-        if (resp.writeQueueFull()) {
-          r.pause();
-          resp.drainHandler(v -> r.resume());
-        }
-      }
-    });
-    r.exceptionHandler(t -> {
-      // the origin broke mid-body: nothing partial is stored, and the client sees a broken response
-      discardWriter();
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
-      logStatus = "error";
-      if (!clientGone) {
-        resp.reset();
-      }
-      finish();
-    });
-    r.endHandler(v -> {
-      if (writer != null) {
-        Body body = writer.finish();
-        writer = null;
-        if (body != null) {
-          storage.put(newStoredObject(r, body));
-        }
-        landFlight(Collapser.Outcome.STORED);
-      }
-      if (clientGone) {
-        finish();
-      } else {
-        end(last[0] == null ? resp.end() : resp.end(last[0]));
-      }
-    });
-    return null;
+    delivery.streamHead(streaming, canon.method(), cacheStatus);
+    return null; // the fill's body follows: data(), end(), failed()
   }
 
-  /**
-   * A Range request that missed: the whole object is fetched once (the flight others wait on) and
-   * stored, then the range is cut from the stored copy. When it turns out too big to store, the
-   * request is passed to the origin with its Range instead; nothing was sent to the client yet.
-   */
-  private Step fillThenServeRange(OriginResponse r) {
-    r.handler(data -> {
-      originBytes += data.length();
-      if (writer != null && !writer.append(data)) {
-        writer = null;
-        landFlight(Collapser.Outcome.FETCH_YOURSELF);
-        r.reset();
-        originResponse = null;
-        if (!clientGone) {
-          cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
-          mode = Mode.PASS;
-          go(sendToOrigin());
-        } else {
-          finish();
-        }
-      }
-    });
-    r.exceptionHandler(t -> {
-      if (writer == null) {
-        return; // already abandoned for the pass above
-      }
-      discardWriter();
-      landFlight(Collapser.Outcome.FETCH_YOURSELF);
-      originResponse = null;
-      logStatus = "error";
-      if (clientGone) {
-        finish();
-      } else {
-        go(synth(502, "origin broke off"));
-      }
-    });
-    r.endHandler(v -> {
-      if (writer == null) {
-        return;
-      }
-      Body body = writer.finish();
-      writer = null;
-      originResponse = null;
-      StoredObject o = body == null ? null : newStoredObject(r, body);
-      if (o != null) {
-        storage.put(o);
-      }
-      landFlight(Collapser.Outcome.STORED);
-      if (clientGone) {
-        finish();
-      } else if (o != null && o.body().tryRetain()) {
-        stored = o;
-        storedRetained = true;
-        go(Step.DELIVER);
-      } else {
-        go(synth(502, "object vanished"));
-      }
-    });
-    return null;
-  }
-
-  private Boolean rangeFromFill;
-
-  private StoredObject newStoredObject(OriginResponse r, Body body) {
-    MultiMap headers = Headers.storedHeaders(r.headers(), pendingControls.directives());
-    VaryKey vary = VaryKey.of(r.headers());
-    String secondary = vary.isEmpty() ? VaryKey.NONE : vary.secondaryKey(req.headers());
-    return new StoredObject(canon.primaryKey(), secondary == null ? VaryKey.NONE : secondary, site.tenant(),
-        hostNorm, canon.uri(), r.statusCode(), headers, vary, pendingFreshness, Headers.surrogateKeys(r.headers()),
-        storage.generation(site.tenant()), false, body);
-  }
-
-  private static long contentLength(MultiMap h) {
-    String v = h.get(HttpHeaders.CONTENT_LENGTH);
-    if (v == null) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
+  /** The whole object is too big to store: the request is passed to the origin with its Range. */
+  private Step rangeFromOrigin() {
+    bodyInProgress = false;
+    mode = Mode.PASS;
+    cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
+    return Step.SEND;
   }
 
   // ---------------------------------------------------------------- SYNTH
@@ -1031,85 +521,44 @@ final class EdgeRequest {
     return Step.SYNTH;
   }
 
-  /** Our own short text answers: 400/405/412/413/414/421/431/500/502/504. Never cached downstream. */
+  /** Our own short text answer; every one is an error in the access log, whatever its status. */
   private Step synth() {
     releaseStored();
-    if (!logStatus.equals("error") && synthStatus >= 500) {
-      logStatus = "error";
-    } else if (synthStatus < 500) {
-      logStatus = "error";
-    }
+    logStatus = "error";
     if (cacheStatus == null) {
       cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.BYPASS).detail("synth");
     }
-    resp.setStatusCode(synthStatus);
-    resp.headers().clear();
-    resp.putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-    resp.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-    resp.putHeader(CacheStatus.HEADER, cacheStatus.value());
-    if (synthStatus == 405) {
-      resp.putHeader(HttpHeaders.ALLOW, ALLOWED_METHODS);
-    }
-    if (closeAfter && req.version() != HttpVersion.HTTP_2) {
-      resp.putHeader(HttpHeaders.CONNECTION, "close"); // a connection-specific field is illegal in HTTP/2
-    }
-    Future<Void> f = resp.end(synthStatus + " " + synthText + "\n");
-    if (closeAfter) {
-      f.onComplete(ar -> req.connection().close());
-    }
-    end(f);
+    delivery.synth(synthStatus, synthText, cacheStatus, closeAfter);
     return null;
   }
 
   private void abortWith(int status, String text) {
-    discardWriter();
-    landFlight(Collapser.Outcome.FETCH_YOURSELF);
-    if (originResponse != null) {
-      originResponse.reset();
+    if (fill != null) {
+      fill.abort();
+    }
+    if (flight != null) {
+      flight.land(Collapser.Outcome.FETCH_YOURSELF);
+      flight = null;
     }
     if (!resp.headWritten() && !resp.ended()) {
-      synthStatus = status;
-      synthText = text;
+      synth(status, text);
       synth();
-    } else if (!resp.ended()) {
-      resp.reset();
-      finish();
     } else {
+      if (!resp.ended()) {
+        resp.reset();
+      }
       finish();
     }
   }
 
   // ---------------------------------------------------------------- bookkeeping
 
-  private void end(Future<Void> f) {
-    f.onComplete(ar -> finish());
-  }
-
   private void onClientGone() {
     clientGone = true;
-    if (originResponse != null) {
-      if (writer == null) {
-        originResponse.reset(); // nobody needs the rest of a pass-through
-      } else {
-        originResponse.resume(); // keep filling for the others, without back-pressure
-      }
-    }
-    if (!finished && originResponse == null) {
+    if (bodyInProgress) {
+      fill.release(this); // a stored fill goes on for the others; a pass-through is reset
+    } else if (!finished) {
       finish();
-    }
-  }
-
-  private void landFlight(Collapser.Outcome o) {
-    if (flight != null) {
-      flight.land(o);
-      flight = null;
-    }
-  }
-
-  private void discardWriter() {
-    if (writer != null) {
-      writer.discard();
-      writer = null;
     }
   }
 
@@ -1132,40 +581,9 @@ final class EdgeRequest {
       storedRetained = false;
       stored.body().release();
     }
-    long totalMs = (System.nanoTime() - startNanos) / 1_000_000;
-    String reqId = req.headers().get(Headers.X_REQUEST_ID);
-    if (reqId == null || reqId.length() > 128) {
-      reqId = rt.settings().nodeId() + "-" + Long.toString(IDS.incrementAndGet(), 36);
-    }
-    AccessLogRecord rec = new AccessLogRecord(Instant.ofEpochMilli(rt.clock().millis()),
-        site == null ? null : site.tenant(), site == null ? null : site.site(),
-        hostNorm, clientIp(), req.method().name(),
-        canon == null ? truncate(req.uri()) : canon.uri(), protocol(), resp.getStatusCode(),
-        resp.bytesWritten(), req.bytesRead(), truncate(resp.headers().get(HttpHeaders.CONTENT_TYPE)), tlsVersion(),
-        truncate(req.headers().get(Headers.RANGE)), logStatus, originMs, totalMs,
-        truncate(req.headers().get(HttpHeaders.USER_AGENT)), truncate(req.headers().get(HttpHeaders.REFERER)),
-        rt.settings().nodeId(), reqId);
-    edge.telemetry().record(rec, req.bytesRead(), originBytes, originMs >= 0);
-  }
-
-  /** The client connection's TLS protocol ("TLSv1.3"), or null over plain HTTP. */
-  private String tlsVersion() {
-    if (!req.isSSL()) {
-      return null;
-    }
-    javax.net.ssl.SSLSession session = req.connection().sslSession();
-    return session == null ? null : session.getProtocol();
-  }
-
-  private String protocol() {
-    return switch (req.version()) {
-      case HTTP_1_0 -> "HTTP/1.0";
-      case HTTP_2 -> "HTTP/2";
-      default -> "HTTP/1.1";
-    };
-  }
-
-  private static String truncate(String s) {
-    return s == null || s.length() <= 1024 ? s : s.substring(0, 1024);
+    long originMs = fill == null ? -1 : fill.upstreamMillis();
+    long originBytes = originBytesBefore + (fill == null ? 0 : fill.bodyBytes());
+    edge.telemetry().record(AccessLog.record(rt, req, site, hostNorm, clientIp(), canon, logStatus, originMs,
+        rt.ticker().millisSince(startNanos)), req.bytesRead(), originBytes, originMs >= 0);
   }
 }

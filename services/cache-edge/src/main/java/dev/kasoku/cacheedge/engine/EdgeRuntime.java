@@ -7,23 +7,25 @@ import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.telemetry.LogShipping;
 import dev.kasoku.common.net.Cidr;
+import dev.kasoku.common.time.Ticker;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What every edge server verticle of a process shares, created once by the entry verticle and
  * handed to each instance (a resource created for sharing: verticles share nothing else but the bus and the store): the storage, the
- * routing table, origin health, the collapsing table, the SSRF guard, the clock, the connection
- * caps. Everything in here is thread-safe; per-verticle state (origin connection pools, telemetry
+ * routing table, origin health, the collapsing table, the SSRF guard, the clock (instants) and the
+ * ticker (durations), the connection caps. Everything in here is thread-safe; per-verticle state (origin connection pools, telemetry
  * batches) lives in the verticle.
  */
 public record EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, OriginHealth health,
-                          Collapser collapser, OriginGuard guard, Clock clock, LogShipping logs,
+                          Collapser collapser, OriginGuard guard, Clock clock, Ticker ticker, LogShipping logs,
                           AtomicLong originRequests, ConnectionLimits connectionLimits) {
 
-  public EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, Clock clock, LogShipping logs) {
+  public EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable sites, Clock clock, Ticker ticker,
+                     LogShipping logs) {
     this(settings, storage, sites, new OriginHealth(clock, settings.originDownMs()), new Collapser(),
-        new OriginGuard(settings.allowedOriginNetworks()), clock, logs, new AtomicLong(),
+        new OriginGuard(settings.allowedOriginNetworks()), clock, ticker, logs, new AtomicLong(),
         new ConnectionLimits(settings.connections().maxPerClient(), settings.connections().maxTotal()));
   }
 
@@ -43,7 +45,7 @@ public record EdgeRuntime(EdgeSettings settings, Storage storage, SiteTable site
   /** The same shared state with the listener port fixed (instances after the first bind it). */
   public EdgeRuntime withPort(int port) {
     EdgeSettings p = settings.withPort(port);
-    return new EdgeRuntime(p, storage, sites, health, collapser, guard, clock, logs, originRequests,
+    return new EdgeRuntime(p, storage, sites, health, collapser, guard, clock, ticker, logs, originRequests,
         connectionLimits);
   }
 }

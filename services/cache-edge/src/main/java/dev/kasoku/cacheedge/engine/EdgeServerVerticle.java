@@ -49,9 +49,8 @@ public final class EdgeServerVerticle extends VerticleBase {
   private HttpServer tlsServer;
   /** Set when the verticle stops: answers then carry {@code Connection: close}. */
   private volatile boolean draining;
-  private final String via10;
-  private final String via11;
-  private final String via2;
+  /** Our Via element per client {@link Protocol} (precomputed: it is on every response). */
+  private final String[] vias = new String[Protocol.values().length];
 
   public EdgeServerVerticle(EdgeRuntime runtime) {
     this(runtime, null);
@@ -62,18 +61,14 @@ public final class EdgeServerVerticle extends VerticleBase {
     this.runtime = runtime;
     this.https = https;
     String node = runtime.settings().nodeId();
-    via10 = dev.kasoku.cacheedge.policy.Headers.viaValue("1.0", node);
-    via11 = dev.kasoku.cacheedge.policy.Headers.viaValue("1.1", node);
-    via2 = dev.kasoku.cacheedge.policy.Headers.viaValue("2", node);
+    for (Protocol p : Protocol.values()) {
+      vias[p.ordinal()] = dev.kasoku.cacheedge.policy.Headers.viaValue(p.version, node);
+    }
   }
 
-  /** Our Via element for a client protocol (precomputed: it is on every response). */
-  String via(io.vertx.core.http.HttpVersion version) {
-    return switch (version) {
-      case HTTP_1_0 -> via10;
-      case HTTP_2 -> via2;
-      default -> via11;
-    };
+  /** Our Via element for a client protocol. */
+  String via(Protocol protocol) {
+    return vias[protocol.ordinal()];
   }
 
   /** The listener options shared by the HTTP (and, later, HTTPS) listener. */

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * are never forwarded (no "parameter cloaking": a {@code ;}-separated or duplicated parameter is
  * keyed exactly as it is forwarded, whatever the origin's framework makes of it). Tenant and site ids
  * cannot contain ':' and the method class cannot either, so the key of one site can never be
- * produced by a request to another (see {@link #primaryKey}).
+ * produced by a request to another (the format is {@link KeyFormat}'s).
  *
  * <h2>Path normalisation (RFC 3986 §6.2.2)</h2>
  * <ul>
@@ -48,8 +48,6 @@ public final class CacheKey {
   public static final int MAX_TARGET_LENGTH = 8192;
   /** Most query parameters kept in a key (400 beyond, to bound the sort). */
   public static final int MAX_QUERY_PARAMS = 256;
-  /** Method class shared by GET and HEAD (a HEAD is answered from the stored GET). */
-  public static final String GET_CLASS = "GET";
 
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
   // per ASCII char: 0 reject, 1 keep, 2 percent-encode
@@ -114,19 +112,9 @@ public final class CacheKey {
     CompiledSite.EffectiveRule rule = site.ruleFor(path);
     String query = q < 0 ? null : canonicalQuery(requestTarget, q + 1, rule.query());
     String uri = query == null ? path : path + '?' + query;
-    String methodClass = isCacheableMethod(method) ? GET_CLASS : method;
+    String methodClass = isCacheableMethod(method) ? KeyFormat.GET_CLASS : method;
     return new CanonicalRequest(method, host, path, query, rule, uri,
-        primaryKey(site, methodClass, host, uri));
-  }
-
-  /**
-   * {@code tenant ':' site ':' methodClass ':' host uri}. Ids and method tokens contain no ':',
-   * the host contains no '/', and the uri starts with '/', so the key parses back unambiguously.
-   */
-  public static String primaryKey(CompiledSite site, String methodClass, String host, String uri) {
-    String prefix = site.keyPrefix();
-    return new StringBuilder(prefix.length() + methodClass.length() + host.length() + uri.length() + 1)
-        .append(prefix).append(methodClass).append(':').append(host).append(uri).toString();
+        KeyFormat.primary(site.keyPrefix(), methodClass, host, uri));
   }
 
   /**

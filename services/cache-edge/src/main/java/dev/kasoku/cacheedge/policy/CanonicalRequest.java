@@ -9,7 +9,7 @@ package dev.kasoku.cacheedge.policy;
  * @param query canonical query without '?', or null when there is none
  * @param rule the site rule that applies to {@code path}
  * @param uri path plus '?' query: the request-target to send to the origin, byte for byte
- * @param primaryKey tenant ':' site ':' method-class ':' host uri
+ * @param primaryKey the key ({@link KeyFormat#primary}) of tenant, site, method class, host and uri
  */
 public record CanonicalRequest(String method, String host, String path, String query,
                                CompiledSite.EffectiveRule rule, String uri, String primaryKey) {
@@ -27,8 +27,6 @@ public record CanonicalRequest(String method, String host, String path, String q
     if (CacheKey.isCacheableMethod(method)) {
       return primaryKey;
     }
-    int methodStart = primaryKey.indexOf(':', primaryKey.indexOf(':') + 1) + 1;
-    int methodEnd = primaryKey.indexOf(':', methodStart);
-    return primaryKey.substring(0, methodStart) + CacheKey.GET_CLASS + primaryKey.substring(methodEnd);
+    return KeyFormat.withMethodClass(primaryKey, KeyFormat.GET_CLASS);
   }
 }

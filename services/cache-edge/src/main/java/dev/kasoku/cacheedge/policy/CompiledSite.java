@@ -70,7 +70,7 @@ public final class CompiledSite {
     this.tenant = Ids.requireValid(tenant);
     this.site = Ids.requireValid(site);
     this.config = config;
-    this.keyPrefix = tenant + ':' + site + ':';
+    this.keyPrefix = KeyFormat.sitePrefix(tenant, site);
     List<SiteConfig.Rule> rs = config.rules();
     this.prefixes = new String[rs.size()];
     this.regexes = new Pattern[rs.size()];

@@ -280,6 +280,19 @@ public final class Headers {
     return lines.size() == 1 ? lines.get(0) : String.join(", ", lines);
   }
 
+  /** The declared Content-Length of a message, or -1 when absent or not a number. */
+  public static long contentLength(MultiMap headers) {
+    String v = headers.get("content-length");
+    if (v == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   /**
    * The Surrogate-Key values of a response: space-separated keys across all lines, duplicates
    * removed, order kept; empty when absent.

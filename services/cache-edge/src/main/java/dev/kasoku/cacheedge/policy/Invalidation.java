@@ -9,11 +9,16 @@ import java.util.List;
  *
  * <p>"A cache MUST invalidate the target URI when it receives a non-error status code in response to
  * an unsafe request method" and "MAY invalidate the URI(s) in the Location and Content-Location
- * response header fields (if present)". RFC 9111 also says a cache MUST NOT invalidate a URI from a
- * Location or Content-Location whose origin differs from the target URI's, so only same-host
- * references (absolute-path, or absolute URLs of the same host) are returned; anything malformed is
- * skipped, never an error. The keys are GET-class primary keys: the engine drops every variant
- * stored under each.
+ * response header fields (if present)". It also says a cache "MUST NOT trigger an invalidation under
+ * these conditions if the origin ... of the URI to be invalidated differs from that of the target
+ * URI", and an origin is scheme, host and port (RFC 9110 §4.3.1). So a reference is followed only
+ * when it is an absolute path, or an absolute URL of the same scheme, host and port as the request:
+ * an {@code https://} Location in the answer to a plain-HTTP request is another origin and
+ * invalidates nothing, even though the edge files both schemes under one key. Comparing the scheme
+ * too is what the RFC asks, and it costs at most a stale object served until its freshness ends;
+ * following it would let one origin's answer drop objects of another. Anything malformed is skipped,
+ * never an error. The keys are GET-class primary keys: the engine drops every variant stored under
+ * each.
  */
 public final class Invalidation {
   private Invalidation() {}

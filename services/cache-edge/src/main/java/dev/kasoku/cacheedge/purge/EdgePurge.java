@@ -3,6 +3,7 @@ package dev.kasoku.cacheedge.purge;
 import dev.kasoku.cacheedge.sites.SiteTable;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.common.store.PurgeLog;
+import dev.kasoku.common.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -15,6 +16,7 @@ import java.time.Clock;
 public final class EdgePurge {
   private final PurgeLog log;
   private final Clock clock;
+  private final Ticker ticker;
   private final String node;
   private final PurgeGuard guard;
   private final GuardedStorage storage;
@@ -22,12 +24,19 @@ public final class EdgePurge {
   private volatile PurgeAgent agent;
 
   public EdgePurge(PurgeLog log, Clock clock, String node, Storage storage) {
-    this(log, clock, node, storage, PurgeAgent.Settings.defaults());
+    this(log, clock, Ticker.system(), node, storage, PurgeAgent.Settings.defaults());
   }
 
   public EdgePurge(PurgeLog log, Clock clock, String node, Storage storage, PurgeAgent.Settings settings) {
+    this(log, clock, Ticker.system(), node, storage, settings);
+  }
+
+  /** @param ticker measures how long applying a purge takes */
+  public EdgePurge(PurgeLog log, Clock clock, Ticker ticker, String node, Storage storage,
+                   PurgeAgent.Settings settings) {
     this.log = log;
     this.clock = clock;
+    this.ticker = ticker;
     this.node = node;
     this.guard = new PurgeGuard(clock);
     this.storage = new GuardedStorage(storage, guard);
@@ -41,7 +50,7 @@ public final class EdgePurge {
 
   /** Deploys the purge agent; completes once it has read the log position and subscribed. */
   public Future<String> deploy(Vertx vertx, SiteTable sites) {
-    agent = new PurgeAgent(log, storage, guard, new SiteUrlKeys(sites), node, clock, settings);
+    agent = new PurgeAgent(log, storage, guard, new SiteUrlKeys(sites), node, clock, ticker, settings);
     return vertx.deployVerticle(agent);
   }
 

@@ -10,6 +10,7 @@ import dev.kasoku.common.bus.Messages.PurgeScope;
 import dev.kasoku.common.model.PurgeRecord;
 import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.store.PurgeLog;
+import dev.kasoku.common.time.Ticker;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,6 +19,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -102,6 +104,7 @@ public final class PurgeAgent extends VerticleBase {
   private final UrlKeys urlKeys;
   private final String node;
   private final Clock clock;
+  private final Ticker ticker;
   private final Settings settings;
 
   /** Watermark before the log could be read: every bus command is applied, none skipped. */
@@ -134,6 +137,13 @@ public final class PurgeAgent extends VerticleBase {
 
   public PurgeAgent(PurgeLog log, Storage storage, PurgeGuard guard, UrlKeys urlKeys, String node, Clock clock,
                     Settings settings) {
+    this(log, storage, guard, urlKeys, node, clock, Ticker.system(), settings);
+  }
+
+  /** @param ticker measures how long applying a purge takes */
+  public PurgeAgent(PurgeLog log, Storage storage, PurgeGuard guard, UrlKeys urlKeys, String node, Clock clock,
+                    Ticker ticker, Settings settings) {
+    this.ticker = ticker;
     this.log = log;
     this.storage = storage;
     this.guard = guard;
@@ -321,53 +331,18 @@ public final class PurgeAgent extends VerticleBase {
    */
   private void apply(String id, long seq, String tenant, PurgeScope scope, List<String> targets, boolean soft,
                      Instant acceptedAt) {
-    Set<String> keys = new LinkedHashSet<>();
-    if (scope == PurgeScope.URL) {
-      for (String target : targets) {
-        int slash = target.indexOf('/');
-        if (slash > 0) {
-          keys.addAll(urlKeys.primaryKeys(tenant, target.substring(0, slash), target.substring(slash)));
-        }
-      }
-    }
-    long started = System.nanoTime();
-    guard.applied(tenant, scope, targets, keys, soft);
+    List<Selection> selections = selections(tenant, scope, targets);
+    long started = ticker.read();
+    guard.applied(selections, soft);
     long affected = 0;
-    switch (scope) {
-      case URL -> {
-        for (String key : keys) {
-          affected += storage.invalidate(new Selection.Key(tenant, key), soft);
-        }
+    if (scope == PurgeScope.ALL && !soft) {
+      storage.bumpGeneration(tenant); // O(1): every object of an older generation is gone for lookups
+    } else {
+      for (Selection s : selections) {
+        affected += storage.invalidate(s, soft);
       }
-      case PREFIX -> {
-        for (String target : targets) {
-          int slash = target.indexOf('/');
-          if (slash > 0) {
-            affected += storage.invalidate(
-                new Selection.Prefix(tenant, target.substring(0, slash), target.substring(slash)), soft);
-          }
-        }
-      }
-      case TAG -> {
-        for (String tag : targets) {
-          affected += storage.invalidate(new Selection.Tag(tenant, tag), soft);
-        }
-      }
-      case HOST -> {
-        for (String host : targets) {
-          affected += storage.invalidate(new Selection.Host(tenant, host), soft);
-        }
-      }
-      case ALL -> {
-        if (soft) {
-          affected = storage.invalidate(new Selection.Tenant(tenant), true);
-        } else {
-          storage.bumpGeneration(tenant);
-        }
-      }
-      default -> throw new IllegalStateException(scope.name());
     }
-    long tookNanos = System.nanoTime() - started;
+    long tookNanos = ticker.read() - started;
     long tookMs = TimeUnit.NANOSECONDS.toMillis(tookNanos);
     if (tookMs >= SLOW_APPLY_MS) {
       LOG.log(System.Logger.Level.INFO, "purge " + id + " (" + scope + ", tenant " + tenant + ") applied on " + node
@@ -382,6 +357,36 @@ public final class PurgeAgent extends VerticleBase {
     lastAppliedSeq = Math.max(lastAppliedSeq, seq);
     Addresses.PURGE_ACK.publish(vertx.eventBus(), new PurgeAck(id, node, affected));
     reclaimSoon();
+  }
+
+  /** What a purge selects; each URL or prefix target is split into host and path here, once. */
+  private List<Selection> selections(String tenant, PurgeScope scope, List<String> targets) {
+    List<Selection> out = new ArrayList<>(targets.size());
+    switch (scope) {
+      case URL -> {
+        Set<String> keys = new LinkedHashSet<>();
+        for (String target : targets) {
+          PurgeTarget t = PurgeTarget.parse(target);
+          if (t != null) {
+            keys.addAll(urlKeys.primaryKeys(tenant, t.host(), t.path()));
+          }
+        }
+        keys.forEach(k -> out.add(new Selection.Key(tenant, k)));
+      }
+      case PREFIX -> {
+        for (String target : targets) {
+          PurgeTarget t = PurgeTarget.parse(target);
+          if (t != null) {
+            out.add(new Selection.Prefix(tenant, t.host(), t.path()));
+          }
+        }
+      }
+      case TAG -> targets.forEach(tag -> out.add(new Selection.Tag(tenant, tag)));
+      case HOST -> targets.forEach(host -> out.add(new Selection.Host(tenant, host)));
+      case ALL -> out.add(new Selection.Tenant(tenant));
+      default -> throw new IllegalStateException(scope.name());
+    }
+    return out;
   }
 
   /** Starts reclaim steps unless they are running or there is nothing to reclaim. */

@@ -1,13 +1,12 @@
 package dev.kasoku.cacheedge.purge;
 
+import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.StoredObject;
-import dev.kasoku.common.bus.Messages.PurgeScope;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The "no resurrection" rule: an origin fetch that started before a purge and finishes after it must
@@ -40,28 +39,20 @@ public final class PurgeGuard {
   }
 
   /**
-   * One applied purge; {@code keys} are the primary keys of a URL purge; a null {@code tenant} means
-   * every tenant (the whole cache was dropped).
+   * One applied purge: what it selected, or null {@code selections} when the whole cache, every
+   * tenant's, was dropped.
    */
-  record Applied(long atMs, String tenant, PurgeScope scope, List<String> targets, Set<String> keys, boolean soft) {
+  record Applied(long atMs, List<Selection> selections, boolean soft) {
     boolean matches(StoredObject o) {
-      if (tenant != null && !tenant.equals(o.tenant())) {
-        return false;
+      if (selections == null) {
+        return true;
       }
-      return switch (scope) {
-        case ALL -> true;
-        case URL -> keys.contains(o.primaryKey());
-        case TAG -> o.tags().stream().anyMatch(targets::contains);
-        case HOST -> o.host() != null && targets.contains(o.host());
-        case PREFIX -> targets.stream().anyMatch(t -> {
-          int slash = t.indexOf('/');
-          if (o.host() == null || !o.host().equals(t.substring(0, slash))) {
-            return false;
-          }
-          String path = o.path(); // cut from the key on each call
-          return path != null && path.startsWith(t.substring(slash));
-        });
-      };
+      for (Selection s : selections) {
+        if (s.matches(o)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
@@ -80,10 +71,14 @@ public final class PurgeGuard {
     this.retention = retention;
   }
 
-  /** Records a purge as applied now; call before the storage is invalidated. */
-  synchronized void applied(String tenant, PurgeScope scope, List<String> targets, Set<String> keys, boolean soft) {
+  /** Records a purge of what {@code selections} select as applied now; call before the storage is invalidated. */
+  synchronized void applied(List<Selection> selections, boolean soft) {
+    remember(List.copyOf(selections), soft);
+  }
+
+  private void remember(List<Selection> selections, boolean soft) {
     long now = clock.millis();
-    recent.addLast(new Applied(now, tenant, scope, List.copyOf(targets), Set.copyOf(keys), soft));
+    recent.addLast(new Applied(now, selections, soft));
     long cutoff = now - retention.toMillis();
     while (!recent.isEmpty() && (recent.peekFirst().atMs() < cutoff || recent.size() > MAX_REMEMBERED)) {
       forgottenUpToMs = Math.max(forgottenUpToMs, recent.pollFirst().atMs());
@@ -92,7 +87,7 @@ public final class PurgeGuard {
 
   /** Records that the whole cache, every tenant's, was dropped now; call before dropping it. */
   synchronized void appliedToEverything() {
-    applied(null, PurgeScope.ALL, List.of(), Set.of(), false);
+    remember(null, false);
   }
 
   /**

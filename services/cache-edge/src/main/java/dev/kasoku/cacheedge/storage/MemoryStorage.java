@@ -4,7 +4,9 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.VaryKey;
+import dev.kasoku.common.time.Ticker;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -89,6 +91,7 @@ public final class MemoryStorage implements Storage {
   private final Cache<String, Entry> cache;
   private final Policy<String, Entry> policy;
   private final long budget;
+  private final Ticker ticker;
   private final long maxObject;
   private final int maxVariants;
   private final Map<String, VaryEntry> varies = new ConcurrentHashMap<>();
@@ -231,6 +234,12 @@ public final class MemoryStorage implements Storage {
   }
 
   public MemoryStorage(long budgetBytes, long maxObjectBytes, int maxVariants) {
+    this(budgetBytes, maxObjectBytes, maxVariants, Ticker.system());
+  }
+
+  /** @param ticker bounds the time a {@link #reclaim} step takes */
+  public MemoryStorage(long budgetBytes, long maxObjectBytes, int maxVariants, Ticker ticker) {
+    this.ticker = ticker;
     if (budgetBytes <= 0 || maxObjectBytes <= 0 || maxVariants <= 0) {
       throw new IllegalArgumentException("budget, max object size and max variants must be positive");
     }
@@ -299,7 +308,7 @@ public final class MemoryStorage implements Storage {
       varies.compute(object.primaryKey(), (pk, e) -> {
         if (e == null || !e.sameFields(object.vary())) {
           if (e != null) {
-            e.secondaries.forEach(s -> pushedOut.add(StoredObject.fullKey(pk, s)));
+            e.secondaries.forEach(s -> pushedOut.add(KeyFormat.full(pk, s)));
           }
           e = new VaryEntry(object.vary());
         }
@@ -308,7 +317,7 @@ public final class MemoryStorage implements Storage {
         while (e.secondaries.size() > maxVariants) {
           String oldest = e.secondaries.iterator().next();
           e.secondaries.remove(oldest);
-          pushedOut.add(StoredObject.fullKey(pk, oldest));
+          pushedOut.add(KeyFormat.full(pk, oldest));
         }
         return e;
       });
@@ -411,21 +420,11 @@ public final class MemoryStorage implements Storage {
       keys.add(k.primaryKey());
       // read the variant set under the map's lock: put() mutates it inside compute()
       varies.computeIfPresent(k.primaryKey(), (pk, e) -> {
-        e.secondaries.forEach(s -> keys.add(StoredObject.fullKey(pk, s)));
+        e.secondaries.forEach(s -> keys.add(KeyFormat.full(pk, s)));
         return e;
       });
-    } else if (selection instanceof Selection.Prefix p) {
-      scan(keys, o -> {
-        if (!p.host().equals(o.host())) {
-          return false;
-        }
-        String path = o.path(); // cut from the key on each call
-        return path != null && path.startsWith(p.pathPrefix());
-      });
-    } else if (selection instanceof Selection.Host h) {
-      scan(keys, o -> h.host().equals(o.host()));
     } else {
-      scan(keys, o -> true);
+      scan(keys, selection::matches); // prefix, host, tenant: no index, a scan
     }
     int n = 0;
     for (String key : keys) {
@@ -494,14 +493,14 @@ public final class MemoryStorage implements Storage {
 
   @Override
   public synchronized boolean reclaim(int maxKeys, long maxNanos) {
-    long deadline = System.nanoTime() + maxNanos;
+    long deadline = ticker.read() + maxNanos;
     int done = 0;
     while (!reclaims.isEmpty() && done < maxKeys) {
       Reclaim r = reclaims.peekFirst();
       while (done < maxKeys && r.hasNext()) {
         reclaimKey(r.tagKey, r.next());
         done++;
-        if ((done & 15) == 0 && System.nanoTime() - deadline > 0) {
+        if ((done & 15) == 0 && ticker.read() - deadline > 0) {
           maxKeys = done;
         }
       }

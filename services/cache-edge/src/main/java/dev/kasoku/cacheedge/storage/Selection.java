@@ -2,23 +2,62 @@ package dev.kasoku.cacheedge.storage;
 
 /**
  * Which stored objects an invalidation applies to; one shape per purge scope, always within one
- * tenant so no selection can reach another tenant's objects.
+ * tenant so no selection can reach another tenant's objects. {@link #matches} is the one definition
+ * of "selected": the storage applies it when it scans, and the purge guard when it checks a fetch
+ * that raced a purge, so the two can never disagree.
  */
 public sealed interface Selection {
   String tenant();
 
+  /** True when this selection covers {@code o} (its tenant included). */
+  default boolean matches(StoredObject o) {
+    return tenant().equals(o.tenant()) && covers(o);
+  }
+
+  /** The scope's own test, the tenant already checked. */
+  boolean covers(StoredObject o);
+
   /** Every variant stored under one primary key. */
-  record Key(String tenant, String primaryKey) implements Selection {}
+  record Key(String tenant, String primaryKey) implements Selection {
+    @Override
+    public boolean covers(StoredObject o) {
+      return primaryKey.equals(o.primaryKey());
+    }
+  }
 
   /** Objects whose Surrogate-Key carried the tag. */
-  record Tag(String tenant, String tag) implements Selection {}
+  record Tag(String tenant, String tag) implements Selection {
+    @Override
+    public boolean covers(StoredObject o) {
+      return o.tags().contains(tag);
+    }
+  }
 
   /** Objects of a host whose canonical path starts with the prefix. */
-  record Prefix(String tenant, String host, String pathPrefix) implements Selection {}
+  record Prefix(String tenant, String host, String pathPrefix) implements Selection {
+    @Override
+    public boolean covers(StoredObject o) {
+      if (!host.equals(o.host())) {
+        return false;
+      }
+      String path = o.path(); // cut from the key on each call
+      return path != null && path.startsWith(pathPrefix);
+    }
+  }
 
   /** Every object fetched for a host. */
-  record Host(String tenant, String host) implements Selection {}
+  record Host(String tenant, String host) implements Selection {
+    @Override
+    public boolean covers(StoredObject o) {
+      return host.equals(o.host());
+    }
+  }
 
   /** Every object of the tenant. */
-  record Tenant(String tenant) implements Selection {}
+  record Tenant(String tenant) implements Selection {
+    @Override
+    public boolean covers(StoredObject o) {
+      return true;
+    }
+  }
 }

@@ -20,7 +20,7 @@ import dev.kasoku.cacheedge.policy.VaryKey;
 public interface Storage {
 
   /**
-   * The object stored under the full key (see {@link StoredObject#fullKey}), or null. The body is not
+   * The object stored under the full key (see {@link dev.kasoku.cacheedge.policy.KeyFormat#full}), or null. The body is not
    * retained: a reader calls {@link Body#tryRetain()} and treats failure as a miss. Objects of an
    * older tenant generation are not returned.
    */

@@ -1,6 +1,7 @@
 package dev.kasoku.cacheedge.storage;
 
 import dev.kasoku.cacheedge.policy.Freshness;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import io.vertx.core.MultiMap;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,7 @@ import java.util.function.BiConsumer;
  * length + bytes, lengths as unsigned LEB128 varints. An empty head is the empty array.
  *
  * <p><b>Shared strings.</b> The path is normally the uri at the end of the primary key ({@link
- * dev.kasoku.cacheedge.policy.CacheKey#primaryKey}); it is then not kept but cut from the key on
+ * KeyFormat#uri}); it is then not kept but cut from the key on
  * demand. Tenant and host strings are few and repeat across objects, so they go through a small
  * bounded canonicalising map and every object of one host shares one string.
  *
@@ -41,8 +42,6 @@ import java.util.function.BiConsumer;
  * conditional {@code remove}/{@code replace} rely on that).
  */
 public final class StoredObject {
-  /** Separates the primary from the secondary part of a full key. */
-  public static final char KEY_SEPARATOR = '\u0001';
   /**
    * Fixed per-entry memory charged to the budget besides the key's and head's bytes, tags and the
    * body's capacity: this object, its {@link Freshness}, the key String and the head array's
@@ -129,7 +128,7 @@ public final class StoredObject {
     this(Objects.requireNonNull(primaryKey, "primaryKey"), secondaryKey,
         canonical(Objects.requireNonNull(tenant, "tenant")),
         host == null ? null : canonical(host),
-        path == null ? NO_PATH : isKeyUri(primaryKey, path) ? null : path, status,
+        path == null ? NO_PATH : KeyFormat.endsWithUri(primaryKey, path) ? null : path, status,
         encode(Objects.requireNonNull(headers, "headers")), vary, freshness, tags, generation,
         forcedStale, body);
   }
@@ -174,8 +173,7 @@ public final class StoredObject {
     if (path != null) {
       return path == NO_PATH ? null : path;
     }
-    int start = keyUriStart(primaryKey);
-    return start < 0 ? null : primaryKey.substring(start);
+    return KeyFormat.uri(primaryKey);
   }
 
   public int status() {
@@ -208,12 +206,10 @@ public final class StoredObject {
 
   /** The key the storage files this object under. */
   public String key() {
-    return fullKey(primaryKey, secondaryKey);
+    return KeyFormat.full(primaryKey, secondaryKey);
   }
 
-  public static String fullKey(String primaryKey, String secondaryKey) {
-    return secondaryKey.isEmpty() ? primaryKey : primaryKey + KEY_SEPARATOR + secondaryKey;
-  }
+
 
   /**
    * The stored fields as a new case-insensitive {@code MultiMap} (decoded per call: callers may
@@ -311,7 +307,7 @@ public final class StoredObject {
 
   @Override
   public String toString() {
-    return "StoredObject[" + key().replace(KEY_SEPARATOR, '|') + ", status=" + status + ", stale="
+    return "StoredObject[" + KeyFormat.printable(key()) + ", status=" + status + ", stale="
         + forcedStale + ", body=" + body.length() + "]";
   }
 
@@ -462,27 +458,5 @@ public final class StoredObject {
     }
     c = CANONICAL.putIfAbsent(s, s);
     return c == null ? s : c;
-  }
-
-  /**
-   * Start of the uri in a primary key ({@code tenant ':' site ':' methodClass ':' host uri}): the
-   * first '/' after the third ':' (the ids and the method class contain no ':', the host no '/').
-   * -1 when the key does not have that form.
-   */
-  static int keyUriStart(String key) {
-    int i = -1;
-    for (int colons = 0; colons < 3; colons++) {
-      i = key.indexOf(':', i + 1);
-      if (i < 0) {
-        return -1;
-      }
-    }
-    return key.indexOf('/', i + 1);
-  }
-
-  private static boolean isKeyUri(String key, String path) {
-    int start = keyUriStart(key);
-    return start >= 0 && key.length() - start == path.length()
-        && key.regionMatches(start, path, 0, path.length());
   }
 }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.cacheedge.CacheEdgeVerticle;
 import dev.kasoku.cacheedge.EdgeSettings;
-import dev.kasoku.cacheedge.policy.CacheKey;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.testing.EdgeHarness;
 import dev.kasoku.cacheedge.testing.TestOrigin;
 import dev.kasoku.common.bus.RecordCodec;
@@ -102,7 +102,7 @@ class PeerListenerTest {
   }
 
   private String primaryKey(String path) {
-    return CacheKey.primaryKey(owner.runtime().sites().lookup(HOST).compiled(), CacheKey.GET_CLASS, HOST, path);
+    return KeyFormat.primary(owner.runtime().sites().lookup(HOST).compiled().keyPrefix(), KeyFormat.GET_CLASS, HOST, path);
   }
 
   /** A client GET through the owner's public edge port: the ordinary fill stores the answer there. */

@@ -58,6 +58,14 @@ class InvalidationTest {
     assertThat(keys).containsExactly(getKey("/items"));
   }
 
+  /** "...if the origin ... of the URI to be invalidated differs": the scheme is part of the origin. */
+  @Test
+  void sameHostLocationOfAnotherSchemeIsNotInvalidated() {
+    var keys = Invalidation.keysToInvalidate(SITE, req("POST", "/items"), false, 201,
+        headers("Location", "https://www.example.com/items/7"));
+    assertThat(keys).containsExactly(getKey("/items"));
+  }
+
   @Test
   void malformedReferenceIsSkipped() {
     var keys = Invalidation.keysToInvalidate(SITE, req("PUT", "/a"), false, 200,

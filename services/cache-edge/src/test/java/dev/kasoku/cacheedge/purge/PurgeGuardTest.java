@@ -5,13 +5,12 @@ import static dev.kasoku.cacheedge.purge.TestObjects.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.cacheedge.storage.MemoryStorage;
+import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.StoredObject;
-import dev.kasoku.common.bus.Messages.PurgeScope;
 import dev.kasoku.common.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,8 +31,7 @@ class PurgeGuardTest {
   void fetchStartedBeforeAMatchingHardPurgeIsNotStored() {
     StoredObject fetched = object(storage, "t1", "a.example", "/x", List.of(), "", T0 - 50);
     clock.set(Instant.ofEpochMilli(T0));
-    guard.applied("t1", PurgeScope.URL, List.of("a.example/x"), Set.of(TestObjects.key("t1", "a.example", "/x")),
-        false);
+    guard.applied(List.of(new Selection.Key("t1", TestObjects.key("t1", "a.example", "/x"))), false);
     clock.set(Instant.ofEpochMilli(T0 + 100));
     storage.put(fetched);
 
@@ -44,7 +42,7 @@ class PurgeGuardTest {
   @Test
   void fetchStartedBeforeAMatchingSoftPurgeIsStoredStale() {
     StoredObject fetched = object(storage, "t1", "a.example", "/x", List.of("t"), "", T0 - 50);
-    guard.applied("t1", PurgeScope.TAG, List.of("t"), Set.of(), true);
+    guard.applied(List.of(new Selection.Tag("t1", "t")), true);
     storage.put(fetched);
 
     StoredObject stored = lookup(storage, "t1", "a.example", "/x", "");
@@ -54,7 +52,7 @@ class PurgeGuardTest {
 
   @Test
   void fetchStartedAfterThePurgeIsStoredFresh() {
-    guard.applied("t1", PurgeScope.TAG, List.of("product-1"), Set.of(), false);
+    guard.applied(List.of(new Selection.Tag("t1", "product-1")), false);
     clock.set(Instant.ofEpochMilli(T0 + 10));
     storage.put(object(storage, "t1", "a.example", "/x", List.of("product-1"), "", T0 + 5));
     assertThat(lookup(storage, "t1", "a.example", "/x", "").forcedStale()).isFalse();
@@ -62,9 +60,9 @@ class PurgeGuardTest {
 
   @Test
   void purgeOfAnotherTenantOrAnotherObjectDoesNotAffectTheFetch() {
-    guard.applied("t2", PurgeScope.ALL, List.of(), Set.of(), false);
-    guard.applied("t1", PurgeScope.PREFIX, List.of("a.example/static/"), Set.of(), true);
-    guard.applied("t1", PurgeScope.HOST, List.of("b.example"), Set.of(), false);
+    guard.applied(List.of(new Selection.Tenant("t2")), false);
+    guard.applied(List.of(new Selection.Prefix("t1", "a.example", "/static/")), true);
+    guard.applied(List.of(new Selection.Host("t1", "b.example")), false);
     storage.put(object(storage, "t1", "a.example", "/x", List.of(), "", T0 - 100));
     assertThat(lookup(storage, "t1", "a.example", "/x", "").forcedStale()).isFalse();
 
@@ -75,9 +73,9 @@ class PurgeGuardTest {
   @Test
   void fetchOlderThanTheRetentionIsTreatedAsHardPurged() {
     StoredObject ancient = object(storage, "t1", "a.example", "/x", List.of(), "", T0 - 1);
-    guard.applied("t9", PurgeScope.ALL, List.of(), Set.of(), false);
+    guard.applied(List.of(new Selection.Tenant("t9")), false);
     clock.set(Instant.ofEpochMilli(T0 + Duration.ofMinutes(11).toMillis()));
-    guard.applied("t9", PurgeScope.ALL, List.of(), Set.of(), false);
+    guard.applied(List.of(new Selection.Tenant("t9")), false);
     storage.put(ancient);
     assertThat(lookup(storage, "t1", "a.example", "/x", "")).isNull();
   }

@@ -2,6 +2,7 @@ package dev.kasoku.cacheedge.purge;
 
 import dev.kasoku.cacheedge.policy.CompiledSite;
 import dev.kasoku.cacheedge.policy.Freshness;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.TargetedControls;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.cacheedge.storage.Body;
@@ -53,6 +54,6 @@ final class TestObjects {
 
   /** What a request for the object would find: null when it is gone. */
   static StoredObject lookup(Storage storage, String tenant, String host, String pathAndQuery, String variant) {
-    return storage.get(StoredObject.fullKey(key(tenant, host, pathAndQuery), variant));
+    return storage.get(KeyFormat.full(key(tenant, host, pathAndQuery), variant));
   }
 }

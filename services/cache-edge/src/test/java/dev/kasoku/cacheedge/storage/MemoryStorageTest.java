@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kasoku.cacheedge.policy.CacheControl;
 import dev.kasoku.cacheedge.policy.CompiledSite;
 import dev.kasoku.cacheedge.policy.Freshness;
+import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.TargetedControls;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.common.site.SiteConfig;
+import dev.kasoku.common.testing.FakeTicker;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +105,7 @@ class MemoryStorageTest {
     List<String> present = new ArrayList<>();
     for (String lang : List.of("a", "b", "c", "d", "e")) {
       String sk = vary.secondaryKey(HttpHeaders.headers().add("Accept-Language", lang));
-      if (storage.get(StoredObject.fullKey("url", sk)) != null) {
+      if (storage.get(KeyFormat.full("url", sk)) != null) {
         present.add(lang);
       }
     }
@@ -193,6 +196,22 @@ class MemoryStorageTest {
       assertThat(storage.get("p" + i)).isNull();
     }
     assertThat(storage.get("untagged")).isNotNull();
+  }
+
+  /** A reclaim step ends at its deadline, measured with the storage's ticker (here moved by hand). */
+  @Test
+  void reclaimStepStopsAtItsTimeBudget() {
+    FakeTicker ticker = new FakeTicker().advanceOnEveryRead(Duration.ofMillis(1));
+    storage = new MemoryStorage(64 << 20, 64 * 1024, 32, ticker);
+    fillTagged(100, "bulk");
+    storage.invalidate(new Selection.Tag("acme", "bulk"), false);
+
+    // the deadline is read at 0 ms and checked every 16 keys: at 1 ms (in time), then 2 ms (past 1.5 ms)
+    assertThat(storage.reclaim(4096, Duration.ofMillis(1).toNanos() + Duration.ofMillis(1).toNanos() / 2))
+        .as("more is left").isTrue();
+    assertThat(storage.stats().pendingReclaim()).isEqualTo(100 - 32);
+    reclaimAll();
+    assertThat(storage.stats().pendingReclaim()).isZero();
   }
 
   @Test
