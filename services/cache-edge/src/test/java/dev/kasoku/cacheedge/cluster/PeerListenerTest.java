@@ -102,7 +102,8 @@ class PeerListenerTest {
   }
 
   private String primaryKey(String path) {
-    return KeyFormat.primary(owner.runtime().sites().lookup(HOST).compiled().keyPrefix(), KeyFormat.GET_CLASS, HOST, path);
+    String sitePrefix = owner.runtime().sites().lookup(HOST).compiled().keyPrefix();
+    return KeyFormat.primary(sitePrefix, KeyFormat.GET_CLASS, HOST, path);
   }
 
   /** A client GET through the owner's public edge port: the ordinary fill stores the answer there. */
