@@ -37,7 +37,7 @@ public final class ConfigLoader {
       "KASOKU_ALLOWED_ORIGIN_NETWORKS", "KASOKU_TRUSTED_PROXIES", "KASOKU_SHUTDOWN_GRACE",
       "KASOKU_EDGE_HEADER_TIMEOUT", "KASOKU_EDGE_KEEPALIVE_TIMEOUT", "KASOKU_EDGE_BODY_TIMEOUT",
       "KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", "KASOKU_EDGE_MAX_CONNECTIONS", "KASOKU_METRICS_TOKEN",
-      "KASOKU_EDGE_LOG_BUFFER", "KASOKU_TEST_REDIS_URL");
+      "KASOKU_EDGE_LOG_BUFFER", "KASOKU_EDGE_TLS_PROVIDER", "KASOKU_TEST_REDIS_URL");
 
   private final Map<String, String> values;
 
@@ -112,7 +112,8 @@ public final class ConfigLoader {
             count("KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", KasokuConfig.EdgeConnections.DEFAULT_MAX_PER_CLIENT),
             count("KASOKU_EDGE_MAX_CONNECTIONS", 0)),
         optional("KASOKU_METRICS_TOKEN").orElse(null),
-        bytes("KASOKU_EDGE_LOG_BUFFER", KasokuConfig.DEFAULT_EDGE_LOG_BUFFER));
+        bytes("KASOKU_EDGE_LOG_BUFFER", KasokuConfig.DEFAULT_EDGE_LOG_BUFFER),
+        tlsProvider());
   }
 
   /** A positive whole number (at most 2^31 - 1). */
@@ -254,6 +255,18 @@ public final class ConfigLoader {
       return KasokuConfig.Mode.valueOf(v.get().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("KASOKU_MODE", v.get(), "expected dev or production");
+    }
+  }
+
+  private KasokuConfig.TlsProvider tlsProvider() {
+    Optional<String> v = optional("KASOKU_EDGE_TLS_PROVIDER");
+    if (v.isEmpty()) {
+      return KasokuConfig.TlsProvider.AUTO;
+    }
+    try {
+      return KasokuConfig.TlsProvider.valueOf(v.get().trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("KASOKU_EDGE_TLS_PROVIDER", v.get(), "expected auto, openssl or jdk");
     }
   }
 

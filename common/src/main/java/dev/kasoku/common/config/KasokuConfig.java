@@ -38,6 +38,7 @@ import java.util.Set;
  *     (KASOKU_METRICS_TOKEN)
  * @param edgeLogBufferBytes access-log records an edge process keeps while no logging instance
  *     acknowledges them; past it the oldest are dropped, counted and announced (KASOKU_EDGE_LOG_BUFFER)
+ * @param edgeTlsProvider which TLS implementation the edge's HTTPS listener uses (KASOKU_EDGE_TLS_PROVIDER)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -60,7 +61,8 @@ public record KasokuConfig(
     long edgeMaxObjectBytes,
     EdgeConnections edgeConnections,
     String metricsToken,
-    long edgeLogBufferBytes) {
+    long edgeLogBufferBytes,
+    TlsProvider edgeTlsProvider) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -79,6 +81,13 @@ public record KasokuConfig(
   /** dev: generated secrets are allowed; production: every secret must be configured. */
   public enum Mode { DEV, PRODUCTION }
 
+  /**
+   * The TLS implementation of the edge's HTTPS listener: {@code OPENSSL} (BoringSSL through Netty's
+   * tcnative, and a start failure where it cannot load), {@code JDK} (the JVM's own provider), or
+   * {@code AUTO} (OpenSSL where it loads, else the JDK's).
+   */
+  public enum TlsProvider { AUTO, OPENSSL, JDK }
+
   public KasokuConfig {
     services = Set.copyOf(services);
     Objects.requireNonNull(mode, "mode");
@@ -88,6 +97,7 @@ public record KasokuConfig(
     allowedOriginNetworks = List.copyOf(allowedOriginNetworks);
     trustedProxies = List.copyOf(trustedProxies);
     Objects.requireNonNull(edgeConnections, "edgeConnections");
+    Objects.requireNonNull(edgeTlsProvider, "edgeTlsProvider");
     if (edgeMaxObjectBytes <= 0) {
       throw new ConfigException("KASOKU_EDGE_MAX_OBJECT", String.valueOf(edgeMaxObjectBytes), "must be positive");
     }
@@ -118,7 +128,8 @@ public record KasokuConfig(
                       Duration shutdownGrace) {
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
-        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER);
+        shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER,
+        TlsProvider.AUTO);
   }
 
   public boolean runs(ServiceRole role) {

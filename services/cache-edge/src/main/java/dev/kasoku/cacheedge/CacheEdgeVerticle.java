@@ -167,8 +167,9 @@ public final class CacheEdgeVerticle extends VerticleBase {
         });
     return Future.all(consumer.completion(), tenantDeleted.completion(), deployed.compose(id -> purge.deploy(vertx, sites)))
         .onSuccess(v ->
-        LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s)", port,
-            s.instances(), sites.size()));
+        LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s){3}", port,
+            s.instances(), sites.size(), certificates == null ? ""
+                : "; https port " + tlsPort + ", TLS provider: " + certificates.engine().description()));
   }
 
   /** The edge side of purge (its agent applies the purge log to this edge's storage). */
