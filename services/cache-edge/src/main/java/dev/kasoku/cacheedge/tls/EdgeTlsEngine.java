@@ -4,6 +4,7 @@ import dev.kasoku.common.config.ConfigException;
 import dev.kasoku.common.config.KasokuConfig.TlsProvider;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
@@ -42,6 +43,14 @@ import javax.net.ssl.TrustManagerFactory;
  * through the {@link SslContextFactory} of the listener's {@link SSLEngineOptions}; this class's
  * options subclass wraps Vert.x's default factory and installs the keys on every server context it
  * creates, and {@link #refresh} rotates them in place (no listener is rebuilt).
+ *
+ * <p>Key material: the same factory wraps the key manager in Netty's caching one, which keeps the
+ * native form of each alias's chain and key; without it every handshake encoded the Java key and
+ * chain to PEM and parsed them again, which cost as much as the rest of the handshake. That is
+ * safe because an alias names one site version ({@link CertificateTable.SiteEntry#alias}): a new
+ * certificate is a new alias. The cache holds at most 1,024 aliases per context (past that, aliases
+ * are encoded per handshake as before), and the entry of a removed site stays in the context's native
+ * memory, never served again, until the process restarts.
  */
 public final class EdgeTlsEngine {
   private final TlsProvider configured;
@@ -192,6 +201,7 @@ public final class EdgeTlsEngine {
     private final SslContextFactory delegate;
     private final SessionTickets tickets;
     private boolean forClient;
+    private KeyManagerFactory kmf;
 
     TicketKeyedFactory(SslContextFactory delegate, SessionTickets tickets) {
       this.delegate = delegate;
@@ -219,7 +229,7 @@ public final class EdgeTlsEngine {
 
     @Override
     public SslContextFactory keyMananagerFactory(KeyManagerFactory kmf) {
-      delegate.keyMananagerFactory(kmf);
+      this.kmf = kmf;
       return this;
     }
 
@@ -249,6 +259,10 @@ public final class EdgeTlsEngine {
 
     @Override
     public SslContext create() throws SSLException {
+      // a server keeps the native (BoringSSL) form of each alias's key and chain instead of encoding
+      // them again at every handshake, which cost more than the handshake's own cryptography
+      delegate.keyMananagerFactory(kmf == null || forClient || kmf instanceof OpenSslCachingX509KeyManagerFactory
+          ? kmf : new OpenSslCachingX509KeyManagerFactory(kmf));
       SslContext ctx = delegate.create();
       if (!forClient && ctx.sessionContext() instanceof OpenSslSessionContext session) {
         tickets.install(session);
