@@ -8,8 +8,6 @@
 #   keepalive   wrk -t$THREADS -c$CONNECTIONS on kept-alive connections: cached 1 KiB hits over TLS
 #   handshake   the same with "Connection: close": one new connection, so one full TLS handshake, per
 #               request (wrk never resumes a session), i.e. handshakes per second
-#   resumed     (with RESUME=1) openssl s_time's reuse mode, one request per resumed handshake: a
-#               rough figure only, s_time is single-threaded
 # and prints a markdown table (req/s, p50/p99 latency, server CPU µs per request) with the ratios
 # Kasoku/nginx, also written to bench/results/https-<timestamp>.md. The edge's start line (its TLS
 # provider) and, when WARM_CURVE=1, the first seconds of a fresh edge (req/s per second of keep-alive
