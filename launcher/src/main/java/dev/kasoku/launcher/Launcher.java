@@ -2,6 +2,7 @@ package dev.kasoku.launcher;
 
 import dev.kasoku.auth.AuthVerticle;
 import dev.kasoku.cacheedge.CacheEdgeVerticle;
+import dev.kasoku.cacheedge.tls.EdgeTlsEngine;
 import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.cluster.ClusterNode;
@@ -296,7 +297,8 @@ public final class Launcher {
 
   private String portsOf(ServiceRole role) {
     if (role == ServiceRole.CACHE_EDGE) {
-      return "edge http port " + config.edgePort() + ", https port " + config.edgeTlsPort() + ", at most "
+      return "edge http port " + config.edgePort() + ", https port " + config.edgeTlsPort()
+          + " (TLS provider: " + EdgeTlsEngine.describe(config.edgeTlsProvider()) + "), at most "
           + config.edgeConnections().resolveMaxTotal(OpenFileLimit.current()) + " client connections ("
           + config.edgeConnections().maxPerClient() + " per address)";
     }

@@ -38,7 +38,7 @@ public final class ConfigLoader {
       "KASOKU_EDGE_HEADER_TIMEOUT", "KASOKU_EDGE_KEEPALIVE_TIMEOUT", "KASOKU_EDGE_BODY_TIMEOUT",
       "KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", "KASOKU_EDGE_MAX_CONNECTIONS", "KASOKU_METRICS_TOKEN",
       "KASOKU_EDGE_LOG_BUFFER", "KASOKU_PEER_PORT", "KASOKU_REGION", "KASOKU_AUDIT_RETENTION",
-      "KASOKU_TEST_REDIS_URL");
+      "KASOKU_EDGE_TLS_PROVIDER", "KASOKU_TEST_REDIS_URL");
 
   private final Map<String, String> values;
 
@@ -116,7 +116,8 @@ public final class ConfigLoader {
         bytes("KASOKU_EDGE_LOG_BUFFER", KasokuConfig.DEFAULT_EDGE_LOG_BUFFER),
         port("KASOKU_PEER_PORT", KasokuConfig.DEFAULT_PEER_PORT, true),
         optional("KASOKU_REGION").orElse(null),
-        duration("KASOKU_AUDIT_RETENTION", KasokuConfig.DEFAULT_AUDIT_RETENTION));
+        duration("KASOKU_AUDIT_RETENTION", KasokuConfig.DEFAULT_AUDIT_RETENTION),
+        tlsProvider());
   }
 
   /** A positive whole number (at most 2^31 - 1). */
@@ -258,6 +259,18 @@ public final class ConfigLoader {
       return KasokuConfig.Mode.valueOf(v.get().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("KASOKU_MODE", v.get(), "expected dev or production");
+    }
+  }
+
+  private KasokuConfig.TlsProvider tlsProvider() {
+    Optional<String> v = optional("KASOKU_EDGE_TLS_PROVIDER");
+    if (v.isEmpty()) {
+      return KasokuConfig.TlsProvider.AUTO;
+    }
+    try {
+      return KasokuConfig.TlsProvider.valueOf(v.get().trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("KASOKU_EDGE_TLS_PROVIDER", v.get(), "expected auto, openssl or jdk");
     }
   }
 

@@ -45,6 +45,7 @@ import java.util.Set;
  *     (KASOKU_REGION: letters, digits, space, {@code . _ -}, at most 64); null: not labelled
  * @param auditRetention how long audit records are kept before they are cut off the front of their
  *     chain, leaving a checkpoint (KASOKU_AUDIT_RETENTION, at least 1d)
+ * @param edgeTlsProvider which TLS implementation the edge's HTTPS listener uses (KASOKU_EDGE_TLS_PROVIDER)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -70,7 +71,8 @@ public record KasokuConfig(
     long edgeLogBufferBytes,
     int peerPort,
     String region,
-    Duration auditRetention) {
+    Duration auditRetention,
+    TlsProvider edgeTlsProvider) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -96,6 +98,13 @@ public record KasokuConfig(
   /** dev: generated secrets are allowed; production: every secret must be configured. */
   public enum Mode { DEV, PRODUCTION }
 
+  /**
+   * The TLS implementation of the edge's HTTPS listener: {@code OPENSSL} (BoringSSL through Netty's
+   * tcnative, and a start failure where it cannot load), {@code JDK} (the JVM's own provider), or
+   * {@code AUTO} (OpenSSL where it loads, else the JDK's).
+   */
+  public enum TlsProvider { AUTO, OPENSSL, JDK }
+
   public KasokuConfig {
     services = Set.copyOf(services);
     Objects.requireNonNull(mode, "mode");
@@ -105,6 +114,7 @@ public record KasokuConfig(
     allowedOriginNetworks = List.copyOf(allowedOriginNetworks);
     trustedProxies = List.copyOf(trustedProxies);
     Objects.requireNonNull(edgeConnections, "edgeConnections");
+    Objects.requireNonNull(edgeTlsProvider, "edgeTlsProvider");
     if (edgeMaxObjectBytes <= 0) {
       throw new ConfigException("KASOKU_EDGE_MAX_OBJECT", String.valueOf(edgeMaxObjectBytes), "must be positive");
     }
@@ -148,7 +158,7 @@ public record KasokuConfig(
         shutdownGrace, DEFAULT_EDGE_MAX_OBJECT, EdgeConnections.DEFAULTS, null, DEFAULT_EDGE_LOG_BUFFER);
   }
 
-  /** The configuration with the default peer port and audit retention, and no region label. */
+  /** The configuration with the default peer port, audit retention and TLS provider, and no region label. */
   public KasokuConfig(Set<ServiceRole> services, Mode mode, String nodeId, ClusterSettings cluster,
                       Optional<String> redisUrl, String bindAddress, int edgePort, int edgeTlsPort,
                       int apiPort, Path dataDir, Path logDir, long edgeMemoryBytes, String secretKey,
@@ -158,7 +168,7 @@ public record KasokuConfig(
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
         shutdownGrace, edgeMaxObjectBytes, edgeConnections, metricsToken, edgeLogBufferBytes, DEFAULT_PEER_PORT,
-        null, DEFAULT_AUDIT_RETENTION);
+        null, DEFAULT_AUDIT_RETENTION, TlsProvider.AUTO);
   }
 
   public boolean runs(ServiceRole role) {

@@ -51,6 +51,7 @@ class ConfigLoaderTest {
       assertThat(c.edgeLogBufferBytes()).isEqualTo(64L << 20);
       assertThat(c.peerPort()).as("any free port unless fixed").isZero();
       assertThat(c.auditRetention()).isEqualTo(Duration.ofDays(400));
+      assertThat(c.edgeTlsProvider()).isEqualTo(KasokuConfig.TlsProvider.AUTO);
       assertThat(c.nodeId()).isNotBlank();
     }
 
@@ -114,6 +115,10 @@ class ConfigLoaderTest {
       assertThat(c.edgeMemoryBytes()).isEqualTo(512L << 20);
       assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
       assertThat(c.edgeLogBufferBytes()).isEqualTo(16L << 20);
+      assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_TLS_PROVIDER", "JDK")).edgeTlsProvider())
+          .isEqualTo(KasokuConfig.TlsProvider.JDK);
+      assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_TLS_PROVIDER", "openssl")).edgeTlsProvider())
+          .isEqualTo(KasokuConfig.TlsProvider.OPENSSL);
       assertThat(c.trustedProxies()).hasSize(2);
       assertThat(c.mode()).isEqualTo(KasokuConfig.Mode.PRODUCTION);
     }
@@ -204,6 +209,7 @@ class ConfigLoaderTest {
           Arguments.of("KASOKU_EDGE_MEMORY", "%"),
           Arguments.of("KASOKU_EDGE_LOG_BUFFER", "0"),
           Arguments.of("KASOKU_EDGE_LOG_BUFFER", "a lot"),
+          Arguments.of("KASOKU_EDGE_TLS_PROVIDER", "boringssl"),
           Arguments.of("KASOKU_ALLOWED_ORIGIN_NETWORKS", "10.0.0.0/33"),
           Arguments.of("KASOKU_TRUSTED_PROXIES", "proxy.example"),
           Arguments.of("KASOKU_SHUTDOWN_GRACE", "10"),

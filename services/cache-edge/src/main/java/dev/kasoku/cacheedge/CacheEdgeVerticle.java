@@ -172,7 +172,8 @@ public final class CacheEdgeVerticle extends VerticleBase {
     EdgeTlsListener.Binding https = null;
     if (tlsConfig != null) {
       certificates = new CertificateBook(vertx, tlsConfig, store.sites(), clock, Duration.ofMillis(s.siteRefreshMs()));
-      tlsPort = tlsConfig.edgeTlsPort() == 0 ? freePort(s.bindAddress()) : tlsConfig.edgeTlsPort();
+      tlsPort = tlsConfig.edgeTlsPort() == 0 ? freePortOtherThan(s.bindAddress(), shared.settings().port())
+          : tlsConfig.edgeTlsPort();
       https = new EdgeTlsListener.Binding(certificates, tlsPort);
       tlsReady = certificates.start();
     }
@@ -201,13 +202,29 @@ public final class CacheEdgeVerticle extends VerticleBase {
     return Future.all(consumer.completion(), tenantDeleted.completion(), deployed.compose(id -> purge.deploy(vertx, sites)),
         clustered)
         .onSuccess(v ->
-        LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s)", port,
-            s.instances(), sites.size()));
+        LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s){3}", port,
+            s.instances(), sites.size(), certificates == null ? ""
+                : "; https port " + tlsPort + ", TLS provider: " + certificates.engine().description()));
   }
 
   /** The edge side of purge (its agent applies the purge log to this edge's storage). */
   public EdgePurge purge() {
     return purge;
+  }
+
+  /**
+   * A free port that is not {@code taken}. The probe socket of the HTTP port is closed already, so
+   * the system may hand out the same number again; two Vert.x servers on one port share one
+   * listener (the first one's options), and HTTPS would then be answered as plain HTTP.
+   */
+  private static int freePortOtherThan(String host, int taken) {
+    for (int i = 0; i < 10; i++) {
+      int p = freePort(host);
+      if (p != taken) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no free port on " + host + " other than " + taken);
   }
 
   private static int freePort(String host) {

@@ -6,6 +6,7 @@ import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.model.SiteVersion;
+import dev.kasoku.common.security.SecretKeys;
 import dev.kasoku.common.store.SiteStore;
 import dev.kasoku.common.tls.SecretSealer;
 import dev.kasoku.common.tls.SelfSignedCertificates;
@@ -54,6 +55,9 @@ public final class CertificateBook {
   private final SiteStore sites;
   private final Clock clock;
   private final Duration epochPoll;
+  private final Duration ticketRotation;
+  /** The listener's TLS implementation and its ticket keys, chosen at {@link #start}. */
+  private volatile EdgeTlsEngine engine;
   private final KeyCertOptions keyCertOptions = new DynamicKeyCertOptions(
       SingleCertificateKeyManager.factoryOf(new SiteKeyManager(this)));
 
@@ -69,6 +73,13 @@ public final class CertificateBook {
   private Future<?> updates = Future.succeededFuture();
 
   public CertificateBook(Vertx vertx, KasokuConfig config, SiteStore sites, Clock clock, Duration epochPoll) {
+    this(vertx, config, sites, clock, epochPoll, SessionTickets.DEFAULT_ROTATION);
+  }
+
+  /** With the session-ticket key rotation period given (tests rotate in seconds). */
+  public CertificateBook(Vertx vertx, KasokuConfig config, SiteStore sites, Clock clock, Duration epochPoll,
+                         Duration ticketRotation) {
+    this.ticketRotation = ticketRotation;
     this.vertx = vertx;
     this.config = config;
     this.sites = sites;
@@ -81,9 +92,11 @@ public final class CertificateBook {
     return vertx.executeBlocking(() -> {
           // file I/O in dev mode (the generated master secret), key generation: off the event loop
           sealer = SiteKeys.sealer(config);
+          // loads the native OpenSSL library where it is chosen: tens of milliseconds, not for an event loop
+          engine = EdgeTlsEngine.create(config.edgeTlsProvider(), SecretKeys.master(config), clock, ticketRotation);
           SelfSignedCertificates.Generated def = SelfSignedCertificates.generate(List.of(DEFAULT_CERTIFICATE_NAME),
               clock.instant().minus(1, ChronoUnit.HOURS), clock.instant().plus(825, ChronoUnit.DAYS));
-          warmUpTls(def);
+          warmUpTls(def, engine);
           return CertificateTable.empty(def.siteCertificate());
         })
         .compose(empty -> {
@@ -99,21 +112,27 @@ public final class CertificateBook {
         .compose(loaded -> {
           changes = Addresses.CONFIG_CHANGED.consumer(vertx.eventBus(), m -> onChange(m.body()));
           tenantDeletions = Addresses.TENANT_DELETED.consumer(vertx.eventBus(), m -> enqueue(() -> install(table.withoutTenant(m.body().tenant()))));
-          pollTimer = vertx.setPeriodic(epochPoll.toMillis(), id -> pollEpoch());
+          pollTimer = vertx.setPeriodic(epochPoll.toMillis(), id -> {
+            engine.refresh();
+            pollEpoch();
+          });
           return Future.all(changes.completion(), tenantDeletions.completion()).mapEmpty();
         });
   }
 
   /**
    * Netty's JDK TLS server context runs a one-time class initialisation that builds a PKCS#12 key
-   * store (a PBKDF2 key derivation): seconds on a loaded machine. Vert.x would trigger it on the
-   * event loop at the first handshake, stalling every connection of that loop; doing it here, on a
-   * worker thread at start, keeps it off the request path.
+   * store (a PBKDF2 key derivation): seconds on a loaded machine; its OpenSSL context initialises
+   * the native library's tables. Vert.x would trigger either on the event loop at the first
+   * handshake, stalling every connection of that loop; doing it here, on a worker thread at start,
+   * keeps it off the request path.
    */
-  private static void warmUpTls(SelfSignedCertificates.Generated cert) {
+  private static void warmUpTls(SelfSignedCertificates.Generated cert, EdgeTlsEngine engine) {
     try {
-      io.netty.handler.ssl.SslContextBuilder.forServer(cert.keyPair().getPrivate(), cert.certificate())
-          .sslProvider(io.netty.handler.ssl.SslProvider.JDK).build();
+      io.netty.util.ReferenceCountUtil.release(
+          io.netty.handler.ssl.SslContextBuilder.forServer(cert.keyPair().getPrivate(), cert.certificate())
+              .sslProvider(engine.isOpenSsl() ? io.netty.handler.ssl.SslProvider.OPENSSL
+                  : io.netty.handler.ssl.SslProvider.JDK).build());
     } catch (javax.net.ssl.SSLException e) {
       LOG.log(System.Logger.Level.WARNING, "TLS warm-up failed (the first handshake will pay for it): " + e);
     }
@@ -131,6 +150,15 @@ public final class CertificateBook {
   /** Key/certificate options for an HTTPS listener: the certificate is chosen by SNI at each handshake. */
   public KeyCertOptions keyCertOptions() {
     return keyCertOptions;
+  }
+
+  /** The HTTPS listener's TLS implementation (OpenSSL or the JDK's); set once {@link #start} succeeded. */
+  public EdgeTlsEngine engine() {
+    EdgeTlsEngine e = engine;
+    if (e == null) {
+      throw new IllegalStateException("the certificate book is not started");
+    }
+    return e;
   }
 
   /** The certificates currently served. */

@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# HTTPS comparison: the Kasoku edge vs nginx proxy_cache, both terminating TLS with the same ECDSA P-256
+# certificate in front of the same origin, one machine, the same wrk load.
+#
+# Starts on loopback: an origin (nginx serving a generated 1 KiB file), nginx with TLS and proxy_cache,
+# and the Kasoku edge (dev.kasoku.cacheedge.EdgeServerMain from the bench jar, its HTTPS listener with
+# the site's certificate; KASOKU_EDGE_TLS_PROVIDER as given, default auto), then for each server runs:
+#   keepalive   wrk -t$THREADS -c$CONNECTIONS on kept-alive connections: cached 1 KiB hits over TLS
+#   handshake   the same with "Connection: close": one new connection, so one full TLS handshake, per
+#               request (wrk never resumes a session), i.e. handshakes per second
+# and prints a markdown table (req/s, p50/p99 latency, server CPU µs per request) with the ratios
+# Kasoku/nginx, also written to bench/results/https-<timestamp>.md. The edge's start line (its TLS
+# provider) and, when WARM_CURVE=1, the first seconds of a fresh edge (req/s per second of keep-alive
+# hits right after start, to read the time to 90 % of the warm rate) are reported too.
+#
+# The site's host name is this machine's host name (SITE_HOST: a name wrk can resolve, and one a site
+# may hold, so not "localhost"): wrk sends it as SNI and Host and the certificate names it, while
+# every connection goes to 127.0.0.1 (bench.lua pins the address).
+#
+# Usage: bench/edge-https/run.sh            (from the repository root; needs root for apt-get)
+# Environment (defaults in brackets):
+#   THREADS [2] CONNECTIONS [64] DURATION [15s] WARMUP [10s]  wrk parameters, the same for every server
+#   SERVER_WARMUP [20s]   keep-alive hits sent to each server once after start, before any scenario
+#   SERVERS ["nginx kasoku"]  SCENARIOS ["keepalive handshake"]
+#   NGINX_WORKERS [2]     nginx worker processes (one per core is nginx's advice)
+#   EDGE_JAVA_OPTS ["-Xms2g -Xmx2g"]  KASOKU_EDGE_TLS_PROVIDER [auto]
+#   WARM_CURVE [0]        1: start a second, fresh edge and log its keep-alive rate second by second
+#   SKIP_BUILD [0]        1: reuse bench/target/kasoku-bench.jar as it is
+#   KEEP_WORKDIR [0]      1: keep the temporary directory (configs, logs)
+# Every process this script starts is stopped on exit (trap EXIT), whatever the outcome.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+THREADS="${THREADS:-2}"
+CONNECTIONS="${CONNECTIONS:-64}"
+DURATION="${DURATION:-15s}"
+WARMUP="${WARMUP:-10s}"
+SERVER_WARMUP="${SERVER_WARMUP:-20s}"
+SERVERS="${SERVERS:-nginx kasoku}"
+SCENARIOS="${SCENARIOS:-keepalive handshake}"
+NGINX_WORKERS="${NGINX_WORKERS:-2}"
+EDGE_JAVA_OPTS="${EDGE_JAVA_OPTS:--Xms2g -Xmx2g}"
+TLS_PROVIDER="${KASOKU_EDGE_TLS_PROVIDER:-auto}"
+WARM_CURVE="${WARM_CURVE:-0}"
+SITE_HOST="${SITE_HOST:-$(hostname)}"
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+PIDS=()
+WORK=""
+cleanup() {
+  local rc=$?
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ -n "$WORK" && -d "$WORK" ]]; then
+    if [[ "${KEEP_WORKDIR:-0}" == 1 ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_https() { # port pid: until GET /hot1k answers over TLS, the process died, or 60 s passed
+  for _ in $(seq 600); do
+    if curl -sk -o /dev/null -m 1 --resolve "$SITE_HOST:$1:127.0.0.1" "https://$SITE_HOST:$1/hot1k"; then return 0; fi
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+cpu_ticks() { # user+system clock ticks of a pid and its direct children (nginx workers)
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    if [[ -r /proc/$p/stat ]]; then
+      total=$(( total + $(awk '{sub(/^.*\) /,""); print $12 + $13}' "/proc/$p/stat") ))
+    fi
+  done
+  echo "$total"
+}
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------- install
+need_install=0
+for bin in nginx wrk openssl curl; do command -v "$bin" >/dev/null || need_install=1; done
+if [[ $need_install == 1 ]]; then
+  log "installing nginx, wrk, openssl and curl from the distribution's packages"
+  [[ $(id -u) == 0 ]] || die "nginx/wrk/openssl/curl missing and not root: apt-get install -y nginx wrk openssl curl"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx wrk openssl curl >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+getent hosts "$SITE_HOST" >/dev/null || die "SITE_HOST $SITE_HOST does not resolve (wrk needs that); set SITE_HOST"
+
+WORK=$(mktemp -d /dev/shm/kasoku-https-bench.XXXXXX)
+chmod 755 "$WORK"
+mkdir -p "$WORK/www" "$WORK/logs" "$WORK/nginx-cache"
+head -c 1024 /dev/urandom > "$WORK/www/hot1k"
+
+# one ECDSA P-256 certificate for the site, served by both
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=$SITE_HOST" \
+  -addext "subjectAltName=DNS:$SITE_HOST" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null \
+  || die "openssl could not make the certificate"
+
+ORIGIN_PORT=$(free_port); NGINX_PORT=$(free_port); KASOKU_PORT=$(free_port); KASOKU_TLS_PORT=$(free_port)
+
+cat > "$WORK/origin.conf" <<EOF
+user root;
+worker_processes 1;
+pid $WORK/origin.pid;
+error_log $WORK/logs/origin-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 10000000; keepalive_timeout 120s;
+  client_body_temp_path $WORK/tmp-origin-body;
+  server {
+    listen 127.0.0.1:$ORIGIN_PORT backlog=4096;
+    root $WORK/www;
+    location / { add_header Cache-Control "public, max-age=86400"; }
+  }
+}
+EOF
+
+# nginx: TLS with the same certificate, TLS 1.2 and 1.3 as the edge, HTTP/1.1 (what wrk speaks),
+# proxy_cache on tmpfs, kept-alive origin connections
+cat > "$WORK/nginx.conf" <<EOF
+user root;
+worker_processes $NGINX_WORKERS;
+pid $WORK/nginx.pid;
+error_log $WORK/logs/nginx-error.log warn;
+events { worker_connections 8192; multi_accept on; }
+http {
+  access_log off;
+  keepalive_requests 10000000; keepalive_timeout 120s;
+  client_body_temp_path $WORK/tmp-nginx-body;
+  proxy_temp_path $WORK/tmp-nginx-proxy;
+  proxy_cache_path $WORK/nginx-cache levels=1:2 keys_zone=edge:64m max_size=1g inactive=1d use_temp_path=off;
+  upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 128; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT ssl backlog=4096;
+    server_name $SITE_HOST;
+    ssl_certificate $WORK/cert.pem;
+    ssl_certificate_key $WORK/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host \$host;
+    location / {
+      proxy_pass http://origin;
+      proxy_cache edge;
+      proxy_cache_lock on;
+      add_header X-Cache-Status \$upstream_cache_status always;
+    }
+  }
+}
+EOF
+
+start_origin() {
+  "$NGINX" -p "$WORK" -c "$WORK/origin.conf" -g 'daemon off;' >"$WORK/logs/origin.out" 2>&1 &
+  PIDS+=("$!")
+  for _ in $(seq 100); do curl -s -o /dev/null -m 1 "http://127.0.0.1:$ORIGIN_PORT/hot1k" && return 0; sleep 0.1; done
+  die "origin did not start: $(cat "$WORK/logs/origin-error.log")"
+}
+
+start_nginx() {
+  "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' >"$WORK/logs/nginx.out" 2>&1 &
+  NGINX_PID=$!; PIDS+=("$NGINX_PID")
+  wait_https "$NGINX_PORT" "$NGINX_PID" || die "nginx did not start: $(cat "$WORK/logs/nginx-error.log")"
+}
+
+python3 - "$WORK" "$SITE_HOST" "$ORIGIN_PORT" >"$WORK/kasoku-site.json" <<'EOF'
+import json, sys
+work, host, port = sys.argv[1:4]
+print(json.dumps({"hostnames": [host], "origins": [{"url": "http://127.0.0.1:" + port}],
+                  "tls": {"certificatePem": open(work + "/cert.pem").read(),
+                          "privateKeyPem": open(work + "/key.pem").read()}}))
+EOF
+KASOKU_JAR="$ROOT/bench/target/kasoku-bench.jar"
+SECRET="bench-https-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+
+launch_kasoku() { # name http_port https_port: starts an edge, prints its pid
+  local name=$1
+  # only the KASOKU_* settings meant for the edge reach it (it refuses unknown KASOKU_* names)
+  # shellcheck disable=SC2086
+  env $(env | awk -F= '/^KASOKU_/ {printf "-u %s ", $1}') \
+  KASOKU_EDGE_PORT="$2" KASOKU_EDGE_TLS_PORT="$3" KASOKU_EDGE_TLS_PROVIDER="$TLS_PROVIDER" KASOKU_EDGE_MEMORY=512m \
+  KASOKU_SECRET_KEY="$SECRET" KASOKU_BIND_ADDRESS=127.0.0.1 \
+  KASOKU_ALLOWED_ORIGIN_NETWORKS=127.0.0.0/8 KASOKU_DATA_DIR="$WORK/kasoku-data-$name" \
+    java $EDGE_JAVA_OPTS -cp "$KASOKU_JAR" dev.kasoku.cacheedge.EdgeServerMain \
+      "$SITE_HOST" "http://127.0.0.1:$ORIGIN_PORT" "$WORK/kasoku-site.json" >"$WORK/logs/kasoku-$name.out" 2>&1 &
+  echo $!
+}
+
+start_kasoku() {
+  if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+    log "building the bench jar (mvn -pl bench -am package -DskipTests)"
+    (cd "$ROOT" && mvn -B -q -pl bench -am package -DskipTests >"$WORK/logs/mvn.out" 2>&1) \
+      || die "build failed: $(tail -30 "$WORK/logs/mvn.out")"
+  fi
+  [[ -f "$KASOKU_JAR" ]] || die "no $KASOKU_JAR"
+  KASOKU_PID=$(launch_kasoku main "$KASOKU_PORT" "$KASOKU_TLS_PORT"); PIDS+=("$KASOKU_PID")
+  wait_https "$KASOKU_TLS_PORT" "$KASOKU_PID" || die "kasoku did not start: $(tail -30 "$WORK/logs/kasoku-main.out")"
+  EDGE_START_LINE=$(grep -o 'edge listening on .*' "$WORK/logs/kasoku-main.out" | head -1)
+  log "kasoku: $EDGE_START_LINE"
+}
+
+port_of() { case $1 in nginx) echo "$NGINX_PORT";; kasoku) echo "$KASOKU_TLS_PORT";; esac; }
+pid_of() { case $1 in nginx) echo "$NGINX_PID";; kasoku) echo "$KASOKU_PID";; esac; }
+
+cache_verdict() { # server: HIT or not, by the server's own header
+  local hdrs
+  hdrs=$(curl -sk -o /dev/null -D - --resolve "$SITE_HOST:$(port_of "$1"):127.0.0.1" \
+    "https://$SITE_HOST:$(port_of "$1")/hot1k" | tr -d '\r')
+  case $1 in
+    nginx) awk 'tolower($1) == "x-cache-status:" {print toupper($2)}' <<<"$hdrs";;
+    kasoku) awk 'tolower($1) == "cache-status:" { print (tolower($0) ~ /; *hit/) ? "HIT" : "NOT-HIT" }' <<<"$hdrs";;
+  esac
+}
+
+run_wrk() { # server duration scenario
+  local extra=()
+  [[ $3 == handshake ]] && extra=(-H "Connection: close")
+  BENCH_ADDR_PORT=$(port_of "$1") wrk -t "$THREADS" -c "$CONNECTIONS" -d "$2" --timeout 5s --latency "${extra[@]}" \
+    -s "$HERE/bench.lua" "https://$SITE_HOST:$(port_of "$1")/hot1k" 2>&1
+}
+
+RESULTS="$WORK/rows.tsv"
+: >"$RESULTS"
+measure() { # scenario server
+  local scenario=$1 server=$2 pid out c0 c1
+  pid=$(pid_of "$server")
+  run_wrk "$server" "$WARMUP" "$scenario" >/dev/null
+  c0=$(cpu_ticks "$pid")
+  out=$(run_wrk "$server" "$DURATION" "$scenario")
+  c1=$(cpu_ticks "$pid")
+  local line; line=$(grep '^BENCH ' <<<"$out" || true)
+  [[ -n $line ]] || die "wrk produced no summary for $server/$scenario: $out"
+  # shellcheck disable=SC2086
+  local $(sed 's/^BENCH //' <<<"$line")
+  local cpu; cpu=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$rps" "$p50_us" "$p99_us" "$errors" "$cpu" >>"$RESULTS"
+  log "$(printf '%-9s %-6s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu %s us/req' "$scenario" "$server" \
+    "$rps" "$(awk -v x="$p50_us" 'BEGIN{print x/1000}')" "$(awk -v x="$p99_us" 'BEGIN{print x/1000}')" "$errors" "$cpu")"
+}
+
+# A fresh edge's keep-alive rate second by second from its readiness on, to read how long it takes to
+# reach 90 % of the warm rate measured above. Prints "second req/s" lines.
+warm_curve() {
+  local port tls pid
+  port=$(free_port); tls=$(free_port)
+  pid=$(launch_kasoku fresh "$port" "$tls"); PIDS+=("$pid")
+  wait_https "$tls" "$pid" || die "fresh kasoku did not start: $(tail -30 "$WORK/logs/kasoku-fresh.out")"
+  for s in $(seq 1 "${WARM_SECONDS:-15}"); do
+    local l; l=$(BENCH_ADDR_PORT=$tls wrk -t "$THREADS" -c "$CONNECTIONS" -d 1s --timeout 5s -s "$HERE/bench.lua" \
+      "https://$SITE_HOST:$tls/hot1k" 2>&1 | grep '^BENCH ' || true)
+    echo "$s $(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$l")"
+  done
+  kill -TERM "$pid" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- run
+log "ports: origin $ORIGIN_PORT nginx $NGINX_PORT kasoku $KASOKU_TLS_PORT (http $KASOKU_PORT)"
+start_origin
+for s in $SERVERS; do "start_$s"; done
+for s in $SERVERS; do
+  cache_verdict "$s" >/dev/null
+  v=$(cache_verdict "$s"); [[ $v == HIT ]] || die "$s: second GET /hot1k over TLS is not a HIT ($v)"
+done
+log "cache check passed: /hot1k is a HIT over TLS on every server"
+for s in $SERVERS; do
+  log "$s: start-up warm-up, $SERVER_WARMUP of keep-alive hits"
+  run_wrk "$s" "$SERVER_WARMUP" keepalive >/dev/null
+done
+for scenario in $SCENARIOS; do
+  for s in $SERVERS; do measure "$scenario" "$s"; done
+done
+CURVE=""
+if [[ $WARM_CURVE == 1 && " $SERVERS " == *" kasoku "* ]]; then
+  log "fresh edge: keep-alive req/s per second after readiness"
+  CURVE=$(warm_curve)
+fi
+
+# ---------------------------------------------------------------- report
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$ROOT/bench/results"
+REPORT="$ROOT/bench/results/https-$STAMP.md"
+{
+  echo "# HTTPS edge comparison $STAMP"
+  echo
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB;" \
+    "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "wrk $THREADS threads, $CONNECTIONS connections, $DURATION per run after a $WARMUP warm-up (and $SERVER_WARMUP per server after start);" \
+    "one ECDSA P-256 certificate; a cached 1 KiB object; handshake = Connection: close, one full handshake per request."
+  echo "Versions: $("$NGINX" -v 2>&1 | sed 's/.*: //') ($NGINX_WORKERS workers, $(openssl version | cut -d' ' -f1-2)), $(java -version 2>&1 | head -1); Kasoku JVM: $EDGE_JAVA_OPTS."
+  [[ -n ${EDGE_START_LINE:-} ]] && echo "Kasoku: $EDGE_START_LINE"
+  echo
+  echo "| scenario | server | req/s | p50 ms | p99 ms | errors | CPU µs/req |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  awk -F'\t' '{ printf "| %s | %s | %.0f | %.2f | %.2f | %d | %s |\n", $1, $2, $3, $4/1000, $5/1000, $6, $7 }' "$RESULTS"
+  echo
+  echo "Targets (issue 18, HTTPS), ratios from this run:"
+  echo
+  awk -F'\t' '{ rps[$1 "/" $2] = $3; p99[$1 "/" $2] = $5 }
+    function line(name, k, ref) {
+      if (!(k in rps) || !(ref in rps) || rps[ref] == 0) { printf "- %s: not measured\n", name; return }
+      r = rps[k] / rps[ref]
+      printf "- %s: %.2fx (target >= 1.0x) p99 %.2f ms vs %.2f ms -> %s\n", name, r, p99[k] / 1000, p99[ref] / 1000, r >= 1.0 ? "MET" : "NOT MET"
+    }
+    END {
+      line("keep-alive HTTPS hits, Kasoku / nginx", "keepalive/kasoku", "keepalive/nginx")
+      line("TLS handshakes per second, Kasoku / nginx", "handshake/kasoku", "handshake/nginx")
+    }' "$RESULTS"
+  if [[ -n $CURVE ]]; then
+    echo
+    echo "Fresh edge, keep-alive req/s in each second after readiness (warm rate above: $(awk -F'\t' '$1 == "keepalive" && $2 == "kasoku" {printf "%.0f", $3}' "$RESULTS")):"
+    echo
+    echo '```'
+    echo "$CURVE"
+    echo '```'
+  fi
+} >"$REPORT"
+echo
+cat "$REPORT"
+log "written to $REPORT"
