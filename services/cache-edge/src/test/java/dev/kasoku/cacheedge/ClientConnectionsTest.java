@@ -280,30 +280,88 @@ class ClientConnectionsTest {
   }
 
   /**
-   * A few PINGs are answered and the connection stays. Vert.x's client registers a ping's promise
-   * only once its write has completed, so over TLS an ack that comes back first is not matched and
-   * that ping never completes (a client-side race, seen under load): the test counts the acks it got
-   * instead of requiring all five, and checks that the edge neither went away nor closed.
+   * A few PINGs are answered and the connection stays. Spoken as raw HTTP/2 frames over TLS: an
+   * HTTP/2 client library may match an ack to its ping only once the ping's write has completed, so
+   * an ack that comes back first would be lost to the client, not to the edge; counting the PING
+   * ACK frames on the wire says exactly what the edge answered.
    */
   @Test
-  void aFewPingsAreAnsweredAsUsual() {
+  void aFewPingsAreAnsweredAsUsual() throws Exception {
     start(c -> c, true);
-    HttpConnection conn = h2Connection();
-    Promise<GoAway> goAway = Promise.promise();
-    conn.goAwayHandler(goAway::tryComplete);
-    int answered = 0;
-    for (int i = 0; i < 5; i++) {
-      if (Await.result(conn.ping(Buffer.buffer("pingping")).timeout(5, java.util.concurrent.TimeUnit.SECONDS)
-          .map(b -> b.toString().equals("pingping")).otherwise(false))) {
-        answered++;
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(null, new javax.net.ssl.TrustManager[] {new TrustingManager()}, null);
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+        .createSocket("127.0.0.1", h.tlsPort())) {
+      javax.net.ssl.SSLParameters params = s.getSSLParameters();
+      params.setApplicationProtocols(new String[] {"h2"});
+      params.setServerNames(List.of(new javax.net.ssl.SNIHostName("c.example.com")));
+      s.setSSLParameters(params);
+      s.setSoTimeout(10_000);
+      s.startHandshake();
+      assertThat(s.getApplicationProtocol()).isEqualTo("h2");
+      java.io.OutputStream out = s.getOutputStream();
+      java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      writeFrame(out, 0x4, 0, new byte[0]); // our SETTINGS (all defaults)
+      for (int i = 0; i < 5; i++) {
+        writeFrame(out, 0x6, 0, ("pingpin" + i).getBytes(StandardCharsets.US_ASCII));
+      }
+      out.flush();
+      assertThat(pingAcks(in, out, 5)).as("every ping answered with its own payload")
+          .containsExactly("pingpin0", "pingpin1", "pingpin2", "pingpin3", "pingpin4");
+      // the connection stays: another ping later is answered as well
+      writeFrame(out, 0x6, 0, "stillok!".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(pingAcks(in, out, 1)).containsExactly("stillok!");
+    }
+  }
+
+  private static void writeFrame(java.io.OutputStream out, int type, int flags, byte[] payload) throws IOException {
+    int n = payload.length;
+    out.write(new byte[] {(byte) (n >>> 16), (byte) (n >>> 8), (byte) n, (byte) type, (byte) flags, 0, 0, 0, 0});
+    out.write(payload);
+  }
+
+  /**
+   * Reads frames until {@code count} PING ACKs came (acknowledging the edge's SETTINGS on the way),
+   * failing on a GOAWAY; returns the acks' payloads in order.
+   */
+  private static List<String> pingAcks(java.io.DataInputStream in, java.io.OutputStream out, int count)
+      throws IOException {
+    List<String> acks = new ArrayList<>();
+    while (acks.size() < count) {
+      byte[] head = new byte[9];
+      in.readFully(head);
+      int length = ((head[0] & 0xff) << 16) | ((head[1] & 0xff) << 8) | (head[2] & 0xff);
+      int type = head[3] & 0xff;
+      int flags = head[4] & 0xff;
+      byte[] payload = new byte[length];
+      in.readFully(payload);
+      if (type == 0x7) {
+        throw new AssertionError("the edge sent GOAWAY");
+      } else if (type == 0x4 && (flags & 0x1) == 0) {
+        writeFrame(out, 0x4, 0x1, new byte[0]);
+        out.flush();
+      } else if (type == 0x6 && (flags & 0x1) != 0) {
+        acks.add(new String(payload, StandardCharsets.US_ASCII));
       }
     }
-    assertThat(answered).as("pings answered").isPositive();
-    assertThat(goAway.future().isComplete()).as("no GOAWAY").isFalse();
-    RequestOptions again = new RequestOptions().setMethod(HttpMethod.GET)
-        .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(h.tlsPort(), "127.0.0.1"))
-        .setHost("c.example.com").setPort(h.tlsPort()).setURI("/again");
-    int status = Await.result(h2.request(again).compose(req -> req.send().compose(r -> r.body().map(r.statusCode()))));
-    assertThat(status).as("the connection still serves").isEqualTo(200);
+    return acks;
+  }
+
+  /** Trusts the edge's test certificate (the test checks HTTP/2 framing, not the chain). */
+  private static final class TrustingManager implements javax.net.ssl.X509TrustManager {
+    @Override
+    public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+    }
+
+    @Override
+    public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+    }
+
+    @Override
+    public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+      return new java.security.cert.X509Certificate[0];
+    }
   }
 }
