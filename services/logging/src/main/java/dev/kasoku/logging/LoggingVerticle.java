@@ -138,7 +138,14 @@ public final class LoggingVerticle extends VerticleBase {
     // the id of this instance's log directory (LogSinks created it): its name in downloads and in the registry
     Future<String> named = shipping.compose(s -> vertx.executeBlocking(() -> InstanceId.of(ctx.config().logDir()), false))
         .onSuccess(id -> instance = id)
-        .compose(id -> ctx.store().logSinks().instanceSeen(id, ctx.clock().instant()).map(id));
+        .compose(id -> ctx.store().logSinks().instanceSeen(id, ctx.clock().instant()).map(id)
+            // a store that is down at start must not keep the role from starting (it takes in and
+            // stores records without the store): the periodic heartbeat registers the instance later
+            .recover(e -> {
+              LOG.log(System.Logger.Level.WARNING, "logging instance " + id + ": not registered yet (retried in "
+                  + HEARTBEAT_EVERY + "): " + e.getMessage());
+              return Future.succeededFuture(id);
+            }));
     return named.compose(s -> logs.recover()).compose(recovered -> {
       LOG.log(System.Logger.Level.INFO, "access-log store: {0} files checked, {1} repaired", recovered.files(),
           recovered.repaired());
