@@ -20,7 +20,7 @@
 #   KASOKU_JAVA_OPTS ["-XX:+UseG1GC -XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError"]  the README's settings
 #   SECONDS_ [20]  WARMUP [10]   measured and warm-up seconds of every bench (shorten for a smoke run)
 #   INTAKE_SENDERS [4] INTAKE_WINDOW [8]           simulated edges and batches in flight per edge
-#   DOWNLOAD_RECORDS [1500000] DOWNLOAD_HOURS [6]  stored range of the download bench (about 0.9 GB of NDJSON)
+#   DOWNLOAD_RECORDS [2000000] DOWNLOAD_HOURS [6]  stored range of the download bench (about 1 GB of NDJSON)
 #   SINK_RATE [500]                                requests/s through the edge during sink-latency
 #   WRK_THREADS [2] WRK_CONNECTIONS [64]           wrk of the two edge-cost benches
 #   FOLD_EDGES [50] FOLD_TENANTS [1000]            metrics-fold
@@ -39,7 +39,7 @@ SECONDS_="${SECONDS_:-20}"
 WARMUP="${WARMUP:-10}"
 INTAKE_SENDERS="${INTAKE_SENDERS:-4}"
 INTAKE_WINDOW="${INTAKE_WINDOW:-8}"
-DOWNLOAD_RECORDS="${DOWNLOAD_RECORDS:-1500000}"
+DOWNLOAD_RECORDS="${DOWNLOAD_RECORDS:-2000000}"
 DOWNLOAD_HOURS="${DOWNLOAD_HOURS:-6}"
 SINK_RATE="${SINK_RATE:-500}"
 WRK_THREADS="${WRK_THREADS:-2}"

@@ -18,8 +18,9 @@ import org.HdrHistogram.Histogram;
  * The live view's delay, end to end through the shipped jar (every role in one process): the time from
  * the end of a request to the moment {@code GET /v1/tenants/{t}/stats?step=1s} counts it.
  *
- * <p>Once a second, {@code burst} requests are sent to the edge at the same time (at 300 ms past the
- * second, so a burst never straddles a second); the bench notes when each response ended. A poller
+ * <p>Once a second, {@code burst} requests are sent to the edge at the same time, at a random point of
+ * the second (the delay depends on where in the edge's one-second window a request ends, so the bursts
+ * sample every phase); the bench notes when each response ended. A poller
  * reads the 1 s series of {@code requests} over the whole run every {@code pollMs} ms and adds it up:
  * when the sum reaches k, the k-th request (in order of end) is visible, and its delay is the poll's
  * answer time minus its end. Adding up the whole range, instead of looking at one bucket, makes the
@@ -58,10 +59,13 @@ public final class LiveViewBench {
       Thread.sleep(1500); // one more edge window, for a failed attempt counted a second later
       counted0 = count(api, key, tenant, from);
       List<Long> ends = Collections.synchronizedList(new ArrayList<>());
+      java.util.SplittableRandom phase = new java.util.SplittableRandom(7);
       Thread load = new Thread(() -> {
         try {
           for (int s = 0; s < seconds; s++) {
-            long next = (System.currentTimeMillis() / 1000 + 1) * 1000 + 300;
+            // a random phase each second: the edge's one-second window is not aligned to the wall clock, and the
+            // delay depends on where in that window a request ends, so the bursts sample every phase
+            long next = (System.currentTimeMillis() / 1000 + 1) * 1000 + phase.nextInt(1000);
             Thread.sleep(Math.max(0, next - System.currentTimeMillis()));
             List<Future<Long>> fs = new ArrayList<>();
             for (int i = 0; i < burst; i++) {
