@@ -23,6 +23,7 @@
 #   DOWNLOAD_RECORDS [2000000] DOWNLOAD_HOURS [6]  stored range of the download bench (about 1 GB of NDJSON)
 #   SINK_RATE [500]                                requests/s through the edge during sink-latency
 #   WRK_THREADS [2] WRK_CONNECTIONS [64]           wrk of the two edge-cost benches
+#   EDGE_ROUNDS [1]                                rounds of (on, off) of the edge-cost benches (each about 70 s)
 #   FOLD_EDGES [50] FOLD_TENANTS [1000]            metrics-fold
 #   LIVE_BURST [20]                                requests per second during live-view
 #   PORT_BASE [26000]   ports PORT_BASE+0..99 are used (API +81, edge +80, TLS +443->+43, cluster +71/+72, Redis +79, origin +90)
@@ -44,6 +45,7 @@ DOWNLOAD_HOURS="${DOWNLOAD_HOURS:-6}"
 SINK_RATE="${SINK_RATE:-500}"
 WRK_THREADS="${WRK_THREADS:-2}"
 WRK_CONNECTIONS="${WRK_CONNECTIONS:-64}"
+EDGE_ROUNDS="${EDGE_ROUNDS:-1}"
 FOLD_EDGES="${FOLD_EDGES:-50}"
 FOLD_TENANTS="${FOLD_TENANTS:-1000}"
 LIVE_BURST="${LIVE_BURST:-20}"
@@ -229,17 +231,23 @@ start_origin() { # python's http.server over one 1 KiB file (the site's defaultT
   die "origin did not start"
 }
 
-edge_cost() { # bench label roles_without target
-  local bench=$1 label=$2 without=$3 target=$4 on off
+edge_cost() { # bench label roles_without target: EDGE_ROUNDS rounds of (on, off); the ratio of the summed rates
+  local bench=$1 label=$2 without=$3 target=$4 r on_rps on_cpu off_rps off_cpu rounds=""
+  local sum_on=0 sum_off=0 cpu_on=0 cpu_off=0
   command -v wrk >/dev/null || die "wrk missing (apt-get install -y wrk)"
   start_origin
-  edge_run "$bench-on" "$ALL_ROLES"; on=$EDGE_RESULT
-  edge_run "$bench-off" "$without"; off=$EDGE_RESULT
+  for r in $(seq "$EDGE_ROUNDS"); do
+    edge_run "$bench-on-$r" "$ALL_ROLES"; read -r on_rps on_cpu <<<"$EDGE_RESULT"
+    edge_run "$bench-off-$r" "$without"; read -r off_rps off_cpu <<<"$EDGE_RESULT"
+    rounds+="$(awk -v a="$on_rps" -v b="$off_rps" 'BEGIN { printf " %.3f", a / b }')"
+    sum_on=$((sum_on + on_rps)); sum_off=$((sum_off + off_rps))
+    cpu_on=$(awk -v a="$cpu_on" -v b="$on_cpu" 'BEGIN { print a + b }'); cpu_off=$(awk -v a="$cpu_off" -v b="$off_cpu" 'BEGIN { print a + b }')
+  done
   stop_all
-  read -r on_rps on_cpu <<<"$on"; read -r off_rps off_cpu <<<"$off"
-  printf 'RESULT %s: hot 1 KiB hits, %s on %s req/s (%s us CPU/req) vs off %s req/s (%s us CPU/req) = %sx (wrk -t%s -c%s %ss after %ss warm-up; target %s)\n' \
-    "$bench" "$label" "$on_rps" "$on_cpu" "$off_rps" "$off_cpu" "$(awk -v a="$on_rps" -v b="$off_rps" 'BEGIN { printf "%.3f", a / b }')" \
-    "$WRK_THREADS" "$WRK_CONNECTIONS" "$SECONDS_" "$WARMUP" "$target" | tee -a "$RESULTS"
+  awk -v b="$bench" -v l="$label" -v on="$sum_on" -v off="$sum_off" -v con="$cpu_on" -v coff="$cpu_off" -v n="$EDGE_ROUNDS" \
+    -v rounds="$rounds" -v t="$WRK_THREADS" -v c="$WRK_CONNECTIONS" -v s="$SECONDS_" -v w="$WARMUP" -v target="$4" \
+    'BEGIN { printf "RESULT %s: hot 1 KiB hits, %s on %.0f req/s (%.1f us CPU/req) vs off %.0f req/s (%.1f us CPU/req) = %.3fx (rounds:%s; wrk -t%s -c%s %ss after %ss warm-up, each run a fresh process; target %s)\n",
+      b, l, on / n, con / n, off / n, coff / n, on / off, rounds, t, c, s, w, target }' | tee -a "$RESULTS"
 }
 
 bench_edge_logging_cost() {

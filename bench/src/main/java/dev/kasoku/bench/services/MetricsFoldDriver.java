@@ -121,6 +121,7 @@ public final class MetricsFoldDriver {
       maxOutstanding.set(outstanding.get());
       long c0 = ServicesBench.cpuNanos(pid);
       long rc0 = ServicesBench.cpuNanos(redisPid);
+      long d0 = ServicesBench.ownCpuNanos();
       long[] cmd0 = commands(redis);
       long t0 = System.nanoTime();
       measureFrom.set(t0);
@@ -130,6 +131,7 @@ public final class MetricsFoldDriver {
       double s = (t1 - t0) / 1e9;
       long c1 = ServicesBench.cpuNanos(pid);
       long rc1 = ServicesBench.cpuNanos(redisPid);
+      long d1 = ServicesBench.ownCpuNanos();
       long[] cmd1 = commands(redis);
       long maxUnacked = maxOutstanding.get();
       timers.forEach(vertx::cancelTimer);
@@ -144,15 +146,16 @@ public final class MetricsFoldDriver {
       ServicesBench.result("metrics-fold", String.format("%d edges x %d tenants once a second = %,.0f rows/s: %,d of "
               + "%,d batches acknowledged (%d failed: an edge would resend them), fold ack p50 %d ms p99 %d ms max %d ms, at most %d batches "
               + "unacknowledged at once -> %s; metrics process %s; Redis %,.0f script calls/s (%,.0f commands/s "
-              + "counting those the scripts ran)%s over %.1f s after %d s "
-              + "warm-up (target: keeps up with 50 x 1000)",
+              + "counting those the scripts ran)%s; the driver used %.2f cores; over %.1f s "
+              + "after %d s warm-up (target: keeps up with 50 x 1000)",
           edges, tenants, measuredSent * (double) tenants / s, measuredAcked, measuredSent, measuredFailed,
           latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue(),
           maxUnacked,
           measuredAcked >= measuredSent && latency.getValueAtPercentile(99) < 1000
               && maxUnacked <= 2L * edges ? "KEEPS UP" : "FALLS BEHIND",
           pid > 0 ? String.format("%.2f cores", (c1 - c0) / 1e9 / s) : "CPU not measured (no -Dpid)",
-          (cmd1[1] - cmd0[1]) / s, (cmd1[0] - cmd0[0]) / s, redisPid > 0 ? String.format(" (Redis %.2f cores)", (rc1 - rc0) / 1e9 / s) : "", s,
+          (cmd1[1] - cmd0[1]) / s, (cmd1[0] - cmd0[0]) / s, redisPid > 0 ? String.format(" (Redis %.2f cores)", (rc1 - rc0) / 1e9 / s) : "",
+          (d1 - d0) / 1e9 / s, s,
           warmup));
     } finally {
       redis.close();

@@ -53,6 +53,12 @@ final class ServicesBench {
     }
   }
 
+  /** CPU time of this JVM so far, in nanoseconds: the driver shares the machine with what it measures. */
+  static long ownCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
   static String pct(Histogram h, double p, double divisor) {
     return String.format("%.1f", h.getValueAtPercentile(p) / divisor);
   }
