@@ -11,6 +11,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
@@ -59,7 +60,7 @@ public final class LiveViewBench {
       Thread.sleep(1500); // one more edge window, for a failed attempt counted a second later
       counted0 = count(api, key, tenant, from);
       List<Long> ends = Collections.synchronizedList(new ArrayList<>());
-      java.util.SplittableRandom phase = new java.util.SplittableRandom(7);
+      SplittableRandom phase = new SplittableRandom(7);
       Thread load = new Thread(() -> {
         try {
           for (int s = 0; s < seconds; s++) {

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -187,7 +188,7 @@ public final class LogIntakeDriver {
     final String node;
     final String stream = UUID.randomUUID().toString();
     final SplittableRandom random;
-    final java.util.TreeSet<Long> inFlight = new java.util.TreeSet<>();
+    final TreeSet<Long> inFlight = new TreeSet<>();
     long seq;
 
     Sender(Load load, int index) {

@@ -1,9 +1,12 @@
 package dev.kasoku.bench.services;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.cluster.ClusterNode;
 import dev.kasoku.common.config.KasokuConfig;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,8 +58,7 @@ final class ServicesBench {
 
   /** CPU time of this JVM so far, in nanoseconds: the driver shares the machine with what it measures. */
   static long ownCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-        .getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static String pct(Histogram h, double p, double divisor) {
@@ -110,7 +112,7 @@ final class ServicesBench {
           if (r.statusCode() == 200) {
             return;
           }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           // not listening yet
         }
         if (System.nanoTime() > deadline) {
