@@ -148,6 +148,15 @@ public final class StoredObject {
   private final long generation;
   private final boolean forcedStale;
   private final Body body;
+  /**
+   * Set by {@link MemoryStorage} on the instance it files (0 until then): its sequence number and
+   * tag index keys, kept here rather than in a wrapper so a cached object costs one heap object
+   * less. Written before the instance is put into the cache and never after, so a reader that got
+   * it from the cache sees them.
+   */
+  long seq;
+  String[] tagKeys = NO_TAG_KEYS;
+  private static final String[] NO_TAG_KEYS = new String[0];
 
   /**
    * @param primaryKey the cache key without the Vary part (tenant, site, method class, host, URI)
@@ -340,6 +349,29 @@ public final class StoredObject {
     return new StoredObject(primaryKey, secondaryKey, tenant, host, path, status,
         encode(Objects.requireNonNull(newHeaders, "headers")), vary, newFreshness, newTags, generation,
         false, body);
+  }
+
+  /**
+   * This instance, or a copy of it sharing everything when this one was filed before, with the
+   * storage's sequence number and tag index keys.
+   */
+  StoredObject storedAs(long seq, String[] tagKeys) {
+    StoredObject o = this.seq == 0 ? this
+        : new StoredObject(primaryKey, secondaryKey, tenant, host, path, status, head, vary, freshness,
+            tags, generation, forcedStale, body);
+    o.seq = seq;
+    o.tagKeys = tagKeys;
+    return o;
+  }
+
+  /** Whether the storage filed this instance under the tag index key. */
+  boolean carries(String tagKey) {
+    for (String t : tagKeys) {
+      if (t.equals(tagKey)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The same object marked stale by a soft purge; shares the body and the head. */

@@ -148,6 +148,27 @@ class StoredObjectTest {
   }
 
   @Test
+  void theStorageFilesAnInstanceOnceAndACopyWhenItComesAgain() {
+    StoredObject o = object("k", "www.example.com", "/p", MultiMap.caseInsensitiveMultiMap().add("Age", "5"));
+    String[] tagKeys = {"acme\u0000t1"};
+
+    StoredObject first = o.storedAs(7, tagKeys);
+    assertThat(first).isSameAs(o);
+    assertThat(first.seq).isEqualTo(7);
+    assertThat(first.carries("acme\u0000t1")).isTrue();
+    assertThat(first.carries("acme\u0000t2")).isFalse();
+
+    StoredObject again = o.storedAs(9, new String[0]);
+    assertThat(again).isNotSameAs(o);
+    assertThat(o.seq).as("the filed instance never changes").isEqualTo(7);
+    assertThat(o.carries("acme\u0000t1")).isTrue();
+    assertThat(again.seq).isEqualTo(9);
+    assertThat(again.body()).isSameAs(o.body());
+    assertThat(again.key()).isEqualTo(o.key());
+    assertThat(again.header("age")).isEqualTo("5");
+  }
+
+  @Test
   void longValuesUseMultiByteLengths() {
     String longValue = "v".repeat(20_000);
     MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Link", longValue).add("Date", "d");
