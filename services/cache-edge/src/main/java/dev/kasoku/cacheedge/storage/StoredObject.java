@@ -57,11 +57,11 @@ public final class StoredObject {
    * Fixed per-entry memory charged to the budget besides the key's and head's bytes, tags and the
    * body's capacity: this object, its {@link Freshness}, the key String and the head array's
    * headers, {@link Body} with the pooled buffer's objects, the cache's nodes, and the allocator's
-   * slack. Measured with {@code EdgeMemoryBench} (100,000 to 1M objects of 1 KiB: 707 to 724 B of heap
-   * per object, 207 B of it key and head bytes, and 4 to 25 B of direct-memory slack beyond the
-   * body; see docs/performance.md), so that the budget is what the objects really occupy.
+   * slack. Measured with {@code EdgeMemoryBench} (200,000 objects of 1 KiB: 564 B of heap per
+   * object, 100 B of it key and head bytes, and 4 B of direct-memory slack beyond the body; see
+   * docs/performance.md), so that the budget is what the objects really occupy.
    */
-  static final int ENTRY_OVERHEAD = 520;
+  static final int ENTRY_OVERHEAD = 470;
   /** Heap of one more String besides its characters (the String and its array's header). */
   static final int STRING_OVERHEAD = 40;
 
