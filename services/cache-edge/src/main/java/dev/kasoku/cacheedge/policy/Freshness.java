@@ -80,10 +80,22 @@ public final class Freshness {
   private final long lifetimeMs;
   private final long swrMs;
   private final long sieMs;
-  private final boolean noStale;
-  private final boolean alwaysRevalidate;
-  private final Source source;
-  private final boolean originGranted;
+  /**
+   * {@link Source} ordinal in the low bits and the three flags above it, in one byte: a full cache
+   * holds one instance per object, and four fields would cost 8 bytes more each.
+   */
+  private final byte bits;
+  private static final Source[] SOURCES = Source.values();
+  private static final int SOURCE_MASK = 0x7;
+  private static final int NO_STALE = 0x8;
+  private static final int ALWAYS_REVALIDATE = 0x10;
+  private static final int ORIGIN_GRANTED = 0x20;
+
+  static {
+    if (SOURCES.length > SOURCE_MASK + 1) {
+      throw new AssertionError("Source ordinals must fit the mask");
+    }
+  }
 
   private Freshness(long requestTimeMs, long responseTimeMs, long correctedInitialAgeMs, long lifetimeMs, long swrMs,
                     long sieMs, boolean noStale, boolean alwaysRevalidate, Source source, boolean originGranted) {
@@ -93,10 +105,8 @@ public final class Freshness {
     this.lifetimeMs = lifetimeMs;
     this.swrMs = swrMs;
     this.sieMs = sieMs;
-    this.noStale = noStale;
-    this.alwaysRevalidate = alwaysRevalidate;
-    this.source = source;
-    this.originGranted = originGranted;
+    this.bits = (byte) (source.ordinal() | (noStale ? NO_STALE : 0) | (alwaysRevalidate ? ALWAYS_REVALIDATE : 0)
+        | (originGranted ? ORIGIN_GRANTED : 0));
   }
 
   /**
@@ -244,7 +254,7 @@ public final class Freshness {
 
   /** True while current_age is below the lifetime (and the response does not need validation). */
   public boolean isFresh(Instant now) {
-    return !alwaysRevalidate && lifetimeMs > currentAgeMillis(now);
+    return !alwaysRevalidateBit() && lifetimeMs > currentAgeMillis(now);
   }
 
   /** Remaining freshness in whole seconds; negative once stale (the Cache-Status {@code ttl}). */
@@ -262,7 +272,7 @@ public final class Freshness {
    */
   public Verdict verdict(Instant now, CacheControl request) {
     long age = currentAgeMillis(now);
-    if (alwaysRevalidate) {
+    if (alwaysRevalidateBit()) {
       return Verdict.STALE;
     }
     if (request.noCache()
@@ -283,7 +293,7 @@ public final class Freshness {
    * allowed at all and neither the response nor the request forbids stale content.
    */
   public Verdict softPurgedVerdict(CacheControl request) {
-    if (alwaysRevalidate || noStale() || swrMs <= 0 || request.noCache()
+    if (alwaysRevalidateBit() || noStale() || swrMs <= 0 || request.noCache()
         || request.maxAge() != CacheControl.ABSENT || request.minFresh() != CacheControl.ABSENT) {
       return Verdict.STALE;
     }
@@ -292,7 +302,7 @@ public final class Freshness {
 
   /** True when the response may be served stale because revalidation failed (RFC 5861 §4). */
   public boolean staleIfErrorAllows(Instant now) {
-    if (noStale || sieMs <= 0) {
+    if (noStaleBit() || sieMs <= 0) {
       return false;
     }
     return currentAgeMillis(now) - lifetimeMs <= sieMs;
@@ -316,12 +326,12 @@ public final class Freshness {
   }
 
   public Source source() {
-    return source;
+    return sourceBits();
   }
 
   /** True when the lifetime was given by the origin (s-maxage, max-age, Expires). */
   public boolean explicit() {
-    return source == Source.S_MAXAGE || source == Source.MAX_AGE || source == Source.EXPIRES;
+    return sourceBits() == Source.S_MAXAGE || sourceBits() == Source.MAX_AGE || sourceBits() == Source.EXPIRES;
   }
 
   /**
@@ -329,17 +339,17 @@ public final class Freshness {
    * or a targeted field), whether or not the site honours it.
    */
   public boolean originGranted() {
-    return originGranted;
+    return originGrantedBit();
   }
 
   /** True when stale serving is forbidden (must-revalidate, proxy-revalidate, no-cache). */
   public boolean noStale() {
-    return noStale;
+    return noStaleBit();
   }
 
   /** True when every use needs validation first ({@code no-cache}). */
   public boolean alwaysRevalidate() {
-    return alwaysRevalidate;
+    return alwaysRevalidateBit();
   }
 
   public long staleWhileRevalidateSeconds() {
@@ -361,8 +371,24 @@ public final class Freshness {
 
   @Override
   public String toString() {
-    return "Freshness[" + source + " lifetime=" + lifetimeMs / 1000 + "s initialAge="
+    return "Freshness[" + sourceBits() + " lifetime=" + lifetimeMs / 1000 + "s initialAge="
         + correctedInitialAgeMs + "ms swr=" + swrMs / 1000 + "s sie=" + sieMs / 1000 + "s"
-        + (noStale ? " noStale" : "") + (alwaysRevalidate ? " noCache" : "") + "]";
+        + (noStaleBit() ? " noStale" : "") + (alwaysRevalidateBit() ? " noCache" : "") + "]";
+  }
+
+  private boolean noStaleBit() {
+    return (bits & NO_STALE) != 0;
+  }
+
+  private boolean alwaysRevalidateBit() {
+    return (bits & ALWAYS_REVALIDATE) != 0;
+  }
+
+  private boolean originGrantedBit() {
+    return (bits & ORIGIN_GRANTED) != 0;
+  }
+
+  private Source sourceBits() {
+    return SOURCES[bits & SOURCE_MASK];
   }
 }

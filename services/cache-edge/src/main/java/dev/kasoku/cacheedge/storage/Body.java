@@ -3,7 +3,7 @@ package dev.kasoku.cacheedge.storage;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The bytes of a stored response: a few chunks of direct (off-heap) memory taken from the storage's
@@ -17,15 +17,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * zero, so a reader racing an eviction either keeps the memory alive or sees a miss, never freed
  * memory. The chunks themselves are written to Netty as unreleasable slices (Vert.x wraps non-heap
  * buffers that way), so the channel never frees what the storage owns.
+ *
+ * <p><b>Heap per body.</b> A full cache holds about a million bodies, most of them one chunk, so
+ * this object keeps a single chunk as the {@code ByteBuf} itself (no one-element array) and its
+ * count as a volatile {@code int} updated through a field updater (no {@code AtomicInteger}): 40
+ * fewer heap bytes and two fewer heap objects per body.
  */
 public final class Body {
   /** A body of zero bytes: never freed, always retainable. */
   public static final Body EMPTY = new Body(new ByteBuf[0], 0, 0, 1 << 30);
 
+  private static final ByteBuf[] NO_CHUNKS = new ByteBuf[0];
+  private static final AtomicIntegerFieldUpdater<Body> REFS =
+      AtomicIntegerFieldUpdater.newUpdater(Body.class, "refs");
+
+  /** The one chunk, or null when {@link #chunks} holds them (zero, two or more). */
+  private final ByteBuf single;
+  /** The chunks when there is not exactly one; {@link #NO_CHUNKS} when {@link #single} is set. */
   private final ByteBuf[] chunks;
   private final long length;
   private final long capacity;
-  private final AtomicInteger refs;
+  private volatile int refs;
 
   Body(ByteBuf[] chunks, long length, long capacity) {
     this(chunks, length, capacity, 1);
@@ -33,10 +45,11 @@ public final class Body {
 
   /** {@code initialRefs} so large that it never reaches zero: the shared empty body. */
   private Body(ByteBuf[] chunks, long length, long capacity, int initialRefs) {
-    this.chunks = chunks;
+    this.single = chunks.length == 1 ? chunks[0] : null;
+    this.chunks = chunks.length == 1 ? NO_CHUNKS : chunks;
     this.length = length;
     this.capacity = capacity;
-    this.refs = new AtomicInteger(initialRefs);
+    this.refs = initialRefs;
   }
 
   /** Bytes of content. */
@@ -52,11 +65,11 @@ public final class Body {
   /** Takes a reference for a reader; false when the body was already freed (treat as a miss). */
   public boolean tryRetain() {
     for (;;) {
-      int n = refs.get();
+      int n = refs;
       if (n <= 0) {
         return false;
       }
-      if (refs.compareAndSet(n, n + 1)) {
+      if (REFS.compareAndSet(this, n, n + 1)) {
         return true;
       }
     }
@@ -64,7 +77,10 @@ public final class Body {
 
   /** Drops one reference; the memory goes back to the pool with the last one. */
   public void release() {
-    if (refs.decrementAndGet() == 0) {
+    if (REFS.decrementAndGet(this) == 0) {
+      if (single != null) {
+        single.release();
+      }
       for (ByteBuf chunk : chunks) {
         chunk.release();
       }
@@ -73,11 +89,19 @@ public final class Body {
 
   /** True once the memory has been returned (for tests and metrics). */
   public boolean isFreed() {
-    return refs.get() <= 0;
+    return refs <= 0;
   }
 
   public int chunkCount() {
-    return chunks.length;
+    return single != null ? 1 : chunks.length;
+  }
+
+  private ByteBuf chunkAt(int i) {
+    if (single != null) {
+      java.util.Objects.checkIndex(i, 1);
+      return single;
+    }
+    return chunks[i];
   }
 
   /**
@@ -85,7 +109,7 @@ public final class Body {
    * reference until the write of this buffer has completed.
    */
   public Buffer chunk(int i) {
-    return BufferInternal.buffer(chunks[i].duplicate());
+    return BufferInternal.buffer(chunkAt(i).duplicate());
   }
 
   /**
@@ -95,7 +119,8 @@ public final class Body {
   public Buffer[] slice(long from, long to) {
     java.util.List<Buffer> out = new java.util.ArrayList<>(2);
     long base = 0;
-    for (ByteBuf c : chunks) {
+    for (int i = 0, n = chunkCount(); i < n; i++) {
+      ByteBuf c = chunkAt(i);
       long end = base + c.readableBytes();
       if (end > from && base < to) {
         int s = (int) (Math.max(from, base) - base);
@@ -114,7 +139,8 @@ public final class Body {
   public byte[] toBytes() {
     byte[] out = new byte[(int) length];
     int pos = 0;
-    for (ByteBuf c : chunks) {
+    for (int i = 0, count = chunkCount(); i < count; i++) {
+      ByteBuf c = chunkAt(i);
       int n = c.readableBytes();
       c.getBytes(c.readerIndex(), out, pos, n);
       pos += n;

@@ -88,8 +88,8 @@ public final class MemoryStorage implements Storage {
   private static final int HARD = 2;
 
   private final PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
-  private final Cache<String, Entry> cache;
-  private final Policy<String, Entry> policy;
+  private final Cache<String, StoredObject> cache;
+  private final Policy<String, StoredObject> policy;
   private final long budget;
   private final Ticker ticker;
   private final long maxObject;
@@ -107,28 +107,6 @@ public final class MemoryStorage implements Storage {
   /** Keys detached by tag purges and not yet reclaimed; guarded by {@code this}. */
   private final ArrayDeque<Reclaim> reclaims = new ArrayDeque<>();
   private final AtomicLong pendingReclaim = new AtomicLong();
-
-  /** What the cache holds: the object, when it was stored, and its tag index keys. */
-  private static final class Entry {
-    final StoredObject object;
-    final long seq;
-    final String[] tagKeys;
-
-    Entry(StoredObject object, long seq, String[] tagKeys) {
-      this.object = object;
-      this.seq = seq;
-      this.tagKeys = tagKeys;
-    }
-
-    boolean carries(String tagKey) {
-      for (String t : tagKeys) {
-        if (t.equals(tagKey)) {
-          return true;
-        }
-      }
-      return false;
-    }
-  }
 
   /**
    * One tenant's tag: the keys of stored objects carrying it (split by whether they are marked stale,
@@ -248,7 +226,7 @@ public final class MemoryStorage implements Storage {
     this.maxVariants = maxVariants;
     this.cache = Caffeine.newBuilder()
         .maximumWeight(budgetBytes)
-        .weigher((String k, Entry v) -> v.object.weight())
+        .weigher((String k, StoredObject v) -> v.weight())
         .executor(Runnable::run)
         .removalListener(this::onRemoval)
         .build();
@@ -257,11 +235,11 @@ public final class MemoryStorage implements Storage {
 
   @Override
   public StoredObject get(String fullKey) {
-    Entry e = cache.getIfPresent(fullKey);
+    StoredObject e = cache.getIfPresent(fullKey);
     if (e == null) {
       return null;
     }
-    StoredObject o = e.object;
+    StoredObject o = e;
     if (!generations.isEmpty() && o.generation() < generation(o.tenant())) {
       cache.asMap().remove(fullKey, e);
       return null;
@@ -275,7 +253,7 @@ public final class MemoryStorage implements Storage {
   }
 
   /** Whether a tag marker newer than the entry hides it (hard) or makes it stale (soft). */
-  private int hiddenBy(Entry e) {
+  private int hiddenBy(StoredObject e) {
     if (e.tagKeys.length == 0 || markedTags.get() == 0) {
       return VISIBLE;
     }
@@ -335,7 +313,7 @@ public final class MemoryStorage implements Storage {
         tagKeys[i] = tagKey(object.tenant(), object.tags().get(i));
       }
     }
-    Entry entry = new Entry(object, sequence.incrementAndGet(), tagKeys);
+    StoredObject entry = object.storedAs(sequence.incrementAndGet(), tagKeys);
     cache.put(key, entry);
     if (tagKeys.length > 0) {
       index(key, entry);
@@ -346,7 +324,7 @@ public final class MemoryStorage implements Storage {
    * Files a just stored entry under its tags, if the cache still holds it, and applies any marker
    * newer than the entry that the purge could not apply because the entry was not indexed yet.
    */
-  private void index(String key, Entry entry) {
+  private void index(String key, StoredObject entry) {
     boolean[] hidden = new boolean[2]; // [hard, soft]
     for (String tk : entry.tagKeys) {
       tags.compute(tk, (t, st) -> {
@@ -356,7 +334,7 @@ public final class MemoryStorage implements Storage {
         if (st == null) {
           st = new TagState();
         }
-        st.add(key, entry.object.forcedStale());
+        st.add(key, entry.forcedStale());
         hidden[0] |= st.hard > entry.seq;
         hidden[1] |= st.soft > entry.seq;
         return st;
@@ -364,25 +342,25 @@ public final class MemoryStorage implements Storage {
     }
     if (hidden[0] || entry.seq < droppedMarkers.get()) {
       cache.asMap().remove(key, entry);
-    } else if (hidden[1] && !entry.object.forcedStale()) {
+    } else if (hidden[1] && !entry.forcedStale()) {
       markStale(key, entry);
     }
   }
 
-  private void onRemoval(String key, Entry old, RemovalCause cause) {
+  private void onRemoval(String key, StoredObject old, RemovalCause cause) {
     if (old == null) {
       return;
     }
     if (cause.wasEvicted()) {
       evictions.incrementAndGet();
     }
-    StoredObject o = old.object;
+    StoredObject o = old;
     for (String tk : old.tagKeys) {
       tags.computeIfPresent(tk, (t, st) -> {
         // under the tag's lock: a successor stored meanwhile is already in the cache, or indexes itself after
-        Entry now = policy.getIfPresentQuietly(key);
+        StoredObject now = policy.getIfPresentQuietly(key);
         if (now != null && now.carries(tk)) {
-          st.move(key, now.object.forcedStale());
+          st.move(key, now.forcedStale());
         } else {
           st.remove(key);
         }
@@ -428,8 +406,8 @@ public final class MemoryStorage implements Storage {
     }
     int n = 0;
     for (String key : keys) {
-      Entry e = cache.getIfPresent(key);
-      if (e == null || !e.object.tenant().equals(selection.tenant())) {
+      StoredObject e = cache.getIfPresent(key);
+      if (e == null || !e.tenant().equals(selection.tenant())) {
         continue;
       }
       int hidden = hiddenBy(e);
@@ -439,7 +417,7 @@ public final class MemoryStorage implements Storage {
         continue;
       }
       if (soft) {
-        if (!e.object.forcedStale() && hidden == VISIBLE && markStale(key, e) != null) {
+        if (!e.forcedStale() && hidden == VISIBLE && markStale(key, e) != null) {
           n++;
         }
       } else if (cache.asMap().remove(key, e)) {
@@ -533,7 +511,7 @@ public final class MemoryStorage implements Storage {
   private void reclaimKey(String tagKey, String key) {
     TagState st = tags.get(tagKey); // present: this job's pending count keeps it
     for (int attempt = 0; attempt < RECLAIM_ATTEMPTS; attempt++) {
-      Entry e = policy.getIfPresentQuietly(key);
+      StoredObject e = policy.getIfPresentQuietly(key);
       if (e == null || !e.carries(tagKey)) {
         return;
       }
@@ -543,16 +521,16 @@ public final class MemoryStorage implements Storage {
         }
         continue;
       }
-      if (st.soft > e.seq && !e.object.forcedStale()) {
+      if (st.soft > e.seq && !e.forcedStale()) {
         e = markStale(key, e);
         if (e == null) {
           continue;
         }
       }
-      Entry kept = e;
+      StoredObject kept = e;
       tags.computeIfPresent(tagKey, (t, s) -> {
         if (policy.getIfPresentQuietly(key) == kept) {
-          s.add(key, kept.object.forcedStale());
+          s.add(key, kept.forcedStale());
         }
         return s;
       });
@@ -564,16 +542,16 @@ public final class MemoryStorage implements Storage {
    * Replaces the entry by its stale-marked copy, same sequence number; null when the entry changed
    * meanwhile or its body is already being freed.
    */
-  private Entry markStale(String key, Entry e) {
+  private StoredObject markStale(String key, StoredObject e) {
     // the replaced entry's listener drops its body reference: the new one needs its own
-    if (!e.object.body().tryRetain()) {
+    if (!e.body().tryRetain()) {
       return null;
     }
-    Entry marked = new Entry(e.object.markedStale(), e.seq, e.tagKeys);
+    StoredObject marked = e.markedStale().storedAs(e.seq, e.tagKeys);
     if (cache.asMap().replace(key, e, marked)) {
       return marked;
     }
-    e.object.body().release();
+    e.body().release();
     return null;
   }
 
@@ -591,7 +569,7 @@ public final class MemoryStorage implements Storage {
 
   private void scan(List<String> out, Predicate<StoredObject> match) {
     cache.asMap().forEach((k, e) -> {
-      if (match.test(e.object)) {
+      if (match.test(e)) {
         out.add(k);
       }
     });

@@ -33,6 +33,17 @@ import java.util.function.BiConsumer;
  * NAMES[code - 1]}, exact case; 0: a literal name follows as length + bytes) and the value as
  * length + bytes, lengths as unsigned LEB128 varints. An empty head is the empty array.
  *
+ * <p><b>Coded values.</b> A name code with its top bit set ({@code 0x80}) says the value is not
+ * literal but coded, by the kind byte that follows: {@code 1}, an HTTP date ({@code Date},
+ * {@code Last-Modified}, {@code Expires}) in IMF-fixdate form as 4 bytes of epoch seconds, used only
+ * when formatting those seconds gives back exactly the stored text; {@code 2}, a value of a field
+ * whose values repeat across objects of a site ({@code Server}, {@code Content-Type},
+ * {@code Cache-Control}, ...: {@link #SHARED_NAMES}) as a varint index into a process-wide table of
+ * such values, bounded to {@link #MAX_SHARED_VALUES} values of at most
+ * {@link #MAX_SHARED_LENGTH} characters, which only grows (an index never changes meaning). A
+ * typical origin head then costs about half its bytes, and decoding a shared value allocates
+ * nothing.
+ *
  * <p><b>Shared strings.</b> The path is normally the uri at the end of the primary key ({@link
  * KeyFormat#uri}); it is then not kept but cut from the key on
  * demand. Tenant and host strings are few and repeat across objects, so they go through a small
@@ -46,11 +57,11 @@ public final class StoredObject {
    * Fixed per-entry memory charged to the budget besides the key's and head's bytes, tags and the
    * body's capacity: this object, its {@link Freshness}, the key String and the head array's
    * headers, {@link Body} with the pooled buffer's objects, the cache's nodes, and the allocator's
-   * slack. Measured with {@code EdgeMemoryBench} (100,000 to 1M objects of 1 KiB: 707 to 724 B of heap
-   * per object, 207 B of it key and head bytes, and 4 to 25 B of direct-memory slack beyond the
-   * body; see docs/performance.md), so that the budget is what the objects really occupy.
+   * slack. Measured with {@code EdgeMemoryBench} (200,000 objects of 1 KiB: 564 B of heap per
+   * object, 100 B of it key and head bytes, and 4 B of direct-memory slack beyond the body; see
+   * docs/performance.md), so that the budget is what the objects really occupy.
    */
-  static final int ENTRY_OVERHEAD = 520;
+  static final int ENTRY_OVERHEAD = 470;
   /** Heap of one more String besides its characters (the String and its array's header). */
   static final int STRING_OVERHEAD = 40;
 
@@ -74,6 +85,34 @@ public final class StoredObject {
       "x-powered-by", "x-xss-protection", "cdn-cache-control", "timing-allow-origin",
       "cross-origin-resource-policy", "referrer-policy", "permissions-policy", "alt-svc", "pragma"};
   private static final Map<String, Integer> NAME_CODES;
+  /** Set on a name code when the value is coded, not literal (see the class doc). */
+  private static final int CODED = 0x80;
+  private static final byte KIND_DATE = 1;
+  private static final byte KIND_SHARED = 2;
+  /** Well-known fields whose values are HTTP dates (coded as seconds when exactly IMF-fixdate). */
+  private static final java.util.Set<String> DATE_NAMES = java.util.Set.of(
+      "Date", "Last-Modified", "Expires", "date", "last-modified", "expires");
+  /** Well-known fields whose values repeat across objects: kept once in {@link #SHARED}. */
+  private static final java.util.Set<String> SHARED_NAMES = java.util.Set.of(
+      "Accept-Ranges", "Access-Control-Allow-Origin", "Cache-Control", "Content-Encoding",
+      "Content-Language", "Content-Security-Policy", "Content-Type", "Server",
+      "Strict-Transport-Security", "Surrogate-Control", "Vary", "Via", "X-Content-Type-Options",
+      "X-Frame-Options", "X-Powered-By", "X-XSS-Protection", "CDN-Cache-Control",
+      "Timing-Allow-Origin", "Cross-Origin-Resource-Policy", "Referrer-Policy",
+      "Permissions-Policy", "Alt-Svc", "Pragma",
+      "accept-ranges", "access-control-allow-origin", "cache-control", "content-encoding",
+      "content-language", "content-security-policy", "content-type", "server",
+      "strict-transport-security", "surrogate-control", "vary", "via", "x-content-type-options",
+      "x-frame-options", "x-powered-by", "x-xss-protection", "cdn-cache-control",
+      "timing-allow-origin", "cross-origin-resource-policy", "referrer-policy",
+      "permissions-policy", "alt-svc", "pragma");
+  /** Bound on the shared values (about 1.5 MB at most); beyond it values are stored literally. */
+  static final int MAX_SHARED_VALUES = 4096;
+  /** Longer values of shared fields are stored literally. */
+  static final int MAX_SHARED_LENGTH = 256;
+  /** Shared values by index; a slot is written before its index is published in {@link #SHARED_INDEX}. */
+  private static final String[] SHARED = new String[MAX_SHARED_VALUES];
+  private static final Map<String, Integer> SHARED_INDEX = new ConcurrentHashMap<>();
   /** Bound on canonicalised tenant and host strings; beyond it strings are simply kept as given. */
   static final int MAX_CANONICAL = 4096;
   private static final Map<String, String> CANONICAL = new ConcurrentHashMap<>();
@@ -87,6 +126,9 @@ public final class StoredObject {
       codes.put(NAMES[i], i + 1);
     }
     NAME_CODES = Map.copyOf(codes);
+    if (NAMES.length >= CODED) {
+      throw new AssertionError("name codes must leave the top bit free");
+    }
   }
 
   private final String primaryKey;
@@ -106,6 +148,15 @@ public final class StoredObject {
   private final long generation;
   private final boolean forcedStale;
   private final Body body;
+  /**
+   * Set by {@link MemoryStorage} on the instance it files (0 until then): its sequence number and
+   * tag index keys, kept here rather than in a wrapper so a cached object costs one heap object
+   * less. Written before the instance is put into the cache and never after, so a reader that got
+   * it from the cache sees them.
+   */
+  long seq;
+  String[] tagKeys = NO_TAG_KEYS;
+  private static final String[] NO_TAG_KEYS = new String[0];
 
   /**
    * @param primaryKey the cache key without the Vary part (tenant, site, method class, host, URI)
@@ -230,8 +281,9 @@ public final class StoredObject {
     boolean latin1 = h[0] == LATIN1;
     int[] pos = {1};
     while (pos[0] < h.length) {
-      String name = readName(h, pos, latin1);
-      action.accept(name, readString(h, pos, latin1));
+      int code = h[pos[0]++] & 0xFF;
+      String name = (code & ~CODED) != 0 ? NAMES[(code & ~CODED) - 1] : readString(h, pos, latin1);
+      action.accept(name, readValue(h, pos, code, latin1));
     }
   }
 
@@ -248,9 +300,10 @@ public final class StoredObject {
     int[] pos = {1};
     while (pos[0] < h.length) {
       int code = h[pos[0]++] & 0xFF;
+      int nameCode = code & ~CODED;
       boolean match;
-      if (code != 0) {
-        match = NAMES[code - 1].equalsIgnoreCase(name);
+      if (nameCode != 0) {
+        match = NAMES[nameCode - 1].equalsIgnoreCase(name);
       } else if (latin1) {
         int len = readLength(h, pos);
         match = latin1EqualsIgnoreCase(h, pos[0], len, name);
@@ -259,10 +312,9 @@ public final class StoredObject {
         match = readString(h, pos, false).equalsIgnoreCase(name);
       }
       if (match) {
-        return readString(h, pos, latin1);
+        return readValue(h, pos, code, latin1);
       }
-      int valueLength = readLength(h, pos); // not folded into "+=": that would read pos[0] first
-      pos[0] += valueLength;
+      skipValue(h, pos, code);
     }
     return null;
   }
@@ -299,6 +351,29 @@ public final class StoredObject {
         false, body);
   }
 
+  /**
+   * This instance, or a copy of it sharing everything when this one was filed before, with the
+   * storage's sequence number and tag index keys.
+   */
+  StoredObject storedAs(long seq, String[] tagKeys) {
+    StoredObject o = this.seq == 0 ? this
+        : new StoredObject(primaryKey, secondaryKey, tenant, host, path, status, head, vary, freshness,
+            tags, generation, forcedStale, body);
+    o.seq = seq;
+    o.tagKeys = tagKeys;
+    return o;
+  }
+
+  /** Whether the storage filed this instance under the tag index key. */
+  boolean carries(String tagKey) {
+    for (String t : tagKeys) {
+      if (t.equals(tagKey)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The same object marked stale by a soft purge; shares the body and the head. */
   public StoredObject markedStale() {
     return new StoredObject(primaryKey, secondaryKey, tenant, host, path, status, head, vary,
@@ -326,8 +401,10 @@ public final class StoredObject {
       }
       String name = e.getKey();
       String value = e.getValue();
-      size += 1 + (NAME_CODES.containsKey(name) ? 0 : varintSize(name.length()) + name.length())
-          + varintSize(value.length()) + value.length();
+      Integer code = NAME_CODES.get(name);
+      size += 1 + (code != null ? 0 : varintSize(name.length()) + name.length());
+      long coded = code == null ? -1 : codedValue(name, value);
+      size += coded >= 0 ? codedSize(coded) : varintSize(value.length()) + value.length();
     }
     if (!latin1) {
       return encodeUtf8(headers);
@@ -340,6 +417,12 @@ public final class StoredObject {
       String value = e.getValue();
       Integer code = NAME_CODES.get(name);
       if (code != null) {
+        long coded = codedValue(name, value);
+        if (coded >= 0) {
+          out[p++] = (byte) (code | CODED);
+          p = putCoded(out, p, coded);
+          continue;
+        }
         out[p++] = (byte) (int) code;
       } else {
         out[p++] = 0;
@@ -356,6 +439,14 @@ public final class StoredObject {
     for (Map.Entry<String, String> e : headers) {
       Integer code = NAME_CODES.get(e.getKey());
       if (code != null) {
+        long coded = codedValue(e.getKey(), e.getValue());
+        if (coded >= 0) {
+          out.write(code | CODED);
+          byte[] b = new byte[codedSize(coded)];
+          putCoded(b, 0, coded);
+          out.write(b, 0, b.length);
+          continue;
+        }
         out.write(code);
       } else {
         out.write(0);
@@ -374,6 +465,102 @@ public final class StoredObject {
     }
     out.write(n);
     out.write(b, 0, b.length);
+  }
+
+  // --- coded values ---------------------------------------------------------------------------
+
+  /**
+   * The value as coded, or -1 when it is stored literally: a date as {@code KIND_DATE << 32 |
+   * seconds}, a shared value as {@code KIND_SHARED << 32 | index}.
+   */
+  private static long codedValue(String name, String value) {
+    if (DATE_NAMES.contains(name)) {
+      if (value.length() != 29 || !value.endsWith(" GMT")) {
+        return -1;
+      }
+      long ms = dev.kasoku.cacheedge.policy.HttpDates.parseMillis(value);
+      if (ms == dev.kasoku.cacheedge.policy.HttpDates.INVALID || ms < 0 || ms / 1000 > 0xFFFF_FFFFL
+          || !dev.kasoku.cacheedge.policy.HttpDates.formatMillis(ms).equals(value)) {
+        return -1;
+      }
+      return (long) KIND_DATE << 32 | ms / 1000;
+    }
+    if (SHARED_NAMES.contains(name) && value.length() <= MAX_SHARED_LENGTH) {
+      int index = sharedIndex(value);
+      return index < 0 ? -1 : (long) KIND_SHARED << 32 | index;
+    }
+    return -1;
+  }
+
+  /** The value's index in the shared table, added if there is room; -1 when full. */
+  private static int sharedIndex(String value) {
+    Integer i = SHARED_INDEX.get(value);
+    if (i != null) {
+      return i;
+    }
+    synchronized (SHARED) {
+      i = SHARED_INDEX.get(value);
+      if (i != null) {
+        return i;
+      }
+      int n = SHARED_INDEX.size();
+      if (n >= MAX_SHARED_VALUES) {
+        return -1;
+      }
+      SHARED[n] = new String(value.toCharArray()); // its own copy: never pins a larger string
+      SHARED_INDEX.put(SHARED[n], n);
+      return n;
+    }
+  }
+
+  private static int codedSize(long coded) {
+    int kind = (int) (coded >>> 32);
+    return 1 + (kind == KIND_DATE ? 4 : varintSize((int) coded));
+  }
+
+  private static int putCoded(byte[] out, int p, long coded) {
+    byte kind = (byte) (coded >>> 32);
+    out[p++] = kind;
+    int v = (int) coded;
+    if (kind == KIND_DATE) {
+      out[p++] = (byte) (v >>> 24);
+      out[p++] = (byte) (v >>> 16);
+      out[p++] = (byte) (v >>> 8);
+      out[p++] = (byte) v;
+      return p;
+    }
+    while ((v & ~0x7F) != 0) {
+      out[p++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out[p++] = (byte) v;
+    return p;
+  }
+
+  /** Reads the value of a field whose name code byte was {@code code}. */
+  private static String readValue(byte[] h, int[] pos, int code, boolean latin1) {
+    if ((code & CODED) == 0) {
+      return readString(h, pos, latin1);
+    }
+    byte kind = h[pos[0]++];
+    if (kind == KIND_DATE) {
+      int p = pos[0];
+      long seconds = ((h[p] & 0xFFL) << 24) | ((h[p + 1] & 0xFF) << 16) | ((h[p + 2] & 0xFF) << 8) | (h[p + 3] & 0xFF);
+      pos[0] = p + 4;
+      return dev.kasoku.cacheedge.policy.HttpDates.formatMillis(seconds * 1000);
+    }
+    return SHARED[readLength(h, pos)];
+  }
+
+  private static void skipValue(byte[] h, int[] pos, int code) {
+    if ((code & CODED) == 0) {
+      int valueLength = readLength(h, pos); // not folded into "+=": that would read pos[0] first
+      pos[0] += valueLength;
+    } else if (h[pos[0]++] == KIND_DATE) {
+      pos[0] += 4;
+    } else {
+      readLength(h, pos);
+    }
   }
 
   private static int varintSize(int n) {
@@ -401,11 +588,6 @@ public final class StoredObject {
       }
     }
     return true;
-  }
-
-  private static String readName(byte[] h, int[] pos, boolean latin1) {
-    int code = h[pos[0]++] & 0xFF;
-    return code != 0 ? NAMES[code - 1] : readString(h, pos, latin1);
   }
 
   private static String readString(byte[] h, int[] pos, boolean latin1) {

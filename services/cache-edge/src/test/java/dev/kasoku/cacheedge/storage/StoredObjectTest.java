@@ -95,6 +95,80 @@ class StoredObjectTest {
   }
 
   @Test
+  void datesAndRepeatingValuesAreCodedAndRoundTripExactly() {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap()
+        .add("Server", "nginx/1.22.1")
+        .add("Date", "Wed, 25 Nov 2026 19:28:44 GMT")
+        .add("Content-Type", "application/octet-stream")
+        .add("Last-Modified", "Wed, 25 Nov 2026 19:28:41 GMT")
+        .add("ETag", "\"v1\"")
+        .add("cache-control", "public, max-age=86400")
+        .add("Expires", "Thu, 26 Nov 2026 19:28:44 GMT");
+    StoredObject o = object("k", "www.example.com", "/p", h);
+
+    assertThat(entries(o.headers())).containsExactlyElementsOf(entries(h));
+    assertThat(visited(o)).containsExactlyElementsOf(entries(h));
+    assertThat(o.header("last-modified")).isEqualTo("Wed, 25 Nov 2026 19:28:41 GMT");
+    assertThat(o.header("etag")).isEqualTo("\"v1\""); // found past coded values
+    assertThat(o.header("EXPIRES")).isEqualTo("Thu, 26 Nov 2026 19:28:44 GMT");
+    // charset byte; per coded date name + kind + 4; per shared value name + kind + 1-2 index bytes
+    int literal = 1 + 1 + 4; // ETag
+    assertThat(o.headBytes()).isBetween(1 + literal + 3 * 6 + 3 * 3, 1 + literal + 3 * 6 + 3 * 4);
+    // a second object shares the values: same strings, no new table entries needed
+    StoredObject o2 = object("k2", "www.example.com", "/p", h);
+    assertThat(o2.header("server")).isSameAs(o.header("server"));
+  }
+
+  @Test
+  void datesNotExactlyInImfFixdateFormStayLiteral() {
+    String[] odd = {"Wed, 25 Nov 2026 19:28:60 GMT", "wed, 25 Nov 2026 19:28:44 GMT",
+        "Thu, 25 Nov 2026 19:28:44 GMT", "Wednesday, 25-Nov-26 19:28:44 GMT", "Wed Nov 25 19:28:44 2026",
+        "0", "Wed, 25 Nov 1969 19:28:44 GMT", "Wed, 25 Nov 2026 19:28:44 UTC"};
+    for (String v : odd) {
+      MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Date", v).add("Expires", v);
+      StoredObject o = object("k", "www.example.com", "/p", h);
+      assertThat(o.header("date")).isEqualTo(v);
+      assertThat(entries(o.headers())).containsExactlyElementsOf(entries(h));
+      assertThat(o.headBytes()).isEqualTo(1 + 2 * (1 + 1 + v.length()));
+    }
+  }
+
+  @Test
+  void repeatingValuesBeyondLatin1AndLongOnesRoundTrip() {
+    String longType = "text/plain; x=" + "a".repeat(StoredObject.MAX_SHARED_LENGTH);
+    MultiMap h = MultiMap.caseInsensitiveMultiMap()
+        .add("Content-Type", longType)
+        .add("Server", "\u65e5\u672c/1")
+        .add("X-Note", "\u65e5");
+    StoredObject o = object("k", "www.example.com", "/p", h);
+
+    assertThat(entries(o.headers())).containsExactlyElementsOf(entries(h));
+    assertThat(o.header("server")).isEqualTo("\u65e5\u672c/1");
+    assertThat(o.header("content-type")).isEqualTo(longType);
+  }
+
+  @Test
+  void theStorageFilesAnInstanceOnceAndACopyWhenItComesAgain() {
+    StoredObject o = object("k", "www.example.com", "/p", MultiMap.caseInsensitiveMultiMap().add("Age", "5"));
+    String[] tagKeys = {"acme\u0000t1"};
+
+    StoredObject first = o.storedAs(7, tagKeys);
+    assertThat(first).isSameAs(o);
+    assertThat(first.seq).isEqualTo(7);
+    assertThat(first.carries("acme\u0000t1")).isTrue();
+    assertThat(first.carries("acme\u0000t2")).isFalse();
+
+    StoredObject again = o.storedAs(9, new String[0]);
+    assertThat(again).isNotSameAs(o);
+    assertThat(o.seq).as("the filed instance never changes").isEqualTo(7);
+    assertThat(o.carries("acme\u0000t1")).isTrue();
+    assertThat(again.seq).isEqualTo(9);
+    assertThat(again.body()).isSameAs(o.body());
+    assertThat(again.key()).isEqualTo(o.key());
+    assertThat(again.header("age")).isEqualTo("5");
+  }
+
+  @Test
   void longValuesUseMultiByteLengths() {
     String longValue = "v".repeat(20_000);
     MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Link", longValue).add("Date", "d");
