@@ -150,6 +150,22 @@ abstract class DeltaFoldingTest extends MetricsTestBase {
   }
 
   @Test
+  void batchesArrivingWhileAFoldIsInFlightOrPastAWindowsBoundAreFoldedAfterIt() {
+    // more than one call's worth of batches per instance, all at once: the first call takes at most
+    // WINDOW_BATCHES, the rest wait for it and are folded right after, each acknowledged
+    int n = 2 * MetricsVerticle.WINDOW_BATCHES + 30;
+    List<Future<?>> acks = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      acks.add(Addresses.METRICS_EDGE.request(vertx.eventBus(), second("e.f", i, requests("acme", 1),
+          requests("other", 2)), new DeliveryOptions()));
+    }
+    acks.forEach(Await::result);
+    assertThat(minute("acme").of("requests")).containsExactly(n);
+    assertThat(minute("other").of("requests")).containsExactly(2L * n);
+    assertThat(batches("folded")).isEqualTo(n);
+  }
+
+  @Test
   void rowsWithoutAValidTenantOrSiteAreLeftOutAndTheRestIsFolded() {
     send(batch("e.c", 1, new CounterRow("acme", "www", Map.of("requests", 2L), Map.of(), Map.of()),
         new CounterRow("Not A Tenant!", "www", Map.of("requests", 9L), Map.of(), Map.of()),
