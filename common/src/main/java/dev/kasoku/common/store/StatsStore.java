@@ -89,6 +89,14 @@ public interface StatsStore {
     }
   }
 
+  /** A delta and the second it is counted in (the start of its batch's window). */
+  record Timed(Instant at, Delta delta) {
+    public Timed {
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(delta, "delta");
+    }
+  }
+
   /**
    * Folds a batch once: adds every delta to the bucket containing {@code at} at every resolution,
    * unless {@code batchId} was folded before. Atomic: either the id is claimed and every increment
@@ -96,7 +104,20 @@ public interface StatsStore {
    *
    * @return true if this call applied the batch, false if it had been folded already
    */
-  Future<Boolean> fold(String batchId, Instant at, List<Delta> deltas);
+  default Future<Boolean> fold(String batchId, Instant at, List<Delta> deltas) {
+    return foldAll(List.of(batchId), deltas.stream().map(d -> new Timed(at, d)).toList()).map(List::isEmpty);
+  }
+
+  /**
+   * Folds several batches as one, their deltas already merged by the caller: in one atomic step,
+   * checks every id; if none was folded before, claims them all and adds every delta at every
+   * resolution. If any was folded before, nothing changes (no id claimed, no increment) and the
+   * already-folded ids are returned, so the caller can merge again without those batches and retry.
+   *
+   * @param batchIds distinct ids, at least one
+   * @return the ids of {@code batchIds} folded before (nothing applied), or empty (all applied)
+   */
+  Future<List<String>> foldAll(List<String> batchIds, List<Timed> deltas);
 
   /**
    * Sums of every counter per step over [from, to) at one resolution: bucket {@code b} (its start)

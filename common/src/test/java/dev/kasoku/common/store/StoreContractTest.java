@@ -663,6 +663,22 @@ public abstract class StoreContractTest {
   }
 
   @Test
+  void aMergedFoldClaimsEveryIdOrNoneAndNamesTheIdsFoldedBefore() {
+    StatsStore.Timed a = new StatsStore.Timed(recent, delta(tenantA, "www", Map.of("requests", 5L)));
+    StatsStore.Timed b = new StatsStore.Timed(recent.plusSeconds(1), delta(tenantB, "www", Map.of("requests", 7L)));
+    assertThat(result(store.stats().foldAll(List.of("m/1", "m/2"), List.of(a, b)))).isEmpty();
+    // another instance's window overlaps: m/2 was folded, so nothing of this call is applied
+    assertThat(result(store.stats().foldAll(List.of("m/2", "m/3", "m/1"), List.of(a, b))))
+        .containsExactlyInAnyOrder("m/2", "m/1");
+    assertThat(result(store.stats().fold("m/3", recent, List.of(a.delta())))).as("m/3 was not claimed").isTrue();
+
+    assertThat(result(store.stats().range(tenantA, "www", StatsStore.Resolution.MINUTE, recent,
+        recent.plusSeconds(60), 60)).of("requests")).containsExactly(10);
+    assertThat(result(store.stats().range(tenantB, "www", StatsStore.Resolution.SECOND, recent,
+        recent.plusSeconds(2), 1)).of("requests")).containsExactly(0, 7);
+  }
+
+  @Test
   void concurrentFoldsOfOneBatchApplyItExactlyOnce() {
     List<Future<Boolean>> folds = IntStream.range(0, 20)
         .mapToObj(i -> store.stats().fold("edge-2/s9/7", recent,

@@ -19,8 +19,9 @@ import org.h2.mvstore.MVMap;
  * {@code g:stats-folded} maps each folded batch id to the millisecond it was folded, for
  * {@link StatsStore#FOLDED_RETENTION}.
  *
- * <p>A fold is one write on the store's single writer thread: the batch id check, the claim and
- * every increment commit together or not at all, so the id check needs no lock of its own.
+ * <p>A fold (of one batch or of several merged, {@link StatsStore#foldAll}) is one write on the
+ * store's single writer thread: the batch id checks, the claims and every increment commit together
+ * or not at all, so the id check needs no lock of its own.
  */
 final class EmbeddedStats implements StatsStore {
   static final String SERIES = "stats";
@@ -37,27 +38,35 @@ final class EmbeddedStats implements StatsStore {
   }
 
   @Override
-  public Future<Boolean> fold(String batchId, Instant at, List<Delta> deltas) {
-    deltas.forEach(d -> {
-      Ids.requireValid(d.tenant());
-      Ids.requireValid(d.site());
+  public Future<List<String>> foldAll(List<String> batchIds, List<Timed> deltas) {
+    if (batchIds.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("no batch id"));
+    }
+    deltas.forEach(t -> {
+      Ids.requireValid(t.delta().tenant());
+      Ids.requireValid(t.delta().site());
     });
-    List<Delta> copy = List.copyOf(deltas);
+    List<String> ids = List.copyOf(batchIds);
+    List<Timed> copy = List.copyOf(deltas);
     return db.write(() -> {
       MVMap<String, Long> folded = db.map(FOLDED);
-      if (folded.containsKey(batchId)) {
-        return false;
+      List<String> before = ids.stream().filter(folded::containsKey).toList();
+      if (!before.isEmpty()) {
+        return before;
       }
-      folded.put(batchId, db.clock().millis());
-      for (Delta d : copy) {
+      long now = db.clock().millis();
+      ids.forEach(id -> folded.put(id, now));
+      for (Timed t : copy) {
+        Delta d = t.delta();
         MVMap<String, Long> m = db.map(EmbeddedStore.tenantMap(d.tenant(), SERIES));
         for (Resolution r : Resolution.values()) {
-          String prefix = bucketKey(r, r.bucketOf(at)) + "|" + d.site() + "|";
+          String prefix = bucketKey(r, r.bucketOf(t.at())) + "|" + d.site() + "|";
           d.counters().forEach((name, delta) -> m.merge(prefix + name, delta, Long::sum));
         }
-        db.<String, Long>map(EmbeddedStore.tenantMap(d.tenant(), SITES)).put(d.site(), at.getEpochSecond());
+        db.<String, Long>map(EmbeddedStore.tenantMap(d.tenant(), SITES)).merge(d.site(), t.at().getEpochSecond(),
+            Math::max);
       }
-      return true;
+      return List.<String>of();
     });
   }
 

@@ -21,22 +21,33 @@ import java.util.List;
  * the resolution's retention, so a bucket is kept at least its retention and at most one chunk
  * longer. {@code <root>:t:<tenant>:stats-sites} lists the sites with series.
  *
- * <p>A fold is one Lua script: {@code SET <root>:stats-folded:<batch-id> NX EX} claims the batch,
- * and only if the claim succeeds are the HINCRBYs of every delta at every resolution applied, in the
- * same atomic step; a second fold of the same id (a resend, another metrics instance) returns 0 and
+ * <p>A fold (of one batch, or of several merged: {@link StatsStore#foldAll}) is one Lua script: it
+ * checks {@code <root>:stats-folded:<batch-id>} of every batch; if none exists it claims them all
+ * ({@code SET EX}) and applies the HINCRBYs of every delta at every resolution, in the same atomic
+ * step; if any exists (a resend, a batch another metrics instance folded) it returns those ids and
  * changes nothing. The script touches several tenants' keys, which a single Redis server (the store
  * Kasoku runs against) executes atomically.
  */
 final class RedisStats implements StatsStore {
   private static final LuaScript FOLD = new LuaScript("""
-      -- KEYS: 1 folded-id key, then per delta: one hash per resolution (4), the sites set
-      -- ARGV: 1 folded ttl, 2 number of deltas, then per delta: site, sites expire-at,
+      -- KEYS: 1..ids the folded-id keys, then per delta: one hash per resolution (4), the sites set
+      -- ARGV: 1 folded ttl, 2 number of ids, 3 number of deltas, then per delta: site, sites expire-at,
       --       per resolution: bucket, expire-at; then n, then n counter/value pairs
-      if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-        return 0
+      local ids = tonumber(ARGV[2])
+      local before = {}
+      for i = 1, ids do
+        if redis.call('EXISTS', KEYS[i]) == 1 then
+          before[#before + 1] = i
+        end
       end
-      local k, a = 2, 3
-      for d = 1, tonumber(ARGV[2]) do
+      if #before > 0 then
+        return before
+      end
+      for i = 1, ids do
+        redis.call('SET', KEYS[i], '1', 'EX', ARGV[1])
+      end
+      local k, a = ids + 1, 4
+      for d = 1, tonumber(ARGV[3]) do
         local site, sitesExpire = ARGV[a], ARGV[a + 1]
         a = a + 2
         local hashes = {}
@@ -60,7 +71,7 @@ final class RedisStats implements StatsStore {
         redis.call('SADD', sites, site)
         redis.call('EXPIREAT', sites, sitesExpire)
       end
-      return 1
+      return {}
       """);
   private final RedisStore store;
 
@@ -87,13 +98,19 @@ final class RedisStats implements StatsStore {
   }
 
   @Override
-  public Future<Boolean> fold(String batchId, Instant at, List<Delta> deltas) {
+  public Future<List<String>> foldAll(List<String> batchIds, List<Timed> deltas) {
+    if (batchIds.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("no batch id"));
+    }
     List<String> keys = new ArrayList<>();
     List<String> args = new ArrayList<>();
-    keys.add(store.key("stats-folded:" + batchId));
+    batchIds.forEach(id -> keys.add(store.key("stats-folded:" + id)));
     args.add(Long.toString(FOLDED_RETENTION.toSeconds()));
+    args.add(Integer.toString(batchIds.size()));
     args.add(Integer.toString(deltas.size()));
-    for (Delta d : deltas) {
+    for (Timed t : deltas) {
+      Delta d = t.delta();
+      Instant at = t.at();
       Ids.requireValid(d.site());
       args.add(d.site());
       args.add(Long.toString(at.getEpochSecond() + Resolution.DAY.retention().toSeconds()));
@@ -111,7 +128,15 @@ final class RedisStats implements StatsStore {
         args.add(Long.toString(value));
       });
     }
-    return store.eval(FOLD, keys, args).map(r -> r.toLong() == 1L);
+    return store.eval(FOLD, keys, args).map(r -> {
+      List<String> before = new ArrayList<>();
+      if (r != null) {
+        for (int i = 0; i < r.size(); i++) {
+          before.add(batchIds.get(r.get(i).toInteger() - 1));
+        }
+      }
+      return before;
+    });
   }
 
   @Override

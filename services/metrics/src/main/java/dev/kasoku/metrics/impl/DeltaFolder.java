@@ -10,7 +10,10 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,23 +53,77 @@ public final class DeltaFolder {
 
   /** Folds the batch; true if this call applied it, false if it had been folded before. */
   public Future<Boolean> fold(CounterDeltas batch) {
+    return foldAll(List.of(batch)).map(applied -> applied.get(0));
+  }
+
+  /**
+   * Folds several batches in one store call: rows of the same (tenant, site, second) are summed
+   * across batches first, so the store adds each counter once per merged row instead of once per
+   * batch. Every batch id is checked and claimed in the same atomic step; if the store finds some
+   * folded before (a resend, a batch another instance folded), nothing was applied, and the rest are
+   * merged again without them and folded. A batch id given twice is folded once (the second is a
+   * duplicate).
+   *
+   * @return per batch, in order: true if this call applied it, false if it had been folded before
+   */
+  public Future<List<Boolean>> foldAll(List<CounterDeltas> batches) {
+    Map<String, CounterDeltas> unique = new LinkedHashMap<>();
     Set<String> named = new LinkedHashSet<>();
-    for (CounterRow row : batch.rows()) {
-      if (Ids.isValid(row.tenant()) && Ids.isValid(row.site())) {
-        named.add(row.tenant());
-      } else {
-        LOG.log(Level.WARNING, "counter row of batch {0} left out: invalid tenant or site", batch.batchId());
+    for (CounterDeltas batch : batches) {
+      if (unique.putIfAbsent(batch.batchId(), batch) != null) {
+        continue;
       }
-    }
-    return live(named).compose(live -> {
-      List<StatsStore.Delta> deltas = new ArrayList<>(batch.rows().size());
       for (CounterRow row : batch.rows()) {
-        if (live.contains(row.tenant()) && Ids.isValid(row.site())) {
-          deltas.add(delta(row));
+        if (Ids.isValid(row.tenant()) && Ids.isValid(row.site())) {
+          named.add(row.tenant());
+        } else {
+          LOG.log(Level.WARNING, "counter row of batch {0} left out: invalid tenant or site", batch.batchId());
         }
       }
-      return stats.fold(batch.batchId(), batch.windowStart(), deltas);
+    }
+    Map<String, Boolean> applied = new HashMap<>();
+    return live(named).compose(live -> attempt(new ArrayList<>(unique.values()), live, applied)).map(v -> {
+      List<Boolean> out = new ArrayList<>(batches.size());
+      Set<String> seen = new HashSet<>();
+      for (CounterDeltas batch : batches) {
+        out.add(seen.add(batch.batchId()) && applied.get(batch.batchId()));
+      }
+      return out;
     });
+  }
+
+  /** Folds the merged rows of {@code remaining}; on ids folded before, drops those and tries again. */
+  private Future<Void> attempt(List<CounterDeltas> remaining, Set<String> live, Map<String, Boolean> applied) {
+    List<String> ids = remaining.stream().map(CounterDeltas::batchId).toList();
+    return stats.foldAll(ids, merge(remaining, live)).compose(before -> {
+      if (before.isEmpty()) {
+        ids.forEach(id -> applied.put(id, true));
+        return Future.succeededFuture();
+      }
+      Set<String> dropped = new HashSet<>(before);
+      dropped.forEach(id -> applied.put(id, false));
+      List<CounterDeltas> rest = remaining.stream().filter(b -> !dropped.contains(b.batchId())).toList();
+      return rest.isEmpty() ? Future.succeededFuture() : attempt(rest, live, applied);
+    });
+  }
+
+  /** The rows of the batches of live tenants, summed per (tenant, site, second of the batch's window). */
+  private static List<StatsStore.Timed> merge(List<CounterDeltas> batches, Set<String> live) {
+    record Key(String tenant, String site, long second) { }
+    Map<Key, Map<String, Long>> sums = new LinkedHashMap<>();
+    for (CounterDeltas batch : batches) {
+      long second = batch.windowStart().getEpochSecond();
+      for (CounterRow row : batch.rows()) {
+        if (live.contains(row.tenant()) && Ids.isValid(row.site())) {
+          Map<String, Long> c = sums.computeIfAbsent(new Key(row.tenant(), row.site(), second), k -> new HashMap<>());
+          counters(row).forEach((name, value) -> c.merge(name, value, Long::sum));
+        }
+      }
+    }
+    List<StatsStore.Timed> out = new ArrayList<>(sums.size());
+    sums.forEach((k, c) -> out.add(new StatsStore.Timed(Instant.ofEpochSecond(k.second()),
+        new StatsStore.Delta(k.tenant(), k.site(), c))));
+    return out;
   }
 
   /** Stops believing the tenant exists (it was deleted). */
@@ -104,7 +161,8 @@ public final class DeltaFolder {
     });
   }
 
-  private static StatsStore.Delta delta(CounterRow row) {
+  /** The row's non-zero stored counters and sketch buckets, under their stored names. */
+  private static Map<String, Long> counters(CounterRow row) {
     Map<String, Long> counters = new HashMap<>();
     row.counters().forEach((name, value) -> {
       if (value > 0 && SeriesFields.isStoredCounter(name)) {
@@ -121,6 +179,6 @@ public final class DeltaFolder {
         counters.put(SeriesFields.ORIGIN_SKETCH + index, count);
       }
     });
-    return new StatsStore.Delta(row.tenant(), row.site(), counters);
+    return counters;
   }
 }
