@@ -198,7 +198,9 @@ public final class CacheEdgeVerticle extends VerticleBase {
           return id;
         });
     Future<?> clustered = deployed.compose(id -> peers == null ? Future.succeededFuture()
-        : vertx.deployVerticle(cluster = new EdgeCluster(peers, s.nodeId(), storage, store.edgeMembers(), clock)));
+        : vertx.deployVerticle(cluster = new EdgeCluster(peers, s.nodeId(), storage, store.edgeMembers(), clock,
+            runtime.peers().enabled() ? servers.get(0).peerFiller() : null))
+            .onSuccess(v -> runtime.peers().attach(cluster::view, cluster.client())));
     return Future.all(consumer.completion(), tenantDeleted.completion(), deployed.compose(id -> purge.deploy(vertx, sites)),
         clustered)
         .onSuccess(v ->
@@ -264,6 +266,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    runtime.peers().detach();
     if (refreshTimer >= 0) {
       vertx.cancelTimer(refreshTimer);
     }
