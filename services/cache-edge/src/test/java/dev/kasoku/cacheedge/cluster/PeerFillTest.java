@@ -76,12 +76,16 @@ class PeerFillTest {
   }
 
   private CacheEdgeVerticle edge(String node) {
+    return edge(node, PeerSettings.loopback(SECRET));
+  }
+
+  private CacheEdgeVerticle edge(String node, PeerSettings peers) {
     EdgeSettings s = EdgeHarness.defaults();
     s = new EdgeSettings(s.instances(), s.bindAddress(), 0, s.memoryBytes(), s.maxObjectBytes(), s.maxVariants(),
         s.collapseWaitMs(), s.connectTimeoutMs(), s.readTimeoutMs(), s.originDownMs(), s.maxHeaderBytes(),
         s.maxUriBytes(), s.h2MaxConcurrentStreams(), s.h2RstFloodMax(), s.h2RstFloodWindowSeconds(),
         s.siteRefreshMs(), s.allowedOriginNetworks(), s.trustedProxies(), node, s.connections(), s.logBufferBytes());
-    return new CacheEdgeVerticle(store, new Health(), clock, s, null, PeerSettings.loopback(SECRET));
+    return new CacheEdgeVerticle(store, new Health(), clock, s, null, peers);
   }
 
   @AfterEach
@@ -249,6 +253,35 @@ class PeerFillTest {
     String other = pathOwnedBy("edge-1", "/down-other/");
     assertThat(get(requester, other).status()).isEqualTo(200);
     assertThat(r.outcome(PeerRouting.Outcome.UNREACHABLE)).as("a suspect is not asked again").isEqualTo(1);
+  }
+
+  @Test
+  void withPeerFillOffEveryEdgeFillsFromTheOriginOnItsOwn() {
+    origin.respond(200, "independent", "Cache-Control", "max-age=60");
+    edges.forEach(e -> e.runtime().peers().enabled(false));
+    String path = pathOwnedBy("edge-1", "/off/");
+    assertThat(get(edgeNamed("edge-2"), path).cacheStatus()).isEqualTo("Kasoku; fwd=uri-miss; fwd-status=200; ttl=60; stored");
+    get(edgeNamed("edge-3"), path);
+    assertThat(origin.count()).isEqualTo(2);
+    assertThat(storedOn(edgeNamed("edge-2"), path)).isNotNull();
+  }
+
+  @Test
+  void anOwnerWithPeerFillOffDoesNotFillForPeersSoTheRequesterAsksTheOrigin() {
+    origin.respond(200, "x", "Cache-Control", "max-age=60");
+    // the settings an edge gets from KASOKU_EDGE_PEER_FILL=off
+    CacheEdgeVerticle off = edge("edge-0", PeerSettings.loopback(SECRET).withPeerFill(false));
+    result(vertx.deployVerticle(off));
+    edges.add(off);
+    await("every edge sees all four", () -> edges.stream().allMatch(e -> e.cluster().view().nodes().size() == 4));
+    assertThat(off.runtime().peers().enabled()).isFalse();
+    String path = pathOwnedBy("edge-0", "/owner-off/");
+    CacheEdgeVerticle requester = edgeNamed("edge-2");
+    Answer a = get(requester, path);
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.cacheStatus()).isEqualTo("Kasoku; fwd=uri-miss; fwd-status=200; ttl=60; stored");
+    assertThat(requester.runtime().peers().outcome(PeerRouting.Outcome.NOT_HERE)).isEqualTo(1);
+    assertThat(origin.count()).isEqualTo(1);
   }
 
   @Test
