@@ -210,6 +210,25 @@ class PeerFillTest {
   }
 
   @Test
+  void aStaleMirroredCopyIsRevalidatedThroughTheOwnerOnceForBoth() {
+    origin.respond(200, "v", "Cache-Control", "max-age=60");
+    CacheEdgeVerticle requester = edgeNamed("edge-2");
+    requester.runtime().peers().hotPerSecond(1);
+    String path = pathOwnedBy("edge-1", "/stale/");
+    get(requester, path);
+    assertThat(storedOn(requester, path)).as("mirrored").isNotNull();
+    clock.advance(Duration.ofSeconds(61));
+    Answer again = get(requester, path);
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.cacheStatus()).startsWith("Kasoku-edge-1; fwd=uri-miss; fwd-status=200; ttl=60; stored, ")
+        .contains("Kasoku-edge-2; fwd=peer");
+    assertThat(origin.count()).as("the owner revalidated its own stale copy for the requester").isEqualTo(2);
+    assertThat(storedOn(requester, path).freshness().ttlSeconds(clock.instant())).as("the mirror is fresh again")
+        .isEqualTo(60);
+    assertThat(get(edgeNamed("edge-1"), path).cacheStatus()).isEqualTo("Kasoku; hit; ttl=60");
+  }
+
+  @Test
   void aMirroredCopyIsPurgedLikeAnyOther() {
     origin.respond(200, "mirrored", "Cache-Control", "max-age=600", "Surrogate-Key", "product-7");
     CacheEdgeVerticle requester = edgeNamed("edge-2");
