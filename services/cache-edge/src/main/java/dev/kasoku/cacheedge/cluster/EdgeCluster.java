@@ -74,9 +74,12 @@ public final class EdgeCluster extends VerticleBase {
    */
   private Future<HttpServer> listen() {
     io.vertx.core.Context on = filler == null ? context : filler.context();
+    // Vert.x shares servers that listen on port 0 from one deployment: on the edge instance's context
+    // the peer listener would share the public listener's port. A free port is chosen here instead.
+    int port = settings.port() == 0 && filler != null ? freePort(settings.host()) : settings.port();
     io.vertx.core.Promise<HttpServer> bound = io.vertx.core.Promise.promise();
     on.runOnContext(v -> {
-      server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
+      server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(port)
               .setTcpNoDelay(true).setIdleTimeout(60))
           .requestHandler(new PeerServer(node, storage, auth, clock, filler));
       server.listen().recover(t -> Future.failedFuture(new IllegalStateException("cannot listen on "
@@ -84,6 +87,14 @@ public final class EdgeCluster extends VerticleBase {
               + t.getMessage(), t))).onComplete(bound);
     });
     return bound.future();
+  }
+
+  private static int freePort(String host) {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return probe.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no free port on " + host, e);
+    }
   }
 
   @Override

@@ -1,13 +1,9 @@
 package dev.kasoku.cacheedge.cluster;
 
-import dev.kasoku.cacheedge.policy.CacheControl;
-import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.VaryKey;
-import dev.kasoku.cacheedge.storage.Body;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -15,7 +11,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
-import java.time.Instant;
 
 /**
  * The owner's side of the peer port ({@link PeerProtocol}): authenticates the request

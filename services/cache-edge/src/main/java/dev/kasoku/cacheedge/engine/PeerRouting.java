@@ -170,15 +170,6 @@ public final class PeerRouting {
   }
 
   /** Requests routed to an owner that ended with {@code o}, since start. */
-  public long count(String outcomeTag) {
-    for (Outcome o : Outcome.values()) {
-      if (o.tag().equals(outcomeTag)) {
-        return outcomes.get(o).sum();
-      }
-    }
-    throw new IllegalArgumentException(outcomeTag);
-  }
-
   public long outcome(Outcome o) {
     return outcomes.get(o).sum();
   }

@@ -168,7 +168,7 @@ class PeerFillTest {
     assertThat(get(edgeNamed("edge-2"), path).body()).isEqualTo("one body");
     assertThat(get(edgeNamed("edge-3"), path).body()).isEqualTo("one body");
     assertThat(fetches.get()).as("origin fetches of the key in the cluster").isEqualTo(1);
-    assertThat(storedOn(edgeNamed("edge-1"), path)).as("stored at the owner").isNotNull();
+    await("stored at the owner", () -> storedOn(edgeNamed("edge-1"), path) != null);
     assertThat(storedOn(edgeNamed("edge-2"), path)).as("not mirrored: the key is not hot there").isNull();
     assertThat(storedOn(edgeNamed("edge-3"), path)).isNull();
   }
