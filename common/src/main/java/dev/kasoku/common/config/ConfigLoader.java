@@ -38,7 +38,7 @@ public final class ConfigLoader {
       "KASOKU_EDGE_HEADER_TIMEOUT", "KASOKU_EDGE_KEEPALIVE_TIMEOUT", "KASOKU_EDGE_BODY_TIMEOUT",
       "KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", "KASOKU_EDGE_MAX_CONNECTIONS", "KASOKU_METRICS_TOKEN",
       "KASOKU_EDGE_LOG_BUFFER", "KASOKU_PEER_PORT", "KASOKU_REGION", "KASOKU_AUDIT_RETENTION",
-      "KASOKU_EDGE_TLS_PROVIDER", "KASOKU_TEST_REDIS_URL");
+      "KASOKU_EDGE_TLS_PROVIDER", "KASOKU_EDGE_PEER_FILL", "KASOKU_TEST_REDIS_URL");
 
   private final Map<String, String> values;
 
@@ -117,7 +117,21 @@ public final class ConfigLoader {
         port("KASOKU_PEER_PORT", KasokuConfig.DEFAULT_PEER_PORT, true),
         optional("KASOKU_REGION").orElse(null),
         duration("KASOKU_AUDIT_RETENTION", KasokuConfig.DEFAULT_AUDIT_RETENTION),
-        tlsProvider());
+        tlsProvider(),
+        onOff("KASOKU_EDGE_PEER_FILL", true));
+  }
+
+  /** {@code on} or {@code off} (also true/false). */
+  private boolean onOff(String key, boolean def) {
+    Optional<String> v = optional(key);
+    if (v.isEmpty()) {
+      return def;
+    }
+    return switch (v.get().trim().toLowerCase(Locale.ROOT)) {
+      case "on", "true" -> true;
+      case "off", "false" -> false;
+      default -> throw new ConfigException(key, v.get(), "expected on or off");
+    };
   }
 
   /** A positive whole number (at most 2^31 - 1). */

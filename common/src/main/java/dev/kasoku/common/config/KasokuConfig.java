@@ -46,6 +46,8 @@ import java.util.Set;
  * @param auditRetention how long audit records are kept before they are cut off the front of their
  *     chain, leaving a checkpoint (KASOKU_AUDIT_RETENTION, at least 1d)
  * @param edgeTlsProvider which TLS implementation the edge's HTTPS listener uses (KASOKU_EDGE_TLS_PROVIDER)
+ * @param edgePeerFill whether a clustered edge fills misses for keys another edge owns through that
+ *     owner (KASOKU_EDGE_PEER_FILL, {@code on} by default; {@code off}: every edge caches on its own)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,
@@ -72,7 +74,8 @@ public record KasokuConfig(
     int peerPort,
     String region,
     Duration auditRetention,
-    TlsProvider edgeTlsProvider) {
+    TlsProvider edgeTlsProvider,
+    boolean edgePeerFill) {
 
   public static final int DEFAULT_EDGE_PORT = 8080;
   public static final int DEFAULT_EDGE_TLS_PORT = 8443;
@@ -168,7 +171,7 @@ public record KasokuConfig(
     this(services, mode, nodeId, cluster, redisUrl, bindAddress, edgePort, edgeTlsPort, apiPort, dataDir,
         logDir, edgeMemoryBytes, secretKey, bootstrapToken, allowedOriginNetworks, trustedProxies,
         shutdownGrace, edgeMaxObjectBytes, edgeConnections, metricsToken, edgeLogBufferBytes, DEFAULT_PEER_PORT,
-        null, DEFAULT_AUDIT_RETENTION, TlsProvider.AUTO);
+        null, DEFAULT_AUDIT_RETENTION, TlsProvider.AUTO, true);
   }
 
   public boolean runs(ServiceRole role) {

@@ -119,6 +119,9 @@ class ConfigLoaderTest {
           .isEqualTo(KasokuConfig.TlsProvider.JDK);
       assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_TLS_PROVIDER", "openssl")).edgeTlsProvider())
           .isEqualTo(KasokuConfig.TlsProvider.OPENSSL);
+      assertThat(c.edgePeerFill()).as("peer fill is on by default").isTrue();
+      assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_PEER_FILL", "off")).edgePeerFill()).isFalse();
+      assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_PEER_FILL", "ON")).edgePeerFill()).isTrue();
       assertThat(c.trustedProxies()).hasSize(2);
       assertThat(c.mode()).isEqualTo(KasokuConfig.Mode.PRODUCTION);
     }
@@ -210,6 +213,7 @@ class ConfigLoaderTest {
           Arguments.of("KASOKU_EDGE_LOG_BUFFER", "0"),
           Arguments.of("KASOKU_EDGE_LOG_BUFFER", "a lot"),
           Arguments.of("KASOKU_EDGE_TLS_PROVIDER", "boringssl"),
+          Arguments.of("KASOKU_EDGE_PEER_FILL", "sometimes"),
           Arguments.of("KASOKU_ALLOWED_ORIGIN_NETWORKS", "10.0.0.0/33"),
           Arguments.of("KASOKU_TRUSTED_PROXIES", "proxy.example"),
           Arguments.of("KASOKU_SHUTDOWN_GRACE", "10"),

@@ -5,6 +5,7 @@ import dev.kasoku.cacheedge.cluster.PeerSettings;
 import dev.kasoku.cacheedge.engine.Collapser;
 import dev.kasoku.cacheedge.engine.EdgeRuntime;
 import dev.kasoku.cacheedge.engine.EdgeServerVerticle;
+import dev.kasoku.cacheedge.engine.PeerRouting;
 import dev.kasoku.cacheedge.purge.EdgePurge;
 import dev.kasoku.cacheedge.purge.PurgeAgent;
 import dev.kasoku.cacheedge.sites.SiteTable;
@@ -197,8 +198,13 @@ public final class CacheEdgeVerticle extends VerticleBase {
           }
           return id;
         });
+    if (peers != null) {
+      runtime.peers().enabled(peers.peerFill());
+    }
     Future<?> clustered = deployed.compose(id -> peers == null ? Future.succeededFuture()
-        : vertx.deployVerticle(cluster = new EdgeCluster(peers, s.nodeId(), storage, store.edgeMembers(), clock)));
+        : vertx.deployVerticle(cluster = new EdgeCluster(peers, s.nodeId(), storage, store.edgeMembers(), clock,
+            peers.peerFill() ? servers.get(0).peerFiller() : null))
+            .onSuccess(v -> runtime.peers().attach(cluster::view, cluster.client())));
     return Future.all(consumer.completion(), tenantDeleted.completion(), deployed.compose(id -> purge.deploy(vertx, sites)),
         clustered)
         .onSuccess(v ->
@@ -243,7 +249,8 @@ public final class CacheEdgeVerticle extends VerticleBase {
   /**
    * The process's storage and collapsing meters, read at scrape time (nothing on the request path):
    * {@code kasoku_edge_objects}, {@code kasoku_edge_stored_bytes}, {@code kasoku_edge_storage_budget_bytes},
-   * {@code kasoku_edge_evictions_total} and {@code kasoku_edge_collapsed_requests_total}. Removed on
+   * {@code kasoku_edge_evictions_total}, {@code kasoku_edge_collapsed_requests_total}, and peer fill's
+   * {@code kasoku_edge_peer_requests_total{outcome}} and {@code kasoku_edge_peer_mirrored_total}. Removed on
    * stop, so an edge deployed again in the same process reports its own storage.
    */
   private void registerMeters(MeterRegistry registry, EdgeRuntime rt) {
@@ -259,11 +266,22 @@ public final class CacheEdgeVerticle extends VerticleBase {
     meters.add(FunctionCounter.builder("kasoku.edge.collapsed.requests", rt.collapser(), Collapser::collapsed)
         .description("Requests that waited for another request's origin fetch instead of making their own")
         .register(registry));
+    PeerRouting peerRouting = rt.peers();
+    for (PeerRouting.Outcome o : PeerRouting.Outcome.values()) {
+      meters.add(FunctionCounter.builder("kasoku.edge.peer.requests", peerRouting, pr -> pr.outcome(o))
+          .tag("outcome", o.tag())
+          .description("Misses this edge sent to the key's owner edge, by how they ended (peer fill)")
+          .register(registry));
+    }
+    meters.add(FunctionCounter.builder("kasoku.edge.peer.mirrored", peerRouting, PeerRouting::mirroredObjects)
+        .description("Owner answers this edge stored too because their key was hot here (mirrored objects)")
+        .register(registry));
     this.registry = registry;
   }
 
   @Override
   public Future<?> stop() {
+    runtime.peers().detach();
     if (refreshTimer >= 0) {
       vertx.cancelTimer(refreshTimer);
     }

@@ -19,8 +19,8 @@ import java.time.Clock;
  * so nobody is told of a listener that is not up yet. Stop, in the reverse order: leave the table
  * (and announce it) first, so the others stop asking, then close the listener.
  *
- * <p>The listener runs on this verticle's one event loop: for now it serves stored objects only
- * (a memory copy per request); more instances come when owners also fill on their peers' behalf.
+ * <p>The listener runs on one event loop: the {@link PeerFiller}'s (an edge server instance's, whose
+ * origin connections its peer fills use), or this verticle's when peer fill is off.
  */
 public final class EdgeCluster extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(EdgeCluster.class.getName());
@@ -30,12 +30,20 @@ public final class EdgeCluster extends VerticleBase {
   private final Storage storage;
   private final EdgeMemberStore members;
   private final Clock clock;
+  private final PeerFiller filler;
   private HttpServer server;
   private Membership membership;
   private HttpPeerClient client;
   private PeerAuth auth;
 
   public EdgeCluster(PeerSettings settings, String node, Storage storage, EdgeMemberStore members, Clock clock) {
+    this(settings, node, storage, members, clock, null);
+  }
+
+  /** @param filler fills peers' GETs from the origin (peer fill on); null: the listener answers from storage only */
+  public EdgeCluster(PeerSettings settings, String node, Storage storage, EdgeMemberStore members, Clock clock,
+                     PeerFiller filler) {
+    this.filler = filler;
     this.settings = settings;
     this.node = node;
     this.storage = storage;
@@ -49,12 +57,7 @@ public final class EdgeCluster extends VerticleBase {
         .compose(master -> {
           auth = new PeerAuth(master, clock, settings.maxSkew());
           client = new HttpPeerClient(vertx, auth, node, settings.connectTimeout(), settings.idleTimeout());
-          server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
-                  .setTcpNoDelay(true).setIdleTimeout(60))
-              .requestHandler(new PeerServer(node, storage, auth, clock));
-          return server.listen().recover(t -> Future.failedFuture(new IllegalStateException("cannot listen on "
-              + settings.host() + ":" + settings.port() + " (KASOKU_PEER_PORT on KASOKU_CLUSTER_HOST): "
-              + t.getMessage(), t)));
+          return listen();
         })
         .compose(s -> {
           String address = (settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host()) + ":"
@@ -63,6 +66,35 @@ public final class EdgeCluster extends VerticleBase {
           return membership.start().map(v -> address);
         })
         .onSuccess(address -> LOG.log(Level.INFO, "edge {0}: peer listener on {1}", node, address));
+  }
+
+  /**
+   * Binds the peer listener: on the filler's context when there is one (its fills use that edge
+   * instance's origin connections, on the same event loop), else on this verticle's.
+   */
+  private Future<HttpServer> listen() {
+    io.vertx.core.Context on = filler == null ? context : filler.context();
+    // Vert.x shares servers that listen on port 0 from one deployment: on the edge instance's context
+    // the peer listener would share the public listener's port. A free port is chosen here instead.
+    int port = settings.port() == 0 && filler != null ? freePort(settings.host()) : settings.port();
+    io.vertx.core.Promise<HttpServer> bound = io.vertx.core.Promise.promise();
+    on.runOnContext(v -> {
+      server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(port)
+              .setTcpNoDelay(true).setIdleTimeout(60))
+          .requestHandler(new PeerServer(node, storage, auth, clock, filler));
+      server.listen().recover(t -> Future.failedFuture(new IllegalStateException("cannot listen on "
+              + settings.host() + ":" + settings.port() + " (KASOKU_PEER_PORT on KASOKU_CLUSTER_HOST): "
+              + t.getMessage(), t))).onComplete(bound);
+    });
+    return bound.future();
+  }
+
+  private static int freePort(String host) {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return probe.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no free port on " + host, e);
+    }
   }
 
   @Override

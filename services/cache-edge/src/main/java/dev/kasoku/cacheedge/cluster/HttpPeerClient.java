@@ -72,7 +72,7 @@ public final class HttpPeerClient implements PeerClient {
     if (PeerProtocol.MISS.equals(result)) {
       return resp.body().map(b -> new PeerResponse.NotHere(owner.node()));
     }
-    if (!PeerProtocol.HIT.equals(result)) {
+    if (!PeerProtocol.HIT.equals(result) && !PeerProtocol.FILL.equals(result)) {
       int status = resp.statusCode();
       PeerException.Kind kind = status == 401 || status == 403 ? PeerException.Kind.REFUSED : PeerException.Kind.PROTOCOL;
       return resp.body().transform(ar -> Future.failedFuture(
@@ -92,7 +92,8 @@ public final class HttpPeerClient implements PeerClient {
       return Future.succeededFuture(new PeerResponse.Found(owner.node(), resp.statusCode(), head,
           Long.parseLong(resp.getHeader(PeerProtocol.AGE_MS)), Long.parseLong(resp.getHeader(PeerProtocol.TTL_MS)),
           Instant.ofEpochMilli(Long.parseLong(resp.getHeader(PeerProtocol.STORED_AT))),
-          PeerProtocol.state(resp.getHeader(PeerProtocol.STATE)), List.copyOf(tagList), resp));
+          PeerProtocol.state(resp.getHeader(PeerProtocol.STATE)), List.copyOf(tagList), resp,
+          PeerProtocol.FILL.equals(result), () -> resp.request().reset()));
     } catch (RuntimeException e) {
       // a head this edge cannot read: the connection is not reused with a body half read
       resp.request().reset();

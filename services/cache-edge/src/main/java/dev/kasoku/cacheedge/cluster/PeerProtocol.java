@@ -13,7 +13,12 @@ package dev.kasoku.cacheedge.cluster;
  *       ({@code fresh}, {@code stale-while-revalidate} or {@code stale}), {@value #AGE_MS},
  *       {@value #TTL_MS}, {@value #STORED_AT} (epoch ms) and {@value #TAGS} (space-separated
  *       Surrogate-Key tags, when any);</li>
- *   <li>the owner does not hold it: {@code 404} with {@value #RESULT}{@code : miss} and no body.
+ *   <li>the owner does not hold it (or holds a stale copy) and fills it from the origin for the
+ *       requester (a GET, peer fill on): the origin's status and fields, {@value #RESULT}{@code :
+ *       fill}, {@value #AGE_MS} 0, {@value #TTL_MS} (0 when the owner does not store it),
+ *       {@value #STORED_AT}, {@value #TAGS}, and the body as the origin sends it;</li>
+ *   <li>the owner does not hold it and does not fill (a HEAD, peer fill off, or its fill collapsed
+ *       into one that did not store): {@code 404} with {@value #RESULT}{@code : miss} and no body.
  *       The header, not the status, tells a miss from a stored 404;</li>
  *   <li>credentials missing or malformed: {@code 401}; wrong, outside the clock-skew bound, or
  *       replayed: {@code 403}; another path: {@code 404}; another method: {@code 405} (all
@@ -35,6 +40,8 @@ public final class PeerProtocol {
   public static final String TAGS = "Kasoku-Peer-Tags";
   public static final String HIT = "hit";
   public static final String MISS = "miss";
+  /** The owner did not hold the object and is filling it from the origin for the requester. */
+  public static final String FILL = "fill";
   /** Every header of this protocol starts with it; none is forwarded as a client header. */
   static final String PREFIX = "kasoku-peer-";
 

@@ -34,9 +34,13 @@ public sealed interface PeerResponse permits PeerResponse.Found, PeerResponse.No
    * @param state the owner's verdict on the copy
    * @param tags the object's Surrogate-Key tags, so a mirrored copy can be purged by tag
    * @param body the body, paused: the caller pipes or resumes it (and must consume or reset it)
+   * @param filled true when the owner did not hold the object and filled it from the origin for this
+   *     request (its answer streams as the origin sends it)
+   * @param abort abandons the exchange (the body then fails)
    */
   record Found(String owner, int status, MultiMap headers, long ageMillis, long ttlMillis, Instant storedAt,
-               State state, java.util.List<String> tags, ReadStream<Buffer> body) implements PeerResponse {}
+               State state, java.util.List<String> tags, ReadStream<Buffer> body, boolean filled, Runnable abort)
+      implements PeerResponse {}
 
   /** The owner does not hold the object (or not the variant the request selects). */
   record NotHere(String owner) implements PeerResponse {}

@@ -1,13 +1,9 @@
 package dev.kasoku.cacheedge.cluster;
 
-import dev.kasoku.cacheedge.policy.CacheControl;
-import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.VaryKey;
-import dev.kasoku.cacheedge.storage.Body;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -15,7 +11,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
-import java.time.Instant;
 
 /**
  * The owner's side of the peer port ({@link PeerProtocol}): authenticates the request
@@ -23,10 +18,9 @@ import java.time.Instant;
  * (primary key, then the Vary secondary key computed from the forwarded client headers) and
  * streams it with the head the requester needs.
  *
- * <p>It answers only from storage, never from the origin: filling on a peer's behalf, collapsed with
- * this edge's own requests, is the engine fill's part and comes with it. A stored body is retained
- * from the lookup until the last write of it completed (or the connection closed), so an eviction
- * meanwhile cannot free memory being sent.
+ * <p>A GET goes to the engine's {@link PeerFiller} when there is one (peer fill on): answered from
+ * storage, or filled from the origin on the peer's behalf, collapsed with this edge's own requests.
+ * A HEAD, or any request without a filler, is answered from storage only ({@link PeerAnswers}).
  */
 final class PeerServer implements Handler<HttpServerRequest> {
   private static final System.Logger LOG = System.getLogger(PeerServer.class.getName());
@@ -35,8 +29,11 @@ final class PeerServer implements Handler<HttpServerRequest> {
   private final Storage storage;
   private final PeerAuth auth;
   private final Clock clock;
+  /** Fills GETs of missing or stale keys from the origin; null: answers from storage only. */
+  private final PeerFiller filler;
 
-  PeerServer(String node, Storage storage, PeerAuth auth, Clock clock) {
+  PeerServer(String node, Storage storage, PeerAuth auth, Clock clock, PeerFiller filler) {
+    this.filler = filler;
     this.node = node;
     this.storage = storage;
     this.auth = auth;
@@ -69,13 +66,17 @@ final class PeerServer implements Handler<HttpServerRequest> {
       problem(resp, 400, "the key parameter is required");
       return;
     }
-    StoredObject o = lookup(key, clientHeaders(req.headers()));
-    if (o == null) {
-      resp.setStatusCode(404).putHeader(PeerProtocol.RESULT, PeerProtocol.MISS)
-          .putHeader(HttpHeaders.CONTENT_LENGTH, "0").end();
+    MultiMap clientHeaders = clientHeaders(req.headers());
+    if (filler != null && method.equals("GET")) {
+      filler.serve(req, key, clientHeaders);
       return;
     }
-    send(resp, o, method.equals("HEAD"));
+    StoredObject o = lookup(key, clientHeaders);
+    if (o == null) {
+      PeerAnswers.miss(resp);
+      return;
+    }
+    PeerAnswers.stored(resp, node, o, method.equals("HEAD"), clock.instant());
   }
 
   /** The stored object the request selects, retained; null on a miss. */
@@ -87,69 +88,6 @@ final class PeerServer implements Handler<HttpServerRequest> {
     }
     StoredObject o = storage.get(KeyFormat.full(primary, secondary));
     return o != null && o.body().tryRetain() ? o : null;
-  }
-
-  private void send(HttpServerResponse resp, StoredObject o, boolean head) {
-    Instant now = clock.instant();
-    Freshness f = o.freshness();
-    PeerResponse.State state;
-    if (o.forcedStale()) {
-      state = PeerResponse.State.STALE;
-    } else {
-      state = switch (f.verdict(now, CacheControl.EMPTY)) {
-        case FRESH -> PeerResponse.State.FRESH;
-        case STALE_WHILE_REVALIDATE -> PeerResponse.State.STALE_WHILE_REVALIDATE;
-        case STALE -> PeerResponse.State.STALE;
-      };
-    }
-    MultiMap out = resp.headers();
-    o.forEachHeader((n, v) -> {
-      if (!n.equalsIgnoreCase("content-length") && !n.equalsIgnoreCase("transfer-encoding")
-          && !n.equalsIgnoreCase("age")) {
-        out.add(n, v);
-      }
-    });
-    out.set(HttpHeaders.AGE, Long.toString(f.ageSeconds(now)))
-        .set(PeerProtocol.RESULT, PeerProtocol.HIT)
-        .set(PeerProtocol.STATE, PeerProtocol.state(state))
-        .set(PeerProtocol.AGE_MS, Long.toString(f.currentAgeMillis(now)))
-        .set(PeerProtocol.TTL_MS, Long.toString(f.freshUntilMillis() - now.toEpochMilli()))
-        .set(PeerProtocol.STORED_AT, Long.toString(f.responseTime().toEpochMilli()));
-    if (!o.tags().isEmpty()) {
-      out.set(PeerProtocol.TAGS, String.join(" ", o.tags()));
-    }
-    Body body = o.body();
-    out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(body.length()));
-    resp.setStatusCode(o.status());
-    if (head || body.length() == 0) {
-      resp.end().onComplete(ar -> body.release());
-      return;
-    }
-    writeChunks(resp, body, 0).onComplete(ar -> {
-      body.release();
-      if (ar.failed()) {
-        LOG.log(Level.DEBUG, "peer response of {0} not completed: {1}", o.primaryKey(), ar.cause().getMessage());
-      }
-    });
-  }
-
-  /** Writes chunk {@code i} onwards, waiting for the connection to drain whenever its queue is full. */
-  private static Future<Void> writeChunks(HttpServerResponse resp, Body body, int i) {
-    int n = body.chunkCount();
-    while (i < n - 1 && !resp.writeQueueFull()) {
-      resp.write(body.chunk(i++));
-    }
-    if (i == n - 1) {
-      return resp.end(body.chunk(i));
-    }
-    int next = i;
-    if (resp.closed()) {
-      return Future.failedFuture("connection closed");
-    }
-    io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
-    resp.drainHandler(v -> drained.tryComplete());
-    resp.closeHandler(v -> drained.tryFail("connection closed"));
-    return drained.future().compose(v -> writeChunks(resp, body, next));
   }
 
   /** The client's fields as the requester forwarded them, without this protocol's own. */

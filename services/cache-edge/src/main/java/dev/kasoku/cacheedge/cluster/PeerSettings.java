@@ -20,14 +20,23 @@ import java.util.concurrent.Callable;
  * @param maxSkew largest accepted clock difference of a signed peer request (and its replay window)
  * @param masterSecret yields {@code KASOKU_SECRET_KEY}'s bytes; may do file I/O (dev mode), so it is
  *     called off the event loop, once
+ * @param peerFill KASOKU_EDGE_PEER_FILL: misses for keys another edge owns go through that owner, and
+ *     this edge fills its peers' misses for its own keys; off, the edge only answers peers from storage
+ *     and fills its own misses from the origin
  */
 public record PeerSettings(String host, int port, Duration heartbeat, Duration lease, Duration connectTimeout,
-                           Duration idleTimeout, Duration maxSkew, Callable<byte[]> masterSecret) {
+                           Duration idleTimeout, Duration maxSkew, Callable<byte[]> masterSecret, boolean peerFill) {
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(5);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofMillis(50);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(5);
   public static final Duration DEFAULT_MAX_SKEW = Duration.ofSeconds(5);
+
+  /** Peer fill on. */
+  public PeerSettings(String host, int port, Duration heartbeat, Duration lease, Duration connectTimeout,
+                      Duration idleTimeout, Duration maxSkew, Callable<byte[]> masterSecret) {
+    this(host, port, heartbeat, lease, connectTimeout, idleTimeout, maxSkew, masterSecret, true);
+  }
 
   public PeerSettings {
     Objects.requireNonNull(host, "host");
@@ -53,7 +62,7 @@ public record PeerSettings(String host, int port, Duration heartbeat, Duration l
       return Optional.empty();
     }
     return Optional.of(new PeerSettings(c.cluster().host(), c.peerPort(), DEFAULT_HEARTBEAT, DEFAULT_LEASE,
-        DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SKEW, () -> SecretKeys.master(c)));
+        DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SKEW, () -> SecretKeys.master(c), c.edgePeerFill()));
   }
 
   /** On loopback, a free port, the default timings, the given master secret (tests, tools). */
@@ -64,6 +73,10 @@ public record PeerSettings(String host, int port, Duration heartbeat, Duration l
   }
 
   public PeerSettings withTimings(Duration heartbeat, Duration lease) {
-    return new PeerSettings(host, port, heartbeat, lease, connectTimeout, idleTimeout, maxSkew, masterSecret);
+    return new PeerSettings(host, port, heartbeat, lease, connectTimeout, idleTimeout, maxSkew, masterSecret, peerFill);
+  }
+
+  public PeerSettings withPeerFill(boolean on) {
+    return new PeerSettings(host, port, heartbeat, lease, connectTimeout, idleTimeout, maxSkew, masterSecret, on);
   }
 }

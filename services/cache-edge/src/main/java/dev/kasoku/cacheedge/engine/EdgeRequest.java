@@ -1,5 +1,7 @@
 package dev.kasoku.cacheedge.engine;
 
+import dev.kasoku.cacheedge.cluster.PeerAnswers;
+import dev.kasoku.cacheedge.cluster.PeerRequest;
 import dev.kasoku.cacheedge.origin.OriginClients;
 import dev.kasoku.cacheedge.origin.OriginException;
 import dev.kasoku.cacheedge.origin.OriginResponse;
@@ -17,6 +19,7 @@ import dev.kasoku.cacheedge.sites.EdgeSite;
 import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
+import dev.kasoku.common.model.EdgeMember;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -38,6 +41,8 @@ import java.time.Instant;
  *    │                              │ └─stale──▶ REVALIDATE ──▶ SEND ──304 / stale-if-error──▶ DELIVER
  *    │                              │                              └─200──▶ (stream + store) DELIVER
  *    │                              └─absent──▶ MISS ──leader──▶ FETCH ──▶ SEND ──▶ (stream + store) DELIVER
+ *    │                                            (SEND of a GET whose key another live edge owns asks that owner:
+ *    │                                             {@link PeerUpstream}; stored here only when the key is hot here)
  *    │                                            └─waiter──(flight landed)──▶ LOOKUP | FETCH
  *    ├──(any other method, body, rule cache:false)──▶ PASS ──▶ SEND ──▶ DELIVER (stream)
  *    └──(unknown host, bad request, origin failure)──▶ SYNTH
@@ -330,8 +335,18 @@ final class EdgeRequest implements Fill.Follower {
     }
     Fill.Spec spec = new Fill.Spec(site, canon, req.headers(), requestCc, revalidating,
         mode == Mode.PASS ? Fill.Sink.NONE : Fill.Sink.STORE);
-    OriginUpstream upstream = new OriginUpstream(edge, site, req.method(), canon.uri(), h, body,
+    OriginUpstream origin = new OriginUpstream(edge, site, req.method(), canon.uri(), h, body,
         fields -> delivery.earlyHints(fields, finished));
+    Fill.Upstream upstream = origin;
+    if (mode != Mode.PASS && canon.method().equals("GET")) {
+      // a key another live edge owns: ask the owner, which answers or fills for the whole cluster
+      EdgeMember owner = rt.peers().ownerFor(canon.primaryKey());
+      if (owner != null) {
+        boolean hot = rt.peers().countAndCheckHot(canon.primaryKey());
+        upstream = new PeerUpstream(rt.peers(), owner, PeerRequest.get(canon.primaryKey(), req.headers()), origin,
+            hot, revalidating != null);
+      }
+    }
     fill = new Fill(edge, spec, upstream, flight).follow(this);
     flight = null; // the fill lands it
     fill.start();
@@ -377,6 +392,15 @@ final class EdgeRequest implements Fill.Follower {
           for (String key : Invalidation.keysToInvalidate(site.compiled(), canon, req.isSSL(), status,
               f.response().headers())) {
             storage.invalidate(new Selection.Key(site.tenant(), key), false);
+          }
+        } else if (f.upstream() instanceof PeerUpstream pu && pu.peerAnswer() != null) {
+          // the owner's entry first (nearer the origin), then ours naming this node
+          logStatus = "miss";
+          cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PEER).name(PeerAnswers.cacheName(rt.settings().nodeId()))
+              .after(f.response().headers().get(CacheStatus.HEADER)).fwdStatus(status).stored(f.storing())
+              .collapsed(collapsed);
+          if (f.storing()) {
+            cacheStatus.ttl(f.freshness().ttlSeconds(rt.clock().instant()));
           }
         } else {
           logStatus = "miss";

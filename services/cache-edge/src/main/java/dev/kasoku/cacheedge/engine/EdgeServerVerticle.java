@@ -164,6 +164,14 @@ public final class EdgeServerVerticle extends VerticleBase {
         .eventually(() -> telemetry.stop());
   }
 
+  /**
+   * The owner's half of peer fill, run on this instance's event loop with its origin connections:
+   * the peer listener is bound on this instance's context.
+   */
+  public dev.kasoku.cacheedge.cluster.PeerFiller peerFiller() {
+    return new OwnerFill(this);
+  }
+
   /** True once the verticle is stopping. */
   boolean draining() {
     return draining;

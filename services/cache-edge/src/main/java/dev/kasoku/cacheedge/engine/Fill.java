@@ -54,6 +54,14 @@ final class Fill {
 
     /** The head arrived with this status. */
     void answered(int status);
+
+    /**
+     * Whether this answer may be stored at all (asked once the head is in): a peer's answer for a
+     * key that is not hot here is streamed to its client only.
+     */
+    default boolean mayStore() {
+      return true;
+    }
   }
 
   /** Whether the answer may be stored (the sink decision). */
@@ -208,6 +216,11 @@ final class Fill {
     return freshness;
   }
 
+  /** Where the request went. */
+  Upstream upstream() {
+    return upstream;
+  }
+
   /** The refreshed object of {@link Outcome#REFRESHED}; null when the stale one could not be kept. */
   StoredObject refreshed() {
     return refreshed;
@@ -293,7 +306,7 @@ final class Fill {
     }
     response = r;
     outcome = Outcome.RESPONSE;
-    if (spec.sink() != Sink.NONE) {
+    if (spec.sink() != Sink.NONE && upstream.mayStore()) {
       decideStore(r, responseTime);
     }
     if (writer == null) {

@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Every event reaches the engine inside the verticle's Vert.x context ({@link ContextInternal#emit}),
  * as Vert.x's own client would deliver it.
  */
-final class OriginConnection extends ChannelInboundHandlerAdapter {
+final class OriginConnection extends ChannelInboundHandlerAdapter implements OriginResponse.Source {
   private static final HttpDecoderConfig DECODER_CONFIG = new HttpDecoderConfig()
       .setMaxInitialLineLength(8192)
       .setMaxHeaderSize(32 * 1024)
@@ -323,26 +323,30 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   // ---------------------------------------------------------------- from the response / the pool
 
-  void readLess(OriginResponse r) {
+  @Override
+  public void readLess(OriginResponse r) {
     if (r == response) {
       channel.config().setAutoRead(false);
     }
   }
 
-  void readMore(OriginResponse r) {
+  @Override
+  public void readMore(OriginResponse r) {
     if (r == response && !channel.config().isAutoRead()) {
       channel.config().setAutoRead(true);
     }
   }
 
-  void reset(OriginResponse r) {
+  @Override
+  public void reset(OriginResponse r) {
     if (r == response) {
       close(); // the consumer hears of it from channelInactive, as from any other close
     }
   }
 
   /** Runs {@code task} on this connection's context, after the current event. */
-  void later(Runnable task) {
+  @Override
+  public void later(Runnable task) {
     context.runOnContext(v -> task.run());
   }
 

@@ -3,6 +3,9 @@ package dev.kasoku.cacheedge.origin;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.streams.ReadStream;
 import java.util.ArrayDeque;
 
 /**
@@ -23,7 +26,20 @@ public final class OriginResponse {
   /** Queued bytes above which the connection stops reading from the origin. */
   static final int HIGH_WATER = 64 * 1024;
 
-  private final OriginConnection connection;
+  /** Where the body comes from: an origin connection, or another stream ({@link #streamed}). */
+  interface Source {
+    void readLess(OriginResponse r);
+
+    void readMore(OriginResponse r);
+
+    /** Abandons the exchange; the response's failure follows, asynchronously. */
+    void reset(OriginResponse r);
+
+    /** Runs the task on the response's context, after the current event. */
+    void later(Runnable task);
+  }
+
+  private final Source connection;
   private final int status;
   private final String reason;
   private final MultiMap headers;
@@ -40,7 +56,52 @@ public final class OriginResponse {
   private boolean endDelivered;
   private Throwable failure;
 
-  OriginResponse(OriginConnection connection, int status, String reason, MultiMap headers) {
+  /**
+   * A response whose body is another Vert.x stream (a peer edge's answer), so a fill treats it as
+   * it treats an origin's: {@code body} is paused and is read here; {@code abort} abandons it (the
+   * failure then reaches the consumer as a {@code BROKEN} origin exception). Created, and used, on
+   * the stream's context.
+   */
+  public static OriginResponse streamed(int status, MultiMap headers, ReadStream<Buffer> body, Runnable abort) {
+    Context ctx = Vertx.currentContext();
+    boolean[] paused = {false};
+    Source src = new Source() {
+      @Override
+      public void readLess(OriginResponse r) {
+        if (!paused[0]) {
+          paused[0] = true;
+          body.pause();
+        }
+      }
+
+      @Override
+      public void readMore(OriginResponse r) {
+        if (paused[0]) {
+          paused[0] = false;
+          body.resume();
+        }
+      }
+
+      @Override
+      public void reset(OriginResponse r) {
+        abort.run();
+        later(() -> r.fail(new OriginException(OriginException.Kind.BROKEN, "peer exchange reset")));
+      }
+
+      @Override
+      public void later(Runnable task) {
+        ctx.runOnContext(v -> task.run());
+      }
+    };
+    OriginResponse r = new OriginResponse(src, status, "", headers);
+    body.handler(r::data);
+    body.exceptionHandler(t -> r.fail(OriginException.of(t)));
+    body.endHandler(v -> r.end());
+    body.resume();
+    return r;
+  }
+
+  OriginResponse(Source connection, int status, String reason, MultiMap headers) {
     this.connection = connection;
     this.status = status;
     this.reason = reason;

@@ -16,7 +16,9 @@ public final class CacheStatus {
   /** RFC 9211 §2.2 forward reasons. */
   public enum Fwd {
     BYPASS("bypass"), METHOD("method"), URI_MISS("uri-miss"), VARY_MISS("vary-miss"),
-    MISS("miss"), REQUEST("request"), STALE("stale"), PARTIAL("partial");
+    MISS("miss"), REQUEST("request"), STALE("stale"), PARTIAL("partial"),
+    /** Not RFC 9211's: forwarded to the key's owner among the cluster's edges (which adds its own entry). */
+    PEER("peer");
 
     private final String token;
 
@@ -37,8 +39,23 @@ public final class CacheStatus {
   private boolean collapsed;
   private String key;
   private String detail;
+  private String name = CACHE_NAME;
+  /** Entries of caches nearer the origin (a peer edge's), placed before ours (RFC 9211 §2). */
+  private String upstream;
 
   private CacheStatus() {}
+
+  /** Our entry's cache name (default {@value #CACHE_NAME}; a clustered edge names its node). */
+  public CacheStatus name(String name) {
+    this.name = name;
+    return this;
+  }
+
+  /** The entries of the cache our answer came through (a peer edge's), listed before ours. */
+  public CacheStatus after(String upstreamEntries) {
+    this.upstream = upstreamEntries == null || upstreamEntries.isBlank() ? null : upstreamEntries;
+    return this;
+  }
 
   /** Answered from cache (fresh, or stale with a negative ttl). */
   public static CacheStatus hit() {
@@ -96,7 +113,11 @@ public final class CacheStatus {
 
   /** The field value. */
   public String value() {
-    StringBuilder sb = new StringBuilder(48).append(CACHE_NAME);
+    StringBuilder sb = new StringBuilder(48);
+    if (upstream != null) {
+      sb.append(upstream).append(", ");
+    }
+    sb.append(name);
     if (hit) {
       sb.append("; hit");
     }

@@ -54,6 +54,13 @@ public final class KeyFormat {
     return start < 0 ? null : primaryKey.substring(start);
   }
 
+  /** The normalised host of a primary key, or null when the key does not have the format's form. */
+  public static String host(String primaryKey) {
+    int colon = thirdColon(primaryKey);
+    int start = colon < 0 ? -1 : primaryKey.indexOf('/', colon + 1);
+    return start < 0 ? null : primaryKey.substring(colon + 1, start);
+  }
+
   /** True when {@code uri} is exactly the uri at the end of {@code primaryKey}. */
   public static boolean endsWithUri(String primaryKey, String uri) {
     int start = uriStart(primaryKey);

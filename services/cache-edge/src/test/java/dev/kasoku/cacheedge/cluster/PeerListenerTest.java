@@ -67,6 +67,10 @@ class PeerListenerTest {
     ownerDeployment = result(vertx.deployVerticle(owner));
     requester = edge("edge-requester");
     result(vertx.deployVerticle(requester));
+    // the listener's own behaviour: client requests fill locally whoever owns their key (PeerFillTest
+    // covers routing), so an object fetched through the owner's public port is stored there
+    owner.runtime().peers().enabled(false);
+    requester.runtime().peers().enabled(false);
     // a connection per request: a refused request's connection is never reused for the next one
     // (a POST sent on the connection of the DELETE just refused waited for its answer in CI)
     http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
@@ -203,18 +207,37 @@ class PeerListenerTest {
     assertThat(origin.count()).as("the peer answer came from storage").isEqualTo(1);
 
     clock.advance(Duration.ofSeconds(60));
-    PeerResponse.Found stale = (PeerResponse.Found) fetch(PeerRequest.get(primaryKey("/a.txt"), null));
-    assertThat(stale.state()).isEqualTo(PeerResponse.State.STALE);
-    assertThat(stale.ttlMillis()).isEqualTo(-7000);
-    bodyOf(stale);
+    PeerResponse.Found stale = (PeerResponse.Found) fetch(new PeerRequest("HEAD", primaryKey("/a.txt"), null));
+    assertThat(stale.state()).as("a HEAD gets the stored copy as it is").isEqualTo(PeerResponse.State.STALE);
+    assertThat(stale.ttlMillis()).isEqualTo(-7000); // a HEAD's answer has no body to read (it may have ended already)
+    PeerResponse.Found revalidated = (PeerResponse.Found) fetch(PeerRequest.get(primaryKey("/a.txt"), null));
+    assertThat(revalidated.state()).as("a GET of a stale copy: the owner revalidates it for the peer")
+        .isEqualTo(PeerResponse.State.FRESH);
+    assertThat(bodyOf(revalidated)).isEqualTo("owned body");
+    assertThat(origin.count()).isEqualTo(2);
   }
 
   @Test
-  void anObjectTheOwnerLacksIsNotHereSoTheRequesterGoesToTheOrigin() {
+  void anObjectTheOwnerLacksIsFilledByTheOwnerForAGetAndNotHereForAHead() {
+    origin.respond(200, "filled for a peer", "Cache-Control", "max-age=60", "Surrogate-Key", "p-1");
     await("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
-    PeerResponse r = fetch(PeerRequest.get(primaryKey("/never-fetched"), null));
-    assertThat(r).isEqualTo(new PeerResponse.NotHere("edge-owner"));
-    assertThat(origin.count()).as("the owner does not fill on a peer's behalf (yet)").isZero();
+    assertThat(fetch(new PeerRequest("HEAD", primaryKey("/never-fetched"), null)))
+        .isEqualTo(new PeerResponse.NotHere("edge-owner"));
+    assertThat(origin.count()).as("a HEAD is answered from storage only").isZero();
+
+    PeerResponse.Found filled = (PeerResponse.Found) fetch(PeerRequest.get(primaryKey("/never-fetched"), null));
+    assertThat(filled.filled()).isTrue();
+    assertThat(filled.ttlMillis()).isEqualTo(60_000);
+    assertThat(filled.tags()).containsExactly("p-1");
+    assertThat(filled.headers().get("Cache-Status"))
+        .isEqualTo("Kasoku-edge-owner; fwd=uri-miss; fwd-status=200; ttl=60; stored");
+    assertThat(bodyOf(filled)).isEqualTo("filled for a peer");
+    assertThat(origin.count()).isEqualTo(1);
+    // the requester has the whole body once the last byte left the owner, a moment before the owner stores it
+    await("stored at the owner", () -> owner.runtime().storage().get(primaryKey("/never-fetched")) != null);
+    PeerResponse.Found hit = (PeerResponse.Found) fetch(PeerRequest.get(primaryKey("/never-fetched"), null));
+    assertThat(hit.filled()).as("the second time, answered from the owner's storage").isFalse();
+    assertThat(origin.count()).isEqualTo(1);
   }
 
   @Test
@@ -226,7 +249,9 @@ class PeerListenerTest {
     MultiMap ja = MultiMap.caseInsensitiveMultiMap().add("Accept-Language", "ja");
     MultiMap en = MultiMap.caseInsensitiveMultiMap().add("Accept-Language", "en");
     assertThat(bodyOf((PeerResponse.Found) fetch(PeerRequest.get(primaryKey("/v"), ja)))).isEqualTo("lang=ja");
-    assertThat(fetch(PeerRequest.get(primaryKey("/v"), en))).isInstanceOf(PeerResponse.NotHere.class);
+    assertThat(fetch(new PeerRequest("HEAD", primaryKey("/v"), en))).isInstanceOf(PeerResponse.NotHere.class);
+    assertThat(bodyOf((PeerResponse.Found) fetch(PeerRequest.get(primaryKey("/v"), en)))).as("filled by the owner")
+        .isEqualTo("lang=en");
   }
 
   @Test
@@ -327,11 +352,11 @@ class PeerListenerTest {
   @Test
   void aCorrectlySignedRequestIsAnsweredAndItsReplayRefused() {
     String key = primaryKey("/nothing");
-    MultiMap good = signedBy(new PeerAuth(SECRET, clock, PeerSettings.DEFAULT_MAX_SKEW), "GET", key);
-    HttpClientResponse r = raw(HttpMethod.GET, key, good);
+    MultiMap good = signedBy(new PeerAuth(SECRET, clock, PeerSettings.DEFAULT_MAX_SKEW), "HEAD", key);
+    HttpClientResponse r = raw(HttpMethod.HEAD, key, good);
     assertThat(r.statusCode()).isEqualTo(404);
     assertThat(r.getHeader(PeerProtocol.RESULT)).isEqualTo(PeerProtocol.MISS);
-    HttpClientResponse replay = raw(HttpMethod.GET, key, good);
+    HttpClientResponse replay = raw(HttpMethod.HEAD, key, good);
     assertThat(replay.statusCode()).isEqualTo(403);
     assertThat(replay.getHeader(PeerProtocol.RESULT)).isNull();
   }

@@ -1,0 +1,187 @@
+package dev.kasoku.cacheedge.engine;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.kasoku.cacheedge.cluster.ClusterView;
+import dev.kasoku.cacheedge.cluster.PeerClient;
+import dev.kasoku.cacheedge.cluster.PeerException;
+import dev.kasoku.common.model.EdgeMember;
+import dev.kasoku.common.time.Ticker;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * Which edge a miss is filled through, shared by every edge server instance of a process: the key's
+ * owner in the cluster ({@link ClusterView#owner}) when that is another live, unsuspected edge and
+ * peer fill is on, else the origin (null).
+ *
+ * <p><b>Suspects.</b> An owner that failed a request (unreachable within the connect budget, timed
+ * out, refused us, answered nonsense) is skipped for {@link #DEFAULT_SUSPECT}, about two heartbeats:
+ * its keys go to the origin directly meanwhile. A dead owner therefore costs one connect budget per
+ * suspect period and instance, not one per request, and drops out of the view itself once its lease
+ * runs out.
+ *
+ * <p><b>Hot keys</b> (groupcache's hot mirroring): every routed request counts against its key in a
+ * one-second window; a key seen {@link #hotPerSecond} times or more in the current window is hot
+ * here, and the owner's answer for it is stored locally too, so a hot object is served from every
+ * edge's memory rather than through one owner. The counters are a bounded Caffeine map (at most
+ * {@value #HOT_KEYS_TRACKED} keys, the least recently counted dropped first): a key that drops out
+ * starts cold again, which only delays its mirroring.
+ *
+ * <p>Thread-safe; counters are read by the meters at scrape time.
+ */
+public final class PeerRouting {
+  /** How long a failed owner is skipped. */
+  public static final Duration DEFAULT_SUSPECT = Duration.ofSeconds(2);
+  /** Requests per second for one key at which an edge stores the owner's answers itself. */
+  public static final int DEFAULT_HOT_PER_SECOND = 10;
+  static final int HOT_KEYS_TRACKED = 100_000;
+  private static final long WINDOW_NANOS = 1_000_000_000L;
+
+  /** How a request routed to an owner ended, as counted by {@code kasoku_edge_peer_requests_total}. */
+  public enum Outcome {
+    /** The owner answered from its storage. */
+    HIT,
+    /** The owner filled it from the origin for us. */
+    FILL,
+    /** The owner had nothing and did not fill (its own fill collapsed into one that did not store). */
+    NOT_HERE,
+    UNREACHABLE, TIMEOUT, REFUSED, PROTOCOL;
+
+    public String tag() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    static Outcome of(PeerException.Kind k) {
+      return switch (k) {
+        case UNREACHABLE -> UNREACHABLE;
+        case TIMEOUT -> TIMEOUT;
+        case REFUSED -> REFUSED;
+        case PROTOCOL -> PROTOCOL;
+      };
+    }
+  }
+
+  private final Ticker ticker;
+  private final Map<String, Long> suspectUntil = new ConcurrentHashMap<>();
+  private final Cache<String, long[]> hot = Caffeine.newBuilder().maximumSize(HOT_KEYS_TRACKED).build();
+  private final Map<Outcome, LongAdder> outcomes = new EnumMap<>(Outcome.class);
+  private final LongAdder mirrored = new LongAdder();
+  private volatile Supplier<ClusterView> view;
+  private volatile PeerClient client;
+  private volatile boolean enabled = true;
+  private volatile int hotPerSecond = DEFAULT_HOT_PER_SECOND;
+  private volatile long suspectNanos = DEFAULT_SUSPECT.toNanos();
+
+  PeerRouting(Ticker ticker) {
+    this.ticker = ticker;
+    for (Outcome o : Outcome.values()) {
+      outcomes.put(o, new LongAdder());
+    }
+  }
+
+  /** The cluster is up: misses may go to their owners from now on. */
+  public void attach(Supplier<ClusterView> view, PeerClient client) {
+    this.client = client;
+    this.view = view;
+  }
+
+  /** The cluster stopped: every miss goes to the origin. */
+  public void detach() {
+    this.view = null;
+  }
+
+  /** KASOKU_EDGE_PEER_FILL. */
+  public PeerRouting enabled(boolean on) {
+    this.enabled = on;
+    return this;
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** The hot-key threshold (requests per second for one key). */
+  public PeerRouting hotPerSecond(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("the hot-key threshold must be at least 1 request per second");
+    }
+    this.hotPerSecond = n;
+    return this;
+  }
+
+  PeerClient client() {
+    return client;
+  }
+
+  /** The owner to ask for {@code primaryKey}; null: ask the origin. */
+  EdgeMember ownerFor(String primaryKey) {
+    Supplier<ClusterView> v = view;
+    if (!enabled || v == null) {
+      return null;
+    }
+    ClusterView cv = v.get();
+    if (cv == null || !cv.hasPeers()) {
+      return null;
+    }
+    EdgeMember owner = cv.owner(primaryKey);
+    if (owner == null || owner.node().equals(cv.self())) {
+      return null;
+    }
+    Long until = suspectUntil.get(owner.node());
+    if (until != null) {
+      if (ticker.read() - until < 0) {
+        return null;
+      }
+      suspectUntil.remove(owner.node(), until);
+    }
+    return owner;
+  }
+
+  /** Counts a request for the key; true when it is hot here (its owner's answers are mirrored). */
+  boolean countAndCheckHot(String primaryKey) {
+    long now = ticker.read();
+    long[] w = hot.get(primaryKey, k -> new long[] {now, 0});
+    synchronized (w) {
+      if (now - w[0] >= WINDOW_NANOS) {
+        w[0] = now;
+        w[1] = 0;
+      }
+      return ++w[1] >= hotPerSecond;
+    }
+  }
+
+  /** The owner failed a request: skipped for the suspect period. */
+  void suspect(String node, PeerException.Kind why) {
+    suspectUntil.put(node, ticker.read() + suspectNanos);
+    outcomes.get(Outcome.of(why)).increment();
+  }
+
+  void count(Outcome o) {
+    outcomes.get(o).increment();
+  }
+
+  void mirrored() {
+    mirrored.increment();
+  }
+
+  /** Requests routed to an owner that ended with {@code o}, since start. */
+  public long outcome(Outcome o) {
+    return outcomes.get(o).sum();
+  }
+
+  /** Owner answers stored here because their key was hot (mirrored objects), since start. */
+  public long mirroredObjects() {
+    return mirrored.sum();
+  }
+
+  /** True while {@code node} is skipped. */
+  public boolean suspected(String node) {
+    Long until = suspectUntil.get(node);
+    return until != null && ticker.read() - until < 0;
+  }
+}
