@@ -19,6 +19,7 @@ import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
 import dev.kasoku.common.config.KasokuConfig;
 import dev.kasoku.common.http.Health;
+import dev.kasoku.common.net.FreePorts;
 import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.service.ServiceContext;
 import dev.kasoku.common.store.Store;
@@ -167,7 +168,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
     health.register("role:cache-edge", () -> servers.size() == s.instances()
         ? Future.succeededFuture() : Future.failedFuture("edge listeners not up"));
     // every instance must bind the same port: a configured 0 is resolved to one free port first
-    EdgeRuntime shared = s.port() == 0 ? runtime.withPort(freePort(s.bindAddress())) : runtime;
+    EdgeRuntime shared = s.port() == 0 ? runtime.withPort(FreePorts.probe(s.bindAddress())) : runtime;
     runtime = shared;
     Future<Void> tlsReady = Future.succeededFuture();
     EdgeTlsListener.Binding https = null;
@@ -225,20 +226,12 @@ public final class CacheEdgeVerticle extends VerticleBase {
    */
   private static int freePortOtherThan(String host, int taken) {
     for (int i = 0; i < 10; i++) {
-      int p = freePort(host);
+      int p = FreePorts.probe(host);
       if (p != taken) {
         return p;
       }
     }
     throw new IllegalStateException("no free port on " + host + " other than " + taken);
-  }
-
-  private static int freePort(String host) {
-    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
-      return probe.getLocalPort();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("no free port on " + host, e);
-    }
   }
 
   private EdgeServerVerticle track(EdgeServerVerticle v) {

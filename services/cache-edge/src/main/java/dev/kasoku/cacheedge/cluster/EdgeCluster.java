@@ -1,6 +1,7 @@
 package dev.kasoku.cacheedge.cluster;
 
 import dev.kasoku.cacheedge.storage.Storage;
+import dev.kasoku.common.net.FreePorts;
 import dev.kasoku.common.store.EdgeMemberStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -76,7 +77,7 @@ public final class EdgeCluster extends VerticleBase {
     io.vertx.core.Context on = filler == null ? context : filler.context();
     // Vert.x shares servers that listen on port 0 from one deployment: on the edge instance's context
     // the peer listener would share the public listener's port. A free port is chosen here instead.
-    int port = settings.port() == 0 && filler != null ? freePort(settings.host()) : settings.port();
+    int port = settings.port() == 0 && filler != null ? FreePorts.probe(settings.host()) : settings.port();
     io.vertx.core.Promise<HttpServer> bound = io.vertx.core.Promise.promise();
     on.runOnContext(v -> {
       server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(port)
@@ -87,14 +88,6 @@ public final class EdgeCluster extends VerticleBase {
               + t.getMessage(), t))).onComplete(bound);
     });
     return bound.future();
-  }
-
-  private static int freePort(String host) {
-    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
-      return probe.getLocalPort();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("no free port on " + host, e);
-    }
   }
 
   @Override
