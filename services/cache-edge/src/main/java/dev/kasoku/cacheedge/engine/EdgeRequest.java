@@ -22,13 +22,11 @@ import dev.kasoku.cacheedge.storage.StoredObject;
 import dev.kasoku.common.model.EdgeMember;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import java.lang.System.Logger.Level;
-import java.time.Instant;
 
 /**
  * One client request through the edge, as an explicit state machine (after Varnish's
@@ -123,15 +121,6 @@ final class EdgeRequest implements Fill.Follower {
 
   void run() {
     resp.closeHandler(v -> onClientGone());
-    if (req.version() != HttpVersion.HTTP_2) {
-      // while the edge drains for shutdown, every HTTP/1.x answer tells the client not to reuse the
-      // connection (HTTP/2 clients got a GOAWAY instead)
-      resp.headersEndHandler(v -> {
-        if (edge.draining()) {
-          resp.headers().set(HttpHeaders.CONNECTION, "close");
-        }
-      });
-    }
     go(Step.RECV);
   }
 

@@ -7,9 +7,13 @@ import dev.kasoku.cacheedge.tls.EdgeTlsListener;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.TimeUnit;
@@ -105,17 +109,33 @@ public final class EdgeServerVerticle extends VerticleBase {
     HttpServerOptions options = serverOptions(s);
     server = vertx.createHttpServer(options)
         .connectionHandler(c -> onConnection(c, options))
-        .invalidRequestHandler(req -> new EdgeRequest(this, req).run())
-        .requestHandler(req -> new EdgeRequest(this, req).run());
+        .invalidRequestHandler(this::handle)
+        .requestHandler(this::handle);
     if (https == null) {
       return server.listen();
     }
     HttpServerOptions tlsOptions = EdgeTlsListener.options(options, https.port(), https.certificates());
     tlsServer = vertx.createHttpServer(tlsOptions)
         .connectionHandler(c -> onConnection(c, tlsOptions))
-        .invalidRequestHandler(req -> new EdgeRequest(this, req).run())
-        .requestHandler(EdgeTlsListener.handler(https.certificates(), req -> new EdgeRequest(this, req).run()));
+        .invalidRequestHandler(this::handle)
+        .requestHandler(EdgeTlsListener.handler(https.certificates(), this::handle));
     return Future.all(server.listen(), tlsServer.listen());
+  }
+
+  /**
+   * One client request, through the state machine. While the verticle drains for shutdown, every
+   * HTTP/1.x answer tells the client not to reuse the connection (HTTP/2 clients got a GOAWAY instead).
+   */
+  private void handle(HttpServerRequest req) {
+    if (req.version() != HttpVersion.HTTP_2) {
+      HttpServerResponse resp = req.response();
+      resp.headersEndHandler(v -> {
+        if (draining) {
+          resp.headers().set(HttpHeaders.CONNECTION, "close");
+        }
+      });
+    }
+    new EdgeRequest(this, req).run();
   }
 
   /**
@@ -170,11 +190,6 @@ public final class EdgeServerVerticle extends VerticleBase {
    */
   public dev.kasoku.cacheedge.cluster.PeerFiller peerFiller() {
     return new OwnerFill(this);
-  }
-
-  /** True once the verticle is stopping. */
-  boolean draining() {
-    return draining;
   }
 
   /** The HTTPS port actually bound, or -1 without an HTTPS listener. */
