@@ -1,7 +1,5 @@
 package dev.kasoku.cacheedge.engine;
 
-import dev.kasoku.cacheedge.cluster.PeerAnswers;
-import dev.kasoku.cacheedge.cluster.PeerRequest;
 import dev.kasoku.cacheedge.origin.OriginClients;
 import dev.kasoku.cacheedge.origin.OriginException;
 import dev.kasoku.cacheedge.origin.OriginResponse;
@@ -19,7 +17,6 @@ import dev.kasoku.cacheedge.sites.EdgeSite;
 import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
-import dev.kasoku.common.model.EdgeMember;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -307,35 +304,22 @@ final class EdgeRequest implements Fill.Follower {
 
   /**
    * Starts the {@link Fill} this request follows: one that may be stored (FILL, REVALIDATE: the
-   * key's flight goes with it) or a pass. The request's fields are the client's minus what must not
-   * be forwarded, then ours; Host comes from the origin's name.
+   * key's flight goes with it) or a pass.
    */
   private Step send() {
     if (fill != null) {
       originBytesBefore += fill.bodyBytes();
     }
     streaming = null;
-    MultiMap h = OriginClients.newHeaders(req.version() == HttpVersion.HTTP_2);
     StoredObject revalidating = mode == Mode.REVALIDATE ? stored : null;
-    if (mode == Mode.PASS) {
-      Headers.copyForOrigin(req.headers(), h, forwarding(), false);
-    } else {
-      Fill.requestHeaders(req.headers(), forwarding(), h, revalidating);
-    }
     Fill.Spec spec = new Fill.Spec(site, canon, req.headers(), requestCc, revalidating,
         mode == Mode.PASS ? Fill.Sink.NONE : Fill.Sink.STORE);
+    MultiMap h = spec.originHeaders(forwarding(), OriginClients.newHeaders(req.version() == HttpVersion.HTTP_2));
     OriginUpstream origin = new OriginUpstream(edge, site, req.method(), canon.uri(), h, body,
         fields -> delivery.earlyHints(fields, finished));
-    Fill.Upstream upstream = origin;
-    if (mode != Mode.PASS && canon.method().equals("GET")) {
-      // a key another live edge owns: ask the owner, which answers or fills for the whole cluster
-      EdgeMember owner = rt.peers().ownerFor(canon.primaryKey());
-      if (owner != null) {
-        boolean hot = rt.peers().countAndCheckHot(canon.primaryKey());
-        upstream = new PeerUpstream(rt.peers(), owner, PeerRequest.get(canon.primaryKey(), req.headers()), origin,
-            hot, revalidating != null);
-      }
-    }
+    // a key another live edge owns goes to that owner, which answers or fills for the whole cluster
+    Fill.Upstream upstream = mode == Mode.PASS ? origin
+        : rt.peers().upstreamFor(canon.primaryKey(), req.headers(), origin, revalidating != null);
     fill = new Fill(edge, spec, upstream, flight).follow(this);
     flight = null; // the fill lands it
     fill.start();
@@ -374,32 +358,18 @@ final class EdgeRequest implements Fill.Follower {
       case STALE_ON_ERROR -> go(staleIfError());
       default -> {
         releaseStored();
-        int status = f.response().statusCode();
         if (mode == Mode.PASS) {
+          int status = f.response().statusCode();
           cacheStatus = (cacheStatus == null ? CacheStatus.fwd(CacheStatus.Fwd.BYPASS) : cacheStatus).fwdStatus(status);
           // RFC 9111 §4.4: a successful unsafe method invalidates the URL and its same-origin references
           for (String key : Invalidation.keysToInvalidate(site.compiled(), canon, req.isSSL(), status,
               f.response().headers())) {
             storage.invalidate(new Selection.Key(site.tenant(), key), false);
           }
-        } else if (f.upstream() instanceof PeerUpstream pu && pu.peerAnswer() != null) {
-          // the owner's entry first (nearer the origin), then ours naming this node
-          logStatus = "miss";
-          cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PEER).name(PeerAnswers.cacheName(rt.settings().nodeId()))
-              .after(f.response().headers().get(CacheStatus.HEADER)).fwdStatus(status).stored(f.storing())
-              .collapsed(collapsed);
-          if (f.storing()) {
-            cacheStatus.ttl(f.freshness().ttlSeconds(rt.clock().instant()));
-          }
         } else {
           logStatus = "miss";
-          cacheStatus = CacheStatus.fwd(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind)
-              .fwdStatus(status).stored(f.storing()).collapsed(collapsed);
-          if (f.storing()) {
-            cacheStatus.ttl(f.freshness().ttlSeconds(rt.clock().instant()));
-          } else {
-            cacheStatus.detail(f.notStoredReason());
-          }
+          cacheStatus = f.cacheStatus(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind, rt.clock().instant())
+              .collapsed(collapsed);
         }
         streaming = f.response();
         bodyInProgress = true;

@@ -1,8 +1,10 @@
 package dev.kasoku.cacheedge.engine;
 
+import dev.kasoku.cacheedge.cluster.PeerAnswers;
 import dev.kasoku.cacheedge.origin.OriginException;
 import dev.kasoku.cacheedge.origin.OriginResponse;
 import dev.kasoku.cacheedge.policy.CacheControl;
+import dev.kasoku.cacheedge.policy.CacheStatus;
 import dev.kasoku.cacheedge.policy.CanonicalRequest;
 import dev.kasoku.cacheedge.policy.Conditionals;
 import dev.kasoku.cacheedge.policy.Freshness;
@@ -109,7 +111,20 @@ final class Fill {
    * @param revalidating the stored object whose validators the request carries, or null
    */
   record Spec(EdgeSite site, CanonicalRequest canon, MultiMap clientHeaders, CacheControl requestCc,
-              StoredObject revalidating, Sink sink) {}
+              StoredObject revalidating, Sink sink) {
+
+    /**
+     * The origin request's fields, into {@code out}: the client's as forwarded, or, when the answer
+     * may be stored, those of {@link #requestHeaders}.
+     */
+    MultiMap originHeaders(Headers.Forwarding fwd, MultiMap out) {
+      if (sink == Sink.NONE) {
+        Headers.copyForOrigin(clientHeaders, out, fwd, false);
+        return out;
+      }
+      return requestHeaders(clientHeaders, fwd, out, revalidating);
+    }
+  }
 
   /** A follower's place in the fill. */
   private static final class Seat {
@@ -216,9 +231,21 @@ final class Fill {
     return freshness;
   }
 
-  /** Where the request went. */
-  Upstream upstream() {
-    return upstream;
+  /**
+   * The Cache-Status entry (RFC 9211) of this {@link Outcome#RESPONSE} for a request forwarded as
+   * {@code fwd}: the response's status, whether it is stored and for how long or why not. An owner
+   * edge's answer is forwarded as {@code peer}, our entry naming this node after the owner's own.
+   */
+  CacheStatus cacheStatus(CacheStatus.Fwd fwd, Instant now) {
+    CacheStatus cs;
+    if (upstream instanceof PeerUpstream pu && pu.peerAnswer() != null) {
+      cs = CacheStatus.fwd(CacheStatus.Fwd.PEER).name(PeerAnswers.cacheName(rt.settings().nodeId()))
+          .after(response.headers().get(CacheStatus.HEADER));
+    } else {
+      cs = CacheStatus.fwd(fwd).detail(notStoredReason());
+    }
+    cs.fwdStatus(response.statusCode()).stored(storing());
+    return storing() ? cs.ttl(freshness.ttlSeconds(now)) : cs;
   }
 
   /** The refreshed object of {@link Outcome#REFRESHED}; null when the stale one could not be kept. */

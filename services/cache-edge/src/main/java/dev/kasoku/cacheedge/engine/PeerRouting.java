@@ -5,8 +5,10 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.kasoku.cacheedge.cluster.ClusterView;
 import dev.kasoku.cacheedge.cluster.PeerClient;
 import dev.kasoku.cacheedge.cluster.PeerException;
+import dev.kasoku.cacheedge.cluster.PeerRequest;
 import dev.kasoku.common.model.EdgeMember;
 import dev.kasoku.common.time.Ticker;
+import io.vertx.core.MultiMap;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -140,6 +142,21 @@ public final class PeerRouting {
       suspectUntil.remove(owner.node(), until);
     }
     return owner;
+  }
+
+  /**
+   * Where a GET whose answer may be stored is sent: to the key's owner when another live edge owns
+   * it ({@link PeerUpstream}, which falls back to {@code origin}), else to {@code origin}.
+   *
+   * @param revalidating whether the request revalidates a copy held here (its answer replaces it)
+   */
+  Fill.Upstream upstreamFor(String primaryKey, MultiMap clientHeaders, OriginUpstream origin, boolean revalidating) {
+    EdgeMember owner = ownerFor(primaryKey);
+    if (owner == null) {
+      return origin;
+    }
+    return new PeerUpstream(this, owner, PeerRequest.get(primaryKey, clientHeaders), origin,
+        countAndCheckHot(primaryKey), revalidating);
   }
 
   /** Counts a request for the key; true when it is hot here (its owner's answers are mirrored). */
