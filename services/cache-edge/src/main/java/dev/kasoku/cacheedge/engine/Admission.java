@@ -1,5 +1,8 @@
 package dev.kasoku.cacheedge.engine;
 
+import dev.kasoku.cacheedge.policy.CacheKey;
+import dev.kasoku.cacheedge.sites.EdgeSite;
+import dev.kasoku.cacheedge.sites.SiteTable;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.MultiMap;
@@ -11,9 +14,11 @@ import io.vertx.core.net.HostAndPort;
 import java.util.List;
 
 /**
- * What RECV checks before it looks for the request's site: the decoder's verdict, one Host, the
- * message framing and the method. A refusal carries the status and text of the synthetic answer and
- * whether the connection is spent.
+ * What RECV checks before the request goes further: the decoder's verdict, one Host, the message
+ * framing and the method, then the request's site (by its normalised host) and the declared body
+ * against the site's limit. A refusal carries the status and text of the synthetic answer and
+ * whether the connection is spent, and the host and site as far as they were found (the access
+ * log names them).
  *
  * <p>Request smuggling shapes: every forwarded request is re-framed by our origin client
  * (Content-Length or chunked, computed from what we parsed), so the origin always frames it as we
@@ -21,11 +26,11 @@ import java.util.List;
  * anything behind it was decoded; the framing checks here are for HTTP/2, where no decoder of ours
  * sits.
  *
- * @param host the Host (or HTTP/2 :authority) as sent
+ * @param site the site the host routes to, or null
+ * @param host the Host (or HTTP/2 :authority) normalised ({@link CacheKey#normalizeHost}), or null
  * @param hasBody whether a body is to be forwarded
- * @param declaredLength the Content-Length, or -1
  */
-record Admission(String host, boolean hasBody, long declaredLength, int status, String refusal, boolean closeAfter) {
+record Admission(EdgeSite site, String host, boolean hasBody, int status, String refusal, boolean closeAfter) {
 
   /** The Allow field of a 405: every method the edge forwards (TRACE and CONNECT are refused). */
   static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
@@ -35,10 +40,10 @@ record Admission(String host, boolean hasBody, long declaredLength, int status, 
   }
 
   private static Admission refuse(int status, String text, boolean closeAfter) {
-    return new Admission(null, false, -1, status, text, closeAfter);
+    return new Admission(null, null, false, status, text, closeAfter);
   }
 
-  static Admission of(HttpServerRequest req) {
+  static Admission of(HttpServerRequest req, SiteTable sites) {
     if (req.decoderResult() != null && req.decoderResult().isFailure()) {
       Throwable cause = req.decoderResult().cause();
       if (cause instanceof TooLongHttpLineException) {
@@ -99,6 +104,18 @@ record Admission(String host, boolean hasBody, long declaredLength, int status, 
     if (host == null) {
       return refuse(400, "missing Host", false);
     }
-    return new Admission(host, hasBody, declared, 0, null, false);
+    String normalized = CacheKey.normalizeHost(host, req.isSSL());
+    if (normalized == null) {
+      return refuse(400, "bad Host", false);
+    }
+    EdgeSite site = sites.lookup(CacheKey.hostName(normalized));
+    if (site == null) {
+      return new Admission(null, normalized, false, 421, "unknown host", false);
+    }
+    if (hasBody && declared > site.compiled().maxRequestBody()) {
+      // its body is not read: the connection is spent
+      return new Admission(site, normalized, false, 413, "request body too large", req.version() != HttpVersion.HTTP_2);
+    }
+    return new Admission(site, normalized, hasBody, 0, null, false);
   }
 }

@@ -10,9 +10,7 @@ import dev.kasoku.cacheedge.policy.CanonicalRequest;
 import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.Headers;
 import dev.kasoku.cacheedge.policy.Invalidation;
-import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.MalformedRequestException;
-import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.cacheedge.sites.EdgeSite;
 import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.Storage;
@@ -148,27 +146,16 @@ final class EdgeRequest implements Fill.Follower {
 
   /** Admits the request, finds the site, canonicalises the target, picks lookup or pass. */
   private Step recv() {
-    Admission a = Admission.of(req);
+    Admission a = Admission.of(req, rt.sites());
     closeAfter = a.closeAfter();
+    site = a.site(); // host and site as far as found, also for a refusal: the access log names them
+    hostNorm = a.host();
     if (a.refused()) {
       return synth(a.status(), a.refusal());
     }
-    hostNorm = CacheKey.normalizeHost(a.host(), req.isSSL());
-    if (hostNorm == null) {
-      return synth(400, "bad Host");
-    }
-    site = rt.sites().lookup(CacheKey.hostName(hostNorm));
-    if (site == null) {
-      return synth(421, "unknown host");
-    }
-    long maxBody = site.compiled().maxRequestBody();
-    if (a.hasBody() && a.declaredLength() > maxBody) {
-      closeAfter = req.version() != HttpVersion.HTTP_2; // its body is not read: the connection is spent
-      return synth(413, "request body too large");
-    }
     if (a.hasBody()) {
       req.pause(); // the body is piped to the origin once connected
-      body = new BoundedBody(req, maxBody);
+      body = new BoundedBody(req, site.compiled().maxRequestBody());
     }
     try {
       canon = CacheKey.canonicalize(site.compiled(), req.method().name(), hostNorm, req.uri());
@@ -192,7 +179,7 @@ final class EdgeRequest implements Fill.Follower {
 
   // ---------------------------------------------------------------- LOOKUP / HIT / MISS
 
-  /** Primary key, then the Vary secondary key; decides hit, stale or miss. */
+  /** Looks the request up in storage ({@link Lookup}); decides hit, stale or miss. */
   private Step lookup() {
     lookups++;
     releaseStored();
@@ -200,28 +187,19 @@ final class EdgeRequest implements Fill.Follower {
       finish(); // woken from a collapsed wait after the client left: nothing to serve
       return null;
     }
-    String primary = canon.primaryKey();
-    VaryKey vary = storage.varyOf(primary);
-    String secondary = vary == null ? VaryKey.NONE : vary.secondaryKey(req.headers());
-    if (secondary == null) {
-      lookupKey = primary;
-      missKind = CacheStatus.Fwd.VARY_MISS;
+    Lookup found = Lookup.of(storage, canon, req.headers(), requestCc, rt.clock());
+    lookupKey = found.key();
+    if (found.object() == null) {
+      missKind = found.missKind();
       return Step.MISS;
     }
-    lookupKey = KeyFormat.full(primary, secondary);
-    StoredObject o = storage.get(lookupKey);
-    if (o == null || !o.body().tryRetain()) {
-      missKind = vary == null ? CacheStatus.Fwd.URI_MISS : CacheStatus.Fwd.VARY_MISS;
-      return Step.MISS;
-    }
-    stored = o;
+    stored = found.object();
     storedRetained = true;
-    verdict = o.forcedStale() ? o.freshness().softPurgedVerdict(requestCc)
-        : o.freshness().verdict(rt.clock().instant(), requestCc);
+    verdict = found.verdict();
     return switch (verdict) {
       case FRESH -> Step.HIT;
       case STALE_WHILE_REVALIDATE -> {
-        BackgroundRevalidation.start(edge, site, canon, lookupKey, o, req.headers(), forwarding());
+        BackgroundRevalidation.start(edge, site, canon, lookupKey, stored, req.headers(), forwarding());
         yield Step.HIT;
       }
       default -> Step.REVALIDATE;
@@ -240,16 +218,25 @@ final class EdgeRequest implements Fill.Follower {
 
   /** Joins the key's flight as a waiter, or leads it (FETCH). */
   private Step miss() {
-    if (!collapseAllowed || lookups > 2) {
-      return Step.FETCH;
+    Collapser.Flight running = leadOrJoin();
+    return running == null ? Step.FETCH : await(running, Step.FETCH);
+  }
+
+  /**
+   * Enters the key's flight unless this request leads one already or may not collapse (any more):
+   * the flight another request leads, to wait on; null when this one goes to the origin itself.
+   */
+  private Collapser.Flight leadOrJoin() {
+    if (flight != null || !collapseAllowed || lookups > 2) {
+      return null;
     }
     boolean[] lead = new boolean[1];
     Collapser.Flight f = rt.collapser().enter(lookupKey, lead);
     if (lead[0]) {
       flight = f;
-      return Step.FETCH;
+      return null;
     }
-    return await(f, Step.FETCH);
+    return f;
   }
 
   /** Waits (bounded) for a flight to land, then looks up again or goes to the origin itself. */
@@ -283,14 +270,10 @@ final class EdgeRequest implements Fill.Follower {
 
   /** A stale object: one collapsed conditional request (validators of the stored response). */
   private Step revalidate() {
-    if (flight == null && collapseAllowed && lookups <= 2) {
-      boolean[] lead = new boolean[1];
-      Collapser.Flight f = rt.collapser().enter(lookupKey, lead);
-      if (!lead[0]) {
-        releaseStored();
-        return await(f, Step.FETCH);
-      }
-      flight = f;
+    Collapser.Flight running = leadOrJoin();
+    if (running != null) {
+      releaseStored();
+      return await(running, Step.FETCH);
     }
     mode = canon.method().equals("GET") ? Mode.REVALIDATE : Mode.PASS;
     return Step.SEND;
@@ -387,20 +370,15 @@ final class EdgeRequest implements Fill.Follower {
   @Override
   public void end(StoredObject copy) {
     bodyInProgress = false;
-    if (!awaitingCopy) {
-      if (clientGone) {
-        finish();
-      } else {
-        delivery.streamEnd();
-      }
-      return;
-    }
+    boolean wantedCopy = awaitingCopy; // a copy comes only to a request that asked for one
     awaitingCopy = false;
     if (clientGone) {
       if (copy != null) {
         copy.body().release();
       }
       finish();
+    } else if (!wantedCopy) {
+      delivery.streamEnd();
     } else if (copy != null) {
       stored = copy;
       storedRetained = true;
@@ -425,7 +403,7 @@ final class EdgeRequest implements Fill.Follower {
       go(synth(502, "origin broke off"));
       return;
     }
-    if (!clientGone && !awaitingCopy) {
+    if (!clientGone) {
       resp.reset();
     }
     finish();
@@ -444,12 +422,7 @@ final class EdgeRequest implements Fill.Follower {
       return staleIfError();
     }
     logStatus = "error";
-    return synth(e.kind().status, switch (e.kind()) {
-      case TIMEOUT -> "origin timeout";
-      case INVALID_RESPONSE -> "invalid origin response";
-      case FORBIDDEN_ADDRESS -> "origin address not allowed";
-      default -> "origin unreachable";
-    });
+    return synth(e.kind().status, e.kind().text);
   }
 
   private Step staleIfError() {

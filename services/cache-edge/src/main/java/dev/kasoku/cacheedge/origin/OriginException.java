@@ -6,28 +6,31 @@ import java.util.concurrent.TimeoutException;
 
 /** Why an origin could not be used; the synth step turns the kind into 502 or 504. */
 public final class OriginException extends VertxException {
-  /** The failure kinds, with the status the client sees. */
+  /** The failure kinds, with the status and the short text of the answer the client sees. */
   public enum Kind {
     /** The SSRF guard refused every address of the origin: no connection was made. */
-    FORBIDDEN_ADDRESS(502),
+    FORBIDDEN_ADDRESS(502, "origin address not allowed"),
     /** DNS gave no address. */
-    UNRESOLVED(502),
+    UNRESOLVED(502, "origin unreachable"),
     /** Connection refused or reset before a response. */
-    CONNECT(502),
+    CONNECT(502, "origin unreachable"),
     /** No response (or no body data) within the timeout. */
-    TIMEOUT(504),
+    TIMEOUT(504, "origin timeout"),
     /** The connection broke while the response was being read. */
-    BROKEN(502),
+    BROKEN(502, "origin unreachable"),
     /**
      * The origin answered something that is not a valid HTTP/1.1 response head (a bare CR or LF
      * in a field, a bad status line...): it was reached, so "unreachable" would mislead.
      */
-    INVALID_RESPONSE(502);
+    INVALID_RESPONSE(502, "invalid origin response");
 
     public final int status;
+    /** The synthetic answer's text. */
+    public final String text;
 
-    Kind(int status) {
+    Kind(int status, String text) {
       this.status = status;
+      this.text = text;
     }
   }
 
