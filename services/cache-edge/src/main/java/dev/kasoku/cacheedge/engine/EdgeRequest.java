@@ -67,6 +67,8 @@ final class EdgeRequest implements Fill.Follower {
   private final HttpServerResponse resp;
   private final Delivery delivery;
   private final long startNanos;
+  /** The client's address as text (forwarding fields, access log), formatted once; null when unknown. */
+  private final String clientIp;
 
   private EdgeSite site;
   private String hostNorm;
@@ -101,8 +103,6 @@ final class EdgeRequest implements Fill.Follower {
   private String synthText;
   private boolean clientGone;
   private boolean finished;
-  /** See {@link #clientIp()}: null until asked, "" when the peer address is unknown. */
-  private String clientIp;
 
   EdgeRequest(EdgeServerVerticle edge, HttpServerRequest req) {
     this.edge = edge;
@@ -112,6 +112,8 @@ final class EdgeRequest implements Fill.Follower {
     this.resp = req.response();
     this.delivery = new Delivery(req, edge.via(Protocol.of(req.version())), () -> clientGone, this::finish);
     this.startNanos = rt.ticker().read();
+    SocketAddress peer = req.remoteAddress();
+    this.clientIp = peer == null ? null : peer.hostAddress();
   }
 
   void run() {
@@ -310,18 +312,9 @@ final class EdgeRequest implements Fill.Follower {
   }
 
   private Headers.Forwarding forwarding() {
-    String ip = clientIp() == null ? "unknown" : clientIp();
+    String ip = clientIp == null ? "unknown" : clientIp;
     return new Headers.Forwarding(ip, rt.trustedProxy(ip), req.isSSL(), hostNorm, Protocol.of(req.version()).version,
         rt.settings().nodeId());
-  }
-
-  /** The client's address as text, formatted once per request (forwarding fields and the access log). */
-  private String clientIp() {
-    if (clientIp == null) {
-      SocketAddress peer = req.remoteAddress();
-      clientIp = peer == null || peer.hostAddress() == null ? "" : peer.hostAddress();
-    }
-    return clientIp.isEmpty() ? null : clientIp;
   }
 
   // ---------------------------------------------------------------- following the fill
@@ -539,7 +532,7 @@ final class EdgeRequest implements Fill.Follower {
     }
     long originMs = fill == null ? -1 : fill.upstreamMillis();
     long originBytes = originBytesBefore + (fill == null ? 0 : fill.bodyBytes());
-    edge.telemetry().record(AccessLog.record(rt, req, site, hostNorm, clientIp(), canon, logStatus, originMs,
+    edge.telemetry().record(AccessLog.record(rt, req, site, hostNorm, clientIp, canon, logStatus, originMs,
         rt.ticker().millisSince(startNanos)), req.bytesRead(), originBytes, originMs >= 0);
   }
 }
