@@ -211,10 +211,8 @@ final class EdgeRequest implements Fill.Follower {
   private Step hit() {
     boolean stale = verdict != Freshness.Verdict.FRESH;
     logStatus = stale ? "stale" : "hit";
-    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).collapsed(collapsed);
-    if (stale) {
-      cacheStatus.detail("stale-while-revalidate");
-    }
+    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).collapsed(collapsed)
+        .detail(stale ? "stale-while-revalidate" : null);
     return Step.DELIVER;
   }
 
