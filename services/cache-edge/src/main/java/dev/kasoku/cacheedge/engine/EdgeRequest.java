@@ -340,11 +340,11 @@ final class EdgeRequest implements Fill.Follower {
     Fill.Upstream upstream = origin;
     if (mode != Mode.PASS && canon.method().equals("GET")) {
       // a key another live edge owns: ask the owner, which answers or fills for the whole cluster
-      EdgeMember owner = rt.peers().ownerFor(canon.primaryKey());
+      EdgeMember owner = rt.peers().ownerFor(site.compiled(), canon.primaryKey());
       if (owner != null) {
         boolean hot = rt.peers().countAndCheckHot(canon.primaryKey());
         upstream = new PeerUpstream(rt.peers(), owner, PeerRequest.get(canon.primaryKey(), req.headers()), origin,
-            hot, revalidating != null);
+            hot, revalidating != null, new PeerUpstream.CopyOf(site.tenant(), canon.host(), canon.uri()));
       }
     }
     fill = new Fill(edge, spec, upstream, flight).follow(this);
