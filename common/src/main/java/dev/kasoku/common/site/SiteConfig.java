@@ -35,7 +35,10 @@ import java.util.regex.PatternSyntaxException;
  * extension is stored only when the origin gave its freshness), {@code maxRequestBody} (a byte size,
  * default {@link #DEFAULT_MAX_REQUEST_BODY}: larger request bodies are refused with 413) and, per
  * rule, {@code cookies} ("private", the default: a response to a request carrying Cookie is stored
- * only when the origin gave its freshness; "ignore": Cookie does not matter for storing).
+ * only when the origin gave its freshness; "ignore": Cookie does not matter for storing) and
+ * {@code peerFill} (default true: in a cluster of edges, a miss for a key another edge owns is
+ * filled through that owner; false: every edge fetches this site's objects from the origin itself
+ * and never fills them for a peer).
  *
  * <p>Durations are bounded by {@link #MAX_DURATION} (one year): a longer TTL means nothing a cache
  * could honour, and a value near the limits of {@code long} would overflow millisecond arithmetic.
@@ -53,7 +56,8 @@ public record SiteConfig(
     Boolean shareSetCookie,
     String maxObjectSize,
     Boolean deceptionGuard,
-    String maxRequestBody) {
+    String maxRequestBody,
+    Boolean peerFill) {
 
   public static final Duration DEFAULT_TTL = Duration.ZERO;
   public static final int MAX_HOSTNAMES = 100;
@@ -158,7 +162,8 @@ public record SiteConfig(
       throw new InvalidSiteConfigException(List.of("unknown key '" + e.getPropertyName() + "' at "
           + pathOf(e)));
     } catch (JsonProcessingException e) {
-      throw new InvalidSiteConfigException(List.of("not a valid site config document: "
+      // the path names the key of a value of the wrong type ("peerFill": "off")
+      throw new InvalidSiteConfigException(List.of("not a valid site config document at " + pathOf(e) + ": "
           + e.getOriginalMessage()));
     }
     if (cfg == null) {
@@ -376,6 +381,12 @@ public record SiteConfig(
   @JsonIgnore
   public boolean deceptionGuardOrDefault() {
     return deceptionGuard == null || deceptionGuard;
+  }
+
+  /** False only when the site turns peer fill (one cache across the edges of a cluster) off. */
+  @JsonIgnore
+  public boolean peerFillOrDefault() {
+    return peerFill == null || peerFill;
   }
 
   /** The largest request body the edge forwards for this site, in bytes. */

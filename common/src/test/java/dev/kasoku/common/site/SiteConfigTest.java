@@ -81,7 +81,7 @@ class SiteConfigTest {
   void validationReportsEveryProblemAtOnce() {
     SiteConfig c = new SiteConfig(java.util.List.of("Bad Host"), java.util.List.of(new SiteConfig.Origin("ftp://x", 0)),
         "forever", null, java.util.List.of(new SiteConfig.Rule(new SiteConfig.Match(null, null), "1x", null, null, null)),
-        "1y", null, null, null, "lots", null, null);
+        "1y", null, null, null, "lots", null, null, null);
     assertThat(c.validate()).hasSize(8);
   }
 
@@ -202,6 +202,17 @@ class SiteConfigTest {
     assertThatThrownBy(() -> SiteConfig.parse(MINIMAL.replace("}]}",
         "}],\"rules\":[{\"match\":{\"pathPrefix\":\"/\"},\"cookies\":\"share\"}]}")))
         .hasMessageContaining("rules[0].cookies: expected \"private\" or \"ignore\"");
+  }
+
+  @Test
+  void peerFillIsOnUnlessTheSiteTurnsItOff() {
+    assertThat(SiteConfig.parse(MINIMAL).peerFillOrDefault()).isTrue();
+    SiteConfig off = SiteConfig.parse(MINIMAL.replace("}]}", "}],\"peerFill\":false}"));
+    assertThat(off.peerFillOrDefault()).isFalse();
+    assertThat(off.toJson()).contains("\"peerFill\":false");
+    assertThat(SiteConfig.parse(MINIMAL).toJson()).doesNotContain("peerFill");
+    assertThatThrownBy(() -> SiteConfig.parse(MINIMAL.replace("}]}", "}],\"peerFill\":\"off\"}")))
+        .hasMessageContaining("peerFill");
   }
 
   @Test

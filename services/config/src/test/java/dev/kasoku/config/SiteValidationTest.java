@@ -128,6 +128,8 @@ class SiteValidationTest {
         Arguments.of("bad cookies policy", with("rules", new JsonArray().add(new JsonObject()
             .put("match", new JsonObject().put("pathPrefix", "/")).put("cookies", "share"))), "cookies"),
         Arguments.of("bad request body limit", with("maxRequestBody", "lots"), "maxRequestBody"),
+        Arguments.of("peer fill as a string", with("peerFill", "off"), "peerFill"),
+        Arguments.of("peer fill as a number", with("peerFill", 0), "peerFill"),
         Arguments.of("no hostnames", with("hostnames", new JsonArray()), "hostnames"),
         Arguments.of("no origins", with("origins", new JsonArray()), "origins"),
         Arguments.of("key of another certificate", with("tls", tls(GOOD, OTHER)), "does not match"),
@@ -183,13 +185,14 @@ class SiteValidationTest {
   @Test
   void theCacheSafetyFieldsAreAccepted() {
     JsonObject doc = valid().put("hostnames", new JsonArray().add("safe-" + Long.toString(System.nanoTime(), 36) + ".example.com"))
-        .put("deceptionGuard", false).put("maxRequestBody", "10m").put("defaultTtl", "365d")
+        .put("deceptionGuard", false).put("maxRequestBody", "10m").put("peerFill", false).put("defaultTtl", "365d")
         .put("rules", new JsonArray().add(new JsonObject().put("match", new JsonObject().put("pathPrefix", "/api/"))
             .put("ttl", "1h").put("cookies", "ignore")));
     HttpResponse<Buffer> r = strict.put(tenant, "safe", key, doc);
     assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
     assertThat(Await.result(store.sites().current(tenant, "safe")).orElseThrow().configJson())
-        .contains("\"cookies\":\"ignore\"").contains("\"deceptionGuard\":false").contains("\"maxRequestBody\":\"10m\"");
+        .contains("\"cookies\":\"ignore\"").contains("\"deceptionGuard\":false").contains("\"maxRequestBody\":\"10m\"")
+        .contains("\"peerFill\":false");
   }
 
   @Test

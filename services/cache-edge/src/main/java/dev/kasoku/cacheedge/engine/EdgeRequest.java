@@ -302,7 +302,8 @@ final class EdgeRequest implements Fill.Follower {
         fields -> delivery.earlyHints(fields, finished));
     // a key another live edge owns goes to that owner, which answers or fills for the whole cluster
     Fill.Upstream upstream = mode == Mode.PASS ? origin
-        : rt.peers().upstreamFor(canon.primaryKey(), req.headers(), origin, revalidating != null);
+        : rt.peers().upstreamFor(site.compiled(), canon.method(), canon.primaryKey(), req.headers(), origin,
+            revalidating != null, new PeerUpstream.CopyOf(site.tenant(), canon.host(), canon.uri()));
     fill = new Fill(edge, spec, upstream, flight).follow(this);
     flight = null; // the fill lands it
     fill.start();

@@ -37,6 +37,10 @@ import java.lang.System.Logger.Level;
  *        └─a flight is on──▶ wait ──STORED──▶ lookup again  ──otherwise──▶ "miss" (the peer asks the origin)
  * </pre>
  *
+ * <p>A site that turned peer fill off ({@code "peerFill": false}) is answered from storage only:
+ * a fresh copy (or one within stale-while-revalidate) is sent, anything else is "miss", and the
+ * origin is never asked on a peer's behalf for it.
+ *
  * <p>Runs on its edge instance's event loop (the peer listener is bound there), with that
  * instance's origin connections. The requester sees a peer answer: {@code Kasoku-Peer-Result: hit}
  * for a stored copy, {@code fill} for one streamed from the origin, each with this node's
@@ -78,7 +82,8 @@ final class OwnerFill implements PeerFiller {
       PeerAnswers.miss(req.response());
       return;
     }
-    new Exchange(req, site, canon, clientHeaders).lookup(true);
+    // a site with peer fill off is answered from storage only, as by an edge with KASOKU_EDGE_PEER_FILL=off
+    new Exchange(req, site, canon, clientHeaders).lookup(site.compiled().peerFill());
   }
 
   /** One peer request at the owner. */

@@ -6,11 +6,15 @@ import dev.kasoku.cacheedge.cluster.ClusterView;
 import dev.kasoku.cacheedge.cluster.PeerClient;
 import dev.kasoku.cacheedge.cluster.PeerException;
 import dev.kasoku.cacheedge.cluster.PeerRequest;
+import dev.kasoku.cacheedge.policy.CompiledSite;
+import dev.kasoku.cacheedge.purge.PurgeGuard;
 import dev.kasoku.common.model.EdgeMember;
 import dev.kasoku.common.time.Ticker;
 import io.vertx.core.MultiMap;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -19,7 +23,7 @@ import java.util.function.Supplier;
 /**
  * Which edge a miss is filled through, shared by every edge server instance of a process: the key's
  * owner in the cluster ({@link ClusterView#owner}) when that is another live, unsuspected edge and
- * peer fill is on, else the origin (null).
+ * peer fill is on, for the process and for the key's site, else the origin (null).
  *
  * <p><b>Suspects.</b> An owner that failed a request (unreachable within the connect budget, timed
  * out, refused us, answered nonsense) is skipped for {@link #DEFAULT_SUSPECT}, about two heartbeats:
@@ -41,6 +45,11 @@ public final class PeerRouting {
   public static final Duration DEFAULT_SUSPECT = Duration.ofSeconds(2);
   /** Requests per second for one key at which an edge stores the owner's answers itself. */
   public static final int DEFAULT_HOT_PER_SECOND = 10;
+  /**
+   * How far back the purges this edge applied are held against an owner's copy: an owner is taken
+   * to have applied a purge older than this itself (the purge agent reads the log every 500 ms).
+   */
+  public static final Duration DEFAULT_PURGE_HORIZON = Duration.ofMinutes(1);
   static final int HOT_KEYS_TRACKED = 100_000;
   private static final long WINDOW_NANOS = 1_000_000_000L;
 
@@ -52,6 +61,8 @@ public final class PeerRouting {
     FILL,
     /** The owner had nothing and did not fill (its own fill collapsed into one that did not store). */
     NOT_HERE,
+    /** The owner's copy predates a purge this edge applied and the owner had not: the origin was asked. */
+    PURGED,
     UNREACHABLE, TIMEOUT, REFUSED, PROTOCOL;
 
     public String tag() {
@@ -78,6 +89,8 @@ public final class PeerRouting {
   private volatile boolean enabled = true;
   private volatile int hotPerSecond = DEFAULT_HOT_PER_SECOND;
   private volatile long suspectNanos = DEFAULT_SUSPECT.toNanos();
+  private volatile PurgeGuard purges;
+  private volatile Clock clock;
 
   PeerRouting(Ticker ticker) {
     this.ticker = ticker;
@@ -90,6 +103,16 @@ public final class PeerRouting {
   public void attach(Supplier<ClusterView> view, PeerClient client) {
     this.client = client;
     this.view = view;
+  }
+
+  /**
+   * The purges this edge applies: an owner's copy older than one that matches it is not used
+   * ({@link #purgedSince}). Set before {@link #attach}.
+   */
+  public PeerRouting purges(PurgeGuard guard, Clock clock) {
+    this.clock = clock;
+    this.purges = guard;
+    return this;
   }
 
   /** The cluster stopped: every miss goes to the origin. */
@@ -120,6 +143,14 @@ public final class PeerRouting {
     return client;
   }
 
+  /**
+   * The owner to ask for {@code primaryKey} of {@code site}; null: ask the origin, always for a site
+   * that turned peer fill off ({@code "peerFill": false}).
+   */
+  EdgeMember ownerFor(CompiledSite site, String primaryKey) {
+    return site.peerFill() ? ownerFor(primaryKey) : null;
+  }
+
   /** The owner to ask for {@code primaryKey}; null: ask the origin. */
   EdgeMember ownerFor(String primaryKey) {
     Supplier<ClusterView> v = view;
@@ -148,15 +179,41 @@ public final class PeerRouting {
    * Where a GET whose answer may be stored is sent: to the key's owner when another live edge owns
    * it ({@link PeerUpstream}, which falls back to {@code origin}), else to {@code origin}.
    *
+   * <p>Other methods, and sites whose config turns peer fill off, always go to {@code origin}.
+   *
    * @param revalidating whether the request revalidates a copy held here (its answer replaces it)
+   * @param copy what the owner's copy would be of, checked against the purges applied here
    */
-  Fill.Upstream upstreamFor(String primaryKey, MultiMap clientHeaders, OriginUpstream origin, boolean revalidating) {
-    EdgeMember owner = ownerFor(primaryKey);
+  Fill.Upstream upstreamFor(CompiledSite site, String method, String primaryKey, MultiMap clientHeaders,
+                            OriginUpstream origin, boolean revalidating, PeerUpstream.CopyOf copy) {
+    EdgeMember owner = "GET".equals(method) ? ownerFor(site, primaryKey) : null;
     if (owner == null) {
       return origin;
     }
     return new PeerUpstream(this, owner, PeerRequest.get(primaryKey, clientHeaders), origin,
-        countAndCheckHot(primaryKey), revalidating);
+        countAndCheckHot(primaryKey), revalidating, copy);
+  }
+
+  /** This edge's clock, epoch milliseconds (the purge records' time base). */
+  long nowMillis() {
+    Clock c = clock;
+    return c == null ? 0 : c.millis();
+  }
+
+  /**
+   * What the purges applied here make of an owner's copy of {@code tenant}'s object at
+   * {@code primaryKey} ({@code host}, {@code path}, {@code tags}) whose origin request was sent no
+   * earlier than {@code fetchedAtMs} (this edge's clock): {@link PurgeGuard.Verdict#KEEP} when none
+   * applied since matches it, or when this edge records no purges.
+   */
+  PurgeGuard.Verdict purgedSince(String tenant, String primaryKey, String host, String path, List<String> tags,
+                                 long fetchedAtMs) {
+    PurgeGuard g = purges;
+    if (g == null) {
+      return PurgeGuard.Verdict.KEEP;
+    }
+    return g.checkCopy(tenant, primaryKey, host, path, tags, fetchedAtMs,
+        nowMillis() - DEFAULT_PURGE_HORIZON.toMillis());
   }
 
   /** Counts a request for the key; true when it is hot here (its owner's answers are mirrored). */

@@ -4,6 +4,7 @@ import dev.kasoku.cacheedge.cluster.PeerException;
 import dev.kasoku.cacheedge.cluster.PeerRequest;
 import dev.kasoku.cacheedge.cluster.PeerResponse;
 import dev.kasoku.cacheedge.origin.OriginResponse;
+import dev.kasoku.cacheedge.purge.PurgeGuard;
 import dev.kasoku.common.model.EdgeMember;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -20,6 +21,14 @@ import java.lang.System.Logger.Level;
  * does when the owner has nothing ("not here"). Only a body that breaks off after its head came
  * through fails, as an origin's would.
  *
+ * <p><b>Purges.</b> An owner may not have applied a purge this edge applied (its purge agent is a
+ * bus message or a log read behind). An answer whose copy was fetched from the origin before a
+ * matching purge applied here ({@link PeerRouting#purgedSince}, within
+ * {@link PeerRouting#DEFAULT_PURGE_HORIZON}) is dropped before a byte of it is used, and the request
+ * goes to the origin: the client never sees it and it is never mirrored here. A soft purge is
+ * treated like a hard one (this edge holds no copy of its own to revalidate, unless it is
+ * revalidating one, in which case the origin request is conditional already).
+ *
  * <p><b>Storage.</b> An owner's answer is stored here only when the key is hot here (mirroring) or
  * when it replaces a copy held here already (a revalidation); an answer from the origin after a
  * fallback is stored as without a cluster.
@@ -33,10 +42,15 @@ final class PeerUpstream implements Fill.Upstream {
   private final OriginUpstream origin;
   private final boolean hot;
   private final boolean revalidating;
+  private final CopyOf copyOf;
   private PeerResponse.Found found;
 
+  /** The object a peer answer is a copy of, as the purge selections see it. */
+  record CopyOf(String tenant, String host, String path) {}
+
   PeerUpstream(PeerRouting routing, EdgeMember owner, PeerRequest request, OriginUpstream origin, boolean hot,
-               boolean revalidating) {
+               boolean revalidating, CopyOf copyOf) {
+    this.copyOf = copyOf;
     this.routing = routing;
     this.owner = owner;
     this.request = request;
@@ -47,6 +61,7 @@ final class PeerUpstream implements Fill.Upstream {
 
   @Override
   public Future<OriginResponse> send() {
+    long sentAtMs = routing.nowMillis();
     return routing.client().fetch(owner, request).transform(ar -> {
       if (ar.failed()) {
         PeerException.Kind kind = ar.cause() instanceof PeerException p ? p.kind() : PeerException.Kind.PROTOCOL;
@@ -56,6 +71,18 @@ final class PeerUpstream implements Fill.Upstream {
       }
       if (!(ar.result() instanceof PeerResponse.Found f)) {
         routing.count(PeerRouting.Outcome.NOT_HERE);
+        return origin.send();
+      }
+      // the copy's origin request left the owner no earlier than its age before we sent ours (the age
+      // covers the owner's holding time and the origin's Age; no clock of the owner's involved): a
+      // matching purge applied here since then, which the owner has not applied yet, disqualifies it,
+      // hard or soft, and the origin is asked, as by an edge holding a purged copy
+      PurgeGuard.Verdict purged = routing.purgedSince(copyOf.tenant(), request.primaryKey(), copyOf.host(),
+          copyOf.path(), f.tags(), sentAtMs - Math.max(0, f.ageMillis()));
+      if (purged != PurgeGuard.Verdict.KEEP) {
+        f.abort().run();
+        routing.count(PeerRouting.Outcome.PURGED);
+        LOG.log(Level.DEBUG, "the copy of owner {0} predates a purge applied here, asking the origin", owner.node());
         return origin.send();
       }
       found = f;

@@ -64,6 +64,7 @@ public final class CompiledSite {
   private final boolean shareSetCookie;
   private final long maxObjectSize;
   private final boolean deceptionGuard;
+  private final boolean peerFill;
   private final long maxRequestBody;
 
   private CompiledSite(String tenant, String site, SiteConfig config) {
@@ -91,6 +92,7 @@ public final class CompiledSite {
     this.shareSetCookie = config.shareSetCookieOrDefault();
     this.maxObjectSize = config.maxObjectSizeBytes();
     this.deceptionGuard = config.deceptionGuardOrDefault();
+    this.peerFill = config.peerFillOrDefault();
     this.maxRequestBody = config.maxRequestBodyBytes();
   }
 
@@ -179,6 +181,14 @@ public final class CompiledSite {
   /** True unless the site turned the cache-deception guard off ({@link DeceptionGuard}). */
   public boolean deceptionGuard() {
     return deceptionGuard;
+  }
+
+  /**
+   * True unless the site turned peer fill off: its misses may then go through their owner edge, and
+   * this edge fills them for its peers.
+   */
+  public boolean peerFill() {
+    return peerFill;
   }
 
   /** The largest request body forwarded for this site, in bytes; larger ones are answered 413. */

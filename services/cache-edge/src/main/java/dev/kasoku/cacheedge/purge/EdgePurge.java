@@ -48,6 +48,11 @@ public final class EdgePurge {
     return storage;
   }
 
+  /** The purges this edge applied, with their times (also asked about copies other edges answer with). */
+  public PurgeGuard guard() {
+    return guard;
+  }
+
   /** Deploys the purge agent; completes once it has read the log position and subscribed. */
   public Future<String> deploy(Vertx vertx, SiteTable sites) {
     agent = new PurgeAgent(log, storage, guard, new SiteUrlKeys(sites), node, clock, ticker, settings);

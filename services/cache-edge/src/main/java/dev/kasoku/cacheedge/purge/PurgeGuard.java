@@ -21,6 +21,9 @@ import java.util.List;
  * older than the retention is treated as hard-purged when anything was forgotten since it started
  * (conservative: at worst one extra origin fetch).
  *
+ * <p>The same records answer for copies another edge answers with ({@link #checkCopy}, peer fill):
+ * an owner that has not applied a purge yet must not hand this edge a copy the purge removed here.
+ *
  * <p>The check costs a walk over the purges applied during the fetch: usually none. Thread-safe:
  * purges are recorded on the purge agent's context, objects stored from any event loop.
  */
@@ -49,6 +52,18 @@ public final class PurgeGuard {
       }
       for (Selection s : selections) {
         if (s.matches(o)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    boolean matchesCopy(String tenant, String primaryKey, String host, String path, List<String> tags) {
+      if (selections == null) {
+        return true;
+      }
+      for (Selection s : selections) {
+        if (s.matchesCopy(tenant, primaryKey, host, path, tags)) {
           return true;
         }
       }
@@ -117,4 +132,39 @@ public final class PurgeGuard {
     return verdict;
   }
 
+  /**
+   * What to make of a copy another edge holds and answered with (peer fill), given the purges
+   * applied here: {@link Verdict#DROP} when a hard purge matching it was applied at or after
+   * {@code fetchedAtMs}, a moment no later than its origin request was sent (this edge's clock; an
+   * earlier moment only makes the check stricter), {@link Verdict#STALE} when only soft ones were, {@link Verdict#KEEP} otherwise. Purges
+   * applied before {@code notBeforeMs} are not looked at: the other edge is taken to have applied
+   * them itself, which bounds the walk to the purges of that window.
+   */
+  public synchronized Verdict checkCopy(String tenant, String primaryKey, String host, String path, List<String> tags,
+                                        long fetchedAtMs, long notBeforeMs) {
+    long since = Math.max(fetchedAtMs, notBeforeMs);
+    if (since <= forgottenUpToMs) {
+      return Verdict.DROP; // purges of the window were dropped to stay within MAX_REMEMBERED
+    }
+    Verdict verdict = Verdict.KEEP;
+    Iterator<Applied> newestFirst = recent.descendingIterator();
+    while (newestFirst.hasNext()) {
+      Applied a = newestFirst.next();
+      if (a.atMs() < since) {
+        break;
+      }
+      if (a.matchesCopy(tenant, primaryKey, host, path, tags)) {
+        if (!a.soft()) {
+          return Verdict.DROP;
+        }
+        verdict = Verdict.STALE;
+      }
+    }
+    return verdict;
+  }
+
+  /** How long applied purges are remembered. */
+  public Duration retention() {
+    return retention;
+  }
 }

@@ -54,7 +54,7 @@ class CompiledSiteTest {
   @Test
   void invalidConfigIsNotCompiled() {
     SiteConfig bad = new SiteConfig(java.util.List.of(), java.util.List.of(), null, null, null, null, null,
-        null, null, null, null, null);
+        null, null, null, null, null, null);
     assertThatThrownBy(() -> CompiledSite.compile("t", "s", bad))
         .isInstanceOf(SiteConfig.InvalidSiteConfigException.class);
   }
