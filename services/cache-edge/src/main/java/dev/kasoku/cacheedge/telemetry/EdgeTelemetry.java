@@ -7,6 +7,7 @@ import dev.kasoku.common.bus.Messages.CounterRow;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.stats.LatencySketch;
 import dev.kasoku.common.prometheus.Prometheus;
+import dev.kasoku.common.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
@@ -71,14 +72,16 @@ public final class EdgeTelemetry {
   private long timer = -1;
 
   /**
+   * @param ticker measures the drain deadlines of a stop
    * @param shipping the process's access-log bound, meters and drop announcements (shared by its verticles)
    */
-  public EdgeTelemetry(Vertx vertx, String node, Clock clock, LogShipping shipping) {
-    this(vertx, node, clock, shipping, LOG_ACK_TIMEOUT_MS);
+  public EdgeTelemetry(Vertx vertx, String node, Clock clock, Ticker ticker, LogShipping shipping) {
+    this(vertx, node, clock, ticker, shipping, LOG_ACK_TIMEOUT_MS);
   }
 
   /** With another acknowledgement timeout for access-log batches (tests). */
-  public EdgeTelemetry(Vertx vertx, String node, Clock clock, LogShipping shipping, long logAckTimeoutMs) {
+  public EdgeTelemetry(Vertx vertx, String node, Clock clock, Ticker ticker, LogShipping shipping,
+                       long logAckTimeoutMs) {
     this.vertx = vertx;
     this.node = node;
     this.clock = clock;
@@ -86,9 +89,9 @@ public final class EdgeTelemetry {
     this.windowStart = clock.instant();
     // a random id per start: (node, seq) alone repeats across verticles and restarts
     this.stream = node + "." + Ids.random(10);
-    this.deltas = new DeltaOutbox(vertx, MAX_UNACKED_DELTAS, DELTA_ACK_TIMEOUT_MS);
+    this.deltas = new DeltaOutbox(vertx, ticker, MAX_UNACKED_DELTAS, DELTA_ACK_TIMEOUT_MS);
     this.meters = new EdgeMeters(Prometheus.registry(vertx));
-    this.logs = new LogOutbox(vertx, shipping, node, stream, clock, BATCH_RECORDS, logAckTimeoutMs);
+    this.logs = new LogOutbox(vertx, shipping, node, stream, clock, ticker, BATCH_RECORDS, logAckTimeoutMs);
   }
 
   public void start() {

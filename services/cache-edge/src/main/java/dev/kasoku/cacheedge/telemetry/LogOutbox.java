@@ -3,6 +3,7 @@ package dev.kasoku.cacheedge.telemetry;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
+import dev.kasoku.common.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -49,6 +50,7 @@ final class LogOutbox {
   private final String node;
   private final String stream;
   private final Clock clock;
+  private final Ticker ticker;
   private final long maxBytes;
   private final int batchRecords;
   private final DeliveryOptions delivery;
@@ -74,13 +76,14 @@ final class LogOutbox {
     }
   }
 
-  LogOutbox(Vertx vertx, LogShipping shipping, String node, String stream, Clock clock, int batchRecords,
-            long ackTimeoutMs) {
+  LogOutbox(Vertx vertx, LogShipping shipping, String node, String stream, Clock clock, Ticker ticker,
+            int batchRecords, long ackTimeoutMs) {
     this.vertx = vertx;
     this.shipping = shipping;
     this.node = node;
     this.stream = stream;
     this.clock = clock;
+    this.ticker = ticker;
     this.maxBytes = shipping.perInstanceBytes();
     this.batchRecords = batchRecords;
     this.delivery = new DeliveryOptions().setSendTimeout(ackTimeoutMs);
@@ -223,9 +226,9 @@ final class LogOutbox {
   Future<Void> drain(long timeoutMs) {
     seal();
     Promise<Void> done = Promise.promise();
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    long deadline = ticker.read() + timeoutMs * 1_000_000;
     vertx.setPeriodic(1, DRAIN_TICK_MS, id -> {
-      if (pending.isEmpty() || System.nanoTime() >= deadline) {
+      if (pending.isEmpty() || ticker.read() - deadline >= 0) {
         vertx.cancelTimer(id);
         List<AccessLogRecord> lost = new ArrayList<>();
         for (Pending p : pending) {
