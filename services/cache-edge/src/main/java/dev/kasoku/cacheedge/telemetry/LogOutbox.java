@@ -55,7 +55,7 @@ final class LogOutbox {
   private final int batchRecords;
   private final DeliveryOptions delivery;
   private final Deque<Pending> pending = new ArrayDeque<>();
-  private List<AccessLogRecord> filling = new ArrayList<>();
+  private List<AccessLogRecord> filling;
   private long fillingBytes;
   private long bytes;
   private long seq;
@@ -86,6 +86,8 @@ final class LogOutbox {
     this.ticker = ticker;
     this.maxBytes = shipping.perInstanceBytes();
     this.batchRecords = batchRecords;
+    // sized for a full batch: a busy edge fills one without regrowing the list
+    this.filling = new ArrayList<>(batchRecords);
     this.delivery = new DeliveryOptions().setSendTimeout(ackTimeoutMs);
   }
 
@@ -118,7 +120,7 @@ final class LogOutbox {
   void seal() {
     if (!filling.isEmpty()) {
       pending.addLast(new Pending(new AccessLogBatch(node, stream, ++seq, 0, null, filling), fillingBytes));
-      filling = new ArrayList<>();
+      filling = new ArrayList<>(batchRecords);
       fillingBytes = 0;
     }
     pump();
