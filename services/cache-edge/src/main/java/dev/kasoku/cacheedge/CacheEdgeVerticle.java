@@ -147,7 +147,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
     SiteTable sites = new SiteTable(store.sites());
     MeterRegistry meterRegistry = Prometheus.registry(vertx);
     runtime = new EdgeRuntime(s, storage, sites, clock, ticker, new LogShipping(s.nodeId(), s.logBufferBytes(), s.instances(),
-        store.notifications(), clock, meterRegistry));
+        store.notifications(), clock, ticker, meterRegistry));
     registerMeters(meterRegistry, runtime);
     MessageConsumer<Messages.ConfigChanged> consumer = Addresses.CONFIG_CHANGED.consumer(vertx.eventBus(), m -> {
       if (m.body().version() == 0) {

@@ -2,13 +2,17 @@ package dev.kasoku.cacheedge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kasoku.cacheedge.telemetry.EdgeTelemetry;
 import dev.kasoku.cacheedge.testing.EdgeHarness;
 import dev.kasoku.cacheedge.testing.TestOrigin;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
+import dev.kasoku.common.stats.LatencySketch;
 import dev.kasoku.common.testing.Await;
+import dev.kasoku.common.testing.FakeTicker;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
-
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -67,6 +71,35 @@ class TelemetryTest {
           .isEqualTo(3);
       assertThat(r.originMs().values().stream().mapToLong(Long::longValue).sum()).as("one per origin fetch")
           .isEqualTo(2);
+    });
+  }
+
+  /**
+   * A window's latency sketch counts each request under its bucket's index: with the ticker frozen
+   * every request takes 0 ms, the zero bucket, whose index is below the others'.
+   */
+  @Test
+  void aWindowsLatencySketchCountsEachRequestUnderItsBucketIndex() {
+    h = new EdgeHarness(s -> s, false, new FakeTicker());
+    // the ticker never moves: the stop at the end drains only what is acknowledged
+    Await.result(Addresses.LOG_ACCESS.consumer(h.vertx.eventBus(), m -> m.reply(m.body().records().size()))
+        .completion());
+    Promise<Messages.CounterDeltas> deltas = Promise.promise();
+    Await.result(h.vertx.eventBus().<Messages.CounterDeltas>consumer(Addresses.METRICS_EDGE.address(), m -> {
+      if (!m.body().rows().isEmpty()) {
+        deltas.tryComplete(m.body());
+      }
+      m.reply(null);
+    }).completion());
+    TestOrigin origin = h.origin().respond(200, "x", "Cache-Control", "max-age=60");
+    h.site("z.example.com", origin, null);
+    for (int i = 0; i < 4; i++) {
+      h.get("z.example.com", "/z");
+    }
+    Messages.CounterDeltas d = Await.result(deltas.future());
+    assertThat(d.rows()).singleElement().satisfies(r -> {
+      assertThat(r.edgeMs()).isEqualTo(java.util.Map.of(LatencySketch.ZERO_INDEX, 4L));
+      assertThat(r.originMs()).isEqualTo(java.util.Map.of(LatencySketch.ZERO_INDEX, 1L));
     });
   }
 
@@ -218,6 +251,30 @@ class TelemetryTest {
     h.get("g.example.com", "/last");
     Await.result(h.stopEdge());
     assertThat(delivered).containsExactly("/last");
+  }
+
+  /**
+   * The drain of a stopping edge ends by its ticker's time, not the JVM's clock: with the ticker
+   * frozen, no acknowledgement and well past the drain's length in wall time, the records are still
+   * waiting; once the ticker passes the drain's length they are dropped and counted.
+   */
+  @Test
+  void aStoppingEdgeGivesUpItsUnacknowledgedRecordsWhenItsTickerSaysTheDrainIsOver() throws Exception {
+    FakeTicker ticker = new FakeTicker();
+    h = new EdgeHarness(s -> s, false, ticker);
+    TestOrigin origin = h.origin().respond(200, "x");
+    h.site("k.example.com", origin, null);
+    h.get("k.example.com", "/kept");
+    await(() -> unacked() == 1);
+
+    Future<Void> stopped = h.stopEdge();
+    Thread.sleep(EdgeTelemetry.LOG_DRAIN_MS + 1000);
+    assertThat(stopped.isComplete()).as("no ticker time passed").isFalse();
+    assertThat(h.edge.runtime().logs().droppedRecords()).isZero();
+
+    ticker.advance(Duration.ofMillis(EdgeTelemetry.LOG_DRAIN_MS));
+    Await.result(stopped);
+    assertThat(h.edge.runtime().logs().droppedRecords()).isEqualTo(1);
   }
 
   private int unacked() {

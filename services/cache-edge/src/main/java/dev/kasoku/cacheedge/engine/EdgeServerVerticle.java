@@ -104,7 +104,7 @@ public final class EdgeServerVerticle extends VerticleBase {
   public Future<?> start() {
     EdgeSettings s = runtime.settings();
     clients = new OriginClients(vertx, runtime.guard(), s.connectTimeoutMs(), s.readTimeoutMs());
-    telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.logs());
+    telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.ticker(), runtime.logs());
     telemetry.start();
     HttpServerOptions options = serverOptions(s);
     server = vertx.createHttpServer(options)

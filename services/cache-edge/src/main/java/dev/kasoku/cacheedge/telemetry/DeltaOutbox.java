@@ -3,6 +3,7 @@ package dev.kasoku.cacheedge.telemetry;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
 import dev.kasoku.common.prometheus.Prometheus;
+import dev.kasoku.common.time.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
@@ -45,6 +46,7 @@ final class DeltaOutbox {
   public static final String DROPPED_METER = "kasoku.edge.delta.batches.dropped";
   private static final String SHARED_METERS = "kasoku.edge.delta.batches";
   private final Vertx vertx;
+  private final Ticker ticker;
   private final int maxBatches;
   private final DeliveryOptions delivery;
   private final Deque<CounterDeltas> pending = new ArrayDeque<>();
@@ -59,11 +61,13 @@ final class DeltaOutbox {
   /**
    * @param ackTimeoutMs how long a batch waits for its acknowledgement before it may be sent again
    */
-  DeltaOutbox(Vertx vertx, int maxBatches, long ackTimeoutMs) {
+  /** @param ticker measures the drain deadline */
+  DeltaOutbox(Vertx vertx, Ticker ticker, int maxBatches, long ackTimeoutMs) {
     if (maxBatches < 1) {
       throw new IllegalArgumentException("maxBatches must be positive: " + maxBatches);
     }
     this.vertx = vertx;
+    this.ticker = ticker;
     this.maxBatches = maxBatches;
     this.delivery = new DeliveryOptions().setSendTimeout(ackTimeoutMs);
     this.meters = vertx.sharedData().<String, Meters>getLocalMap(SHARED_METERS).computeIfAbsent("meters", k -> {
@@ -119,7 +123,7 @@ final class DeltaOutbox {
    */
   Future<Boolean> drain(long maxMs) {
     Promise<Boolean> done = Promise.promise();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMs);
+    long deadline = ticker.read() + TimeUnit.MILLISECONDS.toNanos(maxMs);
     drainStep(done, deadline);
     return done.future();
   }
@@ -129,7 +133,7 @@ final class DeltaOutbox {
       done.tryComplete(true);
       return;
     }
-    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    long left = TimeUnit.NANOSECONDS.toMillis(deadline - ticker.read());
     if (left <= 0) {
       done.tryComplete(false);
       return;

@@ -7,6 +7,7 @@ import dev.kasoku.common.bus.Messages.CounterRow;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.stats.LatencySketch;
 import dev.kasoku.common.prometheus.Prometheus;
+import dev.kasoku.common.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
@@ -61,6 +62,12 @@ public final class EdgeTelemetry {
   private final String node;
   private final Clock clock;
   private Map<String, Map<String, SiteCounters>> counters = new HashMap<>();
+  // the row of the previous request: consecutive requests mostly belong to the same site, whose
+  // tenant and site strings are the same instances (the site table's), so an identity check skips
+  // the two map lookups
+  private String lastTenant;
+  private String lastSite;
+  private SiteCounters lastRow;
   private Instant windowStart;
   private final String stream;
   private long seq;
@@ -71,14 +78,16 @@ public final class EdgeTelemetry {
   private long timer = -1;
 
   /**
+   * @param ticker measures the drain deadlines of a stop
    * @param shipping the process's access-log bound, meters and drop announcements (shared by its verticles)
    */
-  public EdgeTelemetry(Vertx vertx, String node, Clock clock, LogShipping shipping) {
-    this(vertx, node, clock, shipping, LOG_ACK_TIMEOUT_MS);
+  public EdgeTelemetry(Vertx vertx, String node, Clock clock, Ticker ticker, LogShipping shipping) {
+    this(vertx, node, clock, ticker, shipping, LOG_ACK_TIMEOUT_MS);
   }
 
   /** With another acknowledgement timeout for access-log batches (tests). */
-  public EdgeTelemetry(Vertx vertx, String node, Clock clock, LogShipping shipping, long logAckTimeoutMs) {
+  public EdgeTelemetry(Vertx vertx, String node, Clock clock, Ticker ticker, LogShipping shipping,
+                       long logAckTimeoutMs) {
     this.vertx = vertx;
     this.node = node;
     this.clock = clock;
@@ -86,9 +95,9 @@ public final class EdgeTelemetry {
     this.windowStart = clock.instant();
     // a random id per start: (node, seq) alone repeats across verticles and restarts
     this.stream = node + "." + Ids.random(10);
-    this.deltas = new DeltaOutbox(vertx, MAX_UNACKED_DELTAS, DELTA_ACK_TIMEOUT_MS);
+    this.deltas = new DeltaOutbox(vertx, ticker, MAX_UNACKED_DELTAS, DELTA_ACK_TIMEOUT_MS);
     this.meters = new EdgeMeters(Prometheus.registry(vertx));
-    this.logs = new LogOutbox(vertx, shipping, node, stream, clock, BATCH_RECORDS, logAckTimeoutMs);
+    this.logs = new LogOutbox(vertx, shipping, node, stream, clock, ticker, BATCH_RECORDS, logAckTimeoutMs);
   }
 
   public void start() {
@@ -145,12 +154,12 @@ public final class EdgeTelemetry {
       if (cls >= 1 && cls <= 5) {
         c[Slot.S1XX.ordinal() + cls - 1]++;
       }
-      sc.edgeMs.merge(LatencySketch.index(r.totalMs()), 1L, Long::sum);
+      sc.edgeMs.add(LatencySketch.index(r.totalMs()));
       if (originContacted) {
         c[Slot.ORIGIN_REQUESTS.ordinal()]++;
         c[Slot.ORIGIN_BYTES.ordinal()] += originBytes;
         c[Slot.ORIGIN_MS.ordinal()] += r.originMs();
-        sc.originMs.merge(LatencySketch.index(r.originMs()), 1L, Long::sum);
+        sc.originMs.add(LatencySketch.index(r.originMs()));
       }
     }
   }
@@ -170,8 +179,15 @@ public final class EdgeTelemetry {
   }
 
   private SiteCounters row(String tenant, String site) {
-    return counters.computeIfAbsent(tenant, t -> new HashMap<>())
+    if (tenant == lastTenant && site == lastSite && lastRow != null) {
+      return lastRow;
+    }
+    SiteCounters sc = counters.computeIfAbsent(tenant, t -> new HashMap<>())
         .computeIfAbsent(site == null ? "" : site, s -> new SiteCounters());
+    lastTenant = tenant;
+    lastSite = site;
+    lastRow = sc;
+    return sc;
   }
 
   private enum Slot {
@@ -193,8 +209,35 @@ public final class EdgeTelemetry {
   /** One window's counters and latency sketches of one site. */
   private static final class SiteCounters {
     final long[] counts = new long[Slot.values().length];
-    final Map<Integer, Long> edgeMs = new HashMap<>();
-    final Map<Integer, Long> originMs = new HashMap<>();
+    final Buckets edgeMs = new Buckets();
+    final Buckets originMs = new Buckets();
+  }
+
+  /**
+   * One window's latency sketch as a plain array of counts (bucket index + 1, so that the zero
+   * bucket {@link LatencySketch#ZERO_INDEX} is slot 0): a request adds to a slot without boxing or
+   * hashing; the map the bus message carries is built once per window.
+   */
+  private static final class Buckets {
+    private long[] counts = new long[32];
+
+    void add(int index) {
+      int i = index - LatencySketch.ZERO_INDEX;
+      if (i >= counts.length) {
+        counts = java.util.Arrays.copyOf(counts, Math.max(i + 1, counts.length * 2));
+      }
+      counts[i]++;
+    }
+
+    Map<Integer, Long> toMap() {
+      Map<Integer, Long> m = new HashMap<>();
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] != 0) {
+          m.put(i + LatencySketch.ZERO_INDEX, counts[i]);
+        }
+      }
+      return m;
+    }
   }
 
   /** Counter-delta batches not yet acknowledged by a metrics instance. */
@@ -238,9 +281,10 @@ public final class EdgeTelemetry {
           m.put(s.counter, sc.counts[s.ordinal()]);
         }
       }
-      rows.add(new CounterRow(tenant, site, m, sc.edgeMs, sc.originMs));
+      rows.add(new CounterRow(tenant, site, m, sc.edgeMs.toMap(), sc.originMs.toMap()));
     }));
     counters = new HashMap<>();
+    lastRow = null;
     deltas.offer(new CounterDeltas(node, stream, ++seq, start, rows));
   }
 }

@@ -3,6 +3,7 @@ package dev.kasoku.cacheedge.telemetry;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages.AccessLogBatch;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
+import dev.kasoku.common.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -49,11 +50,12 @@ final class LogOutbox {
   private final String node;
   private final String stream;
   private final Clock clock;
+  private final Ticker ticker;
   private final long maxBytes;
   private final int batchRecords;
   private final DeliveryOptions delivery;
   private final Deque<Pending> pending = new ArrayDeque<>();
-  private List<AccessLogRecord> filling = new ArrayList<>();
+  private List<AccessLogRecord> filling;
   private long fillingBytes;
   private long bytes;
   private long seq;
@@ -74,15 +76,18 @@ final class LogOutbox {
     }
   }
 
-  LogOutbox(Vertx vertx, LogShipping shipping, String node, String stream, Clock clock, int batchRecords,
-            long ackTimeoutMs) {
+  LogOutbox(Vertx vertx, LogShipping shipping, String node, String stream, Clock clock, Ticker ticker,
+            int batchRecords, long ackTimeoutMs) {
     this.vertx = vertx;
     this.shipping = shipping;
     this.node = node;
     this.stream = stream;
     this.clock = clock;
+    this.ticker = ticker;
     this.maxBytes = shipping.perInstanceBytes();
     this.batchRecords = batchRecords;
+    // sized for a full batch: a busy edge fills one without regrowing the list
+    this.filling = new ArrayList<>(batchRecords);
     this.delivery = new DeliveryOptions().setSendTimeout(ackTimeoutMs);
   }
 
@@ -115,7 +120,7 @@ final class LogOutbox {
   void seal() {
     if (!filling.isEmpty()) {
       pending.addLast(new Pending(new AccessLogBatch(node, stream, ++seq, 0, null, filling), fillingBytes));
-      filling = new ArrayList<>();
+      filling = new ArrayList<>(batchRecords);
       fillingBytes = 0;
     }
     pump();
@@ -223,9 +228,9 @@ final class LogOutbox {
   Future<Void> drain(long timeoutMs) {
     seal();
     Promise<Void> done = Promise.promise();
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    long deadline = ticker.read() + timeoutMs * 1_000_000;
     vertx.setPeriodic(1, DRAIN_TICK_MS, id -> {
-      if (pending.isEmpty() || System.nanoTime() >= deadline) {
+      if (pending.isEmpty() || ticker.read() - deadline >= 0) {
         vertx.cancelTimer(id);
         List<AccessLogRecord> lost = new ArrayList<>();
         for (Pending p : pending) {

@@ -4,6 +4,7 @@ import dev.kasoku.common.bus.Messages.AccessLogRecord;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.model.Notification;
 import dev.kasoku.common.store.NotificationStore;
+import dev.kasoku.common.time.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -55,6 +56,7 @@ public final class LogShipping {
   private final int instances;
   private final NotificationStore notifications;
   private final Clock clock;
+  private final Ticker ticker;
   private final MeterRegistry registry;
   // moved by every request on every event loop: striped, so the request path shares no contended word
   private final LongAdder bufferedBytes = new LongAdder();
@@ -68,7 +70,7 @@ public final class LogShipping {
   private final List<Future<Void>> announcing = new ArrayList<>();
   static final long WARN_EVERY_MS = 10_000;
   private final AtomicLong unwarned = new AtomicLong();
-  private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_EVERY_MS * 1_000_000);
+  private final AtomicLong lastWarnNanos;
 
   /** One tenant's records dropped since the last announcement. */
   private static final class Episode {
@@ -87,9 +89,10 @@ public final class LogShipping {
   /**
    * @param boundBytes the process's bound on unacknowledged records (KASOKU_EDGE_LOG_BUFFER)
    * @param instances edge verticles sharing it
+   * @param ticker paces the drop warnings
    */
   public LogShipping(String node, long boundBytes, int instances, NotificationStore notifications, Clock clock,
-                     MeterRegistry registry) {
+                     Ticker ticker, MeterRegistry registry) {
     if (boundBytes < 1 || instances < 1) {
       throw new IllegalArgumentException("bound and instances must be positive");
     }
@@ -98,6 +101,8 @@ public final class LogShipping {
     this.instances = instances;
     this.notifications = notifications;
     this.clock = clock;
+    this.ticker = ticker;
+    this.lastWarnNanos = new AtomicLong(ticker.read() - WARN_EVERY_MS * 1_000_000);
     this.registry = registry;
     this.dropped = Counter.builder(DROPPED_METER)
         .description("Access-log records the edge dropped unacknowledged (its log buffer was full, or it stopped)")
@@ -179,7 +184,7 @@ public final class LogShipping {
   /** One warning per {@link #WARN_EVERY_MS} at most: past the bound every new record drops an old one. */
   private void warnDropped(int n, String reason) {
     long since = unwarned.addAndGet(n);
-    long now = System.nanoTime();
+    long now = ticker.read();
     long last = lastWarnNanos.get();
     if (now - last >= WARN_EVERY_MS * 1_000_000 && lastWarnNanos.compareAndSet(last, now)) {
       unwarned.addAndGet(-since);

@@ -8,7 +8,10 @@ import dev.kasoku.common.bus.Messages.CounterRow;
 import dev.kasoku.common.bus.RecordCodec;
 import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.testing.Await;
+import dev.kasoku.common.testing.FakeTicker;
+import dev.kasoku.common.time.Ticker;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -48,7 +51,7 @@ class DeltaOutboxTest {
 
   private void newOutbox(int max, long ackTimeoutMs) {
     onContext(() -> {
-      outbox = new DeltaOutbox(vertx, max, ackTimeoutMs);
+      outbox = new DeltaOutbox(vertx, Ticker.system(), max, ackTimeoutMs);
       // the edge's flush timer, faster
       pumpTimer = vertx.setPeriodic(50, id -> outbox.pump());
       return null;
@@ -122,7 +125,7 @@ class DeltaOutboxTest {
     });
     // no pump timer: only the drain sends again
     Boolean acked = onContext(() -> {
-      outbox = new DeltaOutbox(vertx, 10, 5000);
+      outbox = new DeltaOutbox(vertx, Ticker.system(), 10, 5000);
       outbox.offer(batch(1));
       outbox.offer(batch(2));
       return outbox.drain(2000);
@@ -136,13 +139,30 @@ class DeltaOutboxTest {
   void drainGivesUpAfterItsBoundAndKeepsWhatIsLeft() throws Exception {
     long started = System.nanoTime();
     Boolean acked = onContext(() -> {
-      outbox = new DeltaOutbox(vertx, 10, 5000);
+      outbox = new DeltaOutbox(vertx, Ticker.system(), 10, 5000);
       outbox.offer(batch(1)); // nobody consumes: every send fails at once
       return outbox.drain(300);
     }).toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
     long tookMs = (System.nanoTime() - started) / 1_000_000;
     assertThat(acked).isFalse();
     assertThat(tookMs).isBetween(250L, 2000L);
+    assertThat(onContext(() -> outbox.pending())).isEqualTo(1);
+  }
+
+  /** The drain's deadline is read from the outbox's ticker, not the JVM's clock: a frozen ticker never ends it. */
+  @Test
+  void drainGivesUpWhenItsTickerPassesTheBoundNotBefore() throws Exception {
+    FakeTicker ticker = new FakeTicker();
+    Future<Boolean> drained = onContext(() -> {
+      outbox = new DeltaOutbox(vertx, ticker, 10, 5000);
+      outbox.offer(batch(1)); // nobody consumes: every send fails at once
+      return outbox.drain(300);
+    });
+    Thread.sleep(800);
+    assertThat(drained.isComplete()).as("300 ms of wall time passed, none of the ticker's").isFalse();
+    ticker.advance(java.time.Duration.ofMillis(300));
+    Boolean acked = drained.toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(acked).isFalse();
     assertThat(onContext(() -> outbox.pending())).isEqualTo(1);
   }
 
@@ -193,7 +213,7 @@ class DeltaOutboxTest {
   @Test
   void thePendingMeterCountsTheBatchesOfEveryOutboxOfTheProcess() throws Exception {
     newOutbox(10, 5000);
-    DeltaOutbox other = onContext(() -> new DeltaOutbox(vertx, 10, 5000));
+    DeltaOutbox other = onContext(() -> new DeltaOutbox(vertx, Ticker.system(), 10, 5000));
     onContext(() -> {
       outbox.offer(batch(1));
       outbox.offer(batch(2));

@@ -13,6 +13,7 @@ import dev.kasoku.common.store.embedded.EmbeddedStore;
 import dev.kasoku.common.testing.Await;
 import dev.kasoku.common.testing.MutableClock;
 import dev.kasoku.common.testing.TempStores;
+import dev.kasoku.common.time.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -86,13 +87,18 @@ public final class EdgeHarness implements AutoCloseable {
    * sites without a certificate get the edge's default self-signed one.
    */
   public EdgeHarness(UnaryOperator<EdgeSettings> tweak, boolean https) {
+    this(tweak, https, Ticker.system());
+  }
+
+  /** With {@code ticker} measuring the edge's durations and deadlines (a test's fake one). */
+  public EdgeHarness(UnaryOperator<EdgeSettings> tweak, boolean https, Ticker ticker) {
     vertx = Vertx.builder().with(ClusterBootstrap.baseOptions()).build(); // the production transport
     RecordCodec.registerAll(vertx);
     dir = TempStores.newDirectory();
     store = TempStores.embedded(vertx, dir);
     KasokuConfig tls = !https ? null : ConfigLoader.load(Map.of("KASOKU_SECRET_KEY", "edge-harness-secret-key-of-32-characters",
         "KASOKU_DATA_DIR", dir.resolve("tls").toString(), "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_EDGE_TLS_PORT", "0"));
-    edge = new CacheEdgeVerticle(store, new Health(), clock, tweak.apply(defaults()), tls);
+    edge = new CacheEdgeVerticle(store, new Health(), clock, ticker, tweak.apply(defaults()), tls);
     deploymentId = Await.result(vertx.deployVerticle(edge));
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(200));
