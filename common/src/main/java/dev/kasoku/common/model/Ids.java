@@ -16,7 +16,18 @@ public final class Ids {
   private Ids() {}
 
   public static boolean isValid(String id) {
-    return id != null && VALID.matcher(id).matches();
+    // the same language as VALID, by hand: every stored access-log record is checked, and a regex
+    // match there was a measurable share of the logging role's CPU
+    if (id == null || id.isEmpty() || id.length() > 63 || id.charAt(0) == '-') {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public static String requireValid(String id) {
