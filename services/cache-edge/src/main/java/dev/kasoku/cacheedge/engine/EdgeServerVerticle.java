@@ -103,7 +103,7 @@ public final class EdgeServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     EdgeSettings s = runtime.settings();
-    clients = new OriginClients(vertx, runtime.guard(), s.connectTimeoutMs(), s.readTimeoutMs());
+    clients = new OriginClients(vertx, runtime.guard(), runtime.ticker(), s.connectTimeoutMs(), s.readTimeoutMs());
     telemetry = new EdgeTelemetry(vertx, s.nodeId(), runtime.clock(), runtime.ticker(), runtime.logs());
     telemetry.start();
     HttpServerOptions options = serverOptions(s);

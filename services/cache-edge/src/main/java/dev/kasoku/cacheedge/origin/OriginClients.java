@@ -2,6 +2,7 @@ package dev.kasoku.cacheedge.origin;
 
 import dev.kasoku.cacheedge.origin.OriginException.Kind;
 import dev.kasoku.common.net.Cidr;
+import dev.kasoku.common.time.Ticker;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
@@ -64,6 +65,7 @@ public final class OriginClients {
   private final Vertx vertx;
   private final ContextInternal context;
   private final OriginGuard guard;
+  private final Ticker ticker;
   private final long connectTimeoutMs;
   private final long readTimeoutMs;
   private final Bootstrap bootstrap;
@@ -74,11 +76,16 @@ public final class OriginClients {
 
   private record PoolKey(String tenant, InetAddress address, int port, boolean ssl, String host) {}
 
-  /** Must be created on the verticle's context: its connections live on that event loop. */
-  public OriginClients(Vertx vertx, OriginGuard guard, long connectTimeoutMs, long readTimeoutMs) {
+  /**
+   * Must be created on the verticle's context: its connections live on that event loop.
+   *
+   * @param ticker measures connections' idle time (keep-alive sweep) and silence (read timeout)
+   */
+  public OriginClients(Vertx vertx, OriginGuard guard, Ticker ticker, long connectTimeoutMs, long readTimeoutMs) {
     this.vertx = vertx;
     this.context = (ContextInternal) vertx.getOrCreateContext();
     this.guard = guard;
+    this.ticker = ticker;
     this.connectTimeoutMs = connectTimeoutMs;
     this.readTimeoutMs = readTimeoutMs;
     this.bootstrap = new Bootstrap()
@@ -240,7 +247,7 @@ public final class OriginClients {
 
   /** Closes connections idle for the keep-alive time, and forgets pools left with none. */
   private void sweep() {
-    long idleBefore = System.nanoTime() - KEEP_ALIVE_SECONDS * 1_000_000_000L;
+    long idleBefore = ticker.read() - KEEP_ALIVE_SECONDS * 1_000_000_000L;
     for (Iterator<OriginPool> it = pools.values().iterator(); it.hasNext(); ) {
       OriginPool p = it.next();
       p.sweep(idleBefore);
@@ -248,6 +255,10 @@ public final class OriginClients {
         it.remove();
       }
     }
+  }
+
+  Ticker ticker() {
+    return ticker;
   }
 
   Bootstrap bootstrap() {

@@ -1,6 +1,7 @@
 package dev.kasoku.cacheedge.origin;
 
 import dev.kasoku.cacheedge.origin.OriginException.Kind;
+import dev.kasoku.common.time.Ticker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -56,6 +57,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter implements Ori
 
   private final OriginPool pool;
   private final ContextInternal context;
+  private final Ticker ticker;
   private final long readTimeoutNanos;
   private final Handler<Object> reader = this::read;
   private final Runnable timeoutCheck = this::timeoutFired;
@@ -73,12 +75,13 @@ final class OriginConnection extends ChannelInboundHandlerAdapter implements Ori
   private boolean timerArmed;
   private long lastActivity;
   private boolean reused;
-  /** When it went back to the pool (nanoTime), for the keep-alive sweep. */
+  /** When it went back to the pool (a ticker reading), for the keep-alive sweep. */
   long idleSince;
 
-  OriginConnection(OriginPool pool, ContextInternal context, long readTimeoutMs) {
+  OriginConnection(OriginPool pool, ContextInternal context, Ticker ticker, long readTimeoutMs) {
     this.pool = pool;
     this.context = context;
+    this.ticker = ticker;
     this.readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(readTimeoutMs);
   }
 
@@ -110,7 +113,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter implements Ori
     interim = false;
     keepAlive = true;
     bodyPaused = false;
-    lastActivity = System.nanoTime();
+    lastActivity = ticker.read();
     armTimer();
     decoder.expectHead = r.method == HttpMethod.HEAD;
     HeadersMultiMap h = r.headers;
@@ -130,7 +133,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter implements Ori
       if (current != r || closing) {
         return;
       }
-      lastActivity = System.nanoTime();
+      lastActivity = ticker.read();
       channel.writeAndFlush(new DefaultHttpContent(((BufferInternal) data).getByteBuf()), channel.voidPromise());
       if (!channel.isWritable()) {
         bodyPaused = true;
@@ -146,7 +149,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter implements Ori
       if (current != r || closing) {
         return;
       }
-      lastActivity = System.nanoTime();
+      lastActivity = ticker.read();
       requestWritten = true;
       channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
     });
@@ -177,7 +180,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter implements Ori
       close();
       return;
     }
-    lastActivity = System.nanoTime();
+    lastActivity = ticker.read();
     if (msg instanceof HttpResponse head) {
       if (head.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
@@ -382,7 +385,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter implements Ori
     if (current == null || closing) {
       return;
     }
-    long now = System.nanoTime();
+    long now = ticker.read();
     if ((response != null && response.heldBack()) || (current.body != null && !requestWritten)) {
       lastActivity = now; // the wait is on our side, not the origin's
     }

@@ -74,7 +74,7 @@ final class OriginPool {
       c.start(next);
       return;
     }
-    c.idleSince = System.nanoTime();
+    c.idleSince = clients.ticker().read();
     idle.addLast(c);
   }
 
@@ -111,7 +111,7 @@ final class OriginPool {
 
   private void connect(OriginRequest first) {
     size++;
-    OriginConnection c = new OriginConnection(this, context, clients.readTimeoutMs());
+    OriginConnection c = new OriginConnection(this, context, clients.ticker(), clients.readTimeoutMs());
     open.add(c);
     Bootstrap b = clients.bootstrap().clone().handler(new ChannelInitializer<Channel>() {
       @Override
@@ -152,7 +152,7 @@ final class OriginPool {
     return new OriginException(e.kind(), e.getMessage(), true);
   }
 
-  /** Closes idle connections unused since {@code idleBefore} (nanoTime). */
+  /** Closes idle connections unused since {@code idleBefore} (a reading of the clients' ticker). */
   void sweep(long idleBefore) {
     for (Iterator<OriginConnection> it = idle.iterator(); it.hasNext(); ) {
       OriginConnection c = it.next();

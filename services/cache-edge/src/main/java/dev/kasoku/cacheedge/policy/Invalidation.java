@@ -25,10 +25,8 @@ public final class Invalidation {
 
   /** RFC 9110 §9.2.1 safe methods. */
   public static boolean isSafe(String method) {
-    return switch (method) {
-      case "GET", "HEAD", "OPTIONS", "TRACE" -> true;
-      default -> false;
-    };
+    // equals, not a string switch: the method is a new String per request, and a switch would hash it
+    return "GET".equals(method) || "HEAD".equals(method) || "OPTIONS".equals(method) || "TRACE".equals(method);
   }
 
   /**

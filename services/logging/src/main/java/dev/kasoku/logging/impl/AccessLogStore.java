@@ -93,12 +93,21 @@ public final class AccessLogStore implements AutoCloseable {
   public int write(List<AccessLogRecord> records, Instant now) throws IOException {
     Map<Path, StringBuilder> byFile = new LinkedHashMap<>();
     int stored = 0;
+    // a batch is mostly one tenant's records of one hour: its file is named once, not per record
+    String lastTenant = null;
+    long lastHour = Long.MIN_VALUE;
+    StringBuilder into = null;
     for (AccessLogRecord r : records) {
       if (r.tenant() == null || !Ids.isValid(r.tenant())) {
         continue;
       }
-      byFile.computeIfAbsent(file(r.tenant(), r.ts()), f -> new StringBuilder(256 * records.size()))
-          .append(Json.API.writeValueAsString(r)).append('\n');
+      long hour = Math.floorDiv(r.ts().getEpochSecond(), 3600);
+      if (into == null || hour != lastHour || !r.tenant().equals(lastTenant)) {
+        into = byFile.computeIfAbsent(file(r.tenant(), r.ts()), f -> new StringBuilder(256 * records.size()));
+        lastTenant = r.tenant();
+        lastHour = hour;
+      }
+      into.append(Json.API.writeValueAsString(r)).append('\n');
       stored++;
     }
     List<FileChannel> touched = new ArrayList<>(byFile.size());
