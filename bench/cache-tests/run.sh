@@ -28,27 +28,8 @@ TEST_ID="${TEST_ID:-}"
 export CACHE_TESTS_HOST="${CACHE_TESTS_HOST:-cache-tests.kasoku.test}"
 JAR="$ROOT/bench/target/kasoku-bench.jar"
 
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-PIDS=()
+. "$HERE/../lib.sh"
 WORK="$(mktemp -d)"
-cleanup() {
-  local rc=$?
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ "${KEEP_WORKDIR:-0}" == 1 ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 wait_http() { # url pid [host]: until the url answers 200, the process died, or 30 s passed
   for _ in $(seq 300); do

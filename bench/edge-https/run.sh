@@ -45,30 +45,7 @@ TLS_PROVIDER="${KASOKU_EDGE_TLS_PROVIDER:-auto}"
 WARM_CURVE="${WARM_CURVE:-0}"
 SITE_HOST="${SITE_HOST:-$(hostname)}"
 
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-PIDS=()
-WORK=""
-cleanup() {
-  local rc=$?
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ -n "$WORK" && -d "$WORK" ]]; then
-    if [[ "${KEEP_WORKDIR:-0}" == 1 ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+. "$HERE/../lib.sh"
 
 wait_https() { # port pid: until GET /hot1k answers over TLS, the process died, or 60 s passed
   for _ in $(seq 600); do

@@ -60,29 +60,9 @@ BENCH_JAR="$ROOT/bench/target/kasoku-bench.jar"
 CLK_TCK=$(getconf CLK_TCK)
 ALL_ROLES="cache-edge,purge,auth,config,logging,metrics,portal"
 
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
 # ---------------------------------------------------------------- processes and cleanup
-PIDS=()
-WORK=""
-stop_pid() { # pid: TERM, up to 15 s for a drain, then KILL
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local rc=$?
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  if [[ -n "$WORK" && -d "$WORK" ]]; then
-    if [[ "${KEEP_WORKDIR:-0}" == 1 ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+STOP_GRACE_S=15 # the roles drain their queues on TERM
+. "$HERE/../lib.sh"
 forget_pid() { local p=$1 keep=() q; for q in "${PIDS[@]}"; do [[ $q == "$p" ]] || keep+=("$q"); done; PIDS=("${keep[@]}"); }
 
 # on the repository's disk, not tmpfs: the logging role fsyncs what it acknowledges
