@@ -6,6 +6,7 @@ import dev.kasoku.common.model.SiteVersion;
 import dev.kasoku.common.site.SiteConfig;
 import dev.kasoku.common.store.SiteStore;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +21,8 @@ import java.util.Map;
  * table, never a half-built one, and no request fails during a config change. Reloads come from
  * {@code kasoku.config.changed} and from a periodic look at the store's change epoch (a lost bus
  * message delays a change by at most one period, never drops it); overlapping triggers are
- * coalesced into one reload plus, if something arrived meanwhile, one more.
+ * coalesced into one reload plus, if something arrived meanwhile, one more, which every call made
+ * during the first waits on (so a caller that just wrote a site sees it once its reload completes).
  *
  * <p>A reload reads every current site ({@link SiteStore#listAllCurrent}); sites whose version did not
  * change keep their compiled form. A version that does not parse or compile is skipped with a warning
@@ -34,7 +36,8 @@ public final class SiteTable {
   private volatile Map<String, EdgeSite> byHost = Map.of();
   private long epoch = Long.MIN_VALUE;
   private boolean loading;
-  private boolean again;
+  /** The one reload to run after the current one, which every call during the current one waits on. */
+  private Promise<Void> followUp;
 
   public SiteTable(SiteStore store) {
     this.store = store;
@@ -77,8 +80,12 @@ public final class SiteTable {
   public Future<Void> reload() {
     synchronized (this) {
       if (loading) {
-        again = true;
-        return Future.succeededFuture();
+        // the running reload may have read the store before this caller's change: answer only once
+        // a reload that started after this call has finished
+        if (followUp == null) {
+          followUp = Promise.promise();
+        }
+        return followUp.future();
       }
       loading = true;
     }
@@ -104,13 +111,16 @@ public final class SiteTable {
       }
       return (Void) null;
     })).eventually(() -> {
-      boolean more;
+      Promise<Void> next;
       synchronized (this) {
         loading = false;
-        more = again;
-        again = false;
+        next = followUp;
+        followUp = null;
       }
-      return more ? reload() : Future.succeededFuture();
+      if (next != null) {
+        reload().onComplete(next);
+      }
+      return Future.succeededFuture();
     });
   }
 
