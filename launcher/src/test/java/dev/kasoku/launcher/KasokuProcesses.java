@@ -604,6 +604,49 @@ final class KasokuProcesses implements AutoCloseable {
         new String(body, StandardCharsets.UTF_8));
   }
 
+  /**
+   * The edge that owns the key of a peer-filled answer: the node of the first {@code Cache-Status}
+   * entry ({@code Kasoku-<node>; ...}) when the answer went through a peer ({@code fwd=peer}), or
+   * null for an answer the edge gave on its own ({@code Kasoku; ...}: it owns the key, or holds a copy).
+   */
+  static String peerOwner(Answer a) {
+    String cs = a.cacheStatus();
+    if (!cs.startsWith("Kasoku-") || !cs.contains("fwd=peer")) {
+      return null;
+    }
+    return cs.substring("Kasoku-".length(), cs.indexOf(';'));
+  }
+
+  /**
+   * Waits until every edge given routes misses to every other one: each edge is sent misses for new
+   * paths (under {@code /members/}) until the owners named in its peer answers include all the other
+   * edges, so every edge's view holds them all. Fails naming the edges that were still missing.
+   */
+  void awaitMembership(List<Node> edges, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    for (Node edge : edges) {
+      java.util.Set<String> missing = new java.util.TreeSet<>();
+      edges.stream().filter(e -> e != edge).forEach(e -> missing.add(e.name()));
+      while (!missing.isEmpty()) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(edge.name + " does not route to " + missing + " within " + within + "\n" + edge.output());
+        }
+        try {
+          Answer a = get(edge, "/members/" + edge.name + "/" + PROBES.incrementAndGet());
+          String owner = a.status() == 200 ? peerOwner(a) : null;
+          if (owner != null) {
+            missing.remove(owner);
+          }
+        } catch (IOException notYet) {
+          Thread.sleep(100);
+        }
+        Thread.sleep(10);
+      }
+    }
+  }
+
+  private static final AtomicInteger PROBES = new AtomicInteger();
+
   /** The connection ended before the first byte of an answer. */
   static final class NoAnswerException extends IOException {
     NoAnswerException(String message) {
