@@ -125,7 +125,11 @@ class PeerFillSitesAndPurgesTest {
   private record Answer(int status, String body, String cacheStatus) {}
 
   private Answer get(CacheEdgeVerticle through, String host, String path) {
-    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(through.port())
+    return send(HttpMethod.GET, through, host, path);
+  }
+
+  private Answer send(HttpMethod method, CacheEdgeVerticle through, String host, String path) {
+    RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(through.port())
         .setURI(path).putHeader("Host", host);
     return result(http.request(o).compose(r -> r.send())
         .compose(r -> r.body().map(b -> new Answer(r.statusCode(), b.toString(), r.getHeader("Cache-Status")))));
@@ -187,6 +191,20 @@ class PeerFillSitesAndPurgesTest {
     String shared = pathOwnedBy("edge-1", HOST, "/shared/");
     assertThat(get(edgeNamed("edge-2"), HOST, shared).cacheStatus()).contains("Kasoku-edge-2; fwd=peer");
     assertThat(edgeNamed("edge-2").runtime().peers().outcome(PeerRouting.Outcome.FILL)).isEqualTo(1);
+  }
+
+  @Test
+  void aHeadMissForAKeyAnotherEdgeOwnsGoesToTheOriginNotToTheOwner() {
+    origin.respond(200, "head", "Cache-Control", "max-age=60");
+    String path = pathOwnedBy("edge-1", HOST, "/head/");
+    Answer head = send(HttpMethod.HEAD, edgeNamed("edge-2"), HOST, path);
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(sumOfOutcomes(edgeNamed("edge-2").runtime().peers())).as("only a GET is sent to the owner").isZero();
+    assertThat(origin.count()).as("the HEAD was forwarded to the origin").isEqualTo(1);
+    assertThat(storedOn(edgeNamed("edge-1"), HOST, path)).as("the owner was not involved").isNull();
+
+    assertThat(get(edgeNamed("edge-2"), HOST, path).cacheStatus()).as("while a GET of the key is")
+        .contains("Kasoku-edge-2; fwd=peer");
   }
 
   @Test
