@@ -8,13 +8,13 @@ import dev.kasoku.cacheedge.cluster.PeerException;
 import dev.kasoku.cacheedge.cluster.PeerRequest;
 import dev.kasoku.cacheedge.policy.CompiledSite;
 import dev.kasoku.cacheedge.purge.PurgeGuard;
+import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.common.model.EdgeMember;
 import dev.kasoku.common.time.Ticker;
 import io.vertx.core.MultiMap;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -201,19 +201,16 @@ public final class PeerRouting {
   }
 
   /**
-   * What the purges applied here make of an owner's copy of {@code tenant}'s object at
-   * {@code primaryKey} ({@code host}, {@code path}, {@code tags}) whose origin request was sent no
+   * What the purges applied here make of an owner's {@code copy} whose origin request was sent no
    * earlier than {@code fetchedAtMs} (this edge's clock): {@link PurgeGuard.Verdict#KEEP} when none
    * applied since matches it, or when this edge records no purges.
    */
-  PurgeGuard.Verdict purgedSince(String tenant, String primaryKey, String host, String path, List<String> tags,
-                                 long fetchedAtMs) {
+  PurgeGuard.Verdict purgedSince(Selection.Copy copy, long fetchedAtMs) {
     PurgeGuard g = purges;
     if (g == null) {
       return PurgeGuard.Verdict.KEEP;
     }
-    return g.checkCopy(tenant, primaryKey, host, path, tags, fetchedAtMs,
-        nowMillis() - DEFAULT_PURGE_HORIZON.toMillis());
+    return g.checkCopy(copy, fetchedAtMs, nowMillis() - DEFAULT_PURGE_HORIZON.toMillis());
   }
 
   /** Counts a request for the key; true when it is hot here (its owner's answers are mirrored). */

@@ -5,6 +5,7 @@ import dev.kasoku.cacheedge.cluster.PeerRequest;
 import dev.kasoku.cacheedge.cluster.PeerResponse;
 import dev.kasoku.cacheedge.origin.OriginResponse;
 import dev.kasoku.cacheedge.purge.PurgeGuard;
+import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.common.model.EdgeMember;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -77,8 +78,8 @@ final class PeerUpstream implements Fill.Upstream {
       // covers the owner's holding time and the origin's Age; no clock of the owner's involved): a
       // matching purge applied here since then, which the owner has not applied yet, disqualifies it,
       // hard or soft, and the origin is asked, as by an edge holding a purged copy
-      PurgeGuard.Verdict purged = routing.purgedSince(copyOf.tenant(), request.primaryKey(), copyOf.host(),
-          copyOf.path(), f.tags(), sentAtMs - Math.max(0, f.ageMillis()));
+      PurgeGuard.Verdict purged = routing.purgedSince(new Selection.Copy(copyOf.tenant(), request.primaryKey(),
+          copyOf.host(), copyOf.path(), f.tags()), sentAtMs - Math.max(0, f.ageMillis()));
       if (purged != PurgeGuard.Verdict.KEEP) {
         f.abort().run();
         routing.count(PeerRouting.Outcome.PURGED);

@@ -46,24 +46,12 @@ public final class PurgeGuard {
    * tenant's, was dropped.
    */
   record Applied(long atMs, List<Selection> selections, boolean soft) {
-    boolean matches(StoredObject o) {
+    boolean matches(Selection.Subject o) {
       if (selections == null) {
         return true;
       }
       for (Selection s : selections) {
         if (s.matches(o)) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    boolean matchesCopy(String tenant, String primaryKey, String host, String path, List<String> tags) {
-      if (selections == null) {
-        return true;
-      }
-      for (Selection s : selections) {
-        if (s.matchesCopy(tenant, primaryKey, host, path, tags)) {
           return true;
         }
       }
@@ -111,38 +99,23 @@ public final class PurgeGuard {
    * ones do, {@link Verdict#KEEP} otherwise.
    */
   public synchronized Verdict check(StoredObject o) {
-    long since = o.freshness().requestTimeMillis();
-    if (since <= forgottenUpToMs) {
-      return Verdict.DROP;
-    }
-    Verdict verdict = Verdict.KEEP;
-    Iterator<Applied> newestFirst = recent.descendingIterator();
-    while (newestFirst.hasNext()) {
-      Applied a = newestFirst.next();
-      if (a.atMs() < since) {
-        break;
-      }
-      if (a.matches(o)) {
-        if (!a.soft()) {
-          return Verdict.DROP;
-        }
-        verdict = Verdict.STALE;
-      }
-    }
-    return verdict;
+    return verdict(o, o.freshness().requestTimeMillis());
   }
 
   /**
    * What to make of a copy another edge holds and answered with (peer fill), given the purges
    * applied here: {@link Verdict#DROP} when a hard purge matching it was applied at or after
    * {@code fetchedAtMs}, a moment no later than its origin request was sent (this edge's clock; an
-   * earlier moment only makes the check stricter), {@link Verdict#STALE} when only soft ones were, {@link Verdict#KEEP} otherwise. Purges
-   * applied before {@code notBeforeMs} are not looked at: the other edge is taken to have applied
-   * them itself, which bounds the walk to the purges of that window.
+   * earlier moment only makes the check stricter), {@link Verdict#STALE} when only soft ones were,
+   * {@link Verdict#KEEP} otherwise. Purges applied before {@code notBeforeMs} are not looked at: the
+   * other edge is taken to have applied them itself, which bounds the walk to the purges of that window.
    */
-  public synchronized Verdict checkCopy(String tenant, String primaryKey, String host, String path, List<String> tags,
-                                        long fetchedAtMs, long notBeforeMs) {
-    long since = Math.max(fetchedAtMs, notBeforeMs);
+  public synchronized Verdict checkCopy(Selection.Copy copy, long fetchedAtMs, long notBeforeMs) {
+    return verdict(copy, Math.max(fetchedAtMs, notBeforeMs));
+  }
+
+  /** The verdict on {@code o} from the purges applied at or after {@code since}. */
+  private Verdict verdict(Selection.Subject o, long since) {
     if (since <= forgottenUpToMs) {
       return Verdict.DROP; // purges of the window were dropped to stay within MAX_REMEMBERED
     }
@@ -153,7 +126,7 @@ public final class PurgeGuard {
       if (a.atMs() < since) {
         break;
       }
-      if (a.matchesCopy(tenant, primaryKey, host, path, tags)) {
+      if (a.matches(o)) {
         if (!a.soft()) {
           return Verdict.DROP;
         }

@@ -52,7 +52,7 @@ import java.util.function.BiConsumer;
  * <p>Identity: two instances are equal only if they are the same instance (the storage's
  * conditional {@code remove}/{@code replace} rely on that).
  */
-public final class StoredObject {
+public final class StoredObject implements Selection.Subject {
   /**
    * Fixed per-entry memory charged to the budget besides the key's and head's bytes, tags and the
    * body's capacity: this object, its {@link Freshness}, the key String and the head array's
@@ -203,6 +203,7 @@ public final class StoredObject {
     this.body = Objects.requireNonNull(body, "body");
   }
 
+  @Override
   public String primaryKey() {
     return primaryKey;
   }
@@ -211,15 +212,18 @@ public final class StoredObject {
     return secondaryKey;
   }
 
+  @Override
   public String tenant() {
     return tenant;
   }
 
+  @Override
   public String host() {
     return host;
   }
 
   /** The canonical path and query; null only if it was given as null. */
+  @Override
   public String path() {
     if (path != null) {
       return path == NO_PATH ? null : path;
@@ -239,6 +243,7 @@ public final class StoredObject {
     return freshness;
   }
 
+  @Override
   public List<String> tags() {
     return tags;
   }

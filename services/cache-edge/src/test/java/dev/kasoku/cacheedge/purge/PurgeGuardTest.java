@@ -89,15 +89,15 @@ class PurgeGuardTest {
     guard.applied(List.of(new Selection.Prefix("t1", "a.example", "/x")), false);
     guard.applied(List.of(new Selection.Tag("t1", "soft-tag")), true);
     long window = T0 - 60_000;
-    assertThat(guard.checkCopy("t1", key, "a.example", "/x?v=1", List.of(), T0 - 1, window))
+    assertThat(guard.checkCopy(new Selection.Copy("t1", key, "a.example", "/x?v=1", List.of()), T0 - 1, window))
         .as("prefix purge, copy fetched before it").isEqualTo(PurgeGuard.Verdict.DROP);
-    assertThat(guard.checkCopy("t1", key, "b.example", "/x?v=1", List.of("soft-tag"), T0 - 1, window))
+    assertThat(guard.checkCopy(new Selection.Copy("t1", key, "b.example", "/x?v=1", List.of("soft-tag")), T0 - 1, window))
         .as("only the soft tag purge matches").isEqualTo(PurgeGuard.Verdict.STALE);
-    assertThat(guard.checkCopy("t1", key, "a.example", "/x?v=1", List.of(), T0 + 1, window))
+    assertThat(guard.checkCopy(new Selection.Copy("t1", key, "a.example", "/x?v=1", List.of()), T0 + 1, window))
         .as("fetched after the purges").isEqualTo(PurgeGuard.Verdict.KEEP);
-    assertThat(guard.checkCopy("t2", key, "a.example", "/x?v=1", List.of("soft-tag"), T0 - 1, window))
+    assertThat(guard.checkCopy(new Selection.Copy("t2", key, "a.example", "/x?v=1", List.of("soft-tag")), T0 - 1, window))
         .as("another tenant's purges never match").isEqualTo(PurgeGuard.Verdict.KEEP);
-    assertThat(guard.checkCopy("t1", key, "a.example", "/y", List.of(), T0 - 1, window))
+    assertThat(guard.checkCopy(new Selection.Copy("t1", key, "a.example", "/y", List.of()), T0 - 1, window))
         .as("outside the prefix").isEqualTo(PurgeGuard.Verdict.KEEP);
   }
 
@@ -106,9 +106,9 @@ class PurgeGuardTest {
     String key = TestObjects.key("t1", "a.example", "/x");
     clock.set(Instant.ofEpochMilli(T0));
     guard.applied(List.of(new Selection.Key("t1", key)), false);
-    assertThat(guard.checkCopy("t1", key, "a.example", "/x", List.of(), T0 - 5_000, T0 - 60_000))
+    assertThat(guard.checkCopy(new Selection.Copy("t1", key, "a.example", "/x", List.of()), T0 - 5_000, T0 - 60_000))
         .isEqualTo(PurgeGuard.Verdict.DROP);
-    assertThat(guard.checkCopy("t1", key, "a.example", "/x", List.of(), T0 - 5_000, T0 + 1))
+    assertThat(guard.checkCopy(new Selection.Copy("t1", key, "a.example", "/x", List.of()), T0 - 5_000, T0 + 1))
         .as("the purge is older than the window").isEqualTo(PurgeGuard.Verdict.KEEP);
   }
 
@@ -116,7 +116,7 @@ class PurgeGuardTest {
   void aPurgeOfEverythingMatchesEveryCopy() {
     clock.set(Instant.ofEpochMilli(T0));
     guard.appliedToEverything();
-    assertThat(guard.checkCopy("t9", "k", "h.example", "/", List.of(), T0, T0 - 60_000))
+    assertThat(guard.checkCopy(new Selection.Copy("t9", "k", "h.example", "/", List.of()), T0, T0 - 60_000))
         .isEqualTo(PurgeGuard.Verdict.DROP);
   }
 }
