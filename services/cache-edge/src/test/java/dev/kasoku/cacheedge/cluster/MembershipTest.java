@@ -1,6 +1,7 @@
 package dev.kasoku.cacheedge.cluster;
 
 import static dev.kasoku.common.testing.Await.result;
+import static dev.kasoku.common.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.common.bus.RecordCodec;
@@ -14,7 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,18 +65,6 @@ class MembershipTest {
     return s;
   }
 
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for: %s", what).isLessThan(deadline);
-      try {
-        Thread.sleep(5); // polling interval
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
 
   @Test
   void aJoinAndACleanLeaveReachTheOthersOnTheBusBeforeTheirNextHeartbeat() {
@@ -86,10 +74,10 @@ class MembershipTest {
     assertThat(a.view().nodes()).containsExactly("edge-a");
     Membership b = member(store, "edge-b", NEVER, NEVER.multipliedBy(2));
     assertThat(b.view().nodes()).containsExactly("edge-a", "edge-b");
-    await("edge-a hears of edge-b", () -> a.view().nodes().size() == 2);
+    until("edge-a hears of edge-b", () -> a.view().nodes().size() == 2);
     started.remove(b);
     result(b.stop());
-    await("edge-a hears edge-b leave", () -> a.view().nodes().equals(List.of("edge-a")));
+    until("edge-a hears edge-b leave", () -> a.view().nodes().equals(List.of("edge-a")));
   }
 
   @Test
@@ -106,7 +94,7 @@ class MembershipTest {
     assertThat(a.view().ownsLocally("acme:www:GET:www.example.com/")).isTrue();
     assertThat(a.failing()).isTrue();
     redis.restart();
-    await("edge-a records itself once the store is back", () -> a.view().nodes().equals(List.of("edge-a")));
+    until("edge-a records itself once the store is back", () -> a.view().nodes().equals(List.of("edge-a")));
     assertThat(a.failing()).isFalse();
   }
 
@@ -118,11 +106,11 @@ class MembershipTest {
     closing.add(() -> result(store.close()));
     Membership a = member(store, "edge-a", Duration.ofMillis(100), Duration.ofSeconds(2));
     member(store, "edge-b", Duration.ofMillis(100), Duration.ofSeconds(2));
-    await("edge-a sees both", () -> a.view().nodes().size() == 2);
+    until("edge-a sees both", () -> a.view().nodes().size() == 2);
 
     redis.kill();
 
-    await("edge-a notices the outage", a::failing);
+    until("edge-a notices the outage", a::failing);
     assertThat(a.view().nodes()).containsExactly("edge-a", "edge-b");
   }
 }

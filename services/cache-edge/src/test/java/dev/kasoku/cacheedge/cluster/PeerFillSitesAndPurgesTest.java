@@ -1,10 +1,10 @@
 package dev.kasoku.cacheedge.cluster;
 
 import static dev.kasoku.common.testing.Await.result;
+import static dev.kasoku.common.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.cacheedge.CacheEdgeVerticle;
-import dev.kasoku.cacheedge.EdgeSettings;
 import dev.kasoku.cacheedge.engine.PeerRouting;
 import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.storage.StoredObject;
@@ -32,7 +32,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,17 +69,13 @@ class PeerFillSitesAndPurgesTest {
         "{\"hostnames\":[\"" + SOLO + "\"],\"origins\":[{\"url\":\"" + origin.url() + "\"}],\"peerFill\":false}",
         "test", clock.instant()));
     for (String node : List.of("edge-1", "edge-2", "edge-3")) {
-      EdgeSettings s = EdgeHarness.defaults();
-      s = new EdgeSettings(s.instances(), s.bindAddress(), 0, s.memoryBytes(), s.maxObjectBytes(), s.maxVariants(),
-          s.collapseWaitMs(), s.connectTimeoutMs(), s.readTimeoutMs(), s.originDownMs(), s.maxHeaderBytes(),
-          s.maxUriBytes(), s.h2MaxConcurrentStreams(), s.h2RstFloodMax(), s.h2RstFloodWindowSeconds(),
-          s.siteRefreshMs(), s.allowedOriginNetworks(), s.trustedProxies(), node, s.connections(), s.logBufferBytes());
-      CacheEdgeVerticle e = new CacheEdgeVerticle(store, new Health(), clock, s, null, PeerSettings.loopback(SECRET));
+      CacheEdgeVerticle e = new CacheEdgeVerticle(store, new Health(), clock, EdgeHarness.defaults(node), null,
+          PeerSettings.loopback(SECRET));
       result(vertx.deployVerticle(e));
       edges.add(e);
     }
     http = vertx.createHttpClient();
-    await("every edge sees all three", () -> edges.stream().allMatch(e -> e.cluster().view().nodes().size() == 3));
+    until("every edge sees all three", () -> edges.stream().allMatch(e -> e.cluster().view().nodes().size() == 3));
   }
 
   @AfterEach
@@ -91,18 +86,6 @@ class PeerFillSitesAndPurgesTest {
     TempStores.deleteRecursively(dir);
   }
 
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for: %s", what).isLessThan(deadline);
-      try {
-        Thread.sleep(5); // polling interval, not a wait for the condition
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
 
   private CacheEdgeVerticle edgeNamed(String node) {
     return edges.stream().filter(e -> e.runtime().settings().nodeId().equals(node)).findFirst().orElseThrow();
@@ -169,7 +152,7 @@ class PeerFillSitesAndPurgesTest {
     long seq = ++purgeSeq;
     Addresses.PURGE.publish(vertx.eventBus(), new PurgeCommand("p-only-" + seq, seq, EdgeHarness.TENANT, scope,
         List.of(target), soft, clock.instant()));
-    await("the purge applied at " + edge.runtime().settings().nodeId(),
+    until("the purge applied at " + edge.runtime().settings().nodeId(),
         () -> edge.purge().agent().appliedCount() > before);
   }
 

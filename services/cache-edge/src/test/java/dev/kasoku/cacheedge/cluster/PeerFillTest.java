@@ -1,10 +1,10 @@
 package dev.kasoku.cacheedge.cluster;
 
 import static dev.kasoku.common.testing.Await.result;
+import static dev.kasoku.common.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.cacheedge.CacheEdgeVerticle;
-import dev.kasoku.cacheedge.EdgeSettings;
 import dev.kasoku.cacheedge.engine.PeerRouting;
 import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.storage.StoredObject;
@@ -34,7 +34,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,7 +72,7 @@ class PeerFillTest {
       edges.add(e);
     }
     http = vertx.createHttpClient();
-    await("every edge sees all three", () -> edges.stream().allMatch(e -> e.cluster().view().nodes().size() == 3));
+    until("every edge sees all three", () -> edges.stream().allMatch(e -> e.cluster().view().nodes().size() == 3));
   }
 
   private CacheEdgeVerticle edge(String node) {
@@ -81,12 +80,7 @@ class PeerFillTest {
   }
 
   private CacheEdgeVerticle edge(String node, PeerSettings peers) {
-    EdgeSettings s = EdgeHarness.defaults();
-    s = new EdgeSettings(s.instances(), s.bindAddress(), 0, s.memoryBytes(), s.maxObjectBytes(), s.maxVariants(),
-        s.collapseWaitMs(), s.connectTimeoutMs(), s.readTimeoutMs(), s.originDownMs(), s.maxHeaderBytes(),
-        s.maxUriBytes(), s.h2MaxConcurrentStreams(), s.h2RstFloodMax(), s.h2RstFloodWindowSeconds(),
-        s.siteRefreshMs(), s.allowedOriginNetworks(), s.trustedProxies(), node, s.connections(), s.logBufferBytes());
-    return new CacheEdgeVerticle(store, new Health(), clock, s, null, peers);
+    return new CacheEdgeVerticle(store, new Health(), clock, EdgeHarness.defaults(node), null, peers);
   }
 
   @AfterEach
@@ -97,18 +91,6 @@ class PeerFillTest {
     TempStores.deleteRecursively(dir);
   }
 
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for: %s", what).isLessThan(deadline);
-      try {
-        Thread.sleep(5); // polling interval, not a wait for the condition
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
 
   private String primaryKey(String path) {
     String sitePrefix = edges.get(0).runtime().sites().lookup(HOST).compiled().keyPrefix();
@@ -169,7 +151,7 @@ class PeerFillTest {
     assertThat(get(edgeNamed("edge-2"), path).body()).isEqualTo("one body");
     assertThat(get(edgeNamed("edge-3"), path).body()).isEqualTo("one body");
     assertThat(fetches.get()).as("origin fetches of the key in the cluster").isEqualTo(1);
-    await("stored at the owner", () -> storedOn(edgeNamed("edge-1"), path) != null);
+    until("stored at the owner", () -> storedOn(edgeNamed("edge-1"), path) != null);
     assertThat(storedOn(edgeNamed("edge-2"), path)).as("not mirrored: the key is not hot there").isNull();
     assertThat(storedOn(edgeNamed("edge-3"), path)).isNull();
   }
@@ -242,8 +224,8 @@ class PeerFillTest {
         PurgeScope.TAG, List.of("product-7"), false, "test", clock.instant())));
     Addresses.PURGE.publish(vertx.eventBus(), new PurgeCommand(rec.id(), rec.seq(), EdgeHarness.TENANT,
         PurgeScope.TAG, List.of("product-7"), false, clock.instant()));
-    await("the mirrored copy is purged", () -> storedOn(requester, path) == null);
-    await("and the owner's", () -> storedOn(edgeNamed("edge-1"), path) == null);
+    until("the mirrored copy is purged", () -> storedOn(requester, path) == null);
+    until("and the owner's", () -> storedOn(edgeNamed("edge-1"), path) == null);
   }
 
   @Test
@@ -257,7 +239,7 @@ class PeerFillTest {
     result(vertx.undeploy(deployments.get(0)));
     result(store.edgeMembers().record(new EdgeMember(dead.node(), dead.peerAddress(), clock.instant(),
         clock.instant().plus(PeerSettings.DEFAULT_LEASE))));
-    await("the requester sees the dead owner again", () -> requester.cluster().view().nodes().size() == 3);
+    until("the requester sees the dead owner again", () -> requester.cluster().view().nodes().size() == 3);
 
     long start = System.nanoTime();
     Answer a = get(requester, path);
@@ -293,7 +275,7 @@ class PeerFillTest {
     CacheEdgeVerticle off = edge("edge-0", PeerSettings.loopback(SECRET).withPeerFill(false));
     result(vertx.deployVerticle(off));
     edges.add(off);
-    await("every edge sees all four", () -> edges.stream().allMatch(e -> e.cluster().view().nodes().size() == 4));
+    until("every edge sees all four", () -> edges.stream().allMatch(e -> e.cluster().view().nodes().size() == 4));
     assertThat(off.runtime().peers().enabled()).isFalse();
     String path = pathOwnedBy("edge-0", "/owner-off/");
     CacheEdgeVerticle requester = edgeNamed("edge-2");

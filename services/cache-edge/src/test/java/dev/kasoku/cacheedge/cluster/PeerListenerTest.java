@@ -2,10 +2,10 @@ package dev.kasoku.cacheedge.cluster;
 
 import static dev.kasoku.common.testing.Await.failure;
 import static dev.kasoku.common.testing.Await.result;
+import static dev.kasoku.common.testing.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kasoku.cacheedge.CacheEdgeVerticle;
-import dev.kasoku.cacheedge.EdgeSettings;
 import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.testing.EdgeHarness;
 import dev.kasoku.cacheedge.testing.TestOrigin;
@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,12 +76,8 @@ class PeerListenerTest {
   }
 
   private CacheEdgeVerticle edge(String node) {
-    EdgeSettings s = EdgeHarness.defaults();
-    s = new EdgeSettings(s.instances(), s.bindAddress(), 0, s.memoryBytes(), s.maxObjectBytes(), s.maxVariants(),
-        s.collapseWaitMs(), s.connectTimeoutMs(), s.readTimeoutMs(), s.originDownMs(), s.maxHeaderBytes(),
-        s.maxUriBytes(), s.h2MaxConcurrentStreams(), s.h2RstFloodMax(), s.h2RstFloodWindowSeconds(),
-        s.siteRefreshMs(), s.allowedOriginNetworks(), s.trustedProxies(), node, s.connections(), s.logBufferBytes());
-    return new CacheEdgeVerticle(store, new Health(), clock, s, null, PeerSettings.loopback(SECRET));
+    return new CacheEdgeVerticle(store, new Health(), clock, EdgeHarness.defaults(node), null,
+        PeerSettings.loopback(SECRET));
   }
 
   @AfterEach
@@ -93,19 +88,6 @@ class PeerListenerTest {
     TempStores.deleteRecursively(dir);
   }
 
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for: %s", what).isLessThan(deadline);
-      Thread.onSpinWait();
-      try {
-        Thread.sleep(5); // polling interval, not a wait for the condition
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
 
   private String primaryKey(String path) {
     String sitePrefix = owner.runtime().sites().lookup(HOST).compiled().keyPrefix();
@@ -143,7 +125,7 @@ class PeerListenerTest {
 
   @Test
   void bothEdgesRecordThemselvesAndDeriveTheSameMembersAndOwners() {
-    await("both edges see both", () -> owner.cluster().view().nodes().size() == 2
+    until("both edges see both", () -> owner.cluster().view().nodes().size() == 2
         && requester.cluster().view().nodes().size() == 2);
     assertThat(owner.cluster().view().nodes()).containsExactly("edge-owner", "edge-requester");
     assertThat(requester.cluster().view().nodes()).isEqualTo(owner.cluster().view().nodes());
@@ -159,23 +141,23 @@ class PeerListenerTest {
 
   @Test
   void anEdgeThatStopsLeavesTheOthersViewsAtOnceNotWhenItsLeaseRunsOut() {
-    await("both edges see both", () -> requester.cluster().view().nodes().size() == 2);
+    until("both edges see both", () -> requester.cluster().view().nodes().size() == 2);
     // the clock stands still: the owner's lease never runs out, only its leaving can remove it
     result(vertx.undeploy(ownerDeployment));
-    await("the requester sees the owner gone", () -> requester.cluster().view().nodes().equals(List.of("edge-requester")));
+    until("the requester sees the owner gone", () -> requester.cluster().view().nodes().equals(List.of("edge-requester")));
   }
 
   @Test
   void aKilledEdgeDropsOutWhenItsLeaseRunsOut() {
-    await("both edges see both", () -> requester.cluster().view().nodes().size() == 2);
+    until("both edges see both", () -> requester.cluster().view().nodes().size() == 2);
     // a killed edge records itself no more: stand for it by pulling its record's lease back in time
     EdgeMember killed = ownerMember();
     result(vertx.undeploy(ownerDeployment));
     result(store.edgeMembers().record(new EdgeMember(killed.node(), killed.peerAddress(), clock.instant(),
         clock.instant().plus(PeerSettings.DEFAULT_LEASE))));
-    await("the owner is back in the table", () -> result(store.edgeMembers().live()).size() == 2);
+    until("the owner is back in the table", () -> result(store.edgeMembers().live()).size() == 2);
     clock.advance(PeerSettings.DEFAULT_LEASE.plusMillis(1));
-    await("the requester drops it at its next heartbeat",
+    until("the requester drops it at its next heartbeat",
         () -> requester.cluster().view().nodes().equals(List.of("edge-requester")));
   }
 
@@ -187,7 +169,7 @@ class PeerListenerTest {
         "Surrogate-Key", "product-1 homepage");
     assertThat(getThroughOwner("/a.txt").toString()).isEqualTo("owned body");
     clock.advance(Duration.ofSeconds(7));
-    await("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
+    until("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
 
     PeerResponse r = fetch(PeerRequest.get(primaryKey("/a.txt"), MultiMap.caseInsensitiveMultiMap()));
 
@@ -220,7 +202,7 @@ class PeerListenerTest {
   @Test
   void anObjectTheOwnerLacksIsFilledByTheOwnerForAGetAndNotHereForAHead() {
     origin.respond(200, "filled for a peer", "Cache-Control", "max-age=60", "Surrogate-Key", "p-1");
-    await("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
+    until("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
     assertThat(fetch(new PeerRequest("HEAD", primaryKey("/never-fetched"), null)))
         .isEqualTo(new PeerResponse.NotHere("edge-owner"));
     assertThat(origin.count()).as("a HEAD is answered from storage only").isZero();
@@ -234,7 +216,7 @@ class PeerListenerTest {
     assertThat(bodyOf(filled)).isEqualTo("filled for a peer");
     assertThat(origin.count()).isEqualTo(1);
     // the requester has the whole body once the last byte left the owner, a moment before the owner stores it
-    await("stored at the owner", () -> owner.runtime().storage().get(primaryKey("/never-fetched")) != null);
+    until("stored at the owner", () -> owner.runtime().storage().get(primaryKey("/never-fetched")) != null);
     PeerResponse.Found hit = (PeerResponse.Found) fetch(PeerRequest.get(primaryKey("/never-fetched"), null));
     assertThat(hit.filled()).as("the second time, answered from the owner's storage").isFalse();
     assertThat(origin.count()).isEqualTo(1);
@@ -245,7 +227,7 @@ class PeerListenerTest {
     origin.handle(req -> req.response().putHeader("Cache-Control", "max-age=60").putHeader("Vary", "Accept-Language")
         .end("lang=" + req.getHeader("Accept-Language")));
     assertThat(getThroughOwner("/v", "Accept-Language", "ja").toString()).isEqualTo("lang=ja");
-    await("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
+    until("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
     MultiMap ja = MultiMap.caseInsensitiveMultiMap().add("Accept-Language", "ja");
     MultiMap en = MultiMap.caseInsensitiveMultiMap().add("Accept-Language", "en");
     assertThat(bodyOf((PeerResponse.Found) fetch(PeerRequest.get(primaryKey("/v"), ja)))).isEqualTo("lang=ja");
@@ -258,7 +240,7 @@ class PeerListenerTest {
   void aHeadGetsTheHeadWithoutABody() {
     origin.respond(200, "0123456789", "Cache-Control", "max-age=60");
     getThroughOwner("/h");
-    await("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
+    until("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
     PeerResponse.Found found = (PeerResponse.Found) fetch(new PeerRequest("HEAD", primaryKey("/h"), null));
     assertThat(found.headers().get("Content-Length")).isEqualTo("10");
     assertThat(bodyOf(found)).isEmpty();
@@ -269,7 +251,7 @@ class PeerListenerTest {
     String big = "x".repeat(3 * 1024 * 1024 / 4) + "end";
     origin.respond(200, big, "Cache-Control", "max-age=60");
     assertThat(getThroughOwner("/big").length()).isEqualTo(big.length());
-    await("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
+    until("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
     assertThat(bodyOf((PeerResponse.Found) fetch(PeerRequest.get(primaryKey("/big"), null)))).isEqualTo(big);
   }
 
@@ -311,7 +293,7 @@ class PeerListenerTest {
     origin.respond(200, "odd", "Cache-Control", "max-age=60");
     String path = "/a%2Fb+c;d=%25/%E3%81%82?q=1&r=a+b&s=%26";
     assertThat(getThroughOwner(path).toString()).isEqualTo("odd");
-    await("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
+    until("the requester sees the owner", () -> requester.cluster().view().nodes().size() == 2);
     String key = primaryKey(path);
     assertThat(owner.runtime().storage().varyOf(key)).isNull();
     PeerResponse r = fetch(PeerRequest.get(key, null));

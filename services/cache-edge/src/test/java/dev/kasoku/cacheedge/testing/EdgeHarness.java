@@ -68,10 +68,15 @@ public final class EdgeHarness implements AutoCloseable {
   }
 
   public static EdgeSettings defaults() {
+    return defaults("edge-test");
+  }
+
+  /** The test defaults for an edge named {@code nodeId}, e.g. one of several edges of a cluster. */
+  public static EdgeSettings defaults(String nodeId) {
     return new EdgeSettings(1, "127.0.0.1", 0, 32L << 20, 1L << 20, MemoryStorage.DEFAULT_MAX_VARIANTS,
         2000, 1000, 1500, 10_000, EdgeSettings.DEFAULT_MAX_HEADER_BYTES, EdgeSettings.DEFAULT_MAX_URI_BYTES,
         EdgeSettings.DEFAULT_H2_MAX_STREAMS, EdgeSettings.DEFAULT_H2_RST_FLOOD_MAX,
-        EdgeSettings.DEFAULT_H2_RST_FLOOD_WINDOW_S, 200, List.of(Cidr.parse("127.0.0.0/8")), List.of(), "edge-test");
+        EdgeSettings.DEFAULT_H2_RST_FLOOD_WINDOW_S, 200, List.of(Cidr.parse("127.0.0.0/8")), List.of(), nodeId);
   }
 
   public EdgeHarness() {
