@@ -200,7 +200,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
           return id;
         });
     if (peers != null) {
-      runtime.peers().enabled(peers.peerFill()).purges(purge.guard(), clock);
+      runtime.peers().enabled(peers.peerFill()).purges(purge.guard());
     }
     Future<?> clustered = deployed.compose(id -> peers == null ? Future.succeededFuture()
         : vertx.deployVerticle(cluster = new EdgeCluster(peers, s.nodeId(), storage, store.edgeMembers(), clock,

@@ -12,7 +12,6 @@ import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.common.model.EdgeMember;
 import dev.kasoku.common.time.Ticker;
 import io.vertx.core.MultiMap;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -90,7 +89,6 @@ public final class PeerRouting {
   private volatile int hotPerSecond = DEFAULT_HOT_PER_SECOND;
   private volatile long suspectNanos = DEFAULT_SUSPECT.toNanos();
   private volatile PurgeGuard purges;
-  private volatile Clock clock;
 
   PeerRouting(Ticker ticker) {
     this.ticker = ticker;
@@ -109,8 +107,7 @@ public final class PeerRouting {
    * The purges this edge applies: an owner's copy older than one that matches it is not used
    * ({@link #purgedSince}). Set before {@link #attach}.
    */
-  public PeerRouting purges(PurgeGuard guard, Clock clock) {
-    this.clock = clock;
+  public PeerRouting purges(PurgeGuard guard) {
     this.purges = guard;
     return this;
   }
@@ -196,8 +193,8 @@ public final class PeerRouting {
 
   /** This edge's clock, epoch milliseconds (the purge records' time base). */
   long nowMillis() {
-    Clock c = clock;
-    return c == null ? 0 : c.millis();
+    PurgeGuard g = purges;
+    return g == null ? 0 : g.nowMillis();
   }
 
   /**

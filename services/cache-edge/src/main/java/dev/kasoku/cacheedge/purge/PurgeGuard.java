@@ -136,6 +136,11 @@ public final class PurgeGuard {
     return verdict;
   }
 
+  /** Now on the clock the purges are recorded by, epoch milliseconds. */
+  public long nowMillis() {
+    return clock.millis();
+  }
+
   /** How long applied purges are remembered. */
   public Duration retention() {
     return retention;
