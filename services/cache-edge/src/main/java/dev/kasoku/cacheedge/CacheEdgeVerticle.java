@@ -243,7 +243,8 @@ public final class CacheEdgeVerticle extends VerticleBase {
    * The process's storage and collapsing meters, read at scrape time (nothing on the request path):
    * {@code kasoku_edge_objects}, {@code kasoku_edge_stored_bytes}, {@code kasoku_edge_storage_budget_bytes},
    * {@code kasoku_edge_evictions_total}, {@code kasoku_edge_collapsed_requests_total}, and peer fill's
-   * {@code kasoku_edge_peer_requests_total{outcome}} and {@code kasoku_edge_peer_mirrored_total}. Removed on
+   * {@code kasoku_edge_peer_requests_total{outcome}}, {@code kasoku_edge_peer_latency_seconds{outcome}} and
+   * {@code kasoku_edge_peer_mirrored_total}. Removed on
    * stop, so an edge deployed again in the same process reports its own storage.
    */
   private void registerMeters(MeterRegistry registry, EdgeRuntime rt) {
@@ -269,6 +270,7 @@ public final class CacheEdgeVerticle extends VerticleBase {
     meters.add(FunctionCounter.builder("kasoku.edge.peer.mirrored", peerRouting, PeerRouting::mirroredObjects)
         .description("Owner answers this edge stored too because their key was hot here (mirrored objects)")
         .register(registry));
+    meters.addAll(peerRouting.meters(registry));
     this.registry = registry;
   }
 

@@ -11,10 +11,16 @@ import dev.kasoku.cacheedge.purge.PurgeGuard;
 import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.common.model.EdgeMember;
 import dev.kasoku.common.time.Ticker;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.MultiMap;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -37,6 +43,11 @@ import java.util.function.Supplier;
  * {@value #HOT_KEYS_TRACKED} keys, the least recently counted dropped first): a key that drops out
  * starts cold again, which only delays its mirroring.
  *
+ * <p><b>Latency.</b> Each request routed to an owner is timed from its send to the owner's head (or
+ * to the failure that skipped it), by outcome: {@code kasoku_edge_peer_latency_seconds{outcome}},
+ * with buckets from a quarter of a millisecond (a loopback or same-rack hop) up to the failure
+ * budgets. It is what the hop costs a request before a byte of the body moves.
+ *
  * <p>Thread-safe; counters are read by the meters at scrape time.
  */
 public final class PeerRouting {
@@ -50,6 +61,11 @@ public final class PeerRouting {
    */
   public static final Duration DEFAULT_PURGE_HORIZON = Duration.ofMinutes(1);
   static final int HOT_KEYS_TRACKED = 100_000;
+  /** Bucket bounds of the peer latency histogram. */
+  private static final Duration[] LATENCY_BUCKETS = {Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+      Duration.ofSeconds(1), Duration.ofSeconds(5)};
   private static final long WINDOW_NANOS = 1_000_000_000L;
 
   /** How a request routed to an owner ended, as counted by {@code kasoku_edge_peer_requests_total}. */
@@ -83,6 +99,8 @@ public final class PeerRouting {
   private final Cache<String, long[]> hot = Caffeine.newBuilder().maximumSize(HOT_KEYS_TRACKED).build();
   private final Map<Outcome, LongAdder> outcomes = new EnumMap<>(Outcome.class);
   private final LongAdder mirrored = new LongAdder();
+  /** By outcome ordinal; null until {@link #meters} registered them. */
+  private volatile Timer[] latency;
   private volatile Supplier<ClusterView> view;
   private volatile PeerClient client;
   private volatile boolean enabled = true;
@@ -138,6 +156,28 @@ public final class PeerRouting {
 
   PeerClient client() {
     return client;
+  }
+
+  /**
+   * Registers {@code kasoku_edge_peer_latency_seconds{outcome}} in {@code registry} and times every
+   * routed request in it from now on; returns the meters, for their owner to remove.
+   */
+  public List<Meter> meters(MeterRegistry registry) {
+    Timer[] timers = new Timer[Outcome.values().length];
+    for (Outcome o : Outcome.values()) {
+      timers[o.ordinal()] = Timer.builder("kasoku.edge.peer.latency")
+          .description("Time from a peer request's send to the owner's head, or to the failure that skipped it")
+          .tag("outcome", o.tag())
+          .serviceLevelObjectives(LATENCY_BUCKETS)
+          .register(registry);
+    }
+    this.latency = timers;
+    return new ArrayList<>(List.of(timers));
+  }
+
+  /** This edge's monotonic time, nanoseconds: the start of a routed request, for {@link #count}. */
+  long started() {
+    return ticker.read();
   }
 
   /**
@@ -223,14 +263,24 @@ public final class PeerRouting {
     }
   }
 
-  /** The owner failed a request: skipped for the suspect period. */
-  void suspect(String node, PeerException.Kind why) {
-    suspectUntil.put(node, ticker.read() + suspectNanos);
-    outcomes.get(Outcome.of(why)).increment();
+  /** The owner failed a request sent at {@code startedNanos} ({@link #started}): skipped for the suspect period. */
+  void suspect(String node, PeerException.Kind why, long startedNanos) {
+    long now = ticker.read();
+    suspectUntil.put(node, now + suspectNanos);
+    record(Outcome.of(why), startedNanos, now);
   }
 
-  void count(Outcome o) {
+  /** A request sent at {@code startedNanos} ({@link #started}) ended with {@code o}. */
+  void count(Outcome o, long startedNanos) {
+    record(o, startedNanos, ticker.read());
+  }
+
+  private void record(Outcome o, long startedNanos, long now) {
     outcomes.get(o).increment();
+    Timer[] timers = latency;
+    if (timers != null) {
+      timers[o.ordinal()].record(Math.max(0, now - startedNanos), TimeUnit.NANOSECONDS);
+    }
   }
 
   void mirrored() {

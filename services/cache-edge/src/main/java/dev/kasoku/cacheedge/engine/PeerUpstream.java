@@ -63,15 +63,16 @@ final class PeerUpstream implements Fill.Upstream {
   @Override
   public Future<OriginResponse> send() {
     long sentAtMs = routing.nowMillis();
+    long started = routing.started();
     return routing.client().fetch(owner, request).transform(ar -> {
       if (ar.failed()) {
         PeerException.Kind kind = ar.cause() instanceof PeerException p ? p.kind() : PeerException.Kind.PROTOCOL;
-        routing.suspect(owner.node(), kind);
+        routing.suspect(owner.node(), kind, started);
         LOG.log(Level.DEBUG, "owner {0} skipped, asking the origin: {1}", owner.node(), ar.cause().getMessage());
         return origin.send();
       }
       if (!(ar.result() instanceof PeerResponse.Found f)) {
-        routing.count(PeerRouting.Outcome.NOT_HERE);
+        routing.count(PeerRouting.Outcome.NOT_HERE, started);
         return origin.send();
       }
       // the copy's origin request left the owner no earlier than its age before we sent ours (the age
@@ -82,12 +83,12 @@ final class PeerUpstream implements Fill.Upstream {
           copyOf.host(), copyOf.path(), f.tags()), sentAtMs - Math.max(0, f.ageMillis()));
       if (purged != PurgeGuard.Verdict.KEEP) {
         f.abort().run();
-        routing.count(PeerRouting.Outcome.PURGED);
+        routing.count(PeerRouting.Outcome.PURGED, started);
         LOG.log(Level.DEBUG, "the copy of owner {0} predates a purge applied here, asking the origin", owner.node());
         return origin.send();
       }
       found = f;
-      routing.count(f.filled() ? PeerRouting.Outcome.FILL : PeerRouting.Outcome.HIT);
+      routing.count(f.filled() ? PeerRouting.Outcome.FILL : PeerRouting.Outcome.HIT, started);
       MultiMap head = f.headers();
       if (!f.tags().isEmpty()) {
         head.set("Surrogate-Key", String.join(" ", f.tags())); // the tags a mirrored copy is purged by
