@@ -42,7 +42,7 @@ class SourceAddressTest {
     if (forwardedFor != null) {
       o.addHeader(SourceAddress.FORWARDED_FOR, forwardedFor);
     }
-    return Await.result(client.request(o).compose(r -> r.send()).compose(r -> r.body())).toString();
+    return Await.result(dev.kasoku.common.testing.OnContext.exchange(vertx, client, o, a -> a.body().toString()));
   }
 
   @Test
@@ -62,8 +62,9 @@ class SourceAddressTest {
           .requestHandler(req -> req.response().end(SourceAddress.of(req, List.of(Cidr.parse("10.0.0.0/8")))))
           .listen(0, "127.0.0.1"));
       HttpClient c = v.createHttpClient();
-      String got = Await.result(c.request(new RequestOptions().setHost("127.0.0.1").setPort(s.actualPort()).setURI("/")
-          .addHeader(SourceAddress.FORWARDED_FOR, "198.51.100.1")).compose(r -> r.send()).compose(r -> r.body())).toString();
+      String got = Await.result(dev.kasoku.common.testing.OnContext.exchange(v, c, new RequestOptions()
+          .setHost("127.0.0.1").setPort(s.actualPort()).setURI("/")
+          .addHeader(SourceAddress.FORWARDED_FOR, "198.51.100.1"), a -> a.body().toString()));
       assertThat(got).isEqualTo("127.0.0.1");
     } finally {
       Await.result(v.close());

@@ -25,6 +25,8 @@ import java.time.Clock;
  */
 public final class EdgeCluster extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(EdgeCluster.class.getName());
+  /** Seconds the peer listener keeps an idle connection open (requesters drop theirs sooner). */
+  static final int PEER_IDLE_TIMEOUT_S = 60;
 
   private final PeerSettings settings;
   private final String node;
@@ -81,7 +83,7 @@ public final class EdgeCluster extends VerticleBase {
     io.vertx.core.Promise<HttpServer> bound = io.vertx.core.Promise.promise();
     on.runOnContext(v -> {
       server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(port)
-              .setTcpNoDelay(true).setIdleTimeout(60))
+              .setTcpNoDelay(true).setIdleTimeout(PEER_IDLE_TIMEOUT_S))
           .requestHandler(new PeerServer(node, storage, auth, clock, filler));
       server.listen().recover(t -> Future.failedFuture(new IllegalStateException("cannot listen on "
               + settings.host() + ":" + settings.port() + " (KASOKU_PEER_PORT on KASOKU_CLUSTER_HOST): "

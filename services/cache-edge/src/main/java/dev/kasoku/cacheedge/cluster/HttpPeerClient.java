@@ -21,18 +21,23 @@ import java.util.List;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@link PeerClient} over HTTP/1.1 to the owner's peer port ({@link PeerProtocol}), one connection
- * per request. Every request is signed ({@link PeerAuth}) and bounded: the connect budget (default
+ * {@link PeerClient} over HTTP/1.1 to the owner's peer port ({@link PeerProtocol}), on kept-alive
+ * connections (at most 32 per owner). Every request is signed ({@link PeerAuth}) and bounded: the connect budget (default
  * 50 ms: edges of one cluster are a network hop apart, and a peer that cannot be reached in that
  * time is cheaper to skip than to wait for), an idle budget for each body read, and a deadline of
  * both budgets together for the answer's head, whatever holds it up. A failure is a
  * {@link PeerException}; the caller decides what to do (skip the owner), this class neither
  * retries nor marks anyone.
  *
- * <p>Connections are not kept alive: a request sent on a connection that had carried an earlier
- * answer was now and then never answered (seen in tests on loopback, cause not found yet), and the
- * deadline alone would turn that into a skipped owner per stall. A loopback or cluster-network
- * connect costs far less than the origin fetch it saves.
+ * <p>An idle connection is dropped after {@link #KEEP_ALIVE_TIMEOUT_S} seconds, half the owner's
+ * peer listener idle timeout, so the owner never closes one under a request that is being sent.
+ * A connection per request instead would cost every peer request a connect and leave a socket in
+ * TIME_WAIT behind it: at thousands of peer requests a second that exhausts the ephemeral ports.
+ *
+ * <p>The exchange is always built on a Vert.x context: called from another thread (a test, a
+ * tool), {@link #fetch} moves to one first. Chained from a foreign thread, the steps after a
+ * request on a pooled connection are attached while the event loop already delivers the answer,
+ * and a body read attached after its end never completes (Vert.x issues 5904 and 6038).
  */
 public final class HttpPeerClient implements PeerClient {
   private final HttpClient client;
@@ -41,10 +46,12 @@ public final class HttpPeerClient implements PeerClient {
   private final long connectTimeoutMs;
   private final long idleTimeoutMs;
   private final Vertx vertx;
+  /** Seconds an idle connection to an owner is kept: half of the peer listener's idle timeout. */
+  static final int KEEP_ALIVE_TIMEOUT_S = EdgeCluster.PEER_IDLE_TIMEOUT_S / 2;
 
   public HttpPeerClient(Vertx vertx, PeerAuth auth, String self, Duration connectTimeout, Duration idleTimeout) {
     this.vertx = vertx;
-    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTcpNoDelay(true)
+    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setKeepAliveTimeout(KEEP_ALIVE_TIMEOUT_S).setTcpNoDelay(true)
         .setConnectTimeout((int) connectTimeout.toMillis()), new PoolOptions().setHttp1MaxSize(32));
     this.auth = auth;
     this.self = self;
@@ -54,6 +61,15 @@ public final class HttpPeerClient implements PeerClient {
 
   @Override
   public Future<PeerResponse> fetch(EdgeMember owner, PeerRequest request) {
+    if (Vertx.currentContext() != null) {
+      return send(owner, request);
+    }
+    Promise<PeerResponse> sent = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> send(owner, request).onComplete(sent));
+    return sent.future();
+  }
+
+  private Future<PeerResponse> send(EdgeMember owner, PeerRequest request) {
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.valueOf(request.method()))
         .setHost(owner.peerHost())

@@ -76,6 +76,10 @@ public record PeerSettings(String host, int port, Duration heartbeat, Duration l
     return new PeerSettings(host, port, heartbeat, lease, connectTimeout, idleTimeout, maxSkew, masterSecret, peerFill);
   }
 
+  public PeerSettings withConnectTimeout(Duration budget) {
+    return new PeerSettings(host, port, heartbeat, lease, budget, idleTimeout, maxSkew, masterSecret, peerFill);
+  }
+
   public PeerSettings withPeerFill(boolean on) {
     return new PeerSettings(host, port, heartbeat, lease, connectTimeout, idleTimeout, maxSkew, masterSecret, on);
   }

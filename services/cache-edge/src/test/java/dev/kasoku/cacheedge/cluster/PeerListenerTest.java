@@ -15,6 +15,7 @@ import dev.kasoku.common.http.Health;
 import dev.kasoku.common.model.EdgeMember;
 import dev.kasoku.common.store.embedded.EmbeddedStore;
 import dev.kasoku.common.testing.MutableClock;
+import dev.kasoku.common.testing.OnContext;
 import dev.kasoku.common.testing.TempStores;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -101,7 +102,7 @@ class PeerListenerTest {
     for (int i = 0; i < headerPairs.length; i += 2) {
       o.putHeader(headerPairs[i], headerPairs[i + 1]);
     }
-    return result(http.request(o).compose(r -> r.send()).compose(HttpClientResponse::body));
+    return result(OnContext.exchange(vertx, http, o, OnContext.Answer::body));
   }
 
   private EdgeMember ownerMember() {
@@ -319,10 +320,8 @@ class PeerListenerTest {
   private HttpClientResponse raw(HttpMethod method, String key, MultiMap headers) {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(owner.cluster().port())
         .setURI(PeerProtocol.OBJECT_PATH + "?key=" + URLEncoder.encode(key, StandardCharsets.UTF_8));
-    return result(http.request(o).compose(r -> {
-      r.headers().addAll(headers);
-      return r.send();
-    }).compose(r -> r.body().map(b -> r)));
+    headers.forEach(o::addHeader);
+    return result(OnContext.exchange(vertx, http, o, OnContext.Answer::response));
   }
 
   private MultiMap signedBy(PeerAuth signer, String method, String key) {

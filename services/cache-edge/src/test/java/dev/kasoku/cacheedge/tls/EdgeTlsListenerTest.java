@@ -148,9 +148,10 @@ class EdgeTlsListenerTest {
     HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true)
         .setVerifyHost(false).setUseAlpn(true).setForceSni(true).setProtocolVersion(HttpVersion.HTTP_2));
     try {
-      var resp = Await.result(client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(hostA)
-              .setPort(port()).setURI("/").setServer(SocketAddress.inetSocketAddress(port(), "127.0.0.1")))
-          .compose(req -> req.send()).compose(r -> r.body().map(b -> Map.entry(r.version(), b.toString()))));
+      var resp = Await.result(dev.kasoku.common.testing.OnContext.exchange(vertx, client, new RequestOptions()
+              .setMethod(HttpMethod.GET).setHost(hostA).setPort(port()).setURI("/")
+              .setServer(SocketAddress.inetSocketAddress(port(), "127.0.0.1")),
+          a -> Map.entry(a.response().version(), a.body().toString())));
       assertThat(resp.getKey()).isEqualTo(HttpVersion.HTTP_2);
       assertThat(resp.getValue()).isEqualTo("served " + hostA);
     } finally {
