@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -72,8 +73,11 @@ class ClusterProcessesIT {
     cluster = new KasokuProcesses("ClusterProcessesIT", work, TestRedis.url(), 3);
     long t0 = System.nanoTime();
     Node control = cluster.node("control", "auth,config,purge,logging,metrics");
-    Node edge1 = cluster.node("edge-1", "cache-edge");
-    Node edge2 = cluster.node("edge-2", "cache-edge");
+    // each edge fills and holds its own copy here, so the purge is seen reaching both copies; peer
+    // fill (on by default, one copy per cluster) is PeerFillClusterIT's subject
+    Map<String, String> ownCopies = Map.of("KASOKU_EDGE_PEER_FILL", "off");
+    Node edge1 = cluster.node("edge-1", "cache-edge", ownCopies);
+    Node edge2 = cluster.node("edge-2", "cache-edge", ownCopies);
     cluster.startAll(control, edge1, edge2);
     long readyMs = (System.nanoTime() - t0) / 1_000_000;
 

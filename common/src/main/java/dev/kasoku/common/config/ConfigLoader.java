@@ -118,7 +118,7 @@ public final class ConfigLoader {
         optional("KASOKU_REGION").orElse(null),
         duration("KASOKU_AUDIT_RETENTION", KasokuConfig.DEFAULT_AUDIT_RETENTION),
         tlsProvider(),
-        onOff("KASOKU_EDGE_PEER_FILL", false));
+        onOff("KASOKU_EDGE_PEER_FILL", true));
   }
 
   /** {@code on} or {@code off} (also true/false). */

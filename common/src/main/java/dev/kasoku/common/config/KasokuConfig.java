@@ -47,7 +47,8 @@ import java.util.Set;
  *     chain, leaving a checkpoint (KASOKU_AUDIT_RETENTION, at least 1d)
  * @param edgeTlsProvider which TLS implementation the edge's HTTPS listener uses (KASOKU_EDGE_TLS_PROVIDER)
  * @param edgePeerFill whether a clustered edge fills misses for keys another edge owns through that
- *     owner (KASOKU_EDGE_PEER_FILL, {@code off} by default for now (docs/cluster.md, "Status"); {@code off}: every edge caches on its own)
+ *     owner (KASOKU_EDGE_PEER_FILL, {@code on} by default; it changes nothing until a second edge joins;
+ *     {@code off}: every edge caches on its own)
  */
 public record KasokuConfig(
     Set<ServiceRole> services,

@@ -119,7 +119,7 @@ class ConfigLoaderTest {
           .isEqualTo(KasokuConfig.TlsProvider.JDK);
       assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_TLS_PROVIDER", "openssl")).edgeTlsProvider())
           .isEqualTo(KasokuConfig.TlsProvider.OPENSSL);
-      assertThat(c.edgePeerFill()).as("peer fill is off by default until its open hang is understood").isFalse();
+      assertThat(c.edgePeerFill()).as("peer fill is on by default").isTrue();
       assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_PEER_FILL", "off")).edgePeerFill()).isFalse();
       assertThat(ConfigLoader.load(Map.of("KASOKU_EDGE_PEER_FILL", "ON")).edgePeerFill()).isTrue();
       assertThat(c.trustedProxies()).hasSize(2);
