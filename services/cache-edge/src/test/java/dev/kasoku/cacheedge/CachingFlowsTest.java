@@ -158,6 +158,66 @@ class CachingFlowsTest {
         .contains("fwd=uri-miss");
   }
 
+  /**
+   * A client that leaves while its stale object is being revalidated releases the stored body at
+   * once; a purge can then free it. The origin's 304 that comes afterwards must not make the request
+   * deliver that body to nobody: reading freed memory fails the step (an error log) or, worse,
+   * reads whatever the pool put there since.
+   */
+  @Test
+  void aClientGoneBeforeTheRevalidationsAnswerIsNotDeliveredTheBodyItReleased() throws Exception {
+    io.vertx.core.Promise<io.vertx.core.http.HttpServerRequest> conditional = io.vertx.core.Promise.promise();
+    origin.handle(req -> {
+      if (req.getHeader("If-None-Match") == null) {
+        req.response().putHeader("Cache-Control", "max-age=1").putHeader("ETag", "\"v1\"").end("body-v1");
+      } else {
+        conditional.tryComplete(req); // answered by the test, once the client has left
+      }
+    });
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.kasoku.cacheedge.engine.EdgeRequest");
+    List<java.util.logging.LogRecord> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        if (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
+          errors.add(r);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(capture);
+    try {
+      h.get("www.example.com", "/gone");
+      h.clock.advance(Duration.ofSeconds(2));
+      io.vertx.core.net.NetSocket sock = dev.kasoku.common.testing.Await.result(
+          h.vertx.createNetClient().connect(h.port(), "127.0.0.1"));
+      sock.write("GET /gone HTTP/1.1\r\nHost: www.example.com\r\n\r\n");
+      io.vertx.core.http.HttpServerRequest revalidation = dev.kasoku.common.testing.Await.result(conditional.future());
+      dev.kasoku.common.testing.Await.result(sock.close());
+      CollapsingTest.sleep(200); // the edge sees the client leave and lets go of the stored body
+      long appliedBefore = h.edge.purge().agent().appliedCount();
+      Addresses.PURGE.publish(h.vertx.eventBus(), new Messages.PurgeCommand("gone-1", 1, EdgeHarness.TENANT,
+          Messages.PurgeScope.HOST, List.of("www.example.com"), false, h.clock.instant()));
+      dev.kasoku.common.testing.Await.until("the purge applied",
+          () -> h.edge.purge().agent().appliedCount() > appliedBefore);
+      revalidation.response().setStatusCode(304).putHeader("Cache-Control", "max-age=60")
+          .putHeader("ETag", "\"v1\"").end();
+      CollapsingTest.sleep(300);
+
+      assertThat(errors).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
+      Resp after = h.get("www.example.com", "/gone");
+      assertThat(after.text()).isEqualTo("body-v1");
+      assertThat(after.cacheStatus()).as("purged: filled again").contains("fwd=uri-miss");
+    } finally {
+      log.removeHandler(capture);
+    }
+  }
+
   @Test
   void varyKeepsOneVariantPerHeaderValue() {
     origin.handle(req -> req.response().putHeader("Cache-Control", "max-age=60").putHeader("Vary", "Accept-Language")

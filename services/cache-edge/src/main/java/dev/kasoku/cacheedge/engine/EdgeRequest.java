@@ -320,6 +320,11 @@ final class EdgeRequest implements Fill.Follower {
 
   @Override
   public void head(Fill f) {
+    if (clientGone && f.outcome() != Fill.Outcome.RESPONSE) {
+      // gone before the 304 or the 5xx: the stored body was let go then (and may be freed by now)
+      finish();
+      return;
+    }
     switch (f.outcome()) {
       case REFRESHED -> {
         if (f.refreshed() != null) {
