@@ -228,12 +228,31 @@ start_cluster() { # memory_mb peer_fill names...: starts the edges, waits for re
 }
 
 # ---------------------------------------------------------------- 1. offload
+OUTCOMES="hit fill not-here purged unreachable timeout refused protocol"
+peer_outcomes() { # node: "hit=n fill=n ..." of kasoku_edge_peer_requests_total so far
+  local page o out=""
+  page=$(curl -sf -m 5 "http://127.0.0.1:${API[$1]}/metrics")
+  for o in $OUTCOMES; do
+    out="$out $o=$(awk -v re="^kasoku_edge_peer_requests_total.*outcome=\"$o\"" '$0 ~ re { s += $NF } END { printf "%.0f", s }' <<<"$page")"
+  done
+  echo "${out# }"
+}
+
 offload() { # label peer_fill names...
   local label=$1 fill=$2; shift 2
+  local n o before=() after=() i=0 deltas=""
+  for n in "$@"; do before+=("$(peer_outcomes "$n")"); done
   local out; out=$(bench_java rr --edges "$(edge_ports "$@")" --host "$HOST_HEADER" --origin "$ORIGIN_PORT" \
     --prefix "/o$label/1024/" --keys "$OFFLOAD_KEYS" --passes "$OFFLOAD_PASSES")
-  grep '^FAILURE' <<<"$out" >&2 || true
-  local line; line=$(grep '^RESULT' <<<"$out")
+  for n in "$@"; do after+=("$(peer_outcomes "$n")"); done
+  # the peer outcome counters of the requesting edges, summed: why a non-owner went to the origin
+  for o in $OUTCOMES; do
+    local sum=0
+    for i in "${!before[@]}"; do sum=$(( sum + $(result_field "${after[$i]}" "$o") - $(result_field "${before[$i]}" "$o") )); done
+    deltas="$deltas peer_$o=$sum"
+  done
+  grep '^FAILURE\|^SLOW' <<<"$out" >&2 || true
+  local line; line="$(grep '^RESULT' <<<"$out")$deltas"
   log "offload $label ($# edges, peer fill $fill): $line"
   printf 'offload\t%s\t%s\t%s\t%s\n' "$label" "$#" "$fill" "$line" >>"$WORK/rows.tsv"
 }
@@ -243,7 +262,7 @@ capacity() { # label what names...
   local label=$1 what=$2; shift 2
   local out; out=$(bench_java zipf --edges "$(edge_ports "$@")" --host "$HOST_HEADER" --origin "$ORIGIN_PORT" \
     --prefix "/c$label/$CAP_SIZE/" --keys "$CAP_KEYS" --warm "$CAP_WARM" --requests "$CAP_REQUESTS" --threads "$CAP_THREADS")
-  grep '^FAILURE' <<<"$out" >&2 || true
+  grep '^FAILURE\|^SLOW' <<<"$out" >&2 || true
   local line n objects=0 bytes=0 mirrored=0 budget=0 held=""
   line=$(grep '^RESULT' <<<"$out")
   for n in "$@"; do
@@ -263,16 +282,6 @@ run_wrk() { # node paths_file connections duration: wrk with THREADS threads (on
   BENCH_PATHS=$2 BENCH_HOST=$HOST_HEADER BENCH_THREADS=$t \
     wrk -t "$t" -c "$3" -d "$4" --timeout 5s -H "Host: $HOST_HEADER" -s "$HERE/paths.lua" \
     "http://127.0.0.1:${EDGE[$1]}/" 2>&1 9>&-
-}
-
-OUTCOMES="hit fill not-here purged unreachable timeout refused protocol"
-peer_outcomes() { # node: "hit=n fill=n ..." of kasoku_edge_peer_requests_total so far
-  local page o out=""
-  page=$(curl -sf -m 5 "http://127.0.0.1:${API[$1]}/metrics")
-  for o in $OUTCOMES; do
-    out="$out $o=$(awk -v re="^kasoku_edge_peer_requests_total.*outcome=\"$o\"" '$0 ~ re { s += $NF } END { printf "%.0f", s }' <<<"$page")"
-  done
-  echo "${out# }"
 }
 
 hop_run() { # label paths_file connections: wrk through h1, CPU of every edge, peer outcomes at h1, origin fetches
@@ -328,7 +337,7 @@ if has hop || has offload; then
 fi
 if has hop; then
   out=$(bench_java discover --edge "${EDGE[h1]}" --host "$HOST_HEADER" --prefix "/h/$HOP_SIZE/" --keys "$HOP_KEYS" --out "$WORK/keys")
-  grep '^FAILURE' <<<"$out" >&2 || true
+  grep '^FAILURE\|^SLOW' <<<"$out" >&2 || true
   log "hop: key owners seen through h1: $(grep '^RESULT' <<<"$out")"
   [[ -s $WORK/keys/self.paths && -s $WORK/keys/h2.paths ]] || die "no key lists for h1/h2: $out"
   head -n "$HOT_KEYS" "$WORK/keys/h2.paths" >"$WORK/keys/hot.paths"
@@ -373,10 +382,10 @@ f() { result_field "$1" "$2"; }
     echo
     echo "Origin offload: $OFFLOAD_KEYS keys of 1 KiB, $OFFLOAD_PASSES requests each, request j of key k through edge (k + j) mod n."
     echo
-    echo "| edges | peer fill | requests | failed | origin fetches | per key | most for one key | local hit | peer hit | peer fill | miss |"
-    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| edges | peer fill | requests | failed | origin fetches | per key | most for one key | local hit | peer hit | peer fill | miss | peer failures, not-here, purged |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     while IFS=$'\t' read -r _ _ n fill line; do
-      echo "| $n | $fill | $(f "$line" requests) | $(f "$line" failed) | $(f "$line" fetches) | $(f "$line" per_key) | $(f "$line" max_per_key) | $(f "$line" local_hit) | $(f "$line" peer_hit) | $(f "$line" peer_fill) | $(f "$line" miss) |"
+      echo "| $n | $fill | $(f "$line" requests) | $(f "$line" failed) | $(f "$line" fetches) | $(f "$line" per_key) | $(f "$line" max_per_key) | $(f "$line" local_hit) | $(f "$line" peer_hit) | $(f "$line" peer_fill) | $(f "$line" miss) | $(( $(f "$line" peer_unreachable) + $(f "$line" peer_timeout) + $(f "$line" peer_refused) + $(f "$line" peer_protocol) )), $(f "$line" peer_not-here), $(f "$line" peer_purged) |"
     done < <(grep '^offload' "$WORK/rows.tsv")
   fi
   if grep -q '^capacity' "$WORK/rows.tsv"; then

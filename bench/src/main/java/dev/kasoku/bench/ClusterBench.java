@@ -146,8 +146,19 @@ public final class ClusterBench {
 
   enum Kind { LOCAL_HIT, PEER_HIT, PEER_FILL, MISS, FAILED }
 
-  /** One edge answer: how it was served, and the owner a peer answer names (else null). */
-  record Served(Kind kind, String owner, String detail) {}
+  /** One edge answer: how it was served, the owner a peer answer names (else null), how long it took. */
+  record Served(Kind kind, String owner, String detail, long micros) {
+    Served(Kind kind, String owner, String detail) {
+      this(kind, owner, detail, 0);
+    }
+
+    Served took(long us) {
+      return new Served(kind, owner, detail, us);
+    }
+  }
+
+  /** An answer slower than this is listed (SLOW lines): a peer request that stalls costs seconds. */
+  private static final long SLOW_MICROS = 1_000_000;
 
   /** Created on first use, after main has allowed the Host header (the JDK reads that once). */
   private static final class Client {
@@ -157,6 +168,12 @@ public final class ClusterBench {
 
   /** GET {@code path} through the edge on {@code port} with the site's Host; never throws. */
   static Served get(int port, String host, String path) {
+    long t0 = System.nanoTime();
+    Served s = exchange(port, host, path);
+    return s.took((System.nanoTime() - t0) / 1000);
+  }
+
+  private static Served exchange(int port, String host, String path) {
     HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).header("Host", host)
         .timeout(Duration.ofSeconds(10)).GET().build();
     try {
@@ -199,6 +216,10 @@ public final class ClusterBench {
     final Map<Kind, LongAdder> kinds = new ConcurrentHashMap<>();
     final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
     final Map<String, Set<String>> owners = new ConcurrentHashMap<>();
+    /** Misses (the edge asked the origin itself) per edge index. */
+    final Map<Integer, LongAdder> missesByEdge = new ConcurrentHashMap<>();
+    final AtomicLong maxMicros = new AtomicLong();
+    final List<String> slow = java.util.Collections.synchronizedList(new ArrayList<>());
 
     Tally() {
       for (Kind k : Kind.values()) {
@@ -208,6 +229,14 @@ public final class ClusterBench {
 
     void add(String path, int edge, Served s) {
       kinds.get(s.kind()).increment();
+      maxMicros.accumulateAndGet(s.micros(), Math::max);
+      if (s.micros() > SLOW_MICROS && slow.size() < 10) {
+        slow.add(java.time.Instant.now() + " edge " + edge + " " + path + " " + s.micros() / 1000 + " ms: "
+            + s.kind() + " " + s.detail());
+      }
+      if (s.kind() == Kind.MISS) {
+        missesByEdge.computeIfAbsent(edge, e -> new LongAdder()).increment();
+      }
       if (s.kind() == Kind.FAILED && failures.size() < 10) {
         failures.add("edge " + edge + " " + path + ": " + s.detail());
       }
@@ -225,9 +254,9 @@ public final class ClusterBench {
     }
 
     String line() {
-      return String.format(Locale.ROOT, "requests=%d local_hit=%d peer_hit=%d peer_fill=%d miss=%d failed=%d",
+      return String.format(Locale.ROOT, "requests=%d local_hit=%d peer_hit=%d peer_fill=%d miss=%d failed=%d max_ms=%d",
           total(), count(Kind.LOCAL_HIT), count(Kind.PEER_HIT), count(Kind.PEER_FILL), count(Kind.MISS),
-          count(Kind.FAILED));
+          count(Kind.FAILED), maxMicros.get() / 1000);
     }
   }
 
@@ -292,10 +321,17 @@ public final class ClusterBench {
     long[] after = originStats(originPort, phaseOf(prefix));
     long fetches = after[0] - before[0];
     long splitOwners = tally.owners.values().stream().filter(s -> s.size() > 1).count();
+    StringBuilder byEdge = new StringBuilder();
+    for (int e = 0; e < edges.length; e++) {
+      LongAdder m = tally.missesByEdge.get(e);
+      byEdge.append(e == 0 ? "" : "/").append(m == null ? 0 : m.sum());
+    }
     System.out.printf(Locale.ROOT, "RESULT edges=%d keys=%d passes=%d %s fetches=%d per_key=%.3f max_per_key=%d "
-            + "keys_with_two_owners=%d seconds=%.1f%n",
-        edges.length, keys, passes, tally.line(), fetches, fetches / (double) keys, after[2], splitOwners, seconds);
+            + "keys_with_two_owners=%d misses_by_edge=%s seconds=%.1f%n",
+        edges.length, keys, passes, tally.line(), fetches, fetches / (double) keys, after[2], splitOwners, byEdge,
+        seconds);
     tally.failures.forEach(f -> System.out.println("FAILURE " + f));
+    tally.slow.forEach(f -> System.out.println("SLOW " + f));
   }
 
   private static void zipf(Map<String, String> o) throws Exception {
@@ -343,6 +379,8 @@ public final class ClusterBench {
         fill.count(Kind.FAILED), seconds);
     fill.failures.forEach(f -> System.out.println("FAILURE (fill) " + f));
     measured.failures.forEach(f -> System.out.println("FAILURE " + f));
+    fill.slow.forEach(f -> System.out.println("SLOW (fill) " + f));
+    measured.slow.forEach(f -> System.out.println("SLOW " + f));
   }
 
   private static void discover(Map<String, String> o) throws Exception {
