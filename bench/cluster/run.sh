@@ -105,12 +105,20 @@ RESULTS="$WORK/results.md"
 : >"$RESULTS"
 
 # ---------------------------------------------------------------- ports: our range only
-# every port the run needs, picked at once (free ones of the range, from PORT_BASE up)
+# Ports: picked from PORT_BASE up, free when probed. The range lies inside the kernel's ephemeral
+# range (32768-60999), so an outgoing connection may take one of them as its source port between the
+# probe and the bind: every node's ports are probed again just before it starts, and a node that
+# could not bind is started again on fresh ones.
 NODES="control a1 a2 a3 i1 i2 i3 big o1 o2 o3 h1 h2 h3"
-read -r -a FREE <<<"$(python3 - "$PORT_BASE" $(( $(wc -w <<<"$NODES") * 6 + 2 )) <<'PY'
+NEXT_PORT=$PORT_BASE
+FREE=()
+free_ports() { # count: FREE=(that many free ports), from NEXT_PORT up, wrapping within PORT_BASE-36999
+  local line
+  line=$(python3 - "$NEXT_PORT" "$PORT_BASE" "$1" <<'PY'
 import socket, sys
-base, need, out = int(sys.argv[1]), int(sys.argv[2]), []
-for p in range(base, 37000):
+start, base, need = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+out, p, tried = [], start, 0
+while len(out) < need and tried <= 37000 - base:
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", p)); out.append(str(p))
@@ -118,21 +126,32 @@ for p in range(base, 37000):
         pass
     finally:
         s.close()
-    if len(out) == need:
-        break
-print(" ".join(out))
+    p, tried = (p + 1 if p < 36999 else base), tried + 1
+print(p, " ".join(out))
 PY
-)"
-NEXT=0
-take() { printf -v "$1" '%s' "${FREE[$NEXT]:?no free port left in $PORT_BASE-36999}"; NEXT=$((NEXT + 1)); }
-declare -A API EDGE TLS CPORT EBPORT PPORT PID
+)
+  read -r -a FREE <<<"$line"
+  NEXT_PORT=${FREE[0]}; FREE=("${FREE[@]:1}")
+  (( ${#FREE[@]} == $1 )) || die "not $1 free ports left in $PORT_BASE-36999"
+}
+is_free() { python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.close()' "$1" 2>/dev/null; }
+declare -A API EDGE TLS CPORT EBPORT PPORT PID TRIES
 MEMBERS=""
 for n in $NODES; do
-  for v in API EDGE TLS CPORT EBPORT PPORT; do take p; eval "$v[$n]=$p"; done
+  free_ports 6
+  API[$n]=${FREE[0]}; EDGE[$n]=${FREE[1]}; TLS[$n]=${FREE[2]}; CPORT[$n]=${FREE[3]}; EBPORT[$n]=${FREE[4]}; PPORT[$n]=${FREE[5]}
   MEMBERS="${MEMBERS:+$MEMBERS,}127.0.0.1:${CPORT[$n]}"
 done
-take REDIS_PORT; take ORIGIN_PORT
-log "ports ${FREE[0]}-${FREE[$((NEXT - 1))]}"
+free_ports 2; REDIS_PORT=${FREE[0]}; ORIGIN_PORT=${FREE[1]}
+log "ports from $PORT_BASE; origin $ORIGIN_PORT, redis $REDIS_PORT"
+
+repick_ports() { # node: any of its ports taken since it was picked is replaced by a free one
+  local n=$1 v
+  for v in API EDGE TLS CPORT EBPORT PPORT; do
+    local -n map=$v
+    if ! is_free "${map[$n]}"; then free_ports 1; log "$n: port ${map[$n]} taken meanwhile, using ${FREE[0]}"; map[$n]=${FREE[0]}; fi
+  done
+}
 
 bench_java() { java -Xmx256m -cp "$BENCH_JAR" dev.kasoku.bench.ClusterBench "$@"; }
 
@@ -149,8 +168,12 @@ done
 curl -sf -o /dev/null "http://127.0.0.1:$ORIGIN_PORT/_stats/x" || die "origin did not start: $(cat "$WORK/logs/origin.log")"
 
 # ---------------------------------------------------------------- the nodes
+declare -A ARGS
 start_node() { # name roles [KEY=value...]: the jar with the settings a clustered deployment gives it
   local n=$1 roles=$2; shift 2
+  ARGS[$n]="$roles $*"
+  TRIES[$n]=$(( ${TRIES[$n]:-0} + 1 ))
+  repick_ports "$n"
   # only the settings below reach it (the launcher refuses unknown KASOKU_* names)
   # shellcheck disable=SC2046
   env $(env | awk -F= '/^KASOKU_/ {printf "-u %s ", $1}') \
@@ -169,7 +192,16 @@ await_ready() { # names...: /readyz 200 on each, within 180 s
   for n in "$@"; do
     for _ in $(seq 1800); do
       curl -sf -o /dev/null -m 2 "http://127.0.0.1:${API[$n]}/readyz" && continue 2
-      kill -0 "${PID[$n]}" 2>/dev/null || die "$n exited: $(tail -40 "$WORK/logs/$n.log")"
+      if ! kill -0 "${PID[$n]}" 2>/dev/null; then
+        if grep -q 'Address already in use' "$WORK/logs/$n.log" && (( TRIES[$n] < 3 )); then
+          log "$n could not bind a port; starting it again"
+          mv "$WORK/logs/$n.log" "$WORK/logs/$n.${TRIES[$n]}.log"
+          # shellcheck disable=SC2086
+          start_node "$n" ${ARGS[$n]}
+          continue
+        fi
+        die "$n exited: $(tail -40 "$WORK/logs/$n.log")"
+      fi
       sleep 0.1
     done
     die "$n not ready in 180 s: $(tail -40 "$WORK/logs/$n.log")"
