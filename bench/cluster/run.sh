@@ -26,7 +26,7 @@
 #
 # Everything after the build runs holding the machine-wide lock (flock /tmp/kasoku-bench.lock): the
 # counts are not timing-sensitive, but five JVMs would disturb anyone else's measurement. `uptime` is
-# recorded before and after. The whole run takes about 5 minutes with the defaults; every process the
+# recorded before and after. The whole run takes about 6 minutes with the defaults; every process the
 # script starts is stopped on exit, whatever the outcome (bench/lib.sh).
 #
 # Usage: bench/cluster/run.sh               (from anywhere; needs java, mvn, redis-server, wrk, curl, python3)
