@@ -36,11 +36,12 @@
 #   PHASES ["offload capacity hop"]
 #   EDGE_JAVA_OPTS ["-Xms256m -Xmx512m -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"]  of every node (five JVMs share the machine)
 #   OFFLOAD_KEYS [1000] OFFLOAD_PASSES [5]
-#   EDGE_MEMORY_MB [8]    each edge's KASOKU_EDGE_MEMORY in the offload and capacity phases (the big edge: 3x)
+#   EDGE_MEMORY_MB [8]    each edge's KASOKU_EDGE_MEMORY in the capacity phase (the single big edge: 3x)
 #   CAP_SIZE [4096] CAP_KEYS [3 x what one budget holds at CAP_SIZE + CAP_OVERHEAD bytes an object]
 #   CAP_OVERHEAD [700]    the storage's per-object weight beyond the body (head, key, entry; measured, see the report)
 #   CAP_WARM [20000] CAP_REQUESTS [20000] CAP_THREADS [4]
-#   HOP_MEMORY_MB [64] HOP_KEYS [15000] HOP_SIZE [1024] HOT_KEYS [8]
+#   HOP_MEMORY_MB [64]    of the offload and hop edges (nothing evicted)
+#   HOP_KEYS [15000] HOP_SIZE [1024] HOT_KEYS [8]
 #   DURATION [10s] HOT_WARMUP [3s] THREADS [2] CONNECTIONS [32] MID_CONNECTIONS [4] LAT_CONNECTIONS [1]   wrk parameters
 #   PORT_BASE [36000]     ports are taken from PORT_BASE up (free ones only), never above 36999
 #   KEEP_WORKDIR [0]      1: keep the work directory (node logs, key lists) for inspection
