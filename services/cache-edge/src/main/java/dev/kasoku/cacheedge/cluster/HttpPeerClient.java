@@ -91,8 +91,10 @@ public final class HttpPeerClient implements PeerClient {
         new PeerException(PeerException.Kind.TIMEOUT, owner.node(), "no answer within "
             + (connectTimeoutMs + idleTimeoutMs) + " ms", null)));
     client.request(options)
-        .compose(req -> req.send())
-        .recover(t -> Future.failedFuture(failure(owner, t)))
+        // no connection within the connect budget (refused, or Vert.x's timeout for getting one)
+        .recover(t -> Future.failedFuture(new PeerException(PeerException.Kind.UNREACHABLE, owner.node(),
+            String.valueOf(t.getMessage()), t)))
+        .compose(req -> req.send().recover(t -> Future.failedFuture(failure(owner, t))))
         .compose(resp -> answer(owner, resp))
         .onComplete(ar -> {
           vertx.cancelTimer(deadline);

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.MultiMap;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -30,11 +31,13 @@ import java.util.function.Supplier;
  * owner in the cluster ({@link ClusterView#owner}) when that is another live, unsuspected edge and
  * peer fill is on, for the process and for the key's site, else the origin (null).
  *
- * <p><b>Suspects.</b> An owner that failed a request (unreachable within the connect budget, timed
- * out, refused us, answered nonsense) is skipped for {@link #DEFAULT_SUSPECT}, about two heartbeats:
- * its keys go to the origin directly meanwhile. A dead owner therefore costs one connect budget per
- * suspect period and instance, not one per request, and drops out of the view itself once its lease
- * runs out.
+ * <p><b>Suspects.</b> An owner that failed a request (no connection within the connect budget,
+ * no answer in time, refused us, answered nonsense) is skipped until its heartbeat proves it alive:
+ * until the cluster view shows a heartbeat of the owner recorded after the one the view held when
+ * it failed. Its keys go to the origin directly meanwhile. A live owner that had one slow moment is
+ * asked again after a heartbeat or two (about a second); a dead one records no heartbeat and is
+ * never asked again until its lease runs out and it drops out of the view. The heartbeats compared
+ * are both the owner's own clock readings, so clock differences between edges do not matter.
  *
  * <p><b>Hot keys</b> (groupcache's hot mirroring): every routed request counts against its key in a
  * one-second window; a key seen {@link #hotPerSecond} times or more in the current window is hot
@@ -51,8 +54,6 @@ import java.util.function.Supplier;
  * <p>Thread-safe; counters are read by the meters at scrape time.
  */
 public final class PeerRouting {
-  /** How long a failed owner is skipped. */
-  public static final Duration DEFAULT_SUSPECT = Duration.ofSeconds(2);
   /** Requests per second for one key at which an edge stores the owner's answers itself. */
   public static final int DEFAULT_HOT_PER_SECOND = 10;
   /**
@@ -95,7 +96,8 @@ public final class PeerRouting {
   }
 
   private final Ticker ticker;
-  private final Map<String, Long> suspectUntil = new ConcurrentHashMap<>();
+  /** By node: the heartbeat of the owner the view held when it failed. */
+  private final Map<String, Instant> suspects = new ConcurrentHashMap<>();
   private final Cache<String, long[]> hot = Caffeine.newBuilder().maximumSize(HOT_KEYS_TRACKED).build();
   private final Map<Outcome, LongAdder> outcomes = new EnumMap<>(Outcome.class);
   private final LongAdder mirrored = new LongAdder();
@@ -105,7 +107,6 @@ public final class PeerRouting {
   private volatile PeerClient client;
   private volatile boolean enabled = true;
   private volatile int hotPerSecond = DEFAULT_HOT_PER_SECOND;
-  private volatile long suspectNanos = DEFAULT_SUSPECT.toNanos();
   private volatile PurgeGuard purges;
 
   PeerRouting(Ticker ticker) {
@@ -202,12 +203,12 @@ public final class PeerRouting {
     if (owner == null || owner.node().equals(cv.self())) {
       return null;
     }
-    Long until = suspectUntil.get(owner.node());
-    if (until != null) {
-      if (ticker.read() - until < 0) {
-        return null;
+    Instant failedAt = suspects.get(owner.node());
+    if (failedAt != null) {
+      if (!owner.heartbeatAt().isAfter(failedAt)) {
+        return null; // no heartbeat since it failed
       }
-      suspectUntil.remove(owner.node(), until);
+      suspects.remove(owner.node(), failedAt);
     }
     return owner;
   }
@@ -263,11 +264,13 @@ public final class PeerRouting {
     }
   }
 
-  /** The owner failed a request sent at {@code startedNanos} ({@link #started}): skipped for the suspect period. */
-  void suspect(String node, PeerException.Kind why, long startedNanos) {
-    long now = ticker.read();
-    suspectUntil.put(node, now + suspectNanos);
-    record(Outcome.of(why), startedNanos, now);
+  /**
+   * {@code owner} (as the view held it when the request was routed) failed a request sent at
+   * {@code startedNanos} ({@link #started}): skipped until a later heartbeat of it shows.
+   */
+  void suspect(EdgeMember owner, PeerException.Kind why, long startedNanos) {
+    suspects.merge(owner.node(), owner.heartbeatAt(), (a, b) -> a.isAfter(b) ? a : b);
+    record(Outcome.of(why), startedNanos, ticker.read());
   }
 
   /** A request sent at {@code startedNanos} ({@link #started}) ended with {@code o}. */
@@ -297,9 +300,8 @@ public final class PeerRouting {
     return mirrored.sum();
   }
 
-  /** True while {@code node} is skipped. */
+  /** True while {@code node} is skipped: it failed and no later heartbeat of it was routed past since. */
   public boolean suspected(String node) {
-    Long until = suspectUntil.get(node);
-    return until != null && ticker.read() - until < 0;
+    return suspects.containsKey(node);
   }
 }

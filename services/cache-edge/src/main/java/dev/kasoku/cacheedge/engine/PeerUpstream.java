@@ -67,7 +67,7 @@ final class PeerUpstream implements Fill.Upstream {
     return routing.client().fetch(owner, request).transform(ar -> {
       if (ar.failed()) {
         PeerException.Kind kind = ar.cause() instanceof PeerException p ? p.kind() : PeerException.Kind.PROTOCOL;
-        routing.suspect(owner.node(), kind, started);
+        routing.suspect(owner, kind, started);
         LOG.log(Level.DEBUG, "owner {0} skipped, asking the origin: {1}", owner.node(), ar.cause().getMessage());
         return origin.send();
       }

@@ -277,6 +277,16 @@ class PeerFillTest {
     String other = pathOwnedBy("edge-1", "/down-other/");
     assertThat(get(requester, other).status()).isEqualTo(200);
     assertThat(r.outcome(PeerRouting.Outcome.UNREACHABLE)).as("a suspect is not asked again").isEqualTo(1);
+
+    // a heartbeat recorded after the failure is what makes it an owner to ask again
+    clock.advance(Duration.ofSeconds(1));
+    result(store.edgeMembers().record(new EdgeMember(dead.node(), dead.peerAddress(), clock.instant(),
+        clock.instant().plus(PeerSettings.DEFAULT_LEASE))));
+    until("the requester sees the later heartbeat", () -> requester.cluster().view().members().stream()
+        .anyMatch(m -> m.node().equals("edge-1") && m.heartbeatAt().equals(clock.instant())));
+    assertThat(get(requester, pathOwnedBy("edge-1", "/down-third/")).status()).isEqualTo(200);
+    assertThat(r.outcome(PeerRouting.Outcome.UNREACHABLE)).as("asked again after its heartbeat").isEqualTo(2);
+    assertThat(r.suspected("edge-1")).as("and suspected again: it still does not answer").isTrue();
   }
 
   @Test

@@ -270,6 +270,40 @@ class PeerListenerTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
   }
 
+  /**
+   * An owner too busy to complete a connection (its accept queue full: the kernel drops the SYN)
+   * misses the connect budget: that is an unreachable owner, not one that failed to answer in time,
+   * so the two show apart in kasoku_edge_peer_requests_total.
+   */
+  @Test
+  void anOwnerThatCannotBeConnectedWithinTheBudgetIsUnreachableNotATimeout() throws Exception {
+    try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      List<java.net.Socket> queued = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) { // fills the accept queue nobody takes from
+          java.net.Socket s = new java.net.Socket();
+          try {
+            s.connect(full.getLocalSocketAddress(), 200);
+          } catch (java.io.IOException stillConnecting) {
+            // the queue is full already
+          }
+          queued.add(s);
+        }
+        EdgeMember busy = new EdgeMember("edge-busy", "127.0.0.1:" + full.getLocalPort(), clock.instant(),
+            clock.instant().plusSeconds(5));
+        long start = System.nanoTime();
+        Throwable t = failure(requester.cluster().client().fetch(busy, PeerRequest.get(primaryKey("/x"), null)));
+        assertThat(t).isInstanceOf(PeerException.class);
+        assertThat(((PeerException) t).kind()).as(t.getMessage()).isEqualTo(PeerException.Kind.UNREACHABLE);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+      } finally {
+        for (java.net.Socket s : queued) {
+          s.close();
+        }
+      }
+    }
+  }
+
   @Test
   void anOwnerThatAcceptsButNeverAnswersFailsTheFetchAsATimeout() throws Exception {
     // a listening socket nobody accepts from: the kernel completes the connection, nothing answers
