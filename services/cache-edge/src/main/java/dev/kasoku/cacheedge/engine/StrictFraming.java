@@ -142,7 +142,7 @@ public final class StrictFraming {
     private final ResponseWatch watch;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.HEAD;
-    /** The current phase's deadline on {@link #ticker}, or {@link #NO_DEADLINE}. */
+    /** The current phase's deadline on {@link StrictFraming#TICKER}, or {@link StrictFraming#NO_DEADLINE}. */
     private long deadline = NO_DEADLINE;
     /** The pending run of {@link #tick}, or null when none is scheduled. */
     private ScheduledFuture<?> timer;
