@@ -13,7 +13,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.micrometer.impl.MicrometerMetrics;
@@ -29,7 +28,9 @@ import java.util.WeakHashMap;
 /**
  * The process's Prometheus exposition for SREs: every Kasoku Vert.x is built with Vert.x's Micrometer
  * metrics (HTTP servers and clients, event bus, pools, and the JVM) recorded into a registry of its
- * own, which {@link #mount} serves as {@code GET /metrics} on the API port.
+ * own, which {@link #mount} serves as {@code GET /metrics} on the API port. The HTTP servers' request
+ * series are recorded by {@link HttpServerMeters} (same series, meters looked up once instead of per
+ * request: {@link MetricsFactory}).
  *
  * <p><b>Bounded cardinality.</b> Only labels with a bounded set of values are kept: HTTP method and
  * status code, the local listener address, event-bus address, side and failure, pool type and name.
@@ -111,12 +112,17 @@ public final class Prometheus {
 
   /** {@code options} with Vert.x metrics on (bounded labels, JVM metrics) and the builder recording into {@code registry}. */
   public static VertxBuilder instrument(VertxBuilder builder, VertxOptions options, PrometheusMeterRegistry registry) {
-    options.setMetricsOptions(new MicrometerMetricsOptions()
+    options.setMetricsOptions(metricsOptions());
+    return builder.with(options).withMetrics(new MetricsFactory(registry));
+  }
+
+  /** Vert.x's metrics as {@link #instrument} configures them: bounded labels, JVM metrics, a registry name of their own. */
+  static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         .setLabels(LABELS)
-        .setRegistryName("kasoku-" + UUID.randomUUID()));
-    return builder.with(options).withMetrics(new MicrometerMetricsFactory(registry));
+        .setRegistryName("kasoku-" + UUID.randomUUID());
   }
 
   /**

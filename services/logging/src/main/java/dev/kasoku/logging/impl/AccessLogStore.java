@@ -1,7 +1,6 @@
 package dev.kasoku.logging.impl;
 
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
-import dev.kasoku.common.json.Json;
 import dev.kasoku.common.model.Ids;
 import dev.kasoku.logging.segment.SegmentFile;
 import dev.kasoku.logging.segment.SegmentFormat;
@@ -91,35 +90,36 @@ public final class AccessLogStore implements AutoCloseable {
    * @return the records stored (those without a tenant are not: they belong to no one's log)
    */
   public int write(List<AccessLogRecord> records, Instant now) throws IOException {
-    Map<Path, StringBuilder> byFile = new LinkedHashMap<>();
+    Map<Path, RecordLines> byFile = new LinkedHashMap<>();
     int stored = 0;
     // a batch is mostly one tenant's records of one hour: its file is named once, not per record
     String lastTenant = null;
     long lastHour = Long.MIN_VALUE;
-    StringBuilder into = null;
+    RecordLines into = null;
     for (AccessLogRecord r : records) {
       if (r.tenant() == null || !Ids.isValid(r.tenant())) {
         continue;
       }
       long hour = Math.floorDiv(r.ts().getEpochSecond(), 3600);
       if (into == null || hour != lastHour || !r.tenant().equals(lastTenant)) {
-        into = byFile.computeIfAbsent(file(r.tenant(), r.ts()), f -> new StringBuilder(256 * records.size()));
+        into = byFile.computeIfAbsent(file(r.tenant(), r.ts()), f -> new RecordLines(256 * records.size()));
         lastTenant = r.tenant();
         lastHour = hour;
       }
-      into.append(Json.API.writeValueAsString(r)).append('\n');
+      into.add(r);
       stored++;
     }
     List<FileChannel> touched = new ArrayList<>(byFile.size());
-    for (Map.Entry<Path, StringBuilder> e : byFile.entrySet()) {
+    for (Map.Entry<Path, RecordLines> e : byFile.entrySet()) {
       FileChannel ch = channel(e.getKey());
-      byte[] data = e.getValue().toString().getBytes(StandardCharsets.UTF_8);
+      byte[] data = e.getValue().text().getBytes(StandardCharsets.UTF_8);
       for (int from = 0; from < data.length; ) {
         int to = Math.min(data.length, from + SegmentFormat.MAX_BLOCK_BYTES);
         while (to < data.length && data[to - 1] != '\n') {
           to--;
         }
-        SegmentFile.append(ch, SegmentFormat.block(java.util.Arrays.copyOfRange(data, from, to)));
+        byte[] lines = from == 0 && to == data.length ? data : java.util.Arrays.copyOfRange(data, from, to);
+        SegmentFile.append(ch, SegmentFormat.block(lines));
         from = to;
       }
       touched.add(ch);
