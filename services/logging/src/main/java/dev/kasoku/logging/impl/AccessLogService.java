@@ -8,7 +8,9 @@ import dev.kasoku.common.json.Json;
 import dev.kasoku.logging.segment.SegmentFile;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.ext.web.RoutingContext;
@@ -28,8 +30,9 @@ import java.util.Map;
  * Stored access logs of this logging instance: intake of the edges' batches, downloads, retention
  * and tenant erasure, each on a worker (the disk is never touched from an event loop).
  *
- * <p>Writes run one at a time on their own single-thread executor, in arrival order; a batch is
- * answered only after {@link AccessLogStore#write} forced it to disk. They are submitted unordered
+ * <p>Writes run one at a time on their own single-thread executor, in arrival order, as group
+ * commits ({@link #intake}); a batch is answered only after {@link AccessLogStore#write} forced it
+ * to disk. They are submitted unordered
  * (the single thread keeps their order): an ordered task belongs to the caller's context, and Vert.x
  * interrupts it when that context closes, which would close the segment file's channel mid-write.
  * Downloads read on another
@@ -44,6 +47,9 @@ import java.util.Map;
  */
 public final class AccessLogService {
   public static final String DUPLICATES_METER = "kasoku.log.duplicate.batches";
+  public static final String COMMITS_METER = "kasoku.log.commits";
+  /** The most records one commit writes; more waiting go in the next. */
+  static final int MAX_COMMIT_RECORDS = 50_000;
   private final Vertx vertx;
   private final AccessLogStore store;
   private final Clock clock;
@@ -53,6 +59,11 @@ public final class AccessLogService {
   private final BatchDedupe dedupe = new BatchDedupe();
   private final MeterRegistry registry;
   private final Counter duplicates;
+  private final Counter commits;
+  /** Batches waiting for the writer's next commit, in arrival order; guarded by itself. */
+  private final java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
+  /** A commit task is queued on the writer or running and will take what is pending; guarded by {@link #pending}. */
+  private boolean commitScheduled;
 
   public AccessLogService(Vertx vertx, Path logDir, Clock clock, MeterRegistry registry) {
     this.vertx = vertx;
@@ -61,6 +72,9 @@ public final class AccessLogService {
     this.registry = registry;
     this.duplicates = Counter.builder(DUPLICATES_METER)
         .description("Access-log batches an edge sent again that this logging instance had already stored (dropped)")
+        .register(registry);
+    this.commits = Counter.builder(COMMITS_METER)
+        .description("Group commits of this logging instance's access-log writer: one write and one force per file for every batch waiting")
         .register(registry);
     this.writer = vertx.createSharedWorkerExecutor("kasoku-logging-writer", 1);
     this.readers = vertx.createSharedWorkerExecutor("kasoku-logging-readers", 2);
@@ -74,17 +88,108 @@ public final class AccessLogService {
   /**
    * Stores a batch durably; completes with the number of records stored once they are on disk (0
    * for a resend of a batch stored before, which is dropped).
+   *
+   * <p><b>Group commit.</b> Batches that arrive while the writer is busy wait for its next commit,
+   * which writes all of them (up to {@link #MAX_COMMIT_RECORDS} records) in one
+   * {@link AccessLogStore#writeAll} with one force per file, and answers each once that
+   * force returned. A lone batch is committed at once, so a quiet instance answers within one write
+   * and force; a busy one spreads each force over every batch that came in during the last one,
+   * instead of queueing a force per batch behind each other.
    */
   public Future<Integer> intake(AccessLogBatch batch) {
-    return writer.executeBlocking(() -> {
-      if (dedupe.seen(batch)) {
-        duplicates.increment();
-        return 0;
-      }
-      int stored = store.write(batch.records(), clock.instant());
-      dedupe.stored(batch);
-      return stored;
+    Promise<Integer> answer = Promise.promise();
+    Context caller = vertx.getOrCreateContext();
+    boolean schedule;
+    synchronized (pending) {
+      pending.add(new Pending(batch, answer, caller));
+      schedule = !commitScheduled;
+      commitScheduled = true;
+    }
+    if (schedule) {
+      scheduleCommit();
+    }
+    return answer.future();
+  }
+
+  private void scheduleCommit() {
+    writer.<Void>executeBlocking(() -> {
+      commit();
+      return null;
     }, false);
+  }
+
+  /** A batch waiting for a commit, with its answer and the context the answer is given on. */
+  private record Pending(AccessLogBatch batch, Promise<Integer> answer, Context caller) {
+    void answer(int stored) {
+      caller.runOnContext(v -> answer.complete(stored));
+    }
+
+    void fail(Throwable t) {
+      caller.runOnContext(v -> answer.fail(t));
+    }
+  }
+
+  /** On the writer thread: takes what is pending (up to the commit size) and stores it in one write. */
+  private void commit() {
+    List<Pending> group = new ArrayList<>();
+    boolean more;
+    synchronized (pending) {
+      int records = 0;
+      while (!pending.isEmpty() && (group.isEmpty() || records + pending.peek().batch().records().size()
+          <= MAX_COMMIT_RECORDS)) {
+        Pending p = pending.poll();
+        records += p.batch().records().size();
+        group.add(p);
+      }
+      more = !pending.isEmpty();
+      commitScheduled = more; // what is left goes in the next commit, queued behind this one
+    }
+    if (more) {
+      scheduleCommit();
+    }
+    if (group.isEmpty()) {
+      return;
+    }
+    // a resend of a batch stored earlier is dropped; so is a second copy within this commit
+    List<List<AccessLogRecord>> toStore = new ArrayList<>(group.size());
+    int[] slot = new int[group.size()];
+    java.util.Set<String> inCommit = new java.util.HashSet<>();
+    for (int i = 0; i < group.size(); i++) {
+      AccessLogBatch b = group.get(i).batch();
+      if (dedupe.seen(b)) {
+        slot[i] = -1;
+      } else if (b.stream() != null && !inCommit.add(b.batchId())) {
+        slot[i] = -2;
+      } else {
+        slot[i] = toStore.size();
+        toStore.add(b.records());
+      }
+    }
+    int[] stored;
+    try {
+      stored = toStore.isEmpty() ? new int[0] : store.writeAll(toStore, clock.instant());
+    } catch (IOException | RuntimeException e) {
+      for (int i = 0; i < group.size(); i++) {
+        if (slot[i] == -1) {
+          duplicates.increment();
+          group.get(i).answer(0); // stored by an earlier commit
+        } else {
+          group.get(i).fail(e);
+        }
+      }
+      return;
+    }
+    commits.increment();
+    for (int i = 0; i < group.size(); i++) {
+      Pending p = group.get(i);
+      if (slot[i] < 0) {
+        duplicates.increment();
+        p.answer(0);
+      } else {
+        dedupe.stored(p.batch());
+        p.answer(stored[slot[i]]);
+      }
+    }
   }
 
   /** The tenants that have stored logs on this instance. */
@@ -112,6 +217,7 @@ public final class AccessLogService {
 
   public Future<?> close() {
     registry.remove(duplicates);
+    registry.remove(commits);
     return writer.<Void>executeBlocking(() -> {
       store.close();
       return null;

@@ -90,24 +90,42 @@ public final class AccessLogStore implements AutoCloseable {
    * @return the records stored (those without a tenant are not: they belong to no one's log)
    */
   public int write(List<AccessLogRecord> records, Instant now) throws IOException {
+    return writeAll(List.of(records), now)[0];
+  }
+
+  /**
+   * Stores several batches durably at once (a group commit: one block per tenant and hour for all
+   * of them, one force per file touched): when this returns, they are all on disk.
+   *
+   * @return per batch, the records stored
+   */
+  public int[] writeAll(List<List<AccessLogRecord>> batches, Instant now) throws IOException {
     Map<Path, RecordLines> byFile = new LinkedHashMap<>();
-    int stored = 0;
+    int[] stored = new int[batches.size()];
+    int total = 0;
+    for (List<AccessLogRecord> records : batches) {
+      total += records.size();
+    }
+    // each file's buffer starts at about the whole commit's size, up to 256 Ki chars: it grows past that
+    int sizeHint = (int) Math.min(256L * total, 1 << 18);
     // a batch is mostly one tenant's records of one hour: its file is named once, not per record
     String lastTenant = null;
     long lastHour = Long.MIN_VALUE;
     RecordLines into = null;
-    for (AccessLogRecord r : records) {
-      if (r.tenant() == null || !Ids.isValid(r.tenant())) {
-        continue;
+    for (int b = 0; b < stored.length; b++) {
+      for (AccessLogRecord r : batches.get(b)) {
+        if (r.tenant() == null || !Ids.isValid(r.tenant())) {
+          continue;
+        }
+        long hour = Math.floorDiv(r.ts().getEpochSecond(), 3600);
+        if (into == null || hour != lastHour || !r.tenant().equals(lastTenant)) {
+          into = byFile.computeIfAbsent(file(r.tenant(), r.ts()), f -> new RecordLines(sizeHint));
+          lastTenant = r.tenant();
+          lastHour = hour;
+        }
+        into.add(r);
+        stored[b]++;
       }
-      long hour = Math.floorDiv(r.ts().getEpochSecond(), 3600);
-      if (into == null || hour != lastHour || !r.tenant().equals(lastTenant)) {
-        into = byFile.computeIfAbsent(file(r.tenant(), r.ts()), f -> new RecordLines(256 * records.size()));
-        lastTenant = r.tenant();
-        lastHour = hour;
-      }
-      into.add(r);
-      stored++;
     }
     List<FileChannel> touched = new ArrayList<>(byFile.size());
     for (Map.Entry<Path, RecordLines> e : byFile.entrySet()) {
