@@ -98,19 +98,24 @@ public record LogQuery(Instant from, Instant to, String site, List<String> statu
 
   /** Whether a stored record is part of the answer. */
   public boolean matches(AccessLogRecord r) {
-    if (r.ts().isBefore(from) || !r.ts().isBefore(to)) {
+    return matches(r.ts(), r.site(), r.cacheStatus(), r.status());
+  }
+
+  /** Whether a stored record with these fields is part of the answer. */
+  public boolean matches(Instant ts, String recordSite, String cacheStatus, int status) {
+    if (ts.isBefore(from) || !ts.isBefore(to)) {
       return false;
     }
-    if (site != null && !site.equals(r.site())) {
+    if (site != null && !site.equals(recordSite)) {
       return false;
     }
-    if (!cacheStatuses.isEmpty() && !cacheStatuses.contains(r.cacheStatus())) {
+    if (!cacheStatuses.isEmpty() && !cacheStatuses.contains(cacheStatus)) {
       return false;
     }
     if (statuses.isEmpty()) {
       return true;
     }
-    String code = Integer.toString(r.status());
+    String code = Integer.toString(status);
     for (String s : statuses) {
       if (s.equals(code) || s.endsWith("xx") && code.charAt(0) == s.charAt(0)) {
         return true;
