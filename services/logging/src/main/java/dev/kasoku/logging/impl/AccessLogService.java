@@ -212,7 +212,9 @@ public final class AccessLogService {
       LineFields f = LineFields.of(block, start, end - start);
       // a tenant's directory holds its records only; checked again so no other line can leak
       if (tenant.equals(f.tenant) && f.ts != null && query.matches(f.ts, f.site, f.cacheStatus, f.status)) {
-        String out = new String(block, start, end - start, StandardCharsets.UTF_8) + "\n";
+        // the line with its '\n' in one copy (a block's last line may lack it)
+        String out = end < block.length ? new String(block, start, end - start + 1, StandardCharsets.UTF_8)
+            : new String(block, start, end - start, StandardCharsets.UTF_8) + "\n";
         lines.add(out);
         ts.add(f.ts.toEpochMilli());
         added += out.length();
@@ -235,16 +237,34 @@ public final class AccessLogService {
         if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
           throw new IOException("not a JSON object");
         }
-        for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME;
-             t = p.nextToken()) {
+        // the rest of the line (times, user agent, referer, node, request id) is not read once all five are
+        int found = 0;
+        for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME
+            && found < 5; t = p.nextToken()) {
           String name = p.currentName();
           com.fasterxml.jackson.core.JsonToken v = p.nextToken();
           switch (name) {
-            case "ts" -> f.ts = v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? Instant.parse(p.getText()) : null;
-            case "tenant" -> f.tenant = p.getValueAsString();
-            case "site" -> f.site = p.getValueAsString();
-            case "cacheStatus" -> f.cacheStatus = p.getValueAsString();
-            case "status" -> f.status = p.getValueAsInt();
+            case "ts" -> {
+              f.ts = v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
+                  ? Instant.ofEpochMilli(dev.kasoku.common.json.Timestamps.parseMillis(p.getText())) : null;
+              found++;
+            }
+            case "tenant" -> {
+              f.tenant = p.getValueAsString();
+              found++;
+            }
+            case "site" -> {
+              f.site = p.getValueAsString();
+              found++;
+            }
+            case "cacheStatus" -> {
+              f.cacheStatus = p.getValueAsString();
+              found++;
+            }
+            case "status" -> {
+              f.status = p.getValueAsInt();
+              found++;
+            }
             default -> p.skipChildren();
           }
         }
