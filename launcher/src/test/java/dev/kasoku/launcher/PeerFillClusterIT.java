@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Peer fill between edge processes started from the built jar: a control process and three edges
- * with {@code KASOKU_EDGE_PEER_FILL=on}, behind a round-robin client, sharing the fixture's counting
- * origin.
+ * as a deployment starts them, with no peer-fill setting (it is on by default), behind a round-robin
+ * client, sharing the fixture's counting origin.
  *
  * <ul>
  *   <li>1,000 distinct cacheable URLs, each requested 5 times, each time through the next edge: the
@@ -55,7 +55,6 @@ class PeerFillClusterIT {
   private static final int URLS = 1_000;
   private static final int PASSES = 5;
   private static final int THREADS = 4;
-  private static final Map<String, String> PEER_FILL = Map.of("KASOKU_EDGE_PEER_FILL", "on");
 
   @TempDir Path work;
   private KasokuProcesses cluster;
@@ -77,9 +76,9 @@ class PeerFillClusterIT {
     Node control = cluster.node("control", "auth,config,purge,logging,metrics");
     List<Node> edges = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
-      edges.add(cluster.node("edge-" + i, "cache-edge", PEER_FILL));
+      edges.add(cluster.node("edge-" + i, "cache-edge"));
     }
-    Node joiner = cluster.node("edge-4", "cache-edge", PEER_FILL);
+    Node joiner = cluster.node("edge-4", "cache-edge");
     long t0 = System.nanoTime();
     cluster.startAll(control, edges.get(0), edges.get(1), edges.get(2));
     cluster.origin();
