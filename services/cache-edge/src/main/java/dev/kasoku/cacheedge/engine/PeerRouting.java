@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.MultiMap;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -173,7 +172,7 @@ public final class PeerRouting {
           .register(registry);
     }
     this.latency = timers;
-    return new ArrayList<>(List.of(timers));
+    return List.of(timers);
   }
 
   /** This edge's monotonic time, nanoseconds: the start of a routed request, for {@link #count}. */

@@ -6,6 +6,8 @@ import dev.kasoku.common.bus.Messages.LogRangeChunk;
 import dev.kasoku.common.bus.Messages.LogRangeQuery;
 import dev.kasoku.common.json.Json;
 import dev.kasoku.logging.segment.SegmentFile;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -233,39 +235,25 @@ public final class AccessLogService {
 
     static LineFields of(byte[] block, int offset, int length) {
       LineFields f = new LineFields();
-      try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.getFactory().createParser(block, offset, length)) {
-        if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+      try (JsonParser p = Json.MAPPER.getFactory().createParser(block, offset, length)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
           throw new IOException("not a JSON object");
         }
         // the rest of the line (times, user agent, referer, node, request id) is not read once all five are
-        int found = 0;
-        for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME
-            && found < 5; t = p.nextToken()) {
+        for (int found = 0; found < 5 && p.nextToken() == JsonToken.FIELD_NAME; found++) {
           String name = p.currentName();
-          com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+          JsonToken v = p.nextToken();
           switch (name) {
-            case "ts" -> {
-              f.ts = v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
-                  ? Instant.ofEpochMilli(dev.kasoku.common.json.Timestamps.parseMillis(p.getText())) : null;
-              found++;
+            case "ts" -> f.ts = v == JsonToken.VALUE_STRING
+                ? Instant.ofEpochMilli(dev.kasoku.common.json.Timestamps.parseMillis(p.getText())) : null;
+            case "tenant" -> f.tenant = p.getValueAsString();
+            case "site" -> f.site = p.getValueAsString();
+            case "cacheStatus" -> f.cacheStatus = p.getValueAsString();
+            case "status" -> f.status = p.getValueAsInt();
+            default -> {
+              p.skipChildren();
+              found--; // not one of the five
             }
-            case "tenant" -> {
-              f.tenant = p.getValueAsString();
-              found++;
-            }
-            case "site" -> {
-              f.site = p.getValueAsString();
-              found++;
-            }
-            case "cacheStatus" -> {
-              f.cacheStatus = p.getValueAsString();
-              found++;
-            }
-            case "status" -> {
-              f.status = p.getValueAsInt();
-              found++;
-            }
-            default -> p.skipChildren();
           }
         }
       } catch (IOException | java.time.DateTimeException e) {
