@@ -7,7 +7,6 @@ import dev.kasoku.logging.segment.SegmentFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +47,8 @@ public final class AccessLogStore implements AutoCloseable {
 
   private final Path root;
   private final Map<Path, FileChannel> open = new HashMap<>();
+  /** The lines of the file being written: one buffer, grown to the largest commit and reused. */
+  private final RecordLines lines = new RecordLines();
 
   public AccessLogStore(Path root) {
     this.root = root;
@@ -100,18 +101,12 @@ public final class AccessLogStore implements AutoCloseable {
    * @return per batch, the records stored
    */
   public int[] writeAll(List<List<AccessLogRecord>> batches, Instant now) throws IOException {
-    Map<Path, RecordLines> byFile = new LinkedHashMap<>();
-    int[] stored = new int[batches.size()];
-    int total = 0;
-    for (List<AccessLogRecord> records : batches) {
-      total += records.size();
-    }
-    // each file's buffer starts at about the whole commit's size, up to 256 Ki chars: it grows past that
-    int sizeHint = (int) Math.min(256L * total, 1 << 18);
     // a batch is mostly one tenant's records of one hour: its file is named once, not per record
+    Map<Path, List<AccessLogRecord>> byFile = new LinkedHashMap<>();
+    int[] stored = new int[batches.size()];
     String lastTenant = null;
     long lastHour = Long.MIN_VALUE;
-    RecordLines into = null;
+    List<AccessLogRecord> into = null;
     for (int b = 0; b < stored.length; b++) {
       for (AccessLogRecord r : batches.get(b)) {
         if (r.tenant() == null || !Ids.isValid(r.tenant())) {
@@ -119,7 +114,7 @@ public final class AccessLogStore implements AutoCloseable {
         }
         long hour = Math.floorDiv(r.ts().getEpochSecond(), 3600);
         if (into == null || hour != lastHour || !r.tenant().equals(lastTenant)) {
-          into = byFile.computeIfAbsent(file(r.tenant(), r.ts()), f -> new RecordLines(sizeHint));
+          into = byFile.computeIfAbsent(file(r.tenant(), r.ts()), f -> new ArrayList<>());
           lastTenant = r.tenant();
           lastHour = hour;
         }
@@ -128,20 +123,27 @@ public final class AccessLogStore implements AutoCloseable {
       }
     }
     List<FileChannel> touched = new ArrayList<>(byFile.size());
-    for (Map.Entry<Path, RecordLines> e : byFile.entrySet()) {
+    for (Map.Entry<Path, List<AccessLogRecord>> e : byFile.entrySet()) {
       FileChannel ch = channel(e.getKey());
-      byte[] data = e.getValue().text().getBytes(StandardCharsets.UTF_8);
-      for (int from = 0; from < data.length; ) {
-        int to = Math.min(data.length, from + SegmentFormat.MAX_BLOCK_BYTES);
-        while (to < data.length && data[to - 1] != '\n') {
+      // one file's lines at a time, in the one buffer this store keeps for them
+      RecordLines text = lines;
+      text.reset();
+      for (AccessLogRecord r : e.getValue()) {
+        text.add(r);
+      }
+      byte[] data = text.array();
+      int length = text.length();
+      for (int from = 0; from < length; ) {
+        int to = Math.min(length, from + SegmentFormat.MAX_BLOCK_BYTES);
+        while (to < length && data[to - 1] != '\n') {
           to--;
         }
-        byte[] lines = from == 0 && to == data.length ? data : java.util.Arrays.copyOfRange(data, from, to);
-        SegmentFile.append(ch, SegmentFormat.block(lines));
+        SegmentFile.append(ch, SegmentFormat.block(data, from, to));
         from = to;
       }
       touched.add(ch);
     }
+    lines.trim();
     for (FileChannel ch : touched) {
       ch.force(false);
     }

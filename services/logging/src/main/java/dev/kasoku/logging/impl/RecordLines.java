@@ -1,119 +1,238 @@
 package dev.kasoku.logging.impl;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.SerializedString;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
 import dev.kasoku.common.json.Json;
 import dev.kasoku.common.json.Timestamps;
 import java.io.IOException;
-import java.io.CharArrayWriter;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
 
 /**
- * The NDJSON lines of one segment block, written field by field with Jackson's streaming generator.
+ * The NDJSON lines of one segment block, written as UTF-8 bytes field by field.
  *
- * <p>A stored line is exactly what {@code Json.API.writeValueAsString(record)} gives (then {@code '\n'}):
- * the record's components in declaration order, nulls written as {@code null}, {@code ts} in the
- * API's timestamp form, strings escaped by Jackson's own generator over a {@code Writer} (the same
- * one the mapper uses, so control characters, quotes, non-ASCII text and even unpaired surrogates
- * come out the same, the last turned into {@code '?'} by the one UTF-8 conversion of the block).
- * Readers decode lines with the mapper, so the format is the mapper's; this class only skips its
- * per-record bean introspection, property writers and String of each record, which took about 45% of
- * the logging writer thread's CPU on the pass-through benchmark. {@code RecordLinesTest} compares
- * the two byte for byte; a component added to {@link AccessLogRecord} must be added here, in its
- * place, and that test fails until it is.
+ * <p>A stored line is exactly what {@code Json.API.writeValueAsString(record)} gives, then
+ * {@code '\n'}, as UTF-8: the record's components in declaration order, nulls written as
+ * {@code null}, {@code ts} in the API's timestamp form. Readers decode lines with the mapper, so the
+ * format is the mapper's; {@code RecordLinesTest} compares the two byte for byte (random text
+ * included), and a component added to {@link AccessLogRecord} must be added here, in its place, and
+ * that test fails until it is.
  *
- * <p>Not thread-safe: one instance collects the lines of one block on the writer thread.
+ * <p>Almost every value of an access-log record is printable ASCII, which JSON writes as it is: such
+ * a string is copied byte for byte. Any other string (a control character, a quote or backslash, any
+ * non-ASCII text, an unpaired surrogate) is escaped by the mapper itself and converted to UTF-8 the
+ * way the mapper's text always was ({@code String.getBytes}: an unpaired surrogate becomes
+ * {@code '?'}), so there is one definition of the escaping. Timestamps of one second share their
+ * first 20 characters, which are formatted once per second. Before this, a Jackson generator over a
+ * {@code Writer} and one UTF-8 conversion per block took about a third of the process's CPU while
+ * the edge forwarded uncacheable requests (its per-character escape scan alone, half of that).
+ *
+ * <p>Not thread-safe: the store's writer thread fills one instance with the lines of one file at a
+ * time and reuses it (a fresh buffer per commit, grown by copying, cost more than the encoding).
  */
 final class RecordLines {
-  private static final SerializableString TS = new SerializedString("ts");
-  private static final SerializableString TENANT = new SerializedString("tenant");
-  private static final SerializableString SITE = new SerializedString("site");
-  private static final SerializableString HOST = new SerializedString("host");
-  private static final SerializableString CLIENT_IP = new SerializedString("clientIp");
-  private static final SerializableString METHOD = new SerializedString("method");
-  private static final SerializableString PATH = new SerializedString("path");
-  private static final SerializableString PROTOCOL = new SerializedString("protocol");
-  private static final SerializableString STATUS = new SerializedString("status");
-  private static final SerializableString BYTES = new SerializedString("bytes");
-  private static final SerializableString BYTES_IN = new SerializedString("bytesIn");
-  private static final SerializableString CONTENT_TYPE = new SerializedString("contentType");
-  private static final SerializableString TLS_VERSION = new SerializedString("tlsVersion");
-  private static final SerializableString RANGE = new SerializedString("range");
-  private static final SerializableString CACHE_STATUS = new SerializedString("cacheStatus");
-  private static final SerializableString ORIGIN_MS = new SerializedString("originMs");
-  private static final SerializableString TOTAL_MS = new SerializedString("totalMs");
-  private static final SerializableString USER_AGENT = new SerializedString("userAgent");
-  private static final SerializableString REFERER = new SerializedString("referer");
-  private static final SerializableString NODE = new SerializedString("node");
-  private static final SerializableString REQUEST_ID = new SerializedString("requestId");
+  private static final byte[] TS = ascii("{\"ts\":");
+  private static final byte[] TENANT = ascii(",\"tenant\":");
+  private static final byte[] SITE = ascii(",\"site\":");
+  private static final byte[] HOST = ascii(",\"host\":");
+  private static final byte[] CLIENT_IP = ascii(",\"clientIp\":");
+  private static final byte[] METHOD = ascii(",\"method\":");
+  private static final byte[] PATH = ascii(",\"path\":");
+  private static final byte[] PROTOCOL = ascii(",\"protocol\":");
+  private static final byte[] STATUS = ascii(",\"status\":");
+  private static final byte[] BYTES = ascii(",\"bytes\":");
+  private static final byte[] BYTES_IN = ascii(",\"bytesIn\":");
+  private static final byte[] CONTENT_TYPE = ascii(",\"contentType\":");
+  private static final byte[] TLS_VERSION = ascii(",\"tlsVersion\":");
+  private static final byte[] RANGE = ascii(",\"range\":");
+  private static final byte[] CACHE_STATUS = ascii(",\"cacheStatus\":");
+  private static final byte[] ORIGIN_MS = ascii(",\"originMs\":");
+  private static final byte[] TOTAL_MS = ascii(",\"totalMs\":");
+  private static final byte[] USER_AGENT = ascii(",\"userAgent\":");
+  private static final byte[] REFERER = ascii(",\"referer\":");
+  private static final byte[] NODE = ascii(",\"node\":");
+  private static final byte[] REQUEST_ID = ascii(",\"requestId\":");
+  private static final byte[] NULL = ascii("null");
+  private static final byte[] END = ascii("}\n");
 
-  /**
-   * Not a {@code StringWriter}: its {@code StringBuffer} narrows every char the generator flushes
-   * into it one at a time (a scalar loop: about a fifth of all execution samples in a profile of pass-through);
-   * a char array is copied in bulk and narrowed once, vectorised, by {@code new String}.
-   */
-  private final CharArrayWriter text;
-  private final JsonGenerator gen;
+  /** Epoch seconds of 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: the years written with four digits. */
+  private static final long FIRST_FOUR_DIGIT_SECOND = -62_167_219_200L;
+  private static final long FIRST_FIVE_DIGIT_SECOND = 253_402_300_800L;
 
-  RecordLines(int expectedChars) {
-    text = new CharArrayWriter(expectedChars);
-    try {
-      gen = Json.API.getFactory().createGenerator(text);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  private byte[] buf;
+  private int len;
+  /** {@code "uuuu-MM-ddTHH:mm:ss.} of {@link #second}: the part of a timestamp that repeats. */
+  private final byte[] secondText = new byte[21];
+  private long second = Long.MIN_VALUE;
+
+  /** A buffer kept between uses up to this size; a larger one (a rare huge commit) is dropped. */
+  private static final int KEEP_BYTES = 8 << 20;
+  private static final int INITIAL_BYTES = 64 << 10;
+
+  RecordLines() {
+    buf = new byte[INITIAL_BYTES];
+  }
+
+  /** Forgets the lines added so far. */
+  void reset() {
+    len = 0;
+  }
+
+  /** Gives a buffer grown past {@link #KEEP_BYTES} back to the heap; the lines are forgotten. */
+  void trim() {
+    len = 0;
+    if (buf.length > KEEP_BYTES) {
+      buf = new byte[INITIAL_BYTES];
     }
-    gen.setRootValueSeparator(null); // lines are separated by '\n', written below
   }
 
   /** Adds one record's line, '\n' included. */
   void add(AccessLogRecord r) throws IOException {
-    JsonGenerator g = gen;
-    g.writeStartObject();
-    g.writeFieldName(TS);
-    if (r.ts() == null) {
-      g.writeNull();
-    } else {
-      g.writeString(Timestamps.format(r.ts()));
+    raw(TS);
+    timestamp(r.ts());
+    string(TENANT, r.tenant());
+    string(SITE, r.site());
+    string(HOST, r.host());
+    string(CLIENT_IP, r.clientIp());
+    string(METHOD, r.method());
+    string(PATH, r.path());
+    string(PROTOCOL, r.protocol());
+    number(STATUS, r.status());
+    number(BYTES, r.bytes());
+    number(BYTES_IN, r.bytesIn());
+    string(CONTENT_TYPE, r.contentType());
+    string(TLS_VERSION, r.tlsVersion());
+    string(RANGE, r.range());
+    string(CACHE_STATUS, r.cacheStatus());
+    number(ORIGIN_MS, r.originMs());
+    number(TOTAL_MS, r.totalMs());
+    string(USER_AGENT, r.userAgent());
+    string(REFERER, r.referer());
+    string(NODE, r.node());
+    string(REQUEST_ID, r.requestId());
+    raw(END);
+  }
+
+  /** The buffer holding the lines added so far, as UTF-8, in its first {@link #length} bytes. */
+  byte[] array() {
+    return buf;
+  }
+
+  int length() {
+    return len;
+  }
+
+  private void string(byte[] name, String value) throws IOException {
+    raw(name);
+    if (value == null) {
+      raw(NULL);
+      return;
     }
-    string(g, TENANT, r.tenant());
-    string(g, SITE, r.site());
-    string(g, HOST, r.host());
-    string(g, CLIENT_IP, r.clientIp());
-    string(g, METHOD, r.method());
-    string(g, PATH, r.path());
-    string(g, PROTOCOL, r.protocol());
-    g.writeFieldName(STATUS);
-    g.writeNumber(r.status());
-    g.writeFieldName(BYTES);
-    g.writeNumber(r.bytes());
-    g.writeFieldName(BYTES_IN);
-    g.writeNumber(r.bytesIn());
-    string(g, CONTENT_TYPE, r.contentType());
-    string(g, TLS_VERSION, r.tlsVersion());
-    string(g, RANGE, r.range());
-    string(g, CACHE_STATUS, r.cacheStatus());
-    g.writeFieldName(ORIGIN_MS);
-    g.writeNumber(r.originMs());
-    g.writeFieldName(TOTAL_MS);
-    g.writeNumber(r.totalMs());
-    string(g, USER_AGENT, r.userAgent());
-    string(g, REFERER, r.referer());
-    string(g, NODE, r.node());
-    string(g, REQUEST_ID, r.requestId());
-    g.writeEndObject();
-    g.writeRaw('\n');
+    int n = value.length();
+    ensure(n + 2);
+    byte[] b = buf;
+    int at = len;
+    b[at++] = '"';
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        escaped(value);
+        return;
+      }
+      b[at++] = (byte) c;
+    }
+    b[at++] = '"';
+    len = at;
   }
 
-  private static void string(JsonGenerator g, SerializableString name, String value) throws IOException {
-    g.writeFieldName(name);
-    g.writeString(value); // null is written as null
+  /** A string JSON does not take as it is: the mapper's own escaping and UTF-8 text of it. */
+  private void escaped(String value) throws IOException {
+    raw(Json.API.writeValueAsString(value).getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The lines added so far. */
-  String text() throws IOException {
-    gen.flush();
-    return text.toString();
+  private void number(byte[] name, long v) {
+    raw(name);
+    if (v == Long.MIN_VALUE) {
+      raw(ascii(Long.toString(v)));
+      return;
+    }
+    ensure(20);
+    if (v < 0) {
+      buf[len++] = '-';
+      v = -v;
+    }
+    int digits = 1;
+    for (long rest = v / 10; rest != 0; rest /= 10) {
+      digits++;
+    }
+    int at = len + digits;
+    len = at;
+    do {
+      buf[--at] = (byte) ('0' + (int) (v % 10));
+      v /= 10;
+    } while (v != 0);
+  }
+
+  private void timestamp(Instant ts) {
+    if (ts == null) {
+      raw(NULL);
+      return;
+    }
+    long s = ts.getEpochSecond();
+    if (s < FIRST_FOUR_DIGIT_SECOND || s >= FIRST_FIVE_DIGIT_SECOND) {
+      // a signed or five-digit year: rare enough for the general formatter
+      raw(ascii('"' + Timestamps.format(ts) + '"'));
+      return;
+    }
+    if (s != second) {
+      LocalDateTime t = LocalDateTime.ofEpochSecond(s, 0, ZoneOffset.UTC);
+      byte[] p = secondText;
+      p[0] = '"';
+      digits(p, 1, t.getYear(), 4);
+      p[5] = '-';
+      digits(p, 6, t.getMonthValue(), 2);
+      p[8] = '-';
+      digits(p, 9, t.getDayOfMonth(), 2);
+      p[11] = 'T';
+      digits(p, 12, t.getHour(), 2);
+      p[14] = ':';
+      digits(p, 15, t.getMinute(), 2);
+      p[17] = ':';
+      digits(p, 18, t.getSecond(), 2);
+      p[20] = '.';
+      second = s;
+    }
+    raw(secondText);
+    ensure(5);
+    digits(buf, len, ts.getNano() / 1_000_000, 3); // truncated, never rounded up
+    buf[len + 3] = 'Z';
+    buf[len + 4] = '"';
+    len += 5;
+  }
+
+  /** {@code v} as exactly {@code n} decimal digits (zero-padded) at {@code at}. */
+  private static void digits(byte[] into, int at, int v, int n) {
+    for (int i = at + n - 1; i >= at; i--) {
+      into[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+  }
+
+  private void raw(byte[] bytes) {
+    ensure(bytes.length);
+    System.arraycopy(bytes, 0, buf, len, bytes.length);
+    len += bytes.length;
+  }
+
+  private void ensure(int more) {
+    if (buf.length - len < more) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+    }
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -35,14 +35,21 @@ public final class SegmentFormat {
 
   /** One block holding {@code data} (whole lines, each ending in '\n'). */
   public static byte[] block(byte[] data) {
-    if (data.length > MAX_BLOCK_BYTES) {
-      throw new IllegalArgumentException("block of " + data.length + " bytes exceeds " + MAX_BLOCK_BYTES);
+    return block(data, 0, data.length);
+  }
+
+  /** One block holding {@code data[from, to)} (whole lines, each ending in '\n'). */
+  public static byte[] block(byte[] data, int from, int to) {
+    int length = to - from;
+    if (length > MAX_BLOCK_BYTES) {
+      throw new IllegalArgumentException("block of " + length + " bytes exceeds " + MAX_BLOCK_BYTES);
     }
     Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
     try {
-      deflater.setInput(data);
+      deflater.setInput(data, from, length);
       deflater.finish();
-      byte[] out = new byte[HEADER + data.length + data.length / 8 + 64 + TRAILER];
+      // log lines deflate to a fraction of their size: start at a quarter, grow when that is not enough
+      byte[] out = new byte[HEADER + length / 4 + 64 + TRAILER];
       int n = 0;
       while (!deflater.finished()) {
         if (HEADER + n == out.length - TRAILER) {
@@ -55,9 +62,9 @@ public final class SegmentFormat {
       b.put((byte) 0x1f).put((byte) 0x8b).put((byte) 8).put((byte) 4).putInt(0).put((byte) 0).put((byte) 255);
       b.putShort((short) 8).put((byte) 'K').put((byte) 'B').putShort((short) 4).putInt(total);
       CRC32 crc = new CRC32();
-      crc.update(data);
+      crc.update(data, from, length);
       b.position(HEADER + n);
-      b.putInt((int) crc.getValue()).putInt(data.length);
+      b.putInt((int) crc.getValue()).putInt(length);
       return java.util.Arrays.copyOf(out, total);
     } finally {
       deflater.end();

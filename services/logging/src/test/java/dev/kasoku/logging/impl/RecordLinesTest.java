@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,11 +41,11 @@ class RecordLinesTest {
   }
 
   private static byte[] linesBytes(List<AccessLogRecord> records) throws Exception {
-    RecordLines lines = new RecordLines(16);
+    RecordLines lines = new RecordLines();
     for (AccessLogRecord r : records) {
       lines.add(r);
     }
-    return lines.text().getBytes(StandardCharsets.UTF_8);
+    return java.util.Arrays.copyOf(lines.array(), lines.length());
   }
 
   private static void assertSameBytes(List<AccessLogRecord> records) throws Exception {
@@ -120,6 +121,39 @@ class RecordLinesTest {
     List<AccessLogRecord> records = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
       records.add(i % 3 == 0 ? sparse() : full(Integer.toString(i)));
+    }
+    assertSameBytes(records);
+  }
+
+  /** Random text from every class of character JSON treats apart, at random places in every string field. */
+  @Test
+  void randomTextIsWrittenAsTheMapperWritesIt() throws Exception {
+    String[] pieces = {"a", "Z", "0", " ", "~", "\u007f", "\"", "\\", "/", "\u0000", "\n", "\t", "\u001f", "\u0080",
+        "\u00e9", "\u2028", "\u6771", "\uFEFF", "\uD83D\uDE00", "\uD83D", "\uDE00", "\uFFFF"};
+    Random random = new Random(20261203L);
+    List<AccessLogRecord> records = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      StringBuilder s = new StringBuilder();
+      // mostly printable ASCII, as real records are, so both ways through the writer alternate within a block
+      int n = random.nextInt(40);
+      for (int j = 0; j < n; j++) {
+        s.append(random.nextInt(4) == 0 ? pieces[random.nextInt(pieces.length)] : pieces[random.nextInt(5)]);
+      }
+      records.add(i % 7 == 0 ? sparse() : full(s.toString()));
+    }
+    assertSameBytes(records);
+  }
+
+  @Test
+  void numbersAtTheEdgesOfTheirRangesAreWrittenAsTheMapperWritesThem() throws Exception {
+    List<AccessLogRecord> records = new ArrayList<>();
+    long[] values = {0, 1, -1, 9, 10, 99, 100, 999_999_999, 1_000_000_000, Integer.MAX_VALUE, Integer.MIN_VALUE,
+        Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1};
+    for (long v : values) {
+      AccessLogRecord f = full("n");
+      records.add(new AccessLogRecord(f.ts(), f.tenant(), f.site(), f.host(), f.clientIp(), f.method(), f.path(),
+          f.protocol(), (int) v, v, v, f.contentType(), f.tlsVersion(), f.range(), f.cacheStatus(), v, v,
+          f.userAgent(), f.referer(), f.node(), f.requestId()));
     }
     assertSameBytes(records);
   }
