@@ -32,6 +32,9 @@
 #   SKIP_BUILD [0]  set to 1 to reuse launcher/target/kasoku.jar as it is
 #   EDGE_JAR [launcher/target/kasoku.jar]  the jar to run (another build, to compare two; implies no build)
 #   KEEP_WORKDIR [0]       set to 1 to keep the temporary directory (configs, logs) for inspection
+#   NGINX_ACCESS_LOG [off] json: nginx writes an access log as a CDN must (one JSON line per request with
+#                          the fields of Kasoku's access-log record, gzip level 6 like Kasoku's segments,
+#                          buffer=256k flush=1s, no fsync); off: no access log, as nginx was always measured
 # Every process this script starts is stopped on exit (trap EXIT), whatever the outcome.
 set -euo pipefail
 
@@ -169,6 +172,15 @@ EOF
 # Cache zone on tmpfs (the work directory), keep-alive to the origin, cache lock on (nginx's request
 # collapsing), the cache's verdict in X-Cache-Status. /nostore/ is a plain proxy location: the
 # equivalent of Varnish's return(pass) and of a Kasoku site rule with cache: false.
+NGINX_LOG_CONF="  access_log off;"
+case "${NGINX_ACCESS_LOG:-off}" in
+  off) ;;
+  json)
+    # \$ keeps each variable for nginx; escape=json escapes the values as JSON strings
+    NGINX_LOG_CONF="  log_format edgejson escape=json '{\"ts\":\"\$time_iso8601\",\"host\":\"\$host\",\"clientIp\":\"\$remote_addr\",\"method\":\"\$request_method\",\"path\":\"\$request_uri\",\"protocol\":\"\$server_protocol\",\"status\":\$status,\"bytes\":\$body_bytes_sent,\"bytesIn\":\$request_length,\"contentType\":\"\$sent_http_content_type\",\"range\":\"\$http_range\",\"cacheStatus\":\"\$upstream_cache_status\",\"originMs\":\"\$upstream_response_time\",\"totalMs\":\"\$request_time\",\"userAgent\":\"\$http_user_agent\",\"referer\":\"\$http_referer\",\"requestId\":\"\$request_id\"}';
+  access_log $WORK/logs/nginx-access.log.gz edgejson gzip=6 buffer=256k flush=1s;";;
+  *) die "NGINX_ACCESS_LOG must be off or json, not ${NGINX_ACCESS_LOG}";;
+esac
 cat > "$WORK/nginx.conf" <<EOF
 user root;
 worker_processes 2;
@@ -176,11 +188,11 @@ pid $WORK/nginx.pid;
 error_log $WORK/logs/nginx-error.log warn;
 events { worker_connections 8192; multi_accept on; }
 http {
-  access_log off;
   sendfile on; tcp_nopush on; tcp_nodelay on;
   keepalive_requests 10000000; keepalive_timeout 120s;
   client_body_temp_path $WORK/tmp-nginx-body;
   proxy_temp_path $WORK/tmp-nginx-proxy;
+$NGINX_LOG_CONF
   proxy_cache_path $WORK/nginx-cache levels=1:2 keys_zone=edge:256m max_size=$CACHE_MEMORY inactive=1d use_temp_path=off;
   upstream origin { server 127.0.0.1:$ORIGIN_PORT; keepalive 128; }
   server {
@@ -500,6 +512,7 @@ REPORT="$ROOT/bench/results/$STAMP.md"
   echo "wrk $THREADS threads, $CONNECTIONS connections, $DURATION per run after a $WARMUP warm-up (and $SERVER_WARMUP per server after start); keys10k: $KEYS keys, $BENCH_DIST (s=$BENCH_ZIPF_S); cache budgets $CACHE_MEMORY."
   if [[ " $SCENARIOS " == *" full "* ]]; then echo "full: $FULL_KEYS keys of 1 KiB under /gen/, filled for up to $FULL_FILL, then $BENCH_DIST over the same keys."; fi
   if [[ " $SERVERS " == *" kasoku "* ]]; then echo "Kasoku JVM: $EDGE_JAVA_OPTS; GC pauses = young + full pause time during the measured run (jstat) and the longest pause (-Xlog:gc)."; fi
+  echo "nginx access log: ${NGINX_ACCESS_LOG:-off}."
   echo "Versions: $([[ -x $VARNISHD ]] && "$VARNISHD" -V 2>&1 | head -1 | sed 's/ (.*//; s/(//; s/$/, /')$("$NGINX" -v 2>&1 | sed 's/.*: //'), $(java -version 2>&1 | head -1)."
   echo
   echo "| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | MiB/s | errors | origin reqs (conns) | CPU µs/req | origin CPU µs/req | GC pauses |"
