@@ -1,5 +1,6 @@
-// Scores a results JSON of http-cache-tests the way cache-tests.fyi does (lib/display.mjs of the suite):
-// a test counts as passed only when its dependencies pass too. Prints required and optimal pass counts
+// Scores a results JSON of http-cache-tests the way cache-tests.fyi does (determineTestResult, in
+// lib/display.mjs of the npm package and test-engine/lib/results.mjs of the repository's newer layout):
+// a test counts as passed only when its dependencies pass too; tests for browser caches only are left out. Prints required and optimal pass counts
 // and the ids of the failing required and optimal tests.
 // Usage: node summary.mjs SUITE_DIR RESULTS_JSON
 import fs from 'fs'
@@ -9,11 +10,12 @@ import { pathToFileURL } from 'url'
 const [suiteDir, resultsFile] = process.argv.slice(2)
 const load = rel => import(pathToFileURL(path.join(suiteDir, rel)).href)
 const tests = (await load('tests/index.mjs')).default
-if (fs.existsSync(path.join(suiteDir, 'tests/surrogate-control.mjs'))) {
+const newLayout = fs.existsSync(path.join(suiteDir, 'test-engine'))
+if (!newLayout && fs.existsSync(path.join(suiteDir, 'tests/surrogate-control.mjs'))) {
   const surrogate = (await load('tests/surrogate-control.mjs')).default
-  if (!tests.includes(surrogate)) tests.push(surrogate) // the CLI runs it too
+  if (!tests.includes(surrogate)) tests.push(surrogate) // the npm package's CLI runs it too
 }
-const display = await load('lib/display.mjs')
+const display = await load(newLayout ? 'test-engine/lib/results.mjs' : 'lib/display.mjs')
 const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8'))
 
 const counts = { required: [0, 0], optimal: [0, 0] }
