@@ -15,7 +15,8 @@ import java.util.Locale;
  * field lines combined with ", ", leading/trailing whitespace trimmed, runs of whitespace folded
  * to one space; a field absent from the request is distinct from a field present and empty. Field
  * names are lower-cased and sorted so "Vary: A, B" and "Vary: b, a" key alike. Accept-Encoding is
- * normalised further as a set of codings (see {@code appendAcceptEncoding}).
+ * normalised further as a set of codings (see {@code appendAcceptEncoding}), Accept-Language as a
+ * list of case-insensitive language ranges whose order is kept (see {@code appendAcceptLanguage}).
  *
  * <p>{@code Vary: *} never matches (§4.1): {@link #star()} is true and the response is not stored
  * ({@link Storability}).
@@ -103,6 +104,9 @@ public final class VaryKey {
       } else if (f.equals("accept-encoding")) {
         sb.append(':');
         appendAcceptEncoding(sb, values);
+      } else if (f.equals("accept-language")) {
+        sb.append(':');
+        appendAcceptLanguage(sb, values);
       } else {
         sb.append(':');
         for (int i = 0; i < values.size(); i++) {
@@ -162,6 +166,48 @@ public final class VaryKey {
       }
       sb.append(codings.get(i));
     }
+  }
+
+  /**
+   * Accept-Language is a list of language ranges with weights (RFC 9110 §12.5.4); a range is
+   * case-insensitive (RFC 4647 §2) and the whitespace around list elements and parameters is
+   * optional (RFC 9110 §5.6.1, §5.6.6), so "en, de" and " eN ,de" key alike: ranges lower-cased,
+   * whitespace removed, an explicit q=1 dropped, exact repeats dropped. The order is kept: between
+   * ranges of equal weight many servers take the first as the preferred one, so "de, en" may well
+   * select another variant than "en, de".
+   */
+  private static void appendAcceptLanguage(StringBuilder sb, List<String> lines) {
+    List<String> ranges = new ArrayList<>(4);
+    for (String line : lines) {
+      for (String part : line.split(",")) {
+        String t = compactLowerCase(part);
+        int semi = t.indexOf(';');
+        if (semi >= 0 && isQOne(t.substring(semi + 1))) {
+          t = t.substring(0, semi);
+        }
+        if (!t.isEmpty() && !ranges.contains(t)) {
+          ranges.add(t);
+        }
+      }
+    }
+    for (int i = 0; i < ranges.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(ranges.get(i));
+    }
+  }
+
+  /** {@code part} without whitespace, lower-cased (ASCII: field values here are tokens). */
+  private static String compactLowerCase(String part) {
+    StringBuilder c = new StringBuilder(part.length());
+    for (int i = 0; i < part.length(); i++) {
+      char ch = part.charAt(i);
+      if (!isWs(ch)) {
+        c.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch);
+      }
+    }
+    return c.toString();
   }
 
   /** "q=1", "q=1.", "q=1.0", "q=1.00", "q=1.000" (RFC 9110 §12.4.2 qvalue of 1). */

@@ -81,6 +81,34 @@ class VaryTest {
     assertThat(k1).isNotEqualTo(k2);
   }
 
+  /**
+   * RFC 9110 §12.5.4 and RFC 4647 §2: language ranges are case-insensitive, and the whitespace
+   * around list elements is optional (RFC 9110 §5.6.1), so these spellings ask for the same
+   * variant. Before this the edge kept one stored variant per spelling (cache-tests.fyi
+   * vary-normalise-lang-case, vary-normalise-lang-space).
+   */
+  @Test
+  void acceptLanguageSpellingsThatDifferOnlyInCaseOrWhitespaceMatch() {
+    VaryKey v = VaryKey.of(headers("Vary", "Accept-Language"));
+    String stored = v.secondaryKey(headers("Accept-Language", "en, de"));
+    assertThat(v.matches(stored, headers("Accept-Language", "eN, De"))).isTrue();
+    assertThat(v.matches(stored, headers("Accept-Language", " en ,   de"))).isTrue();
+    assertThat(v.matches(stored, headers("Accept-Language", "en;q=1.0, DE"))).isTrue();
+  }
+
+  /**
+   * RFC 9110 §12.5.4: the weights are the user's preferences, and between equal weights the order is
+   * the only preference a server can see, so a different order or weight is another request.
+   */
+  @Test
+  void acceptLanguageInAnotherOrderOrWithOtherWeightsDoesNotMatch() {
+    VaryKey v = VaryKey.of(headers("Vary", "Accept-Language"));
+    String stored = v.secondaryKey(headers("Accept-Language", "en, de"));
+    assertThat(v.matches(stored, headers("Accept-Language", "de, en"))).isFalse();
+    assertThat(v.matches(stored, headers("Accept-Language", "en, de;q=0.5"))).isFalse();
+    assertThat(v.matches(stored, headers("Accept-Language", "en"))).isFalse();
+  }
+
   /** RFC 9110 §12.5.3: order, case and whitespace of Accept-Encoding carry no meaning. */
   @Test
   void acceptEncodingSpellingsOfTheSameSetMatch() {
