@@ -251,10 +251,16 @@ restart_kasoku() {
   launch_kasoku fresh
 }
 warm_curve() {
+  local c0 c1 l n
   for s in $(seq 1 "${WARM_SECONDS:-15}"); do
-    local l; l=$(BENCH_ADDR_PORT=$KASOKU_TLS_PORT wrk -t "$THREADS" -c "$CONNECTIONS" -d 1s --timeout 5s -s "$HERE/bench.lua" \
+    c0=$(cpu_ticks "$KASOKU_PID")
+    l=$(BENCH_ADDR_PORT=$KASOKU_TLS_PORT wrk -t "$THREADS" -c "$CONNECTIONS" -d 1s --timeout 5s -s "$HERE/bench.lua" \
       "https://$SITE_HOST:$KASOKU_TLS_PORT/hot1k" 2>&1 | grep '^BENCH ' || true)
-    echo "$s $(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$l")"
+    c1=$(cpu_ticks "$KASOKU_PID")
+    n=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$l")
+    # req/s, and the edge's CPU µs per request in that second (what a loaded machine distorts least)
+    echo "$s $(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$l") $(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n="${n:-0}" \
+      'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')"
   done
 }
 
@@ -318,9 +324,14 @@ REPORT="$ROOT/bench/results/https-$STAMP.md"
   if [[ -n $CURVE ]]; then
     echo
     warm=$(awk -F'\t' '$1 == "keepalive" && $2 == "kasoku" {printf "%.0f", $3}' "$RESULTS")
+    warm_cpu=$(awk -F'\t' '$1 == "keepalive" && $2 == "kasoku" {print $7}' "$RESULTS")
     at90=$(awk -v w="$warm" '$2 >= 0.9 * w { print $1; exit }' <<<"$CURVE")
-    echo "Restarted edge (same data directory): ready ${READY_AFTER} s after launch; keep-alive req/s in each second" \
-      "after readiness (warm rate above: $warm; first second at >= 90 %: ${at90:-not within the curve}):"
+    # 90 % of the warm rate in CPU terms: at most warm CPU per request / 0.9
+    cpu90=$(awk -v w="$warm_cpu" '$3 > 0 && $3 <= w / 0.9 { print $1; exit }' <<<"$CURVE")
+    echo "Restarted edge (same data directory): ready ${READY_AFTER} s after launch. Each second after readiness:" \
+      "second, keep-alive req/s, edge CPU µs per request (warm: $warm req/s, $warm_cpu µs/req)." \
+      "First second at >= 90 % of the warm rate: ${at90:-not within the curve}; at <= warm CPU per request / 0.9:" \
+      "${cpu90:-not within the curve}."
     echo
     echo '```'
     echo "$CURVE"
