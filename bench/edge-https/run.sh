@@ -3,15 +3,20 @@
 # certificate in front of the same origin, one machine, the same wrk load.
 #
 # Starts on loopback: an origin (nginx serving a generated 1 KiB file), nginx with TLS and proxy_cache,
-# and the Kasoku edge (dev.kasoku.cacheedge.EdgeServerMain from the bench jar, its HTTPS listener with
-# the site's certificate; KASOKU_EDGE_TLS_PROVIDER as given, default auto), then for each server runs:
+# and Kasoku as a user runs it: the shipped launcher/target/kasoku.jar with the README's JVM settings,
+# every role in one JVM (embedded store), then configured through the public API only: the operator
+# creates a tenant, the tenant's admin key PUTs a site whose origin is the loopback nginx and whose
+# "tls" holds the certificate and key (KASOKU_EDGE_TLS_PROVIDER as given, default auto). Then, for each
+# server:
 #   keepalive   wrk -t$THREADS -c$CONNECTIONS on kept-alive connections: cached 1 KiB hits over TLS
 #   handshake   the same with "Connection: close": one new connection, so one full TLS handshake, per
 #               request (wrk never resumes a session), i.e. handshakes per second
 # and prints a markdown table (req/s, p50/p99 latency, server CPU µs per request) with the ratios
 # Kasoku/nginx, also written to bench/results/https-<timestamp>.md. The edge's start line (its TLS
-# provider) and, when WARM_CURVE=1, the first seconds of a fresh edge (req/s per second of keep-alive
-# hits right after start, to read the time to 90 % of the warm rate) are reported too.
+# provider, its warm-up) and, when WARM_CURVE=1, a restart: the Kasoku process is stopped and started
+# again on its data directory (its site and certificate come from its store, as after a deploy), and
+# its keep-alive rate is logged second by second from /readyz on; the report gives the time from the
+# launch to readiness and the first second at 90 % of the warm rate measured before.
 #
 # The site's host name is this machine's host name (SITE_HOST: a name wrk can resolve, and one a site
 # may hold, so not "localhost"): wrk sends it as SNI and Host and the certificate names it, while
@@ -23,9 +28,12 @@
 #   SERVER_WARMUP [20s]   keep-alive hits sent to each server once after start, before any scenario
 #   SERVERS ["nginx kasoku"]  SCENARIOS ["keepalive handshake"]
 #   NGINX_WORKERS [2]     nginx worker processes (one per core is nginx's advice)
-#   EDGE_JAVA_OPTS ["-Xms2g -Xmx2g"]  KASOKU_EDGE_TLS_PROVIDER [auto]
-#   WARM_CURVE [0]        1: start a second, fresh edge and log its keep-alive rate second by second
-#   SKIP_BUILD [0]        1: reuse bench/target/kasoku-bench.jar as it is
+#   EDGE_JAVA_OPTS ["-XX:+UseG1GC -XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError", the README's]
+#   KASOKU_EDGE_TLS_PROVIDER [auto]  KASOKU_EDGE_WARMUP [the edge's default]  passed to the edge when set
+#   WARM_CURVE [0]        1: restart the edge and log its keep-alive rate second by second (WARM_SECONDS [15])
+#   SKIP_BUILD [0]        1: reuse launcher/target/kasoku.jar as it is
+#   EDGE_JAR [launcher/target/kasoku.jar]  the jar to run (another build, to compare two; implies no build)
+#   PORT_BASE [unset]     take the listeners' ports from PORT_BASE on (PORT_BASE..+5) instead of free ones
 #   KEEP_WORKDIR [0]      1: keep the temporary directory (configs, logs)
 # Every process this script starts is stopped on exit (trap EXIT), whatever the outcome.
 set -euo pipefail
@@ -40,8 +48,9 @@ SERVER_WARMUP="${SERVER_WARMUP:-20s}"
 SERVERS="${SERVERS:-nginx kasoku}"
 SCENARIOS="${SCENARIOS:-keepalive handshake}"
 NGINX_WORKERS="${NGINX_WORKERS:-2}"
-EDGE_JAVA_OPTS="${EDGE_JAVA_OPTS:--Xms2g -Xmx2g}"
+EDGE_JAVA_OPTS="${EDGE_JAVA_OPTS:--XX:+UseG1GC -XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError}"
 TLS_PROVIDER="${KASOKU_EDGE_TLS_PROVIDER:-auto}"
+EDGE_WARMUP="${KASOKU_EDGE_WARMUP:-}"
 WARM_CURVE="${WARM_CURVE:-0}"
 SITE_HOST="${SITE_HOST:-$(hostname)}"
 
@@ -56,16 +65,6 @@ wait_https() { # port pid: until GET /hot1k answers over TLS, the process died, 
   return 1
 }
 
-cpu_ticks() { # user+system clock ticks of a pid and its direct children (nginx workers)
-  local total=0 p
-  for p in "$1" $(pgrep -P "$1" || true); do
-    if [[ -r /proc/$p/stat ]]; then
-      total=$(( total + $(awk '{sub(/^.*\) /,""); print $12 + $13}' "/proc/$p/stat") ))
-    fi
-  done
-  echo "$total"
-}
-CLK_TCK=$(getconf CLK_TCK)
 
 # ---------------------------------------------------------------- install
 need_install=0
@@ -89,7 +88,13 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -s
   -addext "subjectAltName=DNS:$SITE_HOST" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null \
   || die "openssl could not make the certificate"
 
-ORIGIN_PORT=$(free_port); NGINX_PORT=$(free_port); KASOKU_PORT=$(free_port); KASOKU_TLS_PORT=$(free_port)
+if [[ -n ${PORT_BASE:-} ]]; then
+  ORIGIN_PORT=$PORT_BASE; NGINX_PORT=$((PORT_BASE + 1)); KASOKU_PORT=$((PORT_BASE + 2))
+  KASOKU_TLS_PORT=$((PORT_BASE + 3)); KASOKU_API_PORT=$((PORT_BASE + 4))
+else
+  ORIGIN_PORT=$(free_port); NGINX_PORT=$(free_port); KASOKU_PORT=$(free_port); KASOKU_TLS_PORT=$(free_port)
+  KASOKU_API_PORT=$(free_port)
+fi
 
 cat > "$WORK/origin.conf" <<EOF
 user root;
@@ -163,33 +168,39 @@ print(json.dumps({"hostnames": [host], "origins": [{"url": "http://127.0.0.1:" +
                   "tls": {"certificatePem": open(work + "/cert.pem").read(),
                           "privateKeyPem": open(work + "/key.pem").read()}}))
 EOF
-KASOKU_JAR="$ROOT/bench/target/kasoku-bench.jar"
+KASOKU_JAR="${EDGE_JAR:-$ROOT/launcher/target/kasoku.jar}"
 SECRET="bench-https-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+OPERATOR_TOKEN="bench-operator-token-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
-launch_kasoku() { # name http_port https_port: starts an edge, prints its pid
-  local name=$1
-  # only the KASOKU_* settings meant for the edge reach it (it refuses unknown KASOKU_* names)
-  # shellcheck disable=SC2086
-  env $(env | awk -F= '/^KASOKU_/ {printf "-u %s ", $1}') \
-  KASOKU_EDGE_PORT="$2" KASOKU_EDGE_TLS_PORT="$3" KASOKU_EDGE_TLS_PROVIDER="$TLS_PROVIDER" KASOKU_EDGE_MEMORY=512m \
-  KASOKU_SECRET_KEY="$SECRET" KASOKU_BIND_ADDRESS=127.0.0.1 \
-  KASOKU_ALLOWED_ORIGIN_NETWORKS=127.0.0.0/8 KASOKU_DATA_DIR="$WORK/kasoku-data-$name" \
-    java $EDGE_JAVA_OPTS -cp "$KASOKU_JAR" dev.kasoku.cacheedge.EdgeServerMain \
-      "$SITE_HOST" "http://127.0.0.1:$ORIGIN_PORT" "$WORK/kasoku-site.json" >"$WORK/logs/kasoku-$name.out" 2>&1 &
-  echo $!
+launch_kasoku() { # log_name: starts the jar on the bench's ports and data directory; sets KASOKU_PID
+  local warm=()
+  [[ -n $EDGE_WARMUP ]] && warm=(KASOKU_EDGE_WARMUP="$EDGE_WARMUP")
+  LAUNCHED_AT=$(date +%s.%N)
+  kasoku_launch "$WORK/logs/kasoku-$1.out" \
+    KASOKU_EDGE_PORT="$KASOKU_PORT" KASOKU_EDGE_TLS_PORT="$KASOKU_TLS_PORT" KASOKU_API_PORT="$KASOKU_API_PORT" \
+    KASOKU_EDGE_TLS_PROVIDER="$TLS_PROVIDER" KASOKU_EDGE_MEMORY=512m "${warm[@]}" \
+    KASOKU_SECRET_KEY="$SECRET" KASOKU_BOOTSTRAP_TOKEN="$OPERATOR_TOKEN" KASOKU_BIND_ADDRESS=127.0.0.1 \
+    KASOKU_ALLOWED_ORIGIN_NETWORKS=127.0.0.0/8 KASOKU_DATA_DIR="$WORK/kasoku-data"
+  KASOKU_PID=$!; PIDS+=("$KASOKU_PID")
+  kasoku_wait_ready "http://127.0.0.1:$KASOKU_API_PORT" "$KASOKU_PID" "$WORK/logs/kasoku-$1.out"
+  READY_AFTER=$(awk -v a="$LAUNCHED_AT" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  EDGE_START_LINE=$(kasoku_start_line "$WORK/logs/kasoku-$1.out")
+  log "kasoku ($1): ready ${READY_AFTER} s after launch; $EDGE_START_LINE"
 }
 
 start_kasoku() {
-  if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    log "building the bench jar (mvn -pl bench -am package -DskipTests)"
-    (cd "$ROOT" && mvn -B -q -pl bench -am package -DskipTests >"$WORK/logs/mvn.out" 2>&1) \
-      || die "build failed: $(tail -30 "$WORK/logs/mvn.out")"
-  fi
-  [[ -f "$KASOKU_JAR" ]] || die "no $KASOKU_JAR"
-  KASOKU_PID=$(launch_kasoku main "$KASOKU_PORT" "$KASOKU_TLS_PORT"); PIDS+=("$KASOKU_PID")
-  wait_https "$KASOKU_TLS_PORT" "$KASOKU_PID" || die "kasoku did not start: $(tail -30 "$WORK/logs/kasoku-main.out")"
-  EDGE_START_LINE=$(grep -o 'edge listening on .*' "$WORK/logs/kasoku-main.out" | head -1)
-  log "kasoku: $EDGE_START_LINE"
+  kasoku_build_jar "$ROOT" "$WORK/logs/mvn.out"
+  launch_kasoku main
+  READY_FIRST=$READY_AFTER
+  kasoku_create_site "http://127.0.0.1:$KASOKU_API_PORT" "$OPERATOR_TOKEN" bench https "$WORK/kasoku-site.json"
+  # the site and its certificate are live once config.changed has been applied: the edge then
+  # answers 200 for the host name with the site's certificate (curl checks it against cert.pem)
+  for _ in $(seq 300); do
+    if curl -sf -o /dev/null -m 1 --cacert "$WORK/cert.pem" --resolve "$SITE_HOST:$KASOKU_TLS_PORT:127.0.0.1" \
+      "https://$SITE_HOST:$KASOKU_TLS_PORT/hot1k"; then return 0; fi
+    sleep 0.1
+  done
+  die "kasoku does not serve the site with its certificate: $(tail -30 "$WORK/logs/kasoku-main.out")"
 }
 
 port_of() { case $1 in nginx) echo "$NGINX_PORT";; kasoku) echo "$KASOKU_TLS_PORT";; esac; }
@@ -231,23 +242,32 @@ measure() { # scenario server
     "$rps" "$(awk -v x="$p50_us" 'BEGIN{print x/1000}')" "$(awk -v x="$p99_us" 'BEGIN{print x/1000}')" "$errors" "$cpu")"
 }
 
-# A fresh edge's keep-alive rate second by second from its readiness on, to read how long it takes to
-# reach 90 % of the warm rate measured above. Prints "second req/s" lines.
+# A restart: the edge is stopped (SIGTERM, a graceful drain) and started again on its data directory,
+# so its site and certificate come from its own store; then its keep-alive rate second by second from
+# readiness on, to read how long it takes to reach 90 % of the warm rate measured above. Prints
+# "second req/s" lines.
+restart_kasoku() {
+  stop_pid "$KASOKU_PID"
+  launch_kasoku fresh
+}
 warm_curve() {
-  local port tls pid
-  port=$(free_port); tls=$(free_port)
-  pid=$(launch_kasoku fresh "$port" "$tls"); PIDS+=("$pid")
-  wait_https "$tls" "$pid" || die "fresh kasoku did not start: $(tail -30 "$WORK/logs/kasoku-fresh.out")"
+  local c0 c1 l n
   for s in $(seq 1 "${WARM_SECONDS:-15}"); do
-    local l; l=$(BENCH_ADDR_PORT=$tls wrk -t "$THREADS" -c "$CONNECTIONS" -d 1s --timeout 5s -s "$HERE/bench.lua" \
-      "https://$SITE_HOST:$tls/hot1k" 2>&1 | grep '^BENCH ' || true)
-    echo "$s $(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$l")"
+    c0=$(cpu_ticks "$KASOKU_PID")
+    l=$(BENCH_ADDR_PORT=$KASOKU_TLS_PORT wrk -t "$THREADS" -c "$CONNECTIONS" -d 1s --timeout 5s -s "$HERE/bench.lua" \
+      "https://$SITE_HOST:$KASOKU_TLS_PORT/hot1k" 2>&1 | grep '^BENCH ' || true)
+    c1=$(cpu_ticks "$KASOKU_PID")
+    n=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$l")
+    # req/s, and the edge's CPU µs per request in that second (what a loaded machine distorts least)
+    echo "$s $(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$l") $(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n="${n:-0}" \
+      'BEGIN { printf "%.1f", n ? t * 1e6 / hz / n : 0 }')"
   done
-  kill -TERM "$pid" 2>/dev/null || true
 }
 
 # ---------------------------------------------------------------- run
-log "ports: origin $ORIGIN_PORT nginx $NGINX_PORT kasoku $KASOKU_TLS_PORT (http $KASOKU_PORT)"
+log "ports: origin $ORIGIN_PORT nginx $NGINX_PORT kasoku $KASOKU_TLS_PORT (http $KASOKU_PORT, api $KASOKU_API_PORT)"
+LOAD_BEFORE=$(uptime)
+log "load before: $LOAD_BEFORE"
 start_origin
 for s in $SERVERS; do "start_$s"; done
 for s in $SERVERS; do
@@ -264,9 +284,12 @@ for scenario in $SCENARIOS; do
 done
 CURVE=""
 if [[ $WARM_CURVE == 1 && " $SERVERS " == *" kasoku "* ]]; then
-  log "fresh edge: keep-alive req/s per second after readiness"
+  log "restarted edge: keep-alive req/s per second after readiness"
+  restart_kasoku
   CURVE=$(warm_curve)
 fi
+LOAD_AFTER=$(uptime)
+log "load after: $LOAD_AFTER"
 
 # ---------------------------------------------------------------- report
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -276,11 +299,11 @@ REPORT="$ROOT/bench/results/https-$STAMP.md"
   echo "# HTTPS edge comparison $STAMP"
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB;" \
-    "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)."
+    "load average at end: $(cut -d' ' -f1-3 /proc/loadavg) (uptime before: $(sed 's/.*load average: //' <<<"$LOAD_BEFORE"))."
   echo "wrk $THREADS threads, $CONNECTIONS connections, $DURATION per run after a $WARMUP warm-up (and $SERVER_WARMUP per server after start);" \
     "one ECDSA P-256 certificate; a cached 1 KiB object; handshake = Connection: close, one full handshake per request."
   echo "Versions: $("$NGINX" -v 2>&1 | sed 's/.*: //') ($NGINX_WORKERS workers, $(openssl version | cut -d' ' -f1-2)), $(java -version 2>&1 | head -1); Kasoku JVM: $EDGE_JAVA_OPTS."
-  [[ -n ${EDGE_START_LINE:-} ]] && echo "Kasoku: $EDGE_START_LINE"
+  [[ -n ${EDGE_START_LINE:-} ]] && echo "Kasoku ($(basename "$KASOKU_JAR"), ready ${READY_FIRST:-?} s after launch): $EDGE_START_LINE"
   echo
   echo "| scenario | server | req/s | p50 ms | p99 ms | errors | CPU µs/req |"
   echo "|---|---|---:|---:|---:|---:|---:|"
@@ -300,7 +323,15 @@ REPORT="$ROOT/bench/results/https-$STAMP.md"
     }' "$RESULTS"
   if [[ -n $CURVE ]]; then
     echo
-    echo "Fresh edge, keep-alive req/s in each second after readiness (warm rate above: $(awk -F'\t' '$1 == "keepalive" && $2 == "kasoku" {printf "%.0f", $3}' "$RESULTS")):"
+    warm=$(awk -F'\t' '$1 == "keepalive" && $2 == "kasoku" {printf "%.0f", $3}' "$RESULTS")
+    warm_cpu=$(awk -F'\t' '$1 == "keepalive" && $2 == "kasoku" {print $7}' "$RESULTS")
+    at90=$(awk -v w="$warm" '$2 >= 0.9 * w { print $1; exit }' <<<"$CURVE")
+    # 90 % of the warm rate in CPU terms: at most warm CPU per request / 0.9
+    cpu90=$(awk -v w="$warm_cpu" '$3 > 0 && $3 <= w / 0.9 { print $1; exit }' <<<"$CURVE")
+    echo "Restarted edge (same data directory): ready ${READY_AFTER} s after launch. Each second after readiness:" \
+      "second, keep-alive req/s, edge CPU µs per request (warm: $warm req/s, $warm_cpu µs/req)." \
+      "First second at >= 90 % of the warm rate: ${at90:-not within the curve}; at <= warm CPU per request / 0.9:" \
+      "${cpu90:-not within the curve}."
     echo
     echo '```'
     echo "$CURVE"

@@ -76,6 +76,10 @@ import java.util.function.Function;
  * get GOAWAY); then the other roles are undeployed in reverse order, the store is closed and
  * Vert.x is closed, which leaves the cluster. Only then is the data directory unlocked.
  *
+ * <p>The edge role's start includes its warm-up ({@code KASOKU_EDGE_WARMUP}, on by default):
+ * synthetic traffic through its own listeners until its request path is compiled, so readiness
+ * turns 200 only once a client would meet a warm edge.
+ *
  * <p>Start-up also logs the process's open-file limit ({@link OpenFileLimit}), which sizes the
  * edge's global connection cap.
  */
@@ -300,7 +304,10 @@ public final class Launcher {
       return "edge http port " + config.edgePort() + ", https port " + config.edgeTlsPort()
           + " (TLS provider: " + EdgeTlsEngine.describe(config.edgeTlsProvider()) + "), at most "
           + config.edgeConnections().resolveMaxTotal(OpenFileLimit.current()) + " client connections ("
-          + config.edgeConnections().maxPerClient() + " per address)";
+          + config.edgeConnections().maxPerClient() + " per address), "
+          + (config.edgeWarmUp().isZero() ? "no warm-up (KASOKU_EDGE_WARMUP=0)"
+              : "warmed up before readiness for at most " + Sizes.formatDuration(config.edgeWarmUp())
+                  + " (KASOKU_EDGE_WARMUP)");
     }
     return "api port " + apiPort();
   }

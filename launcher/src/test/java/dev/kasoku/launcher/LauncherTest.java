@@ -83,6 +83,47 @@ class LauncherTest {
     }
   }
 
+  /**
+   * The edge's warm-up runs through its open listeners before the role counts as started: while it
+   * runs, the edge port accepts connections and {@code /readyz} still answers 503 (roles starting),
+   * so a load balancer sends nothing to a cold edge; once the start completed, 200.
+   */
+  @Test
+  void readinessWaitsForTheEdgeWarmUpWhileTheEdgeListenersAreAlreadyOpen() throws Exception {
+    int api = dev.kasoku.common.net.FreePorts.probe("127.0.0.1");
+    int edge = dev.kasoku.common.net.FreePorts.probe("127.0.0.1");
+    Future<Launcher> starting = Launcher.start(config(Map.of("KASOKU_EDGE_WARMUP", "3s",
+        "KASOKU_API_PORT", String.valueOf(api), "KASOKU_EDGE_PORT", String.valueOf(edge))));
+    boolean listenersOpenButNotReady = false;
+    while (!starting.isComplete()) {
+      if (accepts(edge)) {
+        try {
+          HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api + "/readyz"))
+              .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+          if (!starting.isComplete()) {
+            assertThat(ready.statusCode()).as("not ready while the start (the warm-up) runs").isEqualTo(503);
+            listenersOpenButNotReady = true;
+          }
+        } catch (ConnectException e) {
+          // the API listener opens a moment before the edge's; not this test's subject
+        }
+      }
+      Thread.sleep(100);
+    }
+    launcher = starting.await(30, TimeUnit.SECONDS);
+    assertThat(listenersOpenButNotReady).as("the edge listened, warming, before the process was ready").isTrue();
+    assertThat(get("/readyz").statusCode()).isEqualTo(200);
+  }
+
+  private static boolean accepts(int port) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   @Test
   void clusteredProcessIsReadyAsAMemberAndLeavesOnStop() throws Exception {
     int hz = dev.kasoku.common.testing.FreePorts.take();

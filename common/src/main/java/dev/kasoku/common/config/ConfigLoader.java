@@ -38,7 +38,7 @@ public final class ConfigLoader {
       "KASOKU_EDGE_HEADER_TIMEOUT", "KASOKU_EDGE_KEEPALIVE_TIMEOUT", "KASOKU_EDGE_BODY_TIMEOUT",
       "KASOKU_EDGE_MAX_CONNECTIONS_PER_CLIENT", "KASOKU_EDGE_MAX_CONNECTIONS", "KASOKU_METRICS_TOKEN",
       "KASOKU_EDGE_LOG_BUFFER", "KASOKU_PEER_PORT", "KASOKU_REGION", "KASOKU_AUDIT_RETENTION",
-      "KASOKU_EDGE_TLS_PROVIDER", "KASOKU_EDGE_PEER_FILL", "KASOKU_TEST_REDIS_URL");
+      "KASOKU_EDGE_TLS_PROVIDER", "KASOKU_EDGE_PEER_FILL", "KASOKU_EDGE_WARMUP", "KASOKU_TEST_REDIS_URL");
 
   private final Map<String, String> values;
 
@@ -118,7 +118,20 @@ public final class ConfigLoader {
         optional("KASOKU_REGION").orElse(null),
         duration("KASOKU_AUDIT_RETENTION", KasokuConfig.DEFAULT_AUDIT_RETENTION),
         tlsProvider(),
-        onOff("KASOKU_EDGE_PEER_FILL", true));
+        onOff("KASOKU_EDGE_PEER_FILL", true),
+        warmUp());
+  }
+
+  /** A duration, or {@code off} (as 0). */
+  private Duration warmUp() {
+    Optional<String> v = optional("KASOKU_EDGE_WARMUP");
+    if (v.isPresent() && v.get().trim().equalsIgnoreCase("off")) {
+      return Duration.ZERO;
+    }
+    if (v.isPresent() && v.get().trim().equals("0")) {
+      return Duration.ZERO;
+    }
+    return duration("KASOKU_EDGE_WARMUP", KasokuConfig.DEFAULT_EDGE_WARMUP);
   }
 
   /** {@code on} or {@code off} (also true/false). */

@@ -15,9 +15,11 @@ import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.telemetry.LogShipping;
 import dev.kasoku.cacheedge.tls.CertificateBook;
 import dev.kasoku.cacheedge.tls.EdgeTlsListener;
+import dev.kasoku.cacheedge.warmup.EdgeWarmUp;
 import dev.kasoku.common.bus.Addresses;
 import dev.kasoku.common.bus.Messages;
 import dev.kasoku.common.config.KasokuConfig;
+import dev.kasoku.common.config.Sizes;
 import dev.kasoku.common.http.Health;
 import dev.kasoku.common.net.FreePorts;
 import dev.kasoku.common.prometheus.Prometheus;
@@ -60,6 +62,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>With a process config, the listeners also serve HTTPS on {@code KASOKU_EDGE_TLS_PORT}: one
  * {@link CertificateBook} per process holds every site's certificate (loaded before the listeners
  * open, kept current like the sites) and each listener instance picks the certificate by SNI.
+ *
+ * <p>With a process config whose {@code KASOKU_EDGE_WARMUP} is not 0, once the listeners are up the
+ * edge warms its own request path ({@link EdgeWarmUp}: synthetic hits, misses and TLS handshakes
+ * through its real listeners against an internal site and origin no tenant can reach) before
+ * {@link #start} completes, so the process reports ready only with compiled code; the start line
+ * says what the warm-up did. Clustering (peer listener, membership) follows it.
  */
 public final class CacheEdgeVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(CacheEdgeVerticle.class.getName());
@@ -83,6 +91,8 @@ public final class CacheEdgeVerticle extends VerticleBase {
   private int port;
   private final List<Meter> meters = new ArrayList<>();
   private MeterRegistry registry;
+  /** What the start-up warm-up did; null before it ended, or without one. */
+  private volatile EdgeWarmUp.Report warmUp;
 
   public CacheEdgeVerticle(ServiceContext ctx) {
     this(ctx, EdgeSettings.from(ctx.config()));
@@ -202,16 +212,25 @@ public final class CacheEdgeVerticle extends VerticleBase {
     if (peers != null) {
       runtime.peers().enabled(peers.peerFill()).purges(purge.guard());
     }
-    Future<?> clustered = deployed.compose(id -> peers == null ? Future.succeededFuture()
+    Duration warmUpBound = tlsConfig == null ? Duration.ZERO : tlsConfig.edgeWarmUp();
+    Future<String> warmed = warmUpBound.isZero() ? deployed : deployed.compose(id ->
+        new EdgeWarmUp(vertx, runtime, ticker, port, certificates == null ? -1 : servers.get(0).actualTlsPort(),
+            warmUpBound).run().map(r -> {
+              warmUp = r;
+              return id;
+            }));
+    Future<?> clustered = warmed.compose(id -> peers == null ? Future.succeededFuture()
         : vertx.deployVerticle(cluster = new EdgeCluster(peers, s.nodeId(), storage, store.edgeMembers(), clock,
             peers.peerFill() ? servers.get(0).peerFiller() : null))
             .onSuccess(v -> runtime.peers().attach(cluster::view, cluster.client())));
     return Future.all(consumer.completion(), tenantDeleted.completion(), deployed.compose(id -> purge.deploy(vertx, sites)),
-        clustered)
+        warmed, clustered)
         .onSuccess(v ->
-        LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s){3}", port,
+        LOG.log(Level.INFO, "edge listening on port {0} with {1} instance(s), {2} site hostname(s){3}; {4}", port,
             s.instances(), sites.size(), certificates == null ? ""
-                : "; https port " + tlsPort + ", TLS provider: " + certificates.engine().description()));
+                : "; https port " + tlsPort + ", TLS provider: " + certificates.engine().description(),
+            warmUp == null ? "no warm-up (KASOKU_EDGE_WARMUP=0)"
+                : warmUp.describe() + " (KASOKU_EDGE_WARMUP=" + Sizes.formatDuration(warmUpBound) + ")"));
   }
 
   /** The edge side of purge (its agent applies the purge log to this edge's storage). */
@@ -294,6 +313,11 @@ public final class CacheEdgeVerticle extends VerticleBase {
   /** The peer listener and membership; null when this edge is not clustered. */
   public EdgeCluster cluster() {
     return cluster;
+  }
+
+  /** What the start-up warm-up did; null when there was none (or it has not ended). */
+  public EdgeWarmUp.Report warmUp() {
+    return warmUp;
   }
 
   /** The HTTPS port (the configured one, or the one chosen for port 0); -1 without HTTPS. */

@@ -19,9 +19,15 @@ import java.util.List;
  * 169.254.169.254), unique-local IPv6 (which holds fd00:ec2::254), multicast and reserved networks
  * are refused, and IPv6 forms that carry an IPv4 address (mapped, NAT64, 6to4, Teredo...) are judged
  * by the IPv4 address they carry. An operator re-opens a network with KASOKU_ALLOWED_ORIGIN_NETWORKS.
+ *
+ * <p>One exception, by origin identity and never by address: while the edge's start-up warm-up
+ * runs, the one origin of its internal site (a loopback server of its own, under a tenant id no
+ * tenant can have) is let through ({@link #admitInternal}); no site of a tenant can name that origin.
  */
 public final class OriginGuard {
   private final OriginAddressPolicy policy;
+  /** The id of the internal origin while the warm-up runs; null otherwise. */
+  private volatile String internalOrigin;
 
   public OriginGuard(List<Cidr> allowedNetworks) {
     this.policy = new OriginAddressPolicy(allowedNetworks);
@@ -30,5 +36,20 @@ public final class OriginGuard {
   /** True when the edge may connect to the address. */
   public boolean permits(InetAddress address) {
     return policy.permits(address);
+  }
+
+  /** Lets the internal origin {@code originId} through until {@link #revokeInternal}. */
+  public void admitInternal(String originId) {
+    internalOrigin = originId;
+  }
+
+  public void revokeInternal() {
+    internalOrigin = null;
+  }
+
+  /** True while {@code originId} is the admitted internal origin. */
+  public boolean internal(String originId) {
+    String in = internalOrigin;
+    return in != null && in.equals(originId);
   }
 }

@@ -67,8 +67,18 @@ public final class CompiledSite {
   private final boolean peerFill;
   private final long maxRequestBody;
 
+  /**
+   * The tenant id of the edge's own internal site (its start-up warm-up): outside the id syntax
+   * ({@code [a-z0-9][a-z0-9-]*}), so no tenant, site, purge or counter of the control plane can name it.
+   */
+  public static final String INTERNAL_TENANT = "_internal";
+
   private CompiledSite(String tenant, String site, SiteConfig config) {
-    this.tenant = Ids.requireValid(tenant);
+    this(Ids.requireValid(tenant), site, config, true);
+  }
+
+  private CompiledSite(String tenant, String site, SiteConfig config, boolean checked) {
+    this.tenant = tenant;
     this.site = Ids.requireValid(site);
     this.config = config;
     this.keyPrefix = KeyFormat.sitePrefix(tenant, site);
@@ -108,6 +118,15 @@ public final class CompiledSite {
       throw new SiteConfig.InvalidSiteConfigException(problems);
     }
     return new CompiledSite(tenant, site, config);
+  }
+
+  /**
+   * The edge's internal site {@code site} of {@link #INTERNAL_TENANT}, compiled without the checks a
+   * tenant's config passes (its origin is the edge's own loopback server, its host name is drawn at
+   * random by the edge): only the edge builds one, never from a stored config.
+   */
+  public static CompiledSite internal(String site, SiteConfig config) {
+    return new CompiledSite(INTERNAL_TENANT, site, config, true);
   }
 
   /** The rule for a normalised path ({@link CacheKey#normalizePath}); first match wins. */

@@ -10,6 +10,12 @@ import java.util.List;
  * @param version the config version it was built from (to skip recompiling unchanged sites)
  */
 public record EdgeSite(CompiledSite compiled, List<Origin> origins, long version) {
+  /**
+   * The tenant of the edge's own internal site (its start-up warm-up): not a valid tenant id (ids are
+   * {@code [a-z0-9][a-z0-9-]*}), so no tenant's site, purge or counter can ever name it. Requests to
+   * it are left out of access logs, counters and meters.
+   */
+  public static final String INTERNAL_TENANT = CompiledSite.INTERNAL_TENANT;
   public EdgeSite {
     origins = List.copyOf(origins);
   }
@@ -20,5 +26,10 @@ public record EdgeSite(CompiledSite compiled, List<Origin> origins, long version
 
   public String site() {
     return compiled.site();
+  }
+
+  /** The edge's own internal site (see {@link #INTERNAL_TENANT}). */
+  public boolean internal() {
+    return INTERNAL_TENANT.equals(tenant());
   }
 }

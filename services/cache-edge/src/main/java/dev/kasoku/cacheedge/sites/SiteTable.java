@@ -28,12 +28,18 @@ import java.util.Map;
  * change keep their compiled form. A version that does not parse or compile is skipped with a warning
  * and the site keeps serving its previous version (the config service validates before storing, so
  * this only guards against a bug or a newer schema).
+ *
+ * <p>Beside the tenants' sites, the table can route one internal host name to the edge's own
+ * internal site ({@link #routeInternal}) while its start-up warm-up runs: a host name drawn at random
+ * per start, which a reload never touches and {@link #dropInternal} removes.
  */
 public final class SiteTable {
   private static final System.Logger LOG = System.getLogger(SiteTable.class.getName());
 
   private final SiteStore store;
   private volatile Map<String, EdgeSite> byHost = Map.of();
+  /** The internal host name and site while the warm-up runs; null otherwise. */
+  private volatile Map.Entry<String, EdgeSite> internal;
   private long epoch = Long.MIN_VALUE;
   private boolean loading;
   /** The one reload to run after the current one, which every call during the current one waits on. */
@@ -45,7 +51,27 @@ public final class SiteTable {
 
   /** The site serving a host name (lower case, no port), or null. */
   public EdgeSite lookup(String hostName) {
-    return byHost.get(hostName);
+    EdgeSite s = byHost.get(hostName);
+    if (s == null) {
+      Map.Entry<String, EdgeSite> in = internal;
+      if (in != null && in.getKey().equals(hostName)) {
+        return in.getValue();
+      }
+    }
+    return s;
+  }
+
+  /** Routes {@code hostName} to the edge's internal site until {@link #dropInternal}. */
+  public void routeInternal(String hostName, EdgeSite site) {
+    if (!site.internal()) {
+      throw new IllegalArgumentException("not the internal site: " + site.tenant() + "/" + site.site());
+    }
+    internal = Map.entry(hostName, site);
+  }
+
+  /** Stops routing the internal host name. */
+  public void dropInternal() {
+    internal = null;
   }
 
   /** The hostnames currently routed to the site (before a reload drops it: purging a deleted site). */

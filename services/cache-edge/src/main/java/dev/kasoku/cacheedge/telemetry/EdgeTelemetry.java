@@ -1,6 +1,7 @@
 package dev.kasoku.cacheedge.telemetry;
 
 import dev.kasoku.cacheedge.origin.OriginException;
+import dev.kasoku.cacheedge.sites.EdgeSite;
 import dev.kasoku.common.bus.Messages.AccessLogRecord;
 import dev.kasoku.common.bus.Messages.CounterDeltas;
 import dev.kasoku.common.bus.Messages.CounterRow;
@@ -132,6 +133,9 @@ public final class EdgeTelemetry {
    * @param bytesIn bytes of the client's request body
    */
   public void record(AccessLogRecord r, long bytesIn, long originBytes, boolean originContacted) {
+    if (EdgeSite.INTERNAL_TENANT.equals(r.tenant())) {
+      return; // the edge's own warm-up: no tenant's traffic, nobody's log line, bill or meter
+    }
     meters.request(r.cacheStatus(), r.status(), r.bytes(), bytesIn, r.totalMs(), r.originMs(), originContacted);
     logs.add(r);
     if (r.tenant() != null) {

@@ -102,7 +102,9 @@ public final class EdgeHarness implements AutoCloseable {
     dir = TempStores.newDirectory();
     store = TempStores.embedded(vertx, dir);
     KasokuConfig tls = !https ? null : ConfigLoader.load(Map.of("KASOKU_SECRET_KEY", "edge-harness-secret-key-of-32-characters",
-        "KASOKU_DATA_DIR", dir.resolve("tls").toString(), "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_EDGE_TLS_PORT", "0"));
+        "KASOKU_DATA_DIR", dir.resolve("tls").toString(), "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_EDGE_TLS_PORT", "0",
+        // behaviour tests want an edge that answers at once (EdgeWarmUpTest covers the warm-up)
+        "KASOKU_EDGE_WARMUP", "0"));
     edge = new CacheEdgeVerticle(store, new Health(), clock, ticker, tweak.apply(defaults()), tls);
     deploymentId = Await.result(vertx.deployVerticle(edge));
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
