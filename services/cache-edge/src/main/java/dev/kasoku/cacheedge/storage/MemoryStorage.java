@@ -88,6 +88,7 @@ public final class MemoryStorage implements Storage {
   private static final int HARD = 2;
 
   private final PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
+  private final Slabs slabs = new Slabs(alloc);
   private final Cache<String, StoredObject> cache;
   private final Policy<String, StoredObject> policy;
   private final long budget;
@@ -380,7 +381,7 @@ public final class MemoryStorage implements Storage {
 
   @Override
   public BodyWriter newBody(long declaredLength) {
-    return new BodyWriter(alloc, declaredLength, maxObject);
+    return new BodyWriter(alloc, slabs, declaredLength, maxObject);
   }
 
   @Override
@@ -615,10 +616,16 @@ public final class MemoryStorage implements Storage {
     return alloc.metric().usedDirectMemory();
   }
 
+  /** The slabs of small bodies (tests). */
+  Slabs slabs() {
+    return slabs;
+  }
+
   @Override
   public void close() {
     cache.invalidateAll();
     cache.cleanUp();
+    slabs.close();
     synchronized (this) {
       reclaims.clear();
       pendingReclaim.set(0);
