@@ -8,6 +8,7 @@ import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,10 +20,18 @@ import org.junit.jupiter.api.Test;
 class SlabsTest {
   private MemoryStorage storage = new MemoryStorage(64 << 20, 8 << 20, 32);
 
+  private static ResourceLeakDetector.Level previousLevel;
+
   @BeforeAll
   static void paranoidLeakDetection() {
     // every pooled buffer (the slabs) is tracked: one dropped without release is logged as a leak
+    previousLevel = ResourceLeakDetector.getLevel();
     ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+  }
+
+  @AfterAll
+  static void restoreLeakDetection() {
+    ResourceLeakDetector.setLevel(previousLevel);
   }
 
   @AfterEach
