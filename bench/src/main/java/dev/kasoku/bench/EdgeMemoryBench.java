@@ -11,14 +11,18 @@ import java.util.Locale;
  * objects (default 1,000,000 of {@code --body} = 1024 bytes; headers as an nginx origin sends them,
  * see {@link BenchObjects}) and reports, per object, the heap it costs (keys, heads, index and
  * Caffeine nodes: heap used after a full GC, minus before) and the off-heap memory (direct memory
- * the storage's pooled allocator holds for bodies), next to the body size itself, and the weight the
- * storage charges its budget.
+ * the storage's pooled allocator holds for bodies: small bodies' slabs with their free slots, larger
+ * bodies' chunks, and the pool's slack), next to the body size itself, and the weight the storage
+ * charges its budget, which should be within a few bytes of heap plus off-heap (the budget's
+ * per-entry constant, {@code StoredObject.ENTRY_OVERHEAD}, comes from this measurement).
  *
  * <p>Run (from the repository root):
  * <pre>
  *   mvn -B -q -o -pl bench -am package -DskipTests
  *   java -Xms4g -Xmx4g -cp bench/target/kasoku-bench.jar dev.kasoku.bench.EdgeMemoryBench --objects 1000000 --body 1024
+ *   java -Xms2g -Xmx2g -cp bench/target/kasoku-bench.jar dev.kasoku.bench.EdgeMemoryBench --objects 200000 --body 1024
  * </pre>
+ * (the second is the run docs/performance.md compares across changes).
  * {@code --hold 60} keeps the filled storage alive a minute for {@code jcmd <pid> GC.class_histogram}.
  * Heap figures come from {@link MemoryMXBean} after several full collections; they are estimates to
  * a few bytes per object, not an exact object census.

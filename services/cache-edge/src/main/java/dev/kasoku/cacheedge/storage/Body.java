@@ -6,60 +6,107 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * The bytes of a stored response: a few chunks of direct (off-heap) memory taken from the storage's
- * pooled allocator, so a full cache of small objects costs the garbage collector one small header
- * object per body, not the body itself.
+ * The bytes of a stored response, in direct (off-heap) memory owned by the storage, so a full cache
+ * of small objects costs the garbage collector one small header object per body, not the body
+ * itself. A small body (up to {@link Slabs#MAX_SLOT}) is a slot of a shared slab; a larger one is
+ * one or a few chunks taken from the storage's pooled allocator.
  *
  * <p><b>Lifetime.</b> A body is reference counted. The storage holds one reference while an entry
  * points at it (an entry replaced by a 304 header update hands its body to the new entry with an
  * extra reference). A reader that streams it must {@link #tryRetain()} first and {@link #release()}
  * when the last write that touches it has completed; {@code tryRetain} fails once the count reached
  * zero, so a reader racing an eviction either keeps the memory alive or sees a miss, never freed
- * memory. The chunks themselves are written to Netty as unreleasable slices (Vert.x wraps non-heap
- * buffers that way), so the channel never frees what the storage owns.
+ * memory. Only the last release gives the memory back (the slot to its slab, or the chunks to the
+ * pool). The bytes are written to Netty as unreleasable views (Vert.x wraps non-heap buffers that
+ * way), so the channel never frees what the storage owns.
  *
- * <p><b>Heap per body.</b> A full cache holds about a million bodies, most of them one chunk, so
- * this object keeps a single chunk as the {@code ByteBuf} itself (no one-element array) and its
- * count as a volatile {@code int} updated through a field updater (no {@code AtomicInteger}): 40
- * fewer heap bytes and two fewer heap objects per body.
+ * <p><b>Heap per body.</b> A full cache holds about a million bodies, most of them small, so this
+ * object is 24 bytes: where the bytes are ({@link #mem}: the slab, the one chunk, or the chunk
+ * array), a slab body's slot and length packed in one {@code int}, and the count as a volatile
+ * {@code int} updated through a field updater (no {@code AtomicInteger}). A slab body has no Netty
+ * buffer object of its own (about 120 B of heap with the pool's bookkeeping); capacity and a chunk
+ * body's length are derived from the memory, not stored.
  */
 public final class Body {
   /** A body of zero bytes: never freed, always retainable. */
-  public static final Body EMPTY = new Body(new ByteBuf[0], 0, 0, 1 << 30);
+  public static final Body EMPTY = new Body(new ByteBuf[0], 1 << 30);
 
-  private static final ByteBuf[] NO_CHUNKS = new ByteBuf[0];
   private static final AtomicIntegerFieldUpdater<Body> REFS =
       AtomicIntegerFieldUpdater.newUpdater(Body.class, "refs");
 
-  /** The one chunk, or null when {@link #chunks} holds them (zero, two or more). */
-  private final ByteBuf single;
-  /** The chunks when there is not exactly one; {@link #NO_CHUNKS} when {@link #single} is set. */
-  private final ByteBuf[] chunks;
-  private final long length;
-  private final long capacity;
+  /** A {@link Slabs.Slab}, the one chunk as a {@code ByteBuf}, or a {@code ByteBuf[]} (zero, two or more). */
+  private final Object mem;
+  /**
+   * A slab body's slot index and length, {@code slot << 15 | length} (slots and lengths of at most
+   * 2^15 fit, see {@link Slabs}); 0 for a body of chunks, whose length is their readable bytes.
+   */
+  private final int where;
   private volatile int refs;
 
-  Body(ByteBuf[] chunks, long length, long capacity) {
-    this(chunks, length, capacity, 1);
+  /** A body of pooled chunks. */
+  Body(ByteBuf[] chunks) {
+    this(chunks, 1);
+  }
+
+  /** A body of {@code length} bytes in slot {@code slot} of {@code slab}. */
+  Body(Slabs.Slab slab, int slot, int length) {
+    this.mem = slab;
+    this.where = slot << 15 | length;
+    this.refs = 1;
   }
 
   /** {@code initialRefs} so large that it never reaches zero: the shared empty body. */
-  private Body(ByteBuf[] chunks, long length, long capacity, int initialRefs) {
-    this.single = chunks.length == 1 ? chunks[0] : null;
-    this.chunks = chunks.length == 1 ? NO_CHUNKS : chunks;
-    this.length = length;
-    this.capacity = capacity;
+  private Body(ByteBuf[] chunks, int initialRefs) {
+    this.mem = chunks.length == 1 ? chunks[0] : chunks;
+    this.where = 0;
     this.refs = initialRefs;
   }
 
   /** Bytes of content. */
   public long length() {
-    return length;
+    Object m = mem;
+    if (m instanceof Slabs.Slab) {
+      return where & 0x7FFF;
+    }
+    if (m instanceof ByteBuf b) {
+      return b.readableBytes();
+    }
+    long n = 0;
+    for (ByteBuf b : (ByteBuf[]) m) {
+      n += b.readableBytes();
+    }
+    return n;
   }
 
-  /** Bytes of memory held (what the storage's budget is charged). */
+  /** Bytes of memory held (what the storage's budget is charged): the slot, or the chunks' capacity. */
   public long capacity() {
-    return capacity;
+    Object m = mem;
+    if (m instanceof Slabs.Slab s) {
+      return s.sizeClass.slotSize;
+    }
+    if (m instanceof ByteBuf b) {
+      return b.capacity();
+    }
+    long c = 0;
+    for (ByteBuf b : (ByteBuf[]) m) {
+      c += b.capacity();
+    }
+    return c;
+  }
+
+  /** The slab holding this body, or null (for {@link Slabs}). */
+  Slabs.Slab slab() {
+    return mem instanceof Slabs.Slab s ? s : null;
+  }
+
+  /** Where a slab body's bytes start in its slab. */
+  int offset() {
+    return slot() * ((Slabs.Slab) mem).sizeClass.slotSize;
+  }
+
+  /** A slab body's slot index. */
+  int slot() {
+    return where >>> 15;
   }
 
   /** Takes a reference for a reader; false when the body was already freed (treat as a miss). */
@@ -75,15 +122,22 @@ public final class Body {
     }
   }
 
-  /** Drops one reference; the memory goes back to the pool with the last one. */
+  /** Drops one reference; the memory goes back with the last one. */
   public void release() {
-    if (REFS.decrementAndGet(this) == 0) {
-      if (single != null) {
-        single.release();
+    int n = REFS.decrementAndGet(this);
+    if (n == 0) {
+      Object m = mem;
+      if (m instanceof Slabs.Slab s) {
+        s.free(slot());
+      } else if (m instanceof ByteBuf b) {
+        b.release();
+      } else {
+        for (ByteBuf chunk : (ByteBuf[]) m) {
+          chunk.release();
+        }
       }
-      for (ByteBuf chunk : chunks) {
-        chunk.release();
-      }
+    } else if (n < 0) {
+      throw new IllegalStateException("body released more often than retained");
     }
   }
 
@@ -93,15 +147,22 @@ public final class Body {
   }
 
   public int chunkCount() {
-    return single != null ? 1 : chunks.length;
+    Object m = mem;
+    return m instanceof ByteBuf[] chunks ? chunks.length : 1;
   }
 
-  private ByteBuf chunkAt(int i) {
-    if (single != null) {
+  /** Chunk {@code i} as a view of its readable bytes (a new object sharing the memory). */
+  private ByteBuf view(int i) {
+    Object m = mem;
+    if (m instanceof Slabs.Slab s) {
       java.util.Objects.checkIndex(i, 1);
-      return single;
+      return s.buf.slice(offset(), where & 0x7FFF);
     }
-    return chunks[i];
+    if (m instanceof ByteBuf b) {
+      java.util.Objects.checkIndex(i, 1);
+      return b.duplicate();
+    }
+    return ((ByteBuf[]) m)[i].duplicate();
   }
 
   /**
@@ -109,7 +170,7 @@ public final class Body {
    * reference until the write of this buffer has completed.
    */
   public Buffer chunk(int i) {
-    return BufferInternal.buffer(chunkAt(i).duplicate());
+    return BufferInternal.buffer(view(i));
   }
 
   /**
@@ -119,8 +180,8 @@ public final class Body {
   public Buffer[] slice(long from, long to) {
     java.util.List<Buffer> out = new java.util.ArrayList<>(2);
     long base = 0;
-    for (int i = 0, n = chunkCount(); i < n; i++) {
-      ByteBuf c = chunkAt(i);
+    for (int i = 0, n = chunkCount(); i < n && base < to; i++) {
+      ByteBuf c = view(i);
       long end = base + c.readableBytes();
       if (end > from && base < to) {
         int s = (int) (Math.max(from, base) - base);
@@ -128,19 +189,16 @@ public final class Body {
         out.add(BufferInternal.buffer(c.slice(c.readerIndex() + s, e - s)));
       }
       base = end;
-      if (base >= to) {
-        break;
-      }
     }
     return out.toArray(new Buffer[0]);
   }
 
   /** Copies the whole body to the heap (tests and small diagnostics only). */
   public byte[] toBytes() {
-    byte[] out = new byte[(int) length];
+    byte[] out = new byte[(int) length()];
     int pos = 0;
     for (int i = 0, count = chunkCount(); i < count; i++) {
-      ByteBuf c = chunkAt(i);
+      ByteBuf c = view(i);
       int n = c.readableBytes();
       c.getBytes(c.readerIndex(), out, pos, n);
       pos += n;

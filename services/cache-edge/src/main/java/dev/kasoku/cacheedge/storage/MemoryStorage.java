@@ -88,6 +88,7 @@ public final class MemoryStorage implements Storage {
   private static final int HARD = 2;
 
   private final PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
+  private final Slabs slabs = new Slabs(alloc);
   private final Cache<String, StoredObject> cache;
   private final Policy<String, StoredObject> policy;
   private final long budget;
@@ -254,11 +255,11 @@ public final class MemoryStorage implements Storage {
 
   /** Whether a tag marker newer than the entry hides it (hard) or makes it stale (soft). */
   private int hiddenBy(StoredObject e) {
-    if (e.tagKeys.length == 0 || markedTags.get() == 0) {
+    if (e.tagKeys().length == 0 || markedTags.get() == 0) {
       return VISIBLE;
     }
     int hidden = VISIBLE;
-    for (String tk : e.tagKeys) {
+    for (String tk : e.tagKeys()) {
       TagState st = tags.get(tk);
       if (st != null) {
         if (st.hard > e.seq) {
@@ -326,7 +327,7 @@ public final class MemoryStorage implements Storage {
    */
   private void index(String key, StoredObject entry) {
     boolean[] hidden = new boolean[2]; // [hard, soft]
-    for (String tk : entry.tagKeys) {
+    for (String tk : entry.tagKeys()) {
       tags.compute(tk, (t, st) -> {
         if (policy.getIfPresentQuietly(key) != entry) {
           return st;
@@ -355,7 +356,7 @@ public final class MemoryStorage implements Storage {
       evictions.incrementAndGet();
     }
     StoredObject o = old;
-    for (String tk : old.tagKeys) {
+    for (String tk : old.tagKeys()) {
       tags.computeIfPresent(tk, (t, st) -> {
         // under the tag's lock: a successor stored meanwhile is already in the cache, or indexes itself after
         StoredObject now = policy.getIfPresentQuietly(key);
@@ -380,7 +381,7 @@ public final class MemoryStorage implements Storage {
 
   @Override
   public BodyWriter newBody(long declaredLength) {
-    return new BodyWriter(alloc, declaredLength, maxObject);
+    return new BodyWriter(alloc, slabs, declaredLength, maxObject);
   }
 
   @Override
@@ -547,7 +548,7 @@ public final class MemoryStorage implements Storage {
     if (!e.body().tryRetain()) {
       return null;
     }
-    StoredObject marked = e.markedStale().storedAs(e.seq, e.tagKeys);
+    StoredObject marked = e.markedStale().storedAs(e.seq, e.tagKeys());
     if (cache.asMap().replace(key, e, marked)) {
       return marked;
     }
@@ -615,10 +616,16 @@ public final class MemoryStorage implements Storage {
     return alloc.metric().usedDirectMemory();
   }
 
+  /** The slabs of small bodies (tests). */
+  Slabs slabs() {
+    return slabs;
+  }
+
   @Override
   public void close() {
     cache.invalidateAll();
     cache.cleanUp();
+    slabs.close();
     synchronized (this) {
       reclaims.clear();
       pendingReclaim.set(0);

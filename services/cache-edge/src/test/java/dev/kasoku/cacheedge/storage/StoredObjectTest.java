@@ -111,9 +111,10 @@ class StoredObjectTest {
     assertThat(o.header("last-modified")).isEqualTo("Wed, 25 Nov 2026 19:28:41 GMT");
     assertThat(o.header("etag")).isEqualTo("\"v1\""); // found past coded values
     assertThat(o.header("EXPIRES")).isEqualTo("Thu, 26 Nov 2026 19:28:44 GMT");
-    // charset byte; per coded date name + kind + 4; per shared value name + kind + 1-2 index bytes
+    // charset byte; per coded date name + 4; per shared value name + 1-2 index bytes (the name
+    // implies how its value is coded: no kind byte)
     int literal = 1 + 1 + 4; // ETag
-    assertThat(o.headBytes()).isBetween(1 + literal + 3 * 6 + 3 * 3, 1 + literal + 3 * 6 + 3 * 4);
+    assertThat(o.headBytes()).isBetween(1 + literal + 3 * 5 + 3 * 2, 1 + literal + 3 * 5 + 3 * 3);
     // a second object shares the values: same strings, no new table entries needed
     StoredObject o2 = object("k2", "www.example.com", "/p", h);
     assertThat(o2.header("server")).isSameAs(o.header("server"));
@@ -237,5 +238,68 @@ class StoredObjectTest {
     assertThat(updated.header("etag")).isEqualTo("\"2\"");
     assertThat(updated.tags()).containsExactly("t");
     assertThat(stale).isNotEqualTo(o);
+  }
+
+  @Test
+  void aContentLengthThatIsTheBodysLengthCostsNoBytesAndStillRoundTrips() {
+    MultiMap same = MultiMap.caseInsensitiveMultiMap().add("Content-Length", "4").add("ETag", "\"x\"");
+    MultiMap other = MultiMap.caseInsensitiveMultiMap().add("Content-Length", "5").add("ETag", "\"x\"");
+    StoredObject coded = object("k", "www.example.com", "/p", same);
+    StoredObject literal = object("k", "www.example.com", "/p", other);
+
+    assertThat(coded.headBytes()).isEqualTo(literal.headBytes() - 2); // value length and "5"
+    assertThat(entries(coded.headers())).containsExactlyElementsOf(entries(same));
+    assertThat(visited(coded)).containsExactlyElementsOf(entries(same));
+    assertThat(coded.header("content-length")).isEqualTo("4");
+    assertThat(coded.header("etag")).isEqualTo("\"x\"");
+    assertThat(entries(literal.headers())).containsExactlyElementsOf(entries(other));
+  }
+
+  @Test
+  void statusGenerationStalenessVaryTagsAndPathSurviveEveryCopy() {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Vary", "Accept-Encoding").add("Age", "1");
+    VaryKey vary = VaryKey.of(h);
+    BodyWriter w = storage.newBody(4);
+    w.append(Buffer.buffer("body"));
+    Freshness f = Freshness.compute(200, h, TargetedControls.ofCacheControl(CacheControl.of(h)),
+        SITE, SITE.ruleFor("/"), NOW, NOW);
+    long generation = (1L << 45) + 5;
+    StoredObject o = new StoredObject("acme:www:g:www.example.com/p", "gzip", "acme", "www.example.com",
+        "/not-the-uri", 599, h, vary, f, List.of("t1", "t2"), generation, false, w.finish());
+    StoredObject filed = o.storedAs(3, new String[] {"acme\u0000t1", "acme\u0000t2"});
+    StoredObject again = filed.storedAs(4, new String[] {"acme\u0000t1", "acme\u0000t2"});
+    StoredObject stale = filed.markedStale();
+    StoredObject updated = stale.withHead(h, f, List.of("t3"));
+
+    for (StoredObject c : List.of(filed, again, stale, updated)) {
+      assertThat(c.status()).isEqualTo(599);
+      assertThat(c.generation()).isEqualTo(generation);
+      assertThat(c.secondaryKey()).isEqualTo("gzip");
+      assertThat(c.vary()).isSameAs(vary);
+      assertThat(c.path()).isEqualTo("/not-the-uri");
+      assertThat(c.key()).isEqualTo(o.key());
+    }
+    assertThat(filed.forcedStale()).isFalse();
+    assertThat(stale.forcedStale()).isTrue();
+    assertThat(updated.forcedStale()).as("a 304 update is fresh again").isFalse();
+    assertThat(stale.tags()).containsExactly("t1", "t2");
+    assertThat(stale.carries("acme\u0000t1")).as("a copy is not filed until the storage files it").isFalse();
+    assertThat(again.carries("acme\u0000t2")).isTrue();
+    assertThat(updated.tags()).containsExactly("t3");
+    assertThat(o.weight()).as("the rare parts are charged").isGreaterThan(
+        object("acme:www:g:www.example.com/p", "www.example.com", "/p", h).weight());
+  }
+
+  @Test
+  void aStatusOrGenerationThatDoesNotFitIsRefused() {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap();
+    Freshness f = Freshness.compute(200, h, TargetedControls.ofCacheControl(CacheControl.of(h)),
+        SITE, SITE.ruleFor("/"), NOW, NOW);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StoredObject("k", VaryKey.NONE, "acme",
+        "h", "/p", 70_000, h, VaryKey.of(h), f, List.of(), 0, false, Body.EMPTY))
+        .isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StoredObject("k", VaryKey.NONE, "acme",
+        "h", "/p", 200, h, VaryKey.of(h), f, List.of(), -1, false, Body.EMPTY))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
