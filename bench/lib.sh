@@ -25,8 +25,8 @@ stop_pid() { # pid: TERM, up to STOP_GRACE_S seconds for a drain, then KILL
   wait "$pid" 2>/dev/null || true
 }
 
-bench_cleanup() {
-  local rc=$? pid
+bench_cleanup() { # [rc]: the exit status to keep (a script's own EXIT trap that runs first passes it)
+  local rc=${1:-$?} pid
   # TERM them all first so they drain side by side, then wait for each in turn
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done

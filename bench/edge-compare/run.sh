@@ -57,34 +57,14 @@ MEM_KEYS="${MEM_KEYS:-1000000}"
 EDGE_JAVA_OPTS="${EDGE_JAVA_OPTS:--XX:+UseG1GC -XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError}"
 HOST_HEADER="bench.kasoku.test"
 
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-# ---------------------------------------------------------------- processes and cleanup
-PIDS=()
-WORK=""
-cleanup() {
+# log, die, free_port, cpu_ticks/CLK_TCK and the process cleanup (PIDS, WORK, KEEP_WORKDIR)
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
+cleanup() { # the shared cleanup, and the background key fill of the full scenario if one runs
   local rc=$?
   if [[ -n "$WORK" && -f "$WORK/fill.pid" ]]; then PIDS+=("$(cat "$WORK/fill.pid")"); fi
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ -n "$WORK" && -d "$WORK" ]]; then
-    if [[ "${KEEP_WORKDIR:-0}" == 1 ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
-  fi
-  exit $rc
+  bench_cleanup "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 
 wait_http() { # url pid: until the url answers, the process died, or 30 s passed
   local url=$1 pid=$2
@@ -96,19 +76,6 @@ wait_http() { # url pid: until the url answers, the process died, or 30 s passed
   return 1
 }
 
-# process CPU time (user+system, clock ticks) of a pid and its direct children (nginx workers,
-# the Varnish cache child)
-cpu_ticks() {
-  local total=0 p
-  for p in "$1" $(pgrep -P "$1" || true); do
-    if [[ -r /proc/$p/stat ]]; then
-      # fields after the ")" of comm: utime is field 14, stime 15 of the whole line
-      total=$(( total + $(awk '{sub(/^.*\) /,""); print $12 + $13}' "/proc/$p/stat") ))
-    fi
-  done
-  echo "$total"
-}
-CLK_TCK=$(getconf CLK_TCK)
 
 # ---------------------------------------------------------------- install
 need_install=0
