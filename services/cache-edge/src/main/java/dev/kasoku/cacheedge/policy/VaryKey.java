@@ -136,7 +136,27 @@ public final class VaryKey {
    * the same preferences many ways; without this each spelling would be its own variant.
    */
   private static void appendAcceptEncoding(StringBuilder sb, List<String> lines) {
-    List<String> codings = new ArrayList<>(6);
+    appendWeighted(sb, lines, true);
+  }
+
+  /**
+   * Accept-Language is a list of language ranges with weights (RFC 9110 §12.5.4); a range is
+   * case-insensitive (RFC 4647 §2) and the whitespace around list elements and parameters is
+   * optional (RFC 9110 §5.6.1, §5.6.6), so "en, de" and " eN ,de" key alike, normalised as
+   * Accept-Encoding is but for the order, which is kept: between ranges of equal weight many
+   * servers take the first as the preferred one, so "de, en" may well select another variant than
+   * "en, de".
+   */
+  private static void appendAcceptLanguage(StringBuilder sb, List<String> lines) {
+    appendWeighted(sb, lines, false);
+  }
+
+  /**
+   * The elements of a weighted list (RFC 9110 §12.4.2) lower-cased, without whitespace, without an
+   * explicit q=1 and without exact repeats, in their order or sorted.
+   */
+  private static void appendWeighted(StringBuilder sb, List<String> lines, boolean sorted) {
+    List<String> elements = new ArrayList<>(6);
     for (String line : lines) {
       for (String part : line.split(",")) {
         StringBuilder c = new StringBuilder(part.length());
@@ -148,66 +168,23 @@ public final class VaryKey {
         }
         String t = c.toString();
         int semi = t.indexOf(';');
-        if (semi >= 0) {
-          String q = t.substring(semi + 1);
-          if (isQOne(q)) {
-            t = t.substring(0, semi);
-          }
-        }
-        if (!t.isEmpty() && !codings.contains(t)) {
-          codings.add(t);
-        }
-      }
-    }
-    codings.sort(null);
-    for (int i = 0; i < codings.size(); i++) {
-      if (i > 0) {
-        sb.append(',');
-      }
-      sb.append(codings.get(i));
-    }
-  }
-
-  /**
-   * Accept-Language is a list of language ranges with weights (RFC 9110 §12.5.4); a range is
-   * case-insensitive (RFC 4647 §2) and the whitespace around list elements and parameters is
-   * optional (RFC 9110 §5.6.1, §5.6.6), so "en, de" and " eN ,de" key alike: ranges lower-cased,
-   * whitespace removed, an explicit q=1 dropped, exact repeats dropped. The order is kept: between
-   * ranges of equal weight many servers take the first as the preferred one, so "de, en" may well
-   * select another variant than "en, de".
-   */
-  private static void appendAcceptLanguage(StringBuilder sb, List<String> lines) {
-    List<String> ranges = new ArrayList<>(4);
-    for (String line : lines) {
-      for (String part : line.split(",")) {
-        String t = compactLowerCase(part);
-        int semi = t.indexOf(';');
         if (semi >= 0 && isQOne(t.substring(semi + 1))) {
           t = t.substring(0, semi);
         }
-        if (!t.isEmpty() && !ranges.contains(t)) {
-          ranges.add(t);
+        if (!t.isEmpty() && !elements.contains(t)) {
+          elements.add(t);
         }
       }
     }
-    for (int i = 0; i < ranges.size(); i++) {
+    if (sorted) {
+      elements.sort(null);
+    }
+    for (int i = 0; i < elements.size(); i++) {
       if (i > 0) {
         sb.append(',');
       }
-      sb.append(ranges.get(i));
+      sb.append(elements.get(i));
     }
-  }
-
-  /** {@code part} without whitespace, lower-cased (ASCII: field values here are tokens). */
-  private static String compactLowerCase(String part) {
-    StringBuilder c = new StringBuilder(part.length());
-    for (int i = 0; i < part.length(); i++) {
-      char ch = part.charAt(i);
-      if (!isWs(ch)) {
-        c.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch);
-      }
-    }
-    return c.toString();
   }
 
   /** "q=1", "q=1.", "q=1.0", "q=1.00", "q=1.000" (RFC 9110 §12.4.2 qvalue of 1). */
