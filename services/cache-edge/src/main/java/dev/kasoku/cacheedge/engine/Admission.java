@@ -1,6 +1,8 @@
 package dev.kasoku.cacheedge.engine;
 
 import dev.kasoku.cacheedge.policy.CacheKey;
+import dev.kasoku.cacheedge.policy.CanonicalRequest;
+import dev.kasoku.cacheedge.policy.MalformedRequestException;
 import dev.kasoku.cacheedge.sites.EdgeSite;
 import dev.kasoku.cacheedge.sites.SiteTable;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -15,8 +17,8 @@ import java.util.List;
 
 /**
  * What RECV checks before the request goes further: the decoder's verdict, one Host, the message
- * framing and the method, then the request's site (by its normalised host) and the declared body
- * against the site's limit. A refusal carries the status and text of the synthetic answer and
+ * framing and the method, then the request's site (by its normalised host), the declared body
+ * against the site's limit and the request-target ({@link CacheKey#canonicalize}). A refusal carries the status and text of the synthetic answer and
  * whether the connection is spent, and the host and site as far as they were found (the access
  * log names them).
  *
@@ -28,9 +30,11 @@ import java.util.List;
  *
  * @param site the site the host routes to, or null
  * @param host the Host (or HTTP/2 :authority) normalised ({@link CacheKey#normalizeHost}), or null
- * @param hasBody whether a body is to be forwarded
+ * @param canon the canonical request (target, cache key, rule), or null when refused
+ * @param hasBody whether a body is to be forwarded (or, refused for its target, is waiting unread)
  */
-record Admission(EdgeSite site, String host, boolean hasBody, int status, String refusal, boolean closeAfter) {
+record Admission(EdgeSite site, String host, CanonicalRequest canon, boolean hasBody, int status, String refusal,
+                 boolean closeAfter) {
 
   /** The Allow field of a 405: every method the edge forwards (TRACE and CONNECT are refused). */
   static final String ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
@@ -40,7 +44,7 @@ record Admission(EdgeSite site, String host, boolean hasBody, int status, String
   }
 
   private static Admission refuse(int status, String text, boolean closeAfter) {
-    return new Admission(null, null, false, status, text, closeAfter);
+    return new Admission(null, null, null, false, status, text, closeAfter);
   }
 
   static Admission of(HttpServerRequest req, SiteTable sites) {
@@ -110,12 +114,18 @@ record Admission(EdgeSite site, String host, boolean hasBody, int status, String
     }
     EdgeSite site = sites.lookup(CacheKey.hostName(normalized));
     if (site == null) {
-      return new Admission(null, normalized, false, 421, "unknown host", false);
+      return new Admission(null, normalized, null, false, 421, "unknown host", false);
     }
     if (hasBody && declared > site.compiled().maxRequestBody()) {
       // its body is not read: the connection is spent
-      return new Admission(site, normalized, false, 413, "request body too large", req.version() != HttpVersion.HTTP_2);
+      return new Admission(site, normalized, null, false, 413, "request body too large",
+          req.version() != HttpVersion.HTTP_2);
     }
-    return new Admission(site, normalized, hasBody, 0, null, false);
+    try {
+      CanonicalRequest canon = CacheKey.canonicalize(site.compiled(), m.name(), normalized, req.uri());
+      return new Admission(site, normalized, canon, hasBody, 0, null, false);
+    } catch (MalformedRequestException e) {
+      return new Admission(site, normalized, null, hasBody, e.status(), e.getMessage(), false);
+    }
   }
 }

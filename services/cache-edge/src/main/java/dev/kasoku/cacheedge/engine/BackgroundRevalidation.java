@@ -31,8 +31,8 @@ final class BackgroundRevalidation {
       return;
     }
     MultiMap copy = HttpHeaders.headers().addAll(clientHeaders); // the client's request ends before this fill
-    Fill.Spec spec = new Fill.Spec(site, canon, copy, CacheControl.of(copy), stale, Fill.Sink.STORE_UNLESS_ERROR);
-    MultiMap h = spec.originHeaders(fwd, OriginClients.newHeaders(false)); // conditional on the stale copy
+    Fill.Spec spec = new Fill.Spec(site, canon, copy, CacheControl.of(copy), fwd, stale, Fill.Sink.STORE_UNLESS_ERROR);
+    MultiMap h = spec.originHeaders(OriginClients.newHeaders(false)); // conditional on the stale copy
     new Fill(edge, spec, new OriginUpstream(edge, site, HttpMethod.GET, canon.uri(), h, null, null), f).start();
   }
 }

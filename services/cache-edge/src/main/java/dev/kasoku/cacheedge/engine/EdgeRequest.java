@@ -9,11 +9,7 @@ import dev.kasoku.cacheedge.policy.CacheStatus;
 import dev.kasoku.cacheedge.policy.CanonicalRequest;
 import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.Headers;
-import dev.kasoku.cacheedge.policy.Invalidation;
-import dev.kasoku.cacheedge.policy.MalformedRequestException;
 import dev.kasoku.cacheedge.sites.EdgeSite;
-import dev.kasoku.cacheedge.storage.Selection;
-import dev.kasoku.cacheedge.storage.Storage;
 import dev.kasoku.cacheedge.storage.StoredObject;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -62,7 +58,6 @@ final class EdgeRequest implements Fill.Follower {
 
   private final EdgeServerVerticle edge;
   private final EdgeRuntime rt;
-  private final Storage storage;
   private final HttpServerRequest req;
   private final HttpServerResponse resp;
   private final Delivery delivery;
@@ -83,10 +78,7 @@ final class EdgeRequest implements Fill.Follower {
   private boolean storedRetained;
   private Freshness.Verdict verdict;
   private CacheStatus.Fwd missKind = CacheStatus.Fwd.URI_MISS;
-  private Collapser.Flight flight;
-  private boolean collapseAllowed = true;
-  private boolean collapsed;
-  private int lookups;
+  private final Collapsing collapsing;
 
   private Mode mode;
   /** The origin exchange this request follows (the latest, when a range miss turned into a pass). */
@@ -96,6 +88,8 @@ final class EdgeRequest implements Fill.Follower {
   private OriginResponse streaming;
   private boolean bodyInProgress;
   private boolean awaitingCopy;
+  /** Resumes the fill once the client's write queue drained (one per request, not one per pause). */
+  private final Runnable resumeFill = () -> fill.resume(this);
 
   private CacheStatus cacheStatus;
   private String logStatus = "miss";
@@ -107,11 +101,11 @@ final class EdgeRequest implements Fill.Follower {
   EdgeRequest(EdgeServerVerticle edge, HttpServerRequest req) {
     this.edge = edge;
     this.rt = edge.runtime();
-    this.storage = rt.storage();
     this.req = req;
     this.resp = req.response();
     this.delivery = new Delivery(req, edge.via(Protocol.of(req.version())), () -> clientGone, this::finish);
     this.startNanos = rt.ticker().read();
+    this.collapsing = new Collapsing(rt.collapser());
     SocketAddress peer = req.remoteAddress();
     this.clientIp = peer == null ? null : peer.hostAddress();
   }
@@ -152,17 +146,13 @@ final class EdgeRequest implements Fill.Follower {
     closeAfter = a.closeAfter();
     site = a.site(); // host and site as far as found, also for a refusal: the access log names them
     hostNorm = a.host();
-    if (a.refused()) {
-      return synth(a.status(), a.refusal());
-    }
+    canon = a.canon();
     if (a.hasBody()) {
       req.pause(); // the body is piped to the origin once connected
       body = new BoundedBody(req, site.compiled().maxRequestBody());
     }
-    try {
-      canon = CacheKey.canonicalize(site.compiled(), req.method().name(), hostNorm, req.uri());
-    } catch (MalformedRequestException e) {
-      return synth(e.status(), e.getMessage());
+    if (a.refused()) {
+      return synth(a.status(), a.refusal());
     }
     requestCc = CacheControl.of(req.headers());
     if (!canon.cacheable()) {
@@ -183,13 +173,13 @@ final class EdgeRequest implements Fill.Follower {
 
   /** Looks the request up in storage ({@link Lookup}); decides hit, stale or miss. */
   private Step lookup() {
-    lookups++;
+    collapsing.lookedUp();
     releaseStored();
     if (clientGone) {
       finish(); // woken from a collapsed wait after the client left: nothing to serve
       return null;
     }
-    Lookup found = Lookup.of(storage, canon, req.headers(), requestCc, rt.clock());
+    Lookup found = Lookup.of(rt.storage(), canon, req.headers(), requestCc, rt.clock());
     lookupKey = found.key();
     if (found.object() == null) {
       missKind = found.missKind();
@@ -211,47 +201,25 @@ final class EdgeRequest implements Fill.Follower {
   private Step hit() {
     boolean stale = verdict != Freshness.Verdict.FRESH;
     logStatus = stale ? "stale" : "hit";
-    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).collapsed(collapsed)
+    cacheStatus = CacheStatus.hit().ttl(ttl()).collapsed(collapsing.collapsed())
         .detail(stale ? "stale-while-revalidate" : null);
     return Step.DELIVER;
   }
 
   /** Joins the key's flight as a waiter, or leads it (FETCH). */
   private Step miss() {
-    Collapser.Flight running = leadOrJoin();
-    return running == null ? Step.FETCH : await(running, Step.FETCH);
-  }
-
-  /**
-   * Enters the key's flight unless this request leads one already or may not collapse (any more):
-   * the flight another request leads, to wait on; null when this one goes to the origin itself.
-   */
-  private Collapser.Flight leadOrJoin() {
-    if (flight != null || !collapseAllowed || lookups > 2) {
-      return null;
-    }
-    boolean[] lead = new boolean[1];
-    Collapser.Flight f = rt.collapser().enter(lookupKey, lead);
-    if (lead[0]) {
-      flight = f;
-      return null;
-    }
-    return f;
+    Collapser.Flight running = collapsing.leadOrJoin(lookupKey);
+    return running == null ? Step.FETCH : await(running);
   }
 
   /** Waits (bounded) for a flight to land, then looks up again or goes to the origin itself. */
-  private Step await(Collapser.Flight f, Step onRelease) {
+  private Step await(Collapser.Flight f) {
     boolean waiting = f.await(edge.ctx(), rt.settings().collapseWaitMs(), outcome -> {
-      collapsed |= outcome != null;
+      boolean stored = collapsing.landed(outcome);
       if (clientGone) {
-        if (outcome != null) {
-          finish();
-        }
-      } else if (outcome == Collapser.Outcome.STORED) {
-        go(Step.LOOKUP);
+        finish(); // at once if the client left before the flight landed
       } else {
-        collapseAllowed = false;
-        go(onRelease);
+        go(stored ? Step.LOOKUP : Step.FETCH);
       }
     });
     return waiting ? null : Step.LOOKUP; // not waiting: it landed meanwhile
@@ -270,10 +238,10 @@ final class EdgeRequest implements Fill.Follower {
 
   /** A stale object: one collapsed conditional request (validators of the stored response). */
   private Step revalidate() {
-    Collapser.Flight running = leadOrJoin();
+    Collapser.Flight running = collapsing.leadOrJoin(lookupKey);
     if (running != null) {
       releaseStored();
-      return await(running, Step.FETCH);
+      return await(running);
     }
     mode = canon.method().equals("GET") ? Mode.REVALIDATE : Mode.PASS;
     return Step.SEND;
@@ -295,17 +263,14 @@ final class EdgeRequest implements Fill.Follower {
     }
     streaming = null;
     StoredObject revalidating = mode == Mode.REVALIDATE ? stored : null;
-    Fill.Spec spec = new Fill.Spec(site, canon, req.headers(), requestCc, revalidating,
+    Fill.Spec spec = new Fill.Spec(site, canon, req.headers(), requestCc, forwarding(), revalidating,
         mode == Mode.PASS ? Fill.Sink.NONE : Fill.Sink.STORE);
-    MultiMap h = spec.originHeaders(forwarding(), OriginClients.newHeaders(req.version() == HttpVersion.HTTP_2));
+    MultiMap h = spec.originHeaders(OriginClients.newHeaders(req.version() == HttpVersion.HTTP_2));
     OriginUpstream origin = new OriginUpstream(edge, site, req.method(), canon.uri(), h, body,
         fields -> delivery.earlyHints(fields, finished));
     // a key another live edge owns goes to that owner, which answers or fills for the whole cluster
-    Fill.Upstream upstream = mode == Mode.PASS ? origin
-        : rt.peers().upstreamFor(site.compiled(), canon.method(), canon.primaryKey(), req.headers(), origin,
-            revalidating != null, new PeerUpstream.CopyOf(site.tenant(), canon.host(), canon.uri()));
-    fill = new Fill(edge, spec, upstream, flight).follow(this);
-    flight = null; // the fill lands it
+    Fill.Upstream upstream = mode == Mode.PASS ? origin : rt.peers().upstreamFor(spec, origin);
+    fill = new Fill(edge, spec, upstream, collapsing.handOver()).follow(this); // the fill lands the flight
     fill.start();
     return null;
   }
@@ -331,25 +296,19 @@ final class EdgeRequest implements Fill.Follower {
           stored = f.refreshed(); // shares the body this request retained
         }
         logStatus = "hit";
-        cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304)
-            .ttl(stored.freshness().ttlSeconds(rt.clock().instant()));
+        cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304).ttl(ttl());
         go(Step.DELIVER);
       }
       case STALE_ON_ERROR -> go(staleIfError());
       default -> {
         releaseStored();
         if (mode == Mode.PASS) {
-          int status = f.response().statusCode();
-          cacheStatus = (cacheStatus == null ? CacheStatus.fwd(CacheStatus.Fwd.BYPASS) : cacheStatus).fwdStatus(status);
-          // RFC 9111 §4.4: a successful unsafe method invalidates the URL and its same-origin references
-          for (String key : Invalidation.keysToInvalidate(site.compiled(), canon, req.isSSL(), status,
-              f.response().headers())) {
-            storage.invalidate(new Selection.Key(site.tenant(), key), false);
-          }
+          cacheStatus = (cacheStatus == null ? CacheStatus.fwd(CacheStatus.Fwd.BYPASS) : cacheStatus)
+              .fwdStatus(f.response().statusCode()); // the fill invalidated what an unsafe method's answer does
         } else {
           logStatus = "miss";
           cacheStatus = f.cacheStatus(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind, rt.clock().instant())
-              .collapsed(collapsed);
+              .collapsed(collapsing.collapsed());
         }
         streaming = f.response();
         bodyInProgress = true;
@@ -360,8 +319,7 @@ final class EdgeRequest implements Fill.Follower {
 
   @Override
   public boolean data(Buffer data) {
-    Fill f = fill;
-    return clientGone || delivery.streamData(data, () -> f.resume(this));
+    return clientGone || delivery.streamData(data, resumeFill);
   }
 
   @Override
@@ -382,28 +340,27 @@ final class EdgeRequest implements Fill.Follower {
       streaming = null;
       go(Step.DELIVER);
     } else {
-      go("too-big".equals(fill.notStoredReason()) ? rangeFromOrigin() : synth(502, "object vanished"));
+      go(fill.tooBig() ? rangeFromOrigin() : synth(502, "object vanished"));
     }
   }
 
   @Override
   public void failed(OriginException e) {
-    if (!bodyInProgress) {
-      go(originFailed(e));
-      return;
-    }
-    // the origin broke mid-body: nothing partial is stored, and the client sees a broken response
+    boolean midBody = bodyInProgress;
     bodyInProgress = false;
-    logStatus = "error";
-    if (awaitingCopy && !clientGone) {
-      awaitingCopy = false;
+    if (!midBody) {
+      go(originFailed(e));
+    } else if (awaitingCopy && !clientGone) {
+      awaitingCopy = false; // nothing partial is stored, so the range has no object to be cut from
       go(synth(502, "origin broke off"));
-      return;
+    } else {
+      // the origin broke mid-body: nothing partial is stored, and the client sees a broken response
+      logStatus = "error";
+      if (!clientGone) {
+        resp.reset();
+      }
+      finish();
     }
-    if (!clientGone) {
-      resp.reset();
-    }
-    finish();
   }
 
   /** No response from the origin: stale-if-error when allowed, else 502/504 (413 for a cut body). */
@@ -411,20 +368,18 @@ final class EdgeRequest implements Fill.Follower {
     edge.telemetry().originFailed(e.kind());
     if (body != null && body.exceeded()) {
       // the origin connection was closed before the end of the body: it never saw a complete request
-      logStatus = "error";
       closeAfter = req.version() != HttpVersion.HTTP_2;
       return synth(413, "request body too large");
     }
     if (mode != Mode.PASS && storedRetained && stored.freshness().staleIfErrorAllows(rt.clock().instant())) {
       return staleIfError();
     }
-    logStatus = "error";
     return synth(e.kind().status, e.kind().text);
   }
 
   private Step staleIfError() {
     logStatus = "stale";
-    cacheStatus = CacheStatus.hit().ttl(stored.freshness().ttlSeconds(rt.clock().instant())).detail("stale-if-error");
+    cacheStatus = CacheStatus.hit().ttl(ttl()).detail("stale-if-error");
     return Step.DELIVER;
   }
 
@@ -442,27 +397,27 @@ final class EdgeRequest implements Fill.Follower {
       }
       return null;
     }
-    boolean wantsRange = streaming.statusCode() == 200 && mode != Mode.PASS && req.headers().contains(Headers.RANGE);
-    if (wantsRange && !fill.storing() && "too-big".equals(fill.notStoredReason())) {
-      fill.release(this); // declared too big to store: the origin answers the range itself
-      return rangeFromOrigin();
-    }
-    if (wantsRange && fill.storing()) {
+    switch (fill.rangeSource(req.headers().contains(Headers.RANGE))) {
+      case ORIGIN -> {
+        fill.release(this); // declared too big to store: the origin answers the range itself
+        return rangeFromOrigin();
+      }
       // a range that missed: the whole object is filled once (the flight others wait on) and the
       // range is cut from the fill's own copy, never looked up again
-      fill.keepCopy(this);
-      awaitingCopy = true;
-      return null;
+      case COPY -> {
+        fill.keepCopy(this);
+        awaitingCopy = true;
+      }
+      case STREAM -> delivery.streamHead(streaming, canon.method(), cacheStatus);
     }
-    delivery.streamHead(streaming, canon.method(), cacheStatus);
-    return null; // the fill's body follows: data(), end(), failed()
+    return null; // the fill's body (or copy) follows: data(), end(), failed()
   }
 
   /** The whole object is too big to store: the request is passed to the origin with its Range. */
   private Step rangeFromOrigin() {
     bodyInProgress = false;
     mode = Mode.PASS;
-    cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail("too-big");
+    cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.PARTIAL).detail(Fill.TOO_BIG);
     return Step.SEND;
   }
 
@@ -489,10 +444,7 @@ final class EdgeRequest implements Fill.Follower {
     if (fill != null) {
       fill.abort();
     }
-    if (flight != null) {
-      flight.land(Collapser.Outcome.FETCH_YOURSELF);
-      flight = null;
-    }
+    collapsing.abandon();
     if (!resp.headWritten() && !resp.ended()) {
       synth(status, text);
       synth();
@@ -505,6 +457,11 @@ final class EdgeRequest implements Fill.Follower {
   }
 
   // ---------------------------------------------------------------- bookkeeping
+
+  /** The stored object's remaining freshness lifetime, in seconds, for its Cache-Status. */
+  private long ttl() {
+    return stored.freshness().ttlSeconds(rt.clock().instant());
+  }
 
   private void onClientGone() {
     clientGone = true;
@@ -530,10 +487,7 @@ final class EdgeRequest implements Fill.Follower {
       return;
     }
     finished = true;
-    if (storedRetained) {
-      storedRetained = false;
-      stored.body().release();
-    }
+    releaseStored();
     long originMs = fill == null ? -1 : fill.upstreamMillis();
     long originBytes = originBytesBefore + (fill == null ? 0 : fill.bodyBytes());
     edge.telemetry().record(AccessLog.record(rt, req, site, hostNorm, clientIp, canon, logStatus, originMs,

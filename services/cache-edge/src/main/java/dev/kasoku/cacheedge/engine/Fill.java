@@ -9,12 +9,14 @@ import dev.kasoku.cacheedge.policy.CanonicalRequest;
 import dev.kasoku.cacheedge.policy.Conditionals;
 import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.Headers;
+import dev.kasoku.cacheedge.policy.Invalidation;
 import dev.kasoku.cacheedge.policy.Storability;
 import dev.kasoku.cacheedge.policy.TargetedControls;
 import dev.kasoku.cacheedge.policy.VaryKey;
 import dev.kasoku.cacheedge.sites.EdgeSite;
 import dev.kasoku.cacheedge.storage.Body;
 import dev.kasoku.cacheedge.storage.BodyWriter;
+import dev.kasoku.cacheedge.storage.Selection;
 import dev.kasoku.cacheedge.storage.StoredObject;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -48,6 +50,8 @@ import java.util.List;
  * Everything runs on one event loop; nothing blocks.
  */
 final class Fill {
+  /** The not-stored reason (Cache-Status detail) of a body over the storage's or the site's size limit. */
+  static final String TOO_BIG = "too-big";
 
   /** Where a fill's request goes and how its answers are accounted for there. */
   interface Upstream {
@@ -86,6 +90,16 @@ final class Fill {
     STALE_ON_ERROR
   }
 
+  /** Where a client that asked for a range of a {@link Outcome#RESPONSE} gets it from. */
+  enum RangeSource {
+    /** The response as it comes (no range asked, not a 200, or a pass: the origin answered the Range). */
+    STREAM,
+    /** The whole object is being stored: the range is cut from the stored copy ({@link #keepCopy}). */
+    COPY,
+    /** Too big to store, and the origin was asked for the whole object: ask it again with the Range. */
+    ORIGIN
+  }
+
   /** One consumer of the fill's answer. Called on the fill's event loop. */
   interface Follower {
     /** The head is in: {@link #outcome()}, {@link #response()}, {@link #storing()}. */
@@ -108,16 +122,17 @@ final class Fill {
    * What a fill is for.
    *
    * @param clientHeaders the request's fields: the store decision and the Vary secondary key read them
+   * @param fwd how the client's request reached the edge (forwarding fields; its scheme for §4.4)
    * @param revalidating the stored object whose validators the request carries, or null
    */
   record Spec(EdgeSite site, CanonicalRequest canon, MultiMap clientHeaders, CacheControl requestCc,
-              StoredObject revalidating, Sink sink) {
+              Headers.Forwarding fwd, StoredObject revalidating, Sink sink) {
 
     /**
      * The origin request's fields, into {@code out}: the client's as forwarded, or, when the answer
      * may be stored, those of {@link #requestHeaders}.
      */
-    MultiMap originHeaders(Headers.Forwarding fwd, MultiMap out) {
+    MultiMap originHeaders(MultiMap out) {
       if (sink == Sink.NONE) {
         Headers.copyForOrigin(clientHeaders, out, fwd, false);
         return out;
@@ -224,6 +239,22 @@ final class Fill {
   /** Why the response is not stored, or null while it is (or when the sink stores nothing). */
   String notStoredReason() {
     return writer != null || decision == null ? null : decision.reason();
+  }
+
+  /**
+   * Where a range the client asked for ({@code wantsRange}) of this {@link Outcome#RESPONSE} comes
+   * from: a fill that may be stored asked the origin for the whole object, never the range.
+   */
+  RangeSource rangeSource(boolean wantsRange) {
+    if (!wantsRange || spec.sink() == Sink.NONE || response.statusCode() != 200) {
+      return RangeSource.STREAM;
+    }
+    return storing() ? RangeSource.COPY : tooBig() ? RangeSource.ORIGIN : RangeSource.STREAM;
+  }
+
+  /** True when the response is not stored because it is bigger than storage or the site allows. */
+  boolean tooBig() {
+    return TOO_BIG.equals(notStoredReason());
   }
 
   /** The stored response's freshness (when {@link #storing()}). */
@@ -333,7 +364,9 @@ final class Fill {
     }
     response = r;
     outcome = Outcome.RESPONSE;
-    if (spec.sink() != Sink.NONE && upstream.mayStore()) {
+    if (spec.sink() == Sink.NONE) {
+      invalidateAfter(r);
+    } else if (upstream.mayStore()) {
       decideStore(r, responseTime);
     }
     if (writer == null) {
@@ -362,6 +395,19 @@ final class Fill {
     }
   }
 
+  /**
+   * RFC 9111 §4.4: a non-error answer to an unsafe method invalidates the target URI and the
+   * same-origin URIs of its Location and Content-Location, every variant stored under each
+   * ({@link Invalidation}); a safe method's answer invalidates nothing.
+   */
+  private void invalidateAfter(OriginResponse r) {
+    String tenant = spec.site().tenant();
+    for (String key : Invalidation.keysToInvalidate(spec.site().compiled(), spec.canon(), spec.fwd().https(),
+        r.statusCode(), r.headers())) {
+      rt.storage().invalidate(new Selection.Key(tenant, key), false);
+    }
+  }
+
   /** Storability, then a body writer when the response is to be stored. */
   private void decideStore(OriginResponse r, Instant responseTime) {
     int status = r.statusCode();
@@ -382,7 +428,7 @@ final class Fill {
     long siteMax = site.compiled().maxObjectSize();
     if (!w.alive() || (siteMax > 0 && declared > siteMax)) {
       w.discard();
-      decision = new Storability.Decision(false, "too-big");
+      decision = new Storability.Decision(false, TOO_BIG);
     } else {
       writer = w;
     }
@@ -393,7 +439,7 @@ final class Fill {
       bodyBytes += data.length();
       if (writer != null && !writer.append(data)) {
         discardWriter(); // over the size limit: streamed, not stored
-        decision = new Storability.Decision(false, "too-big");
+        decision = new Storability.Decision(false, TOO_BIG);
         land(Collapser.Outcome.FETCH_YOURSELF);
         endCopies();
         if (nobodyNeedsTheBody()) {

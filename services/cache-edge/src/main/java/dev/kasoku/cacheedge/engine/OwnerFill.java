@@ -155,7 +155,7 @@ final class OwnerFill implements PeerFiller {
       }
       MultiMap h = OriginClients.newHeaders(false);
       Fill.requestHeaders(clientHeaders, forwarding(), h, stale);
-      Fill.Spec spec = new Fill.Spec(site, canon, clientHeaders, requestCc, stale, Fill.Sink.STORE);
+      Fill.Spec spec = new Fill.Spec(site, canon, clientHeaders, requestCc, forwarding(), stale, Fill.Sink.STORE);
       OriginUpstream upstream = new OriginUpstream(edge, site, HttpMethod.GET, canon.uri(), h, null, null);
       fill = new Fill(edge, spec, upstream, flight).follow(this);
       fill.start();

@@ -6,6 +6,7 @@ import dev.kasoku.cacheedge.cluster.ClusterView;
 import dev.kasoku.cacheedge.cluster.PeerClient;
 import dev.kasoku.cacheedge.cluster.PeerException;
 import dev.kasoku.cacheedge.cluster.PeerRequest;
+import dev.kasoku.cacheedge.policy.CanonicalRequest;
 import dev.kasoku.cacheedge.policy.CompiledSite;
 import dev.kasoku.cacheedge.purge.PurgeGuard;
 import dev.kasoku.cacheedge.storage.Selection;
@@ -14,7 +15,6 @@ import dev.kasoku.common.time.Ticker;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.vertx.core.MultiMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
@@ -213,22 +213,22 @@ public final class PeerRouting {
   }
 
   /**
-   * Where a GET whose answer may be stored is sent: to the key's owner when another live edge owns
-   * it ({@link PeerUpstream}, which falls back to {@code origin}), else to {@code origin}.
-   *
-   * <p>Other methods, and sites whose config turns peer fill off, always go to {@code origin}.
-   *
-   * @param revalidating whether the request revalidates a copy held here (its answer replaces it)
-   * @param copy what the owner's copy would be of, checked against the purges applied here
+   * Where the request of a fill whose answer may be stored is sent: to the key's owner when the
+   * request is a GET and another live edge owns the key ({@link PeerUpstream}, which falls back to
+   * {@code origin}), else to {@code origin}. Sites whose config turns peer fill off always go to
+   * {@code origin}. A revalidation asks the owner too: its answer replaces the copy held here; the
+   * owner's copy is checked against the purges applied here.
    */
-  Fill.Upstream upstreamFor(CompiledSite site, String method, String primaryKey, MultiMap clientHeaders,
-                            OriginUpstream origin, boolean revalidating, PeerUpstream.CopyOf copy) {
-    EdgeMember owner = "GET".equals(method) ? ownerFor(site, primaryKey) : null;
+  Fill.Upstream upstreamFor(Fill.Spec spec, OriginUpstream origin) {
+    CanonicalRequest canon = spec.canon();
+    String primaryKey = canon.primaryKey();
+    EdgeMember owner = "GET".equals(canon.method()) ? ownerFor(spec.site().compiled(), primaryKey) : null;
     if (owner == null) {
       return origin;
     }
-    return new PeerUpstream(this, owner, PeerRequest.get(primaryKey, clientHeaders), origin,
-        countAndCheckHot(primaryKey), revalidating, copy);
+    return new PeerUpstream(this, owner, PeerRequest.get(primaryKey, spec.clientHeaders()), origin,
+        countAndCheckHot(primaryKey), spec.revalidating() != null,
+        new PeerUpstream.CopyOf(spec.site().tenant(), canon.host(), canon.uri()));
   }
 
   /** This edge's clock, epoch milliseconds (the purge records' time base). */

@@ -107,10 +107,9 @@ class FillTest {
     EdgeSite site = site();
     CanonicalRequest canon = CacheKey.canonicalize(site.compiled(), "GET", HOST, "/shared");
     MultiMap client = HttpHeaders.headers();
-    MultiMap out = Fill.requestHeaders(client,
-        new Headers.Forwarding("127.0.0.1", false, false, HOST, "1.1", "test"),
-        OriginClients.newHeaders(false), null);
-    Fill f = new Fill(edge, new Fill.Spec(site, canon, client, CacheControl.of(client), null, sink),
+    Headers.Forwarding fwd = new Headers.Forwarding("127.0.0.1", false, false, HOST, "1.1", "test");
+    MultiMap out = Fill.requestHeaders(client, fwd, OriginClients.newHeaders(false), null);
+    Fill f = new Fill(edge, new Fill.Spec(site, canon, client, CacheControl.of(client), fwd, null, sink),
         new OriginUpstream(edge, site, HttpMethod.GET, canon.uri(), out, null, null), null);
     for (Collector c : followers) {
       f.follow(c);
