@@ -232,6 +232,7 @@ final class KasokuProcesses implements AutoCloseable {
     // long enough for the rolling restart's slow (800 ms) requests; a process with nothing in flight exits sooner
     env.put("KASOKU_SHUTDOWN_GRACE", "5s");
     env.put("KASOKU_EDGE_MEMORY", "32m");
+    env.put("KASOKU_EDGE_WARMUP", "1s"); // these processes test other things than the warm-up
     env.putAll(n.extraEnv);
     pb.environment().putAll(env);
     n.starts++;

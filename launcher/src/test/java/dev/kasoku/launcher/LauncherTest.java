@@ -52,7 +52,8 @@ class LauncherTest {
         "KASOKU_API_PORT", "0",
         "KASOKU_EDGE_PORT", "0",
         "KASOKU_EDGE_TLS_PORT", "0",
-        "KASOKU_SHUTDOWN_GRACE", "5s"));
+        "KASOKU_SHUTDOWN_GRACE", "5s",
+        "KASOKU_EDGE_WARMUP", "1s")); // the readiness test sets its own
     env.putAll(extra);
     return ConfigLoader.load(env);
   }

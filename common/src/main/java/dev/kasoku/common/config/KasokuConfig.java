@@ -107,7 +107,7 @@ public record KasokuConfig(
    * of its warm rate within this (docs/performance.md, HTTPS); it ends earlier once the rate stops
    * rising.
    */
-  public static final Duration DEFAULT_EDGE_WARMUP = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_EDGE_WARMUP = Duration.ofSeconds(15);
   /** Longest warm-up accepted: a readiness delayed further is an outage of its own. */
   public static final Duration MAX_EDGE_WARMUP = Duration.ofSeconds(60);
   /** Minimum secret key length in characters; shorter keys are guessable. */

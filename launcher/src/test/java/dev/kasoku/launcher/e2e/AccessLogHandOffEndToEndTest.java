@@ -103,7 +103,7 @@ class AccessLogHandOffEndToEndTest {
   private void startEdge(Map<String, String> extra) {
     Map<String, String> env = new HashMap<>(Map.of("KASOKU_SECRET_KEY", SECRET, "KASOKU_DATA_DIR", dir.toString(),
         "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_EDGE_PORT", "0", "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8",
-        "KASOKU_NODE_ID", "edge-e2e"));
+        "KASOKU_NODE_ID", "edge-e2e", "KASOKU_EDGE_WARMUP", "1s"));
     env.putAll(extra);
     config = ConfigLoader.load(env);
     EdgeSettings settings = EdgeSettings.from(config).withInstances(1);

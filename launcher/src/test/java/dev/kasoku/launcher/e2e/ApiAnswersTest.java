@@ -70,7 +70,8 @@ class ApiAnswersTest {
         "KASOKU_SECRET_KEY", "answers-secret-key-with-at-least-32-characters",
         "KASOKU_BOOTSTRAP_TOKEN", OPERATOR,
         "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8",
-        "KASOKU_SHUTDOWN_GRACE", "1s"))).await(60, TimeUnit.SECONDS);
+        "KASOKU_SHUTDOWN_GRACE", "1s",
+        "KASOKU_EDGE_WARMUP", "1s"))).await(60, TimeUnit.SECONDS);
   }
 
   @AfterEach

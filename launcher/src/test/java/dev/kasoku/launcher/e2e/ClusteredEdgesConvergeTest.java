@@ -84,6 +84,7 @@ class ClusteredEdgesConvergeTest {
       env.put("KASOKU_BOOTSTRAP_TOKEN", OPERATOR);
       env.put("KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8");
       env.put("KASOKU_SHUTDOWN_GRACE", "2s");
+      env.put("KASOKU_EDGE_WARMUP", "1s");
       nodes.add(Launcher.start(ConfigLoader.load(env)).await(90, TimeUnit.SECONDS));
     }
   }

@@ -80,6 +80,7 @@ class ClusteredEdgesMembershipTest {
       env.put("KASOKU_PEER_PORT", "0");
       env.put("KASOKU_SECRET_KEY", SECRET);
       env.put("KASOKU_SHUTDOWN_GRACE", "1s");
+      env.put("KASOKU_EDGE_WARMUP", "1s");
       nodes.add(Launcher.start(ConfigLoader.load(env)).await(90, TimeUnit.SECONDS));
     }
   }

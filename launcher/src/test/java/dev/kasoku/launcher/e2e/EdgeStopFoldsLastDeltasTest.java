@@ -93,7 +93,7 @@ class EdgeStopFoldsLastDeltasTest {
       nodes.add(n.await(90, TimeUnit.SECONDS));
     }
     KasokuConfig config = ConfigLoader.load(Map.of("KASOKU_NODE_ID", "edge-flush", "KASOKU_EDGE_PORT", "0",
-        "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8",
+        "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8", "KASOKU_EDGE_WARMUP", "1s",
         "KASOKU_SECRET_KEY", "flush-test-secret-key-of-at-least-32-chars"));
     Vertx metricsVertx = nodes.get(0).vertx();
     Store metricsStore = TestRedis.store(metricsVertx, root);

@@ -10,7 +10,8 @@ public final class MonolithEnv {
 
   /**
    * API on a free port, the edge on the given ports, origins on loopback allowed, a 2 s shutdown
-   * grace; a mutable map, so a test can add or override keys.
+   * grace, a 1 s edge warm-up (the warm-up has tests of its own; these need an edge, not a warm
+   * one); a mutable map, so a test can add or override keys.
    */
   public static Map<String, String> of(Path dataDir, int edgePort, int edgeTlsPort, String secretKey,
                                        String operatorToken) {
@@ -23,6 +24,7 @@ public final class MonolithEnv {
         "KASOKU_SECRET_KEY", secretKey,
         "KASOKU_BOOTSTRAP_TOKEN", operatorToken,
         "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8",
-        "KASOKU_SHUTDOWN_GRACE", "2s"));
+        "KASOKU_SHUTDOWN_GRACE", "2s",
+        "KASOKU_EDGE_WARMUP", "1s"));
   }
 }

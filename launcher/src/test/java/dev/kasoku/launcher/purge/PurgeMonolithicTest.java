@@ -52,7 +52,7 @@ class PurgeMonolithicTest {
       String key = TestCredentials.apiKey(store, "solo", TenantRole.PURGER);
       PurgeFixtures.site(store, "solo", "www", "www.solo.test", origin.url());
       KasokuConfig config = ConfigLoader.load(Map.of("KASOKU_NODE_ID", "local", "KASOKU_EDGE_PORT", "0",
-          "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8",
+          "KASOKU_BIND_ADDRESS", "127.0.0.1", "KASOKU_ALLOWED_ORIGIN_NETWORKS", "127.0.0.0/8", "KASOKU_EDGE_WARMUP", "1s",
           // a configured key: without one, dev mode would write a key file into the working directory
           "KASOKU_SECRET_KEY", "purge-test-secret-key-of-at-least-32-chars"));
       ApiRouter router = ApiRouter.load(vertx).await(10, TimeUnit.SECONDS);

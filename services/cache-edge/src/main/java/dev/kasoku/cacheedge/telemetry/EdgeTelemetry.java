@@ -9,6 +9,8 @@ import dev.kasoku.common.model.Ids;
 import dev.kasoku.common.stats.LatencySketch;
 import dev.kasoku.common.prometheus.Prometheus;
 import dev.kasoku.common.time.Ticker;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
@@ -76,6 +78,8 @@ public final class EdgeTelemetry {
   private final EdgeMeters meters;
   private final LogOutbox logs;
   private final LogShipping shipping;
+  /** Created at the first warm-up request; null in an edge that ran none. */
+  private WarmUpCounting warmUp;
   private long timer = -1;
 
   /**
@@ -134,12 +138,23 @@ public final class EdgeTelemetry {
    */
   public void record(AccessLogRecord r, long bytesIn, long originBytes, boolean originContacted) {
     if (EdgeSite.INTERNAL_TENANT.equals(r.tenant())) {
-      return; // the edge's own warm-up: no tenant's traffic, nobody's log line, bill or meter
+      // the edge's own warm-up: no tenant's traffic, nobody's log line, bill or meter. It is counted
+      // all the same, into meters and a row of this instance's own that nothing reads or sends, so
+      // that the counting is compiled by the time the first tenant's request is counted
+      if (warmUp == null) {
+        warmUp = new WarmUpCounting();
+      }
+      count(warmUp.meters, warmUp.row, r, bytesIn, originBytes, originContacted);
+      return;
     }
-    meters.request(r.cacheStatus(), r.status(), r.bytes(), bytesIn, r.totalMs(), r.originMs(), originContacted);
     logs.add(r);
-    if (r.tenant() != null) {
-      SiteCounters sc = row(r.tenant(), r.site());
+    count(meters, r.tenant() == null ? null : row(r.tenant(), r.site()), r, bytesIn, originBytes, originContacted);
+  }
+
+  private static void count(EdgeMeters meters, SiteCounters sc, AccessLogRecord r, long bytesIn, long originBytes,
+                            boolean originContacted) {
+    meters.request(r.cacheStatus(), r.status(), r.bytes(), bytesIn, r.totalMs(), r.originMs(), originContacted);
+    if (sc != null) {
       long[] c = sc.counts;
       c[Slot.REQUESTS.ordinal()]++;
       c[Slot.BYTES.ordinal()] += r.bytes();
@@ -208,6 +223,16 @@ public final class EdgeTelemetry {
     Slot(String counter) {
       this.counter = counter;
     }
+  }
+
+  /**
+   * Where the warm-up's requests are counted: meters of the same kind as the process's (Prometheus
+   * meters, so the same classes run) in a registry of their own that no endpoint exposes, and one
+   * row that is never flushed.
+   */
+  private static final class WarmUpCounting {
+    final EdgeMeters meters = new EdgeMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    final SiteCounters row = new SiteCounters();
   }
 
   /** One window's counters and latency sketches of one site. */

@@ -26,6 +26,8 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.lang.System.Logger.Level;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,10 +42,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * (docs/performance.md, HTTPS).
  *
  * <p>What it runs, for at most the configured bound ({@code KASOKU_EDGE_WARMUP}), ending earlier
- * once the rate stops rising (three consecutive half-second windows within {@link #PLATEAU} of each
- * other, not before two seconds): keep-alive hits over TLS (most of the load, as on a CDN), hits over
- * plain HTTP and over HTTP/2, misses of distinct keys (the origin exchange and the store), requests
- * the site passes, and one new TLS connection, so one full handshake, per request on two lanes.
+ * once the rate stops rising and the JIT has gone quiet (three consecutive half-second windows within
+ * {@link #PLATEAU} of each other, the last with little compiling, not before two seconds): keep-alive
+ * hits over TLS (most of the load, as on a CDN), both pipelined and one request at a time per
+ * connection, the same over plain HTTP, hits over HTTP/2, misses of distinct keys (the origin
+ * exchange and the store), requests the site passes, and one new TLS connection, so one full
+ * handshake, per request on two lanes.
  *
  * <p>Against what, so that no tenant sees it: an origin of its own (an HTTP server on loopback,
  * port chosen by the system, in this process) behind an internal site of {@link EdgeSite#INTERNAL_TENANT},
@@ -64,10 +68,22 @@ public final class EdgeWarmUp {
   static final long WINDOW_MS = 500;
   /** Windows before a plateau may end the warm-up (the first second is the JIT's busiest). */
   static final int MIN_WINDOWS = 4;
-  /** Pipelined connections of hits per protocol (TLS and plain). */
-  private static final int HIT_LANES = 4;
+  /** Pipelined connections of hits per protocol (TLS and plain): most requests for the least client work. */
+  private static final int PIPELINED_LANES = 2;
   /** Requests in flight on each pipelined connection. */
   private static final int PIPELINE_DEPTH = 32;
+  /**
+   * Kept-alive connections with one request in flight each, per protocol (TLS, plain), as browsers
+   * and load balancers send them: one request per read and one flush per response take other paths
+   * through the codecs and the TLS handler than pipelined batches, which the JIT compiles separately.
+   */
+  private static final int TLS_SINGLE_LANES = 16;
+  private static final int PLAIN_SINGLE_LANES = 8;
+  /**
+   * The JIT counts as quiet in a window when its compiler threads spent at most this share of the
+   * window compiling: a flat rate alone can be a compile queue that has not drained yet.
+   */
+  static final double JIT_QUIET = 0.10;
   private static final int BODY_BYTES = 1024;
   /** Distinct miss keys at most (1 KiB each in storage until the warm-up ends). */
   private static final int MAX_MISS_KEYS = 20_000;
@@ -147,8 +163,8 @@ public final class EdgeWarmUp {
         NetClient tlsNet = vertx.createNetClient(fastTls(new NetClientOptions().setSsl(true).setTrustAll(true)
             .setHostnameVerificationAlgorithm("").setConnectTimeout(2000)));
         netClients.add(tlsNet);
-        for (int i = 0; i < HIT_LANES; i++) {
-          lanes.add(pipelined(tlsNet, tlsPort, "/hot"));
+        for (int i = 0; i < PIPELINED_LANES + TLS_SINGLE_LANES; i++) {
+          lanes.add(pipelined(tlsNet, tlsPort, "/hot", i < PIPELINED_LANES ? PIPELINE_DEPTH : 1));
         }
         HttpClientAgent tls = client(clients, new HttpClientOptions().setSsl(true).setTrustAll(true)
             .setVerifyHost(false).setForceSni(true).setKeepAlive(true), 2);
@@ -167,13 +183,13 @@ public final class EdgeWarmUp {
       }
       NetClient plainNet = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000));
       netClients.add(plainNet);
-      for (int i = 0; i < HIT_LANES; i++) {
-        lanes.add(pipelined(plainNet, httpPort, "/hot"));
+      for (int i = 0; i < PIPELINED_LANES + PLAIN_SINGLE_LANES; i++) {
+        lanes.add(pipelined(plainNet, httpPort, "/hot", i < PIPELINED_LANES ? PIPELINE_DEPTH : 1));
       }
       HttpClientAgent plain = client(clients, new HttpClientOptions().setKeepAlive(true), 2);
       lanes.add(lane(plain, httpPort, this::missPath, misses));
       lanes.add(lane(plain, httpPort, () -> "/pass/1k", null));
-      watch(t0, 0, -1, -1, ended);
+      watch(t0, 0, -1, -1, compileMillis(), ended);
       return ended.future().compose(plateau -> {
         vertx.setTimer(250, id -> sockets.forEach(NetSocket::close));
         return Future.join(lanes).transform(ignored -> Future.succeededFuture(
@@ -249,13 +265,13 @@ public final class EdgeWarmUp {
   }
 
   /**
-   * Hits on one connection with {@link #PIPELINE_DEPTH} HTTP/1.1 requests in flight (pipelined, as
-   * the edge's codec allows), each response answered by the next request, until the warm-up stops;
-   * completes once the last response arrived. Nothing is parsed: a response is counted by its status
-   * line, which the internal origin's bodies (zero bytes) cannot contain. Drives far more requests
-   * than one HTTP client exchange at a time would, whose own cold code would set the pace.
+   * Hits on one connection with {@code depth} HTTP/1.1 requests in flight (more than one: pipelined,
+   * as the edge's codec allows), each response answered by the next request, until the warm-up
+   * stops; completes once the last response arrived. Nothing is parsed: a response is counted by its
+   * status line, which the internal origin's bodies (zero bytes) cannot contain. Drives far more
+   * requests than the HTTP client would, whose own cold code would set the pace.
    */
-  private Future<Void> pipelined(NetClient client, int port, String path) {
+  private Future<Void> pipelined(NetClient client, int port, String path, int depth) {
     Buffer request = Buffer.buffer("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
     Promise<Void> done = Promise.promise();
     client.connect(new ConnectOptions().setRemoteAddress(SocketAddress.inetSocketAddress(port, target()))
@@ -285,7 +301,7 @@ public final class EdgeWarmUp {
           });
           socket.closeHandler(v -> done.tryComplete());
           socket.exceptionHandler(e -> failures.incrementAndGet());
-          for (int i = 0; i < PIPELINE_DEPTH; i++) {
+          for (int i = 0; i < depth; i++) {
             socket.write(request);
             inFlight[0]++;
           }
@@ -349,24 +365,38 @@ public final class EdgeWarmUp {
 
   /**
    * Every {@link #WINDOW_MS}: ends the warm-up at its bound, or once three consecutive windows'
-   * counts are within {@link #PLATEAU} of each other (not before {@link #MIN_WINDOWS} windows: on a
-   * loaded machine the compiler queue can hold the rate flat for a while before it jumps).
+   * counts are within {@link #PLATEAU} of each other and the JIT was quiet in the last one
+   * ({@link #JIT_QUIET}), not before {@link #MIN_WINDOWS} windows: on a loaded machine the compiler
+   * queue can hold the rate flat for a while before it jumps.
    */
-  private void watch(long t0, int windows, long before, long last, Promise<Boolean> ended) {
+  private void watch(long t0, int windows, long before, long last, long compiledBefore, Promise<Boolean> ended) {
     long startCount = requests.get();
     vertx.setTimer(WINDOW_MS, id -> {
       long count = requests.get() - startCount;
+      long compiled = compileMillis();
       // ends at the tick nearest its bound, not the one after
       boolean atBound = ticker.read() - t0 + TimeUnit.MILLISECONDS.toNanos(WINDOW_MS / 2) >= bound.toNanos();
       boolean level = windows + 1 > MIN_WINDOWS && before > 0 && last > 0
-          && close(before, last) && close(last, count) && close(before, count);
+          && close(before, last) && close(last, count) && close(before, count)
+          && jitQuiet(compiled - compiledBefore);
       if (atBound || level) {
         stopping = true;
         ended.complete(level && !atBound);
       } else {
-        watch(t0, windows + 1, last, count, ended);
+        watch(t0, windows + 1, last, count, compiled, ended);
       }
     });
+  }
+
+  /** Whether the JIT's compiling, {@code compileMs} in one window, leaves it quiet; true when unmeasured. */
+  static boolean jitQuiet(long compileMs) {
+    return compileMs < 0 || compileMs <= JIT_QUIET * WINDOW_MS;
+  }
+
+  /** Milliseconds the JIT's compiler threads have spent compiling so far, or -1 when not measured. */
+  private static long compileMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
   }
 
   private static boolean close(long a, long b) {

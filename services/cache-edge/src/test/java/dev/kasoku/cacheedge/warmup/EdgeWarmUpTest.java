@@ -153,6 +153,16 @@ class EdgeWarmUpTest {
     assertThat(EdgeSite.INTERNAL_TENANT).as("outside the tenant id syntax").doesNotMatch("[a-z0-9][a-z0-9-]{0,62}");
   }
 
+  @Test
+  void aFlatRateEndsTheWarmUpOnlyOnceTheJitIsQuiet() {
+    long window = EdgeWarmUp.WINDOW_MS;
+    assertThat(EdgeWarmUp.jitQuiet(0)).isTrue();
+    assertThat(EdgeWarmUp.jitQuiet((long) (EdgeWarmUp.JIT_QUIET * window))).as("at the share").isTrue();
+    assertThat(EdgeWarmUp.jitQuiet((long) (EdgeWarmUp.JIT_QUIET * window) + 1)).as("compiling still").isFalse();
+    assertThat(EdgeWarmUp.jitQuiet(2 * window)).as("both compiler threads busy").isFalse();
+    assertThat(EdgeWarmUp.jitQuiet(-1)).as("a JVM that does not measure it: the rate alone decides").isTrue();
+  }
+
   private int status(HttpClientAgent client, int port, String host, String path) {
     return Await.result(client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
             .setPort(port).setURI(path).putHeader("Host", host))
