@@ -215,11 +215,11 @@ final class EdgeRequest implements Fill.Follower {
   /** Waits (bounded) for a flight to land, then looks up again or goes to the origin itself. */
   private Step await(Collapser.Flight f) {
     boolean waiting = f.await(edge.ctx(), rt.settings().collapseWaitMs(), outcome -> {
-      boolean stored = collapsing.landed(outcome);
+      boolean lookAgain = collapsing.landed(outcome);
       if (clientGone) {
         finish(); // at once if the client left before the flight landed
       } else {
-        go(stored ? Step.LOOKUP : Step.FETCH);
+        go(lookAgain ? Step.LOOKUP : Step.FETCH);
       }
     });
     return waiting ? null : Step.LOOKUP; // not waiting: it landed meanwhile
