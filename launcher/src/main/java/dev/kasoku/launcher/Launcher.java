@@ -3,6 +3,7 @@ package dev.kasoku.launcher;
 import dev.kasoku.auth.AuthVerticle;
 import dev.kasoku.cacheedge.CacheEdgeVerticle;
 import dev.kasoku.cacheedge.tls.EdgeTlsEngine;
+import dev.kasoku.cacheedge.warmup.EdgeWarmUp;
 import dev.kasoku.common.api.ApiRouter;
 import dev.kasoku.common.cluster.ClusterBootstrap;
 import dev.kasoku.common.cluster.ClusterNode;
@@ -122,6 +123,15 @@ public final class Launcher {
   }
 
   /** Starts every configured role; fails (having released everything) when any step fails. */
+  /**
+   * A stop signal arrived while the process may still be starting: an edge warm-up running now ends
+   * within half a second instead of at its bound ({@code KASOKU_EDGE_WARMUP}), so the start completes
+   * and the stop can drain.
+   */
+  static void endWarmUps() {
+    EdgeWarmUp.endRunning();
+  }
+
   public static Future<Launcher> start(KasokuConfig config) {
     long startNanos = System.nanoTime();
     logOpenFileLimit(OpenFileLimit.current());

@@ -37,6 +37,9 @@ public final class Main {
   /** Shutdown gets the configured grace plus this for closing the store and leaving the cluster. */
   private static final Duration SHUTDOWN_MARGIN = Duration.ofSeconds(2).plus(Launcher.CLOSE_TIMEOUT);
 
+  /** How often a stop signal that arrived during the start tells a running edge warm-up to end. */
+  private static final long WARM_UP_CUT_POLL_MS = 100;
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -69,9 +72,21 @@ public final class Main {
   }
 
   private static void stopOnSignal(Future<Launcher> starting, Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
+    // the start still runs: an edge warming itself up ends its warm-up now (and one that begins
+    // meanwhile at its first window), so the stop waits for the rest of the deployment only
+    while (!starting.isComplete() && System.nanoTime() < deadline) {
+      Launcher.endWarmUps();
+      try {
+        Thread.sleep(WARM_UP_CUT_POLL_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     Launcher launcher;
     try {
-      launcher = starting.await(bound.toMillis(), TimeUnit.MILLISECONDS);
+      launcher = starting.await(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
     } catch (Exception startFailed) {
       return; // nothing runs; the JVM exits with the code main chose (or the signal's)
     }

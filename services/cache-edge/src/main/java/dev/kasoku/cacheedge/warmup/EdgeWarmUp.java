@@ -31,6 +31,8 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -98,13 +100,15 @@ public final class EdgeWarmUp {
    * @param misses of which for a key not stored yet
    * @param failures requests that got no response (or an error status)
    * @param plateau whether it ended because the rate stopped rising (else at its bound)
+   * @param cut whether a stop signal ended it ({@link #endRunning})
    */
-  public record Report(String host, long millis, long requests, long handshakes, long misses, long failures, boolean plateau) {
+  public record Report(String host, long millis, long requests, long handshakes, long misses, long failures,
+                       boolean plateau, boolean cut) {
     /** For the start line. */
     public String describe() {
       return "warm-up " + millis + " ms, " + requests + " requests (" + handshakes + " TLS handshakes, "
           + misses + " misses" + (failures > 0 ? ", " + failures + " failed" : "") + "), "
-          + (plateau ? "rate levelled off" : "ended at its bound");
+          + (plateau ? "rate levelled off" : cut ? "cut short by a stop signal" : "ended at its bound");
     }
   }
 
@@ -122,6 +126,10 @@ public final class EdgeWarmUp {
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong missKeys = new AtomicLong();
   private volatile boolean stopping;
+  /** Set by {@link #endRunning}: the process is stopping, the warm-up ends at its next window. */
+  private volatile boolean cut;
+  /** The warm-ups running in this process (one per edge role), for {@link #endRunning}. */
+  private static final Set<EdgeWarmUp> RUNNING = ConcurrentHashMap.newKeySet();
   /** The pipelined connections, closed a moment after the end whatever is still in flight on them. */
   private final List<NetSocket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -139,6 +147,17 @@ public final class EdgeWarmUp {
     this.bound = bound;
   }
 
+  /**
+   * Ends every warm-up running in this process within one window ({@link #WINDOW_MS}), as if it had
+   * reached its bound: a stop signal arrived while an edge was still starting, and the stop waits for
+   * the start to complete, so it must not wait for the rest of the warm-up too.
+   */
+  public static void endRunning() {
+    for (EdgeWarmUp w : RUNNING) {
+      w.cut = true;
+    }
+  }
+
   /** The internal host name of this start (tests check it is unrouted afterwards). */
   public String host() {
     return host;
@@ -147,6 +166,7 @@ public final class EdgeWarmUp {
   /** Runs the warm-up; completes (never fails) once it ended and everything it set up is gone. */
   public Future<Report> run() {
     long t0 = ticker.read();
+    RUNNING.add(this);
     List<HttpClientAgent> clients = new ArrayList<>();
     List<NetClient> netClients = new ArrayList<>();
     Promise<Boolean> ended = Promise.promise();
@@ -194,16 +214,17 @@ public final class EdgeWarmUp {
         vertx.setTimer(250, id -> sockets.forEach(NetSocket::close));
         return Future.join(lanes).transform(ignored -> Future.succeededFuture(
             new Report(host, TimeUnit.NANOSECONDS.toMillis(ticker.read() - t0), requests.get(), handshakes.get(),
-                misses.get(), failures.get(), plateau)));
+                misses.get(), failures.get(), plateau, cut)));
       });
     });
     return report
         .recover(e -> {
           LOG.log(Level.WARNING, "edge warm-up failed (the first requests will meet cold code): " + e);
           return Future.succeededFuture(new Report(host, TimeUnit.NANOSECONDS.toMillis(ticker.read() - t0),
-              requests.get(), handshakes.get(), misses.get(), failures.get() + 1, false));
+              requests.get(), handshakes.get(), misses.get(), failures.get() + 1, false, cut));
         })
         .compose(r -> {
+          RUNNING.remove(this);
           unroute();
           List<Future<?>> closing = new ArrayList<>();
           clients.forEach(c -> closing.add(c.close()));
@@ -379,7 +400,7 @@ public final class EdgeWarmUp {
       boolean level = windows + 1 > MIN_WINDOWS && before > 0 && last > 0
           && close(before, last) && close(last, count) && close(before, count)
           && jitQuiet(compiled - compiledBefore);
-      if (atBound || level) {
+      if (atBound || level || cut) {
         stopping = true;
         ended.complete(level && !atBound);
       } else {

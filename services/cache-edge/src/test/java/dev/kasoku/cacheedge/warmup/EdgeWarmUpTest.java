@@ -154,6 +154,26 @@ class EdgeWarmUpTest {
   }
 
   @Test
+  void aStopSignalCutsARunningWarmUpShortSoTheStartCompletes() {
+    CacheEdgeVerticle edge = new CacheEdgeVerticle(store, new Health(), Clock.systemUTC(),
+        EdgeHarness.defaults().withInstances(2), config("60s"));
+    long t0 = System.nanoTime();
+    // as the process's shutdown hook does while the start is still running
+    long cutter = vertx.setPeriodic(1000, 100, id -> EdgeWarmUp.endRunning());
+    try {
+      Await.result(vertx.deployVerticle(edge));
+    } finally {
+      vertx.cancelTimer(cutter);
+    }
+    long startedMs = (System.nanoTime() - t0) / 1_000_000;
+    EdgeWarmUp.Report r = edge.warmUp();
+    assertThat(r.cut()).as(r.describe()).isTrue();
+    assertThat(r.describe()).contains("cut short by a stop signal");
+    assertThat(startedMs).as("not the 60 s bound").isLessThan(15_000);
+    assertThat(r.requests()).as("it had begun").isPositive();
+  }
+
+  @Test
   void aFlatRateEndsTheWarmUpOnlyOnceTheJitIsQuiet() {
     long window = EdgeWarmUp.WINDOW_MS;
     assertThat(EdgeWarmUp.jitQuiet(0)).isTrue();
