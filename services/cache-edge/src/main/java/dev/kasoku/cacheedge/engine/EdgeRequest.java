@@ -297,14 +297,13 @@ final class EdgeRequest implements Fill.Follower {
         }
         logStatus = "hit";
         cacheStatus = CacheStatus.fwd(CacheStatus.Fwd.STALE).fwdStatus(304).ttl(ttl());
-        go(Step.DELIVER);
       }
-      case STALE_ON_ERROR -> go(staleIfError());
-      default -> {
+      case STALE_ON_ERROR -> staleIfError();
+      case RESPONSE -> {
         releaseStored();
-        if (mode == Mode.PASS) {
+        if (mode == Mode.PASS) { // the fill invalidated what an unsafe method's answer does (§4.4)
           cacheStatus = (cacheStatus == null ? CacheStatus.fwd(CacheStatus.Fwd.BYPASS) : cacheStatus)
-              .fwdStatus(f.response().statusCode()); // the fill invalidated what an unsafe method's answer does
+              .fwdStatus(f.response().statusCode());
         } else {
           logStatus = "miss";
           cacheStatus = f.cacheStatus(mode == Mode.REVALIDATE ? CacheStatus.Fwd.STALE : missKind, rt.clock().instant())
@@ -312,9 +311,9 @@ final class EdgeRequest implements Fill.Follower {
         }
         streaming = f.response();
         bodyInProgress = true;
-        go(Step.DELIVER);
       }
     }
+    go(Step.DELIVER);
   }
 
   @Override
