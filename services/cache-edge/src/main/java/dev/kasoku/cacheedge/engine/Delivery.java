@@ -213,14 +213,35 @@ final class Delivery {
     }
   }
 
-  /** Stored header fields minus framing, Age and the fields consumed by the edge. */
-  private static void copyStoredHeaders(StoredObject o, MultiMap out) {
+  /**
+   * Stored header fields minus framing, Age and the fields consumed by the edge. On HTTP/1.x as
+   * {@code AsciiString}s (see {@link StoredObject#forEachAsciiHeader}): the same bytes on the wire,
+   * hashed, validated and encoded for less; HTTP/2 keeps the strings (another map, another encoder).
+   */
+  private void copyStoredHeaders(StoredObject o, MultiMap out) {
+    if (req.version() != HttpVersion.HTTP_2 && o.forEachAsciiHeader((n, v) -> {
+      if (!NOT_FROM_STORE.contains(n)) {
+        out.add(n, v);
+      }
+    })) {
+      return;
+    }
     o.forEachHeader((n, v) -> {
       if (!n.equalsIgnoreCase("content-length") && !n.equalsIgnoreCase("transfer-encoding")
           && !n.equalsIgnoreCase("age") && !consumed(n)) {
         out.add(n, v);
       }
     });
+  }
+
+  /** The names {@link #copyStoredHeaders} leaves out (case-insensitive; read-only, safe to share). */
+  private static final MultiMap NOT_FROM_STORE = MultiMap.caseInsensitiveMultiMap();
+
+  static {
+    NOT_FROM_STORE.add("content-length", "").add("transfer-encoding", "").add("age", "");
+    for (String c : Headers.CONSUMED_RESPONSE_HEADERS) {
+      NOT_FROM_STORE.add(c, "");
+    }
   }
 
   private static boolean consumed(String name) {

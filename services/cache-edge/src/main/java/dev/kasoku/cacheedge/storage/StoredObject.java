@@ -3,6 +3,7 @@ package dev.kasoku.cacheedge.storage;
 import dev.kasoku.cacheedge.policy.Freshness;
 import dev.kasoku.cacheedge.policy.KeyFormat;
 import dev.kasoku.cacheedge.policy.VaryKey;
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -87,6 +88,8 @@ public final class StoredObject implements Selection.Subject {
       "surrogate-key", "vary", "via", "x-cache", "x-content-type-options", "x-frame-options",
       "x-powered-by", "x-xss-protection", "cdn-cache-control", "timing-allow-origin",
       "cross-origin-resource-policy", "referrer-policy", "permissions-policy", "alt-svc", "pragma"};
+  /** {@link #NAMES} as {@code AsciiString}s, for {@link #forEachAsciiHeader}. */
+  private static final AsciiString[] ASCII_NAMES = new AsciiString[NAMES.length];
   private static final Map<String, Integer> NAME_CODES;
   /** Set on a name code when the value is coded, not literal (see the class doc). */
   private static final int CODED = 0x80;
@@ -120,6 +123,8 @@ public final class StoredObject implements Selection.Subject {
   static final int MAX_SHARED_LENGTH = 256;
   /** Shared values by index; a slot is written before its index is published in {@link #SHARED_INDEX}. */
   private static final String[] SHARED = new String[MAX_SHARED_VALUES];
+  /** {@link #SHARED} as {@code AsciiString}s (written before the index is published, like it). */
+  private static final AsciiString[] SHARED_ASCII = new AsciiString[MAX_SHARED_VALUES];
   private static final Map<String, Integer> SHARED_INDEX = new ConcurrentHashMap<>();
   /** Bound on canonicalised tenant and host strings; beyond it strings are simply kept as given. */
   static final int MAX_CANONICAL = 4096;
@@ -132,6 +137,7 @@ public final class StoredObject implements Selection.Subject {
     Map<String, Integer> codes = new java.util.HashMap<>();
     for (int i = 0; i < NAMES.length; i++) {
       codes.put(NAMES[i], i + 1);
+      ASCII_NAMES[i] = AsciiString.cached(NAMES[i]);
     }
     NAME_CODES = Map.copyOf(codes);
     for (int i = 0; i < NAMES.length; i++) {
@@ -338,6 +344,32 @@ public final class StoredObject implements Selection.Subject {
       String name = (code & ~CODED) != 0 ? NAMES[(code & ~CODED) - 1] : readString(h, pos, latin1);
       action.accept(name, readValue(h, pos, code, latin1, body));
     }
+  }
+
+  /**
+   * Like {@link #forEachHeader}, for writing the fields onto an HTTP/1.x head: names and values as
+   * {@code AsciiString}s, so that the head's map hashes a well-known name once per process instead
+   * of once per delivery, and the encoder copies each value's bytes instead of narrowing it char by
+   * char; the well-known names, shared values and recent dates are shared instances (nothing
+   * allocated for them). The same text as {@link #forEachHeader}, byte for byte. Only for a head
+   * whose text is ISO-8859-1 (what an HTTP parser produces): for a head built in code with
+   * characters beyond U+00FF it calls nothing and returns false (use {@link #forEachHeader}).
+   */
+  public boolean forEachAsciiHeader(BiConsumer<AsciiString, AsciiString> action) {
+    byte[] h = head;
+    if (h.length == 0) {
+      return true;
+    }
+    if (h[0] != LATIN1) {
+      return false;
+    }
+    int[] pos = {1};
+    while (pos[0] < h.length) {
+      int code = h[pos[0]++] & 0xFF;
+      AsciiString name = (code & ~CODED) != 0 ? ASCII_NAMES[(code & ~CODED) - 1] : readAscii(h, pos);
+      action.accept(name, readAsciiValue(h, pos, code, body));
+    }
+    return true;
   }
 
   /**
@@ -579,6 +611,8 @@ public final class StoredObject implements Selection.Subject {
         return -1;
       }
       SHARED[n] = new String(value.toCharArray()); // its own copy: never pins a larger string
+      // read only for ISO-8859-1 heads, whose values are ISO-8859-1 text: one byte per char
+      SHARED_ASCII[n] = new AsciiString(SHARED[n]);
       SHARED_INDEX.put(SHARED[n], n);
       return n;
     }
@@ -629,6 +663,24 @@ public final class StoredObject implements Selection.Subject {
     return SHARED[readLength(h, pos)];
   }
 
+  /** {@link #readValue} of an ISO-8859-1 head, as an {@code AsciiString}. */
+  private static AsciiString readAsciiValue(byte[] h, int[] pos, int code, Body body) {
+    if ((code & CODED) == 0) {
+      return readAscii(h, pos);
+    }
+    byte kind = KIND_OF_CODE[code & ~CODED];
+    if (kind == KIND_DATE) {
+      int p = pos[0];
+      long seconds = ((h[p] & 0xFFL) << 24) | ((h[p + 1] & 0xFF) << 16) | ((h[p + 2] & 0xFF) << 8) | (h[p + 3] & 0xFF);
+      pos[0] = p + 4;
+      return formatted(seconds).ascii;
+    }
+    if (kind == KIND_LENGTH) {
+      return new AsciiString(Long.toString(body.length()));
+    }
+    return SHARED_ASCII[readLength(h, pos)];
+  }
+
   private static void skipValue(byte[] h, int[] pos, int code) {
     if ((code & CODED) == 0) {
       int valueLength = readLength(h, pos); // not folded into "+=": that would read pos[0] first
@@ -647,22 +699,28 @@ public final class StoredObject implements Selection.Subject {
    * Recently formatted dates, by a hash of their seconds: hits deliver the same objects again and
    * again, so their {@code Date} and {@code Last-Modified} are formatted once, not per delivery
    * (about 60 ns each). Entries are immutable and replaced whole, so a racy read sees a complete
-   * one. 4,096 slots: 16 KB, and at most about 400 KB of entries with their strings.
+   * one. 4,096 slots: 16 KB, and at most about 800 KB of entries with their text (as a String and
+   * as an AsciiString).
    */
   private static final int DATE_BITS = 12;
   private static final FormattedDate[] DATES = new FormattedDate[1 << DATE_BITS];
 
-  private record FormattedDate(long seconds, String text) {}
+  private record FormattedDate(long seconds, String text, AsciiString ascii) {}
 
   private static String formatSeconds(long seconds) {
+    return formatted(seconds).text;
+  }
+
+  private static FormattedDate formatted(long seconds) {
     int slot = ((int) seconds * 0x9E3779B9) >>> (32 - DATE_BITS);
     FormattedDate d = DATES[slot];
     if (d != null && d.seconds == seconds) {
-      return d.text;
+      return d;
     }
     String text = dev.kasoku.cacheedge.policy.HttpDates.formatMillis(seconds * 1000);
-    DATES[slot] = new FormattedDate(seconds, text);
-    return text;
+    d = new FormattedDate(seconds, text, new AsciiString(text));
+    DATES[slot] = d;
+    return d;
   }
 
   private static int varintSize(int n) {
@@ -695,6 +753,14 @@ public final class StoredObject implements Selection.Subject {
   private static String readString(byte[] h, int[] pos, boolean latin1) {
     int len = readLength(h, pos);
     String s = new String(h, pos[0], len, latin1 ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+    pos[0] += len;
+    return s;
+  }
+
+  /** A literal of an ISO-8859-1 head as an {@code AsciiString} (its own copy of the bytes). */
+  private static AsciiString readAscii(byte[] h, int[] pos) {
+    int len = readLength(h, pos);
+    AsciiString s = new AsciiString(h, pos[0], len, true);
     pos[0] += len;
     return s;
   }

@@ -95,6 +95,32 @@ class StoredObjectTest {
   }
 
   @Test
+  void asciiHeadersAreTheStringHeadersByteForByte() {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap()
+        .add("Server", "nginx/1.22.1")
+        .add("Date", "Wed, 25 Nov 2026 19:28:44 GMT")
+        .add("Content-Length", "4")
+        .add("X-Obs", "caf\u00e9 \u00ff\u0080")
+        .add("x-Literal-Name", "v")
+        .add("Last-Modified", "wed, 25 Nov 2026 19:28:41 GMT")
+        .add("ETag", "\"v1\"");
+    StoredObject o = object("k", "www.example.com", "/p", h);
+    List<Map.Entry<String, String>> ascii = new ArrayList<>();
+    boolean latin1 = o.forEachAsciiHeader((n, v) -> {
+      // what the HTTP/1.x encoder writes of an AsciiString: its bytes, one per char
+      ascii.add(Map.entry(new String(n.array(), n.arrayOffset(), n.length(), java.nio.charset.StandardCharsets.ISO_8859_1),
+          new String(v.array(), v.arrayOffset(), v.length(), java.nio.charset.StandardCharsets.ISO_8859_1)));
+    });
+
+    assertThat(latin1).isTrue();
+    assertThat(ascii).containsExactlyElementsOf(visited(o));
+    assertThat(ascii).containsExactlyElementsOf(entries(h));
+
+    StoredObject wide = object("k", "www.example.com", "/p", MultiMap.caseInsensitiveMultiMap().add("X-Note", "\u65e5"));
+    assertThat(wide.forEachAsciiHeader((n, v) -> { throw new AssertionError("called"); })).isFalse();
+  }
+
+  @Test
   void datesAndRepeatingValuesAreCodedAndRoundTripExactly() {
     MultiMap h = MultiMap.caseInsensitiveMultiMap()
         .add("Server", "nginx/1.22.1")
