@@ -49,6 +49,18 @@ class AttacksTest {
   }
 
   @Test
+  void theBodyBehindARefusedTargetIsNeverReadAndTheConnectionCloses() {
+    String hidden = "GET /hidden HTTP/1.1\r\nHost: a.example.com\r\n\r\n";
+    String answer = raw("POST ftp://a.example.com/x HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: "
+        + hidden.length() + "\r\n\r\n" + hidden);
+    assertThat(answer).startsWith("HTTP/1.1 400").contains("bad scheme in request-target")
+        .containsIgnoringCase("Connection: close");
+    assertThat(answer.split("HTTP/1\\.1 ", -1)).as("one answer, the body never parsed as a request: " + answer)
+        .hasSize(2);
+    assertThat(origin.count()).isZero();
+  }
+
+  @Test
   void uriOverTheLimitIs414() {
     Resp r = h.get("a.example.com", "/" + "a".repeat(9000));
     assertThat(r.status()).isEqualTo(414);

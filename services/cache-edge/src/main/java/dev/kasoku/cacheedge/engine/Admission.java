@@ -31,7 +31,7 @@ import java.util.List;
  * @param site the site the host routes to, or null
  * @param host the Host (or HTTP/2 :authority) normalised ({@link CacheKey#normalizeHost}), or null
  * @param canon the canonical request (target, cache key, rule), or null when refused
- * @param hasBody whether a body is to be forwarded (or, refused for its target, is waiting unread)
+ * @param hasBody whether a body is to be forwarded
  */
 record Admission(EdgeSite site, String host, CanonicalRequest canon, boolean hasBody, int status, String refusal,
                  boolean closeAfter) {
@@ -125,7 +125,9 @@ record Admission(EdgeSite site, String host, CanonicalRequest canon, boolean has
       CanonicalRequest canon = CacheKey.canonicalize(site.compiled(), m.name(), normalized, req.uri());
       return new Admission(site, normalized, canon, hasBody, 0, null, false);
     } catch (MalformedRequestException e) {
-      return new Admission(site, normalized, null, hasBody, e.status(), e.getMessage(), false);
+      // a body behind a refused target is never read: over HTTP/1.x the connection is spent, as for a 413
+      return new Admission(site, normalized, null, false, e.status(), e.getMessage(),
+          hasBody && req.version() != HttpVersion.HTTP_2);
     }
   }
 }
