@@ -122,16 +122,16 @@ public final class Launcher {
     this.apiServer = apiServer;
   }
 
-  /** Starts every configured role; fails (having released everything) when any step fails. */
   /**
    * A stop signal arrived while the process may still be starting: an edge warm-up running now ends
-   * within half a second instead of at its bound ({@code KASOKU_EDGE_WARMUP}), so the start completes
-   * and the stop can drain.
+   * at its next half-second window instead of at its bound ({@code KASOKU_EDGE_WARMUP}), so the start
+   * completes and the stop can drain.
    */
   static void endWarmUps() {
     EdgeWarmUp.endRunning();
   }
 
+  /** Starts every configured role; fails (having released everything) when any step fails. */
   public static Future<Launcher> start(KasokuConfig config) {
     long startNanos = System.nanoTime();
     logOpenFileLimit(OpenFileLimit.current());

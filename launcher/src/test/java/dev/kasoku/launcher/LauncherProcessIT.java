@@ -170,6 +170,19 @@ class LauncherProcessIT {
   }
 
   @Test
+  void aStopSignalDuringTheEdgeWarmUpCutsItShortAndTheProcessStopsCleanly() throws Exception {
+    long t0 = System.nanoTime();
+    Running r = launch("cut", work.resolve("cut-data"), Map.of("KASOKU_EDGE_WARMUP", "60s"));
+    awaitStatus(r, "/healthz", 200, t0, READY_WITHIN); // alive: deploying or warming up, not ready
+
+    r.process().destroy();
+    assertThat(r.process().waitFor(EXITS_WITHIN.toMillis(), TimeUnit.MILLISECONDS))
+        .as("the stop does not wait out a 60 s warm-up").isTrue();
+    assertThat(r.process().exitValue()).isZero();
+    assertThat(r.output()).contains("cut short by a stop signal").contains("stopped in");
+  }
+
+  @Test
   void secondProcessOnTheSameDataDirectoryIsRefusedNamingTheOwner() throws Exception {
     Path data = work.resolve("shared-data");
     long t0 = System.nanoTime();

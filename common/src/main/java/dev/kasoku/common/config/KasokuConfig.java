@@ -103,9 +103,10 @@ public record KasokuConfig(
   /** Audit records kept 400 days: a year of records plus a month, for an annual audit that runs late. */
   public static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(400);
   /**
-   * The edge's warm-up before readiness at most: on a 2-core machine its request path reaches 90 %
-   * of its warm rate within this (docs/performance.md, HTTPS); it ends earlier once the rate stops
-   * rising.
+   * The edge's warm-up before readiness at most: on a 2-core machine a restarted edge then serves
+   * 90 % of its warm rate 3 s after readiness (7-9 s after a 5 s warm-up; docs/performance.md,
+   * HTTPS). It ends earlier once the rate stops rising and the JIT is quiet, which on two cores did
+   * not happen within 15 s.
    */
   public static final Duration DEFAULT_EDGE_WARMUP = Duration.ofSeconds(15);
   /** Longest warm-up accepted: a readiness delayed further is an outage of its own. */

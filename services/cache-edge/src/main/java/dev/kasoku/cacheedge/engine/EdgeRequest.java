@@ -147,12 +147,12 @@ final class EdgeRequest implements Fill.Follower {
     site = a.site(); // host and site as far as found, also for a refusal: the access log names them
     hostNorm = a.host();
     canon = a.canon();
+    if (a.refused()) {
+      return synth(a.status(), a.refusal());
+    }
     if (a.hasBody()) {
       req.pause(); // the body is piped to the origin once connected
       body = new BoundedBody(req, site.compiled().maxRequestBody());
-    }
-    if (a.refused()) {
-      return synth(a.status(), a.refusal());
     }
     requestCc = CacheControl.of(req.headers());
     if (!canon.cacheable()) {
@@ -217,7 +217,7 @@ final class EdgeRequest implements Fill.Follower {
     boolean waiting = f.await(edge.ctx(), rt.settings().collapseWaitMs(), outcome -> {
       boolean lookAgain = collapsing.landed(outcome);
       if (clientGone) {
-        finish(); // at once if the client left before the flight landed
+        finish(); // nothing to serve (onClientGone finished the request already)
       } else {
         go(lookAgain ? Step.LOOKUP : Step.FETCH);
       }
