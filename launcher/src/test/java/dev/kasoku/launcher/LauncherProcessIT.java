@@ -6,6 +6,8 @@ import dev.kasoku.common.testing.FreePorts;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,7 +78,7 @@ class LauncherProcessIT {
     return jar;
   }
 
-  private record Running(Process process, Path stdout, Path stderr, int apiPort) {
+  private record Running(Process process, Path stdout, Path stderr, int apiPort, int edgePort) {
     String output() throws IOException {
       return Files.readString(stdout) + Files.readString(stderr);
     }
@@ -98,7 +100,16 @@ class LauncherProcessIT {
     pb.redirectOutput(out.toFile()).redirectError(err.toFile()).directory(work.toFile());
     Process p = pb.start();
     started.add(p);
-    return new Running(p, out, err, ports.get(0));
+    return new Running(p, out, err, ports.get(0), ports.get(1));
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
@@ -173,7 +184,14 @@ class LauncherProcessIT {
   void aStopSignalDuringTheEdgeWarmUpCutsItShortAndTheProcessStopsCleanly() throws Exception {
     long t0 = System.nanoTime();
     Running r = launch("cut", work.resolve("cut-data"), Map.of("KASOKU_EDGE_WARMUP", "60s"));
-    awaitStatus(r, "/healthz", 200, t0, READY_WITHIN); // alive: deploying or warming up, not ready
+    awaitStatus(r, "/healthz", 200, t0, READY_WITHIN);
+    // the edge, deployed last, listens: every role is up and its warm-up begins (a signal during the
+    // earlier deployments fails the start instead, and the process exits with the signal's code)
+    long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+    while (!accepts(r.edgePort())) {
+      assertThat(System.nanoTime()).as("the edge listens").isLessThan(deadline);
+      Thread.sleep(50);
+    }
 
     r.process().destroy();
     assertThat(r.process().waitFor(EXITS_WITHIN.toMillis(), TimeUnit.MILLISECONDS))
