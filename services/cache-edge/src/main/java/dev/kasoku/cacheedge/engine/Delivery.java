@@ -227,31 +227,15 @@ final class Delivery {
       return;
     }
     o.forEachHeader((n, v) -> {
-      if (!n.equalsIgnoreCase("content-length") && !n.equalsIgnoreCase("transfer-encoding")
-          && !n.equalsIgnoreCase("age") && !consumed(n)) {
+      if (!NOT_FROM_STORE.contains(n)) {
         out.add(n, v);
       }
     });
   }
 
-  /** The names {@link #copyStoredHeaders} leaves out (case-insensitive; read-only, safe to share). */
-  private static final MultiMap NOT_FROM_STORE = MultiMap.caseInsensitiveMultiMap();
-
-  static {
-    NOT_FROM_STORE.add("content-length", "").add("transfer-encoding", "").add("age", "");
-    for (String c : Headers.CONSUMED_RESPONSE_HEADERS) {
-      NOT_FROM_STORE.add(c, "");
-    }
-  }
-
-  private static boolean consumed(String name) {
-    for (String c : Headers.CONSUMED_RESPONSE_HEADERS) {
-      if (c.equalsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
-  }
+  /** The names {@link #copyStoredHeaders} leaves out: framing, Age, the fields the edge consumes. */
+  private static final MultiMap NOT_FROM_STORE = Headers.nameSet(
+      List.of("content-length", "transfer-encoding", "age"), Headers.CONSUMED_RESPONSE_HEADERS);
 
   private void addEdgeHeaders(StoredObject o, Instant now, CacheStatus cacheStatus) {
     MultiMap out = resp.headers();

@@ -194,8 +194,12 @@ public final class Headers {
   private static final MultiMap DROPPED_TOWARDS_CLIENT = nameSet(HOP_BY_HOP, CONSUMED_RESPONSE_HEADERS);
   private static final MultiMap CONDITIONALS = nameSet(CONDITIONAL_REQUEST_HEADERS);
 
+  /**
+   * A case-insensitive set of field names, for {@code contains} on a hot path (the names of every
+   * collection given; the values are empty). Not to be modified once built: it is shared.
+   */
   @SafeVarargs
-  private static MultiMap nameSet(java.util.Collection<String>... names) {
+  public static MultiMap nameSet(java.util.Collection<String>... names) {
     MultiMap m = MultiMap.caseInsensitiveMultiMap();
     for (java.util.Collection<String> c : names) {
       for (String n : c) {
