@@ -6,6 +6,7 @@ import dev.kasoku.common.config.KasokuConfig;
 import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,7 +38,7 @@ public final class Main {
   /** Shutdown gets the configured grace plus this for closing the store and leaving the cluster. */
   private static final Duration SHUTDOWN_MARGIN = Duration.ofSeconds(2).plus(Launcher.CLOSE_TIMEOUT);
 
-  /** How often a stop signal that arrived during the start tells a running edge warm-up to end. */
+  /** How often, while the start runs, a stop signal tells an edge warm-up that began since to end. */
   private static final long WARM_UP_CUT_POLL_MS = 100;
 
   private Main() {}
@@ -73,16 +74,16 @@ public final class Main {
 
   private static void stopOnSignal(Future<Launcher> starting, Duration bound) {
     long deadline = System.nanoTime() + bound.toNanos();
-    // the start still runs: an edge warming itself up ends its warm-up now (and one that begins
-    // meanwhile at its first window), so the stop waits for the rest of the deployment only
-    while (!starting.isComplete() && System.nanoTime() < deadline) {
-      Launcher.endWarmUps();
-      try {
-        Thread.sleep(WARM_UP_CUT_POLL_MS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    CountDownLatch started = new CountDownLatch(1);
+    starting.onComplete(ar -> started.countDown());
+    // while the start still runs, an edge warming itself up ends its warm-up (one that begins
+    // meanwhile too, at the next round), so the stop waits for the rest of the deployment only
+    try {
+      do {
+        Launcher.endWarmUps();
+      } while (!started.await(WARM_UP_CUT_POLL_MS, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     Launcher launcher;
     try {
